@@ -1,1 +1,60 @@
-fn main(){}
+//! `cargo xtask`: the project's task runner (tidy, test, demo, bench).
+//!
+//! Arguments are parsed by hand to keep this crate light. Each subcommand
+//! lives in its own module; `main` only dispatches.
+
+mod bench;
+mod demo;
+mod layering;
+mod test;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  tidy    layering rules, `//!` file headers, no todo!/unimplemented!
+  test    tidy, fmt, clippy, tests, crash cycles (stops at first failure)
+  demo    run the demo
+  bench   run the benchmarks";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [cmd] = args.as_slice() else {
+        return usage_error();
+    };
+    let result = match cmd.as_str() {
+        "tidy" => tidy::run_and_report(),
+        "test" => test::run(),
+        "demo" => demo::demo(),
+        "bench" => bench::bench(),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => return usage_error(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage_error() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}

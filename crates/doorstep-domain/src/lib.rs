@@ -1,1 +1,14 @@
-//! placeholder
+//! Pure types and clinical rules for Doorstep: code lists, identifiers, validation and the family record. No IO, no async, no SQL.
+
+pub mod codes;
+pub mod gp_practice;
+pub mod nhs_number;
+pub mod phone;
+pub mod postcode;
+pub mod problem;
+pub mod validate;
+
+pub use problem::{FieldProblem, Problems};
+pub mod family;
+pub mod listing;
+pub mod passphrase;

@@ -1,1 +1,358 @@
-//! placeholder
+//! The device store: the SQLCipher database opened with a wrapped random
+//! key, one Automerge document per family with SQL projections beside it,
+//! and the hash-chained audit log.
+//!
+//! Every write goes through [`Store::apply`]: the document change, its
+//! projection rows and its audit row are written in one SQL transaction, so
+//! a crash leaves either all of them or none.
+
+pub mod audit;
+pub mod db;
+pub mod doc;
+pub mod key;
+pub mod profile;
+pub mod projection;
+
+use std::collections::HashMap;
+
+use automerge::AutoCommit;
+use chrono::{DateTime, NaiveDate, Utc};
+use doorstep_domain::family::{Action, Family};
+use doorstep_domain::listing::{FamilyPage, FamilyQuery};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+pub use key::{DataKey, KdfParams};
+pub use profile::{ProfileDir, ProfileInfo, UnlockPolicy};
+
+/// Incremental chunks kept per document before it is compacted.
+const COMPACT_AFTER: i64 = 64;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The passphrase did not unwrap the key.
+    #[error("passphrase not accepted")]
+    WrongPassphrase {
+        /// Failures so far.
+        failures: u32,
+        /// Failures that trigger an erase.
+        max_failures: u32,
+        /// Whether to warn about the coming erase.
+        warn: bool,
+        /// Wait before the next attempt.
+        next_wait: std::time::Duration,
+    },
+    /// The local data was crypto-erased.
+    #[error("the local data on this device was erased")]
+    Erased {
+        /// When.
+        at: DateTime<Utc>,
+        /// Whether this attempt caused it.
+        just_now: bool,
+    },
+    /// No profile in the data directory.
+    #[error("no device profile here")]
+    NoProfile,
+    /// A profile already exists.
+    #[error("a device profile already exists here")]
+    ProfileExists,
+    /// A family that is not on this device.
+    #[error("no such family on this device")]
+    FamilyNotFound,
+    /// Files or data that cannot be read as expected.
+    #[error("store is damaged: {0}")]
+    Corrupt(String),
+    /// SQLite / SQLCipher.
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// Automerge.
+    #[error("document error: {0}")]
+    Document(#[from] automerge::AutomergeError),
+    /// File system.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The unlocked device store.
+pub struct Store {
+    conn: Connection,
+    docs: HashMap<Uuid, AutoCommit>,
+}
+
+/// What a write records in the audit log besides the action.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    /// Who.
+    pub practitioner: &'a str,
+    /// When.
+    pub now: DateTime<Utc>,
+    /// Today's date, for the projections.
+    pub today: NaiveDate,
+}
+
+impl Store {
+    /// Creates the database with `key` and applies the migrations.
+    pub fn create(dir: &ProfileDir, key: &DataKey) -> Result<Store, StoreError> {
+        let mut conn = db::open(&dir.database(), key, true)?;
+        db::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            docs: HashMap::new(),
+        })
+    }
+
+    /// Opens the database with `key` (migrating it if the app is newer).
+    pub fn open(dir: &ProfileDir, key: &DataKey) -> Result<Store, StoreError> {
+        let mut conn = db::open(&dir.database(), key, false)?;
+        db::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            docs: HashMap::new(),
+        })
+    }
+
+    /// The raw connection, for read-only checks in tests and benchmarks.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn load_doc(conn: &Connection, id: Uuid) -> Result<Option<AutoCommit>, StoreError> {
+        let snapshot: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT snapshot FROM documents WHERE family_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(snapshot) = snapshot else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT bytes FROM document_chunks WHERE family_id = ?1 ORDER BY seq",
+        )?;
+        let chunks = stmt
+            .query_map([id.to_string()], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(doc::load(&snapshot, &chunks)?))
+    }
+
+    fn doc_mut(&mut self, id: Uuid) -> Result<&mut AutoCommit, StoreError> {
+        if !self.docs.contains_key(&id) {
+            let d = Self::load_doc(&self.conn, id)?.ok_or(StoreError::FamilyNotFound)?;
+            self.docs.insert(id, d);
+        }
+        Ok(self.docs.get_mut(&id).expect("just loaded"))
+    }
+
+    /// The family record from its document.
+    pub fn family(&mut self, id: Uuid) -> Result<Family, StoreError> {
+        let d = self.doc_mut(id)?;
+        hydrate(d)
+    }
+
+    /// Whether a family is on this device.
+    pub fn has_family(&self, id: Uuid) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM documents WHERE family_id = ?1",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Applies validated actions to family `id` (creating its document when
+    /// `create` is set) in one SQL transaction with projections and audit.
+    /// Returns the family as it is afterwards.
+    pub fn apply(
+        &mut self,
+        id: Uuid,
+        actions: &[Action],
+        create: bool,
+        who: &Actor<'_>,
+    ) -> Result<Family, StoreError> {
+        if create && self.has_family(id)? {
+            return Err(StoreError::Corrupt(
+                "a family with this id already exists".into(),
+            ));
+        }
+        let mut d = if create {
+            AutoCommit::new()
+        } else {
+            self.docs.remove(&id).map_or_else(
+                || Self::load_doc(&self.conn, id)?.ok_or(StoreError::FamilyNotFound),
+                Ok,
+            )?
+        };
+        let before = d.get_heads();
+        let result = (|| {
+            for a in actions {
+                doc::commit(&mut d, &a.edits, &a.message, who.now.timestamp())?;
+            }
+            let family = hydrate(&d)?;
+            let bytes = d.save_after(&before);
+            let tx = self.conn.transaction()?;
+            write_document(&tx, id, &mut d, &bytes, create, who.now)?;
+            projection::write(&tx, &family, who.today)?;
+            for a in actions {
+                audit::append(
+                    &tx,
+                    &audit::Entry {
+                        practitioner: who.practitioner,
+                        action: a.audit_action,
+                        record_kind: a.record_kind.name(),
+                        record_id: Some(a.record_id.to_string()),
+                        family_id: Some(id.to_string()),
+                        at: who.now,
+                    },
+                )?;
+            }
+            tx.commit()?;
+            Ok(family)
+        })();
+        if result.is_ok() {
+            // Only a committed document stays cached; a failed one is reloaded.
+            self.docs.insert(id, d);
+        }
+        result
+    }
+
+    /// Records that `who` viewed a family (or ran a search, with no family).
+    pub fn record_view(
+        &mut self,
+        action: &str,
+        family: Option<Uuid>,
+        who: &Actor<'_>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        audit::append(
+            &tx,
+            &audit::Entry {
+                practitioner: who.practitioner,
+                action,
+                record_kind: "family",
+                record_id: family.map(|f| f.to_string()),
+                family_id: family.map(|f| f.to_string()),
+                at: who.now,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs a family list query.
+    pub fn list(&self, q: &FamilyQuery) -> Result<FamilyPage, StoreError> {
+        projection::list(&self.conn, q)
+    }
+
+    /// Ids of every family on the device.
+    pub fn family_ids(&self) -> Result<Vec<Uuid>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT family_id FROM documents ORDER BY family_id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .map(|r| {
+                r.map_err(StoreError::from).and_then(|s| {
+                    Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt("bad family id".into()))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids)
+    }
+
+    /// Recreates every projection from the documents, in one transaction.
+    pub fn rebuild_projections(&mut self, today: NaiveDate) -> Result<usize, StoreError> {
+        let ids = self.family_ids()?;
+        let tx = self.conn.transaction()?;
+        for t in projection::TABLES {
+            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        for id in &ids {
+            let d = Self::load_doc(&tx, *id)?.ok_or(StoreError::FamilyNotFound)?;
+            projection::write(&tx, &hydrate(&d)?, today)?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
+    /// The audit rows about one family.
+    pub fn audit_for_family(&self, id: Uuid) -> Result<Vec<audit::Row>, StoreError> {
+        audit::for_family(&self.conn, &id.to_string())
+    }
+
+    /// Checks the audit chain.
+    pub fn verify_audit(&self) -> Result<audit::Verification, StoreError> {
+        audit::verify(&self.conn)
+    }
+
+    /// `PRAGMA integrity_check` result (`ok` when sound).
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// A family document's saved bytes (snapshot then chunks).
+    pub fn document_bytes(&self, id: Uuid) -> Result<usize, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT length(snapshot) + coalesce((SELECT sum(length(bytes)) FROM document_chunks WHERE family_id = ?1), 0)
+             FROM documents WHERE family_id = ?1",
+            [id.to_string()],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+}
+
+fn hydrate(d: &AutoCommit) -> Result<Family, StoreError> {
+    serde_json::from_value(doc::to_json(d))
+        .map_err(|e| StoreError::Corrupt(format!("family document: {e}")))
+}
+
+/// Saves the new change bytes: the first save is the snapshot; later ones
+/// are chunks, compacted into a fresh snapshot every [`COMPACT_AFTER`].
+fn write_document(
+    tx: &Transaction<'_>,
+    id: Uuid,
+    d: &mut AutoCommit,
+    bytes: &[u8],
+    create: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let heads: Vec<String> = d.get_heads().iter().map(|h| h.to_string()).collect();
+    let heads = heads.join(",");
+    let id_s = id.to_string();
+    let now_s = now.to_rfc3339();
+    if create {
+        tx.execute(
+            "INSERT INTO documents (family_id, snapshot, heads, chunk_count, updated_at) VALUES (?1, ?2, ?3, 0, ?4)",
+            params![id_s, d.save(), heads, now_s],
+        )?;
+        return Ok(());
+    }
+    let count: i64 = tx.query_row(
+        "SELECT chunk_count FROM documents WHERE family_id = ?1",
+        [&id_s],
+        |r| r.get(0),
+    )?;
+    if count + 1 >= COMPACT_AFTER {
+        tx.execute("DELETE FROM document_chunks WHERE family_id = ?1", [&id_s])?;
+        tx.execute(
+            "UPDATE documents SET snapshot = ?2, heads = ?3, chunk_count = 0, updated_at = ?4 WHERE family_id = ?1",
+            params![id_s, d.save(), heads, now_s],
+        )?;
+    } else {
+        tx.execute(
+            "INSERT INTO document_chunks (family_id, seq, bytes) VALUES (?1, ?2, ?3)",
+            params![id_s, count + 1, bytes],
+        )?;
+        tx.execute(
+            "UPDATE documents SET heads = ?2, chunk_count = ?3, updated_at = ?4 WHERE family_id = ?1",
+            params![id_s, heads, count + 1, now_s],
+        )?;
+    }
+    Ok(())
+}

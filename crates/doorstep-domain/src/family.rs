@@ -1,0 +1,1224 @@
+//! The family record: one household, its members and the facts recorded
+//! about it (levels of service, flags, consent), and the validated edits a
+//! user action makes to it.
+//!
+//! A [`Family`] is what a family document holds. Each user action is
+//! validated here against the current record and turned into a list of
+//! [`Edit`]s (set these fields on the map at this path); the store applies
+//! them to the document as one commit. Records are kept in maps keyed by
+//! UUID, never lists, so concurrent additions never clash, and nothing is
+//! removed: a record entered in error carries an [`ErrorMark`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::codes::{
+    ConsentDecision, CpCategory, EthnicCategory, FlagKind, LevelOfService, MemberRole,
+    NhsNumberStatus, SafetyAlertKind, Sex,
+};
+use crate::gp_practice::GpPracticeCode;
+use crate::nhs_number::NhsNumber;
+use crate::phone::Phone;
+use crate::postcode::Postcode;
+use crate::problem::{problem, Problems};
+use crate::validate::{date, optional_text, required_text};
+
+/// Version of the document layout written by this code.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Who did something and when (UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The practitioner's display name.
+    pub by: String,
+    /// When, in UTC.
+    pub at: DateTime<Utc>,
+}
+
+/// Marks a record entered in error: who, when and why. The record stays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorMark {
+    /// Who marked it.
+    pub by: String,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The household's address and contact details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    /// First line of the address.
+    pub address_line1: String,
+    /// Second line of the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    /// Town or city.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town: Option<String>,
+    /// UK postcode, normalised.
+    pub postcode: Postcode,
+    /// Contact phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    /// The household's main spoken language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_language: Option<String>,
+    /// Whether an interpreter is needed for visits.
+    #[serde(default)]
+    pub interpreter_needed: bool,
+}
+
+/// Who the family is allocated to. The server is authoritative for this.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Allocation {
+    /// The named practitioner (health visitor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practitioner: Option<String>,
+    /// The team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+}
+
+/// A parent or carer, a child, or an unborn baby.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Parent, child or unborn.
+    pub role: MemberRole,
+    /// Given name (optional for an unborn baby).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    /// Expected date of delivery, for a pregnancy (kept after the birth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_delivery_date: Option<NaiveDate>,
+    /// Person stated gender code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// NHS number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nhs_number: Option<NhsNumber>,
+    /// NHS number verification status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nhs_number_status: Option<NhsNumberStatus>,
+    /// Ethnic category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ethnic_category: Option<EthnicCategory>,
+    /// Registered GP practice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gp_practice: Option<GpPracticeCode>,
+    /// Gestation at birth: completed weeks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gestation_weeks: Option<u8>,
+    /// Gestation at birth: extra days (0–6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gestation_days: Option<u8>,
+    /// Birth weight in grams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_weight_grams: Option<u32>,
+    /// When and by whom the birth was recorded, if this was a pregnancy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_recorded: Option<Stamp>,
+    /// When and by whom the person was added.
+    pub added: Stamp,
+    /// Set when the record was entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+impl Person {
+    /// A name to show: "Given Family", or "Unborn baby Family".
+    pub fn display_name(&self) -> String {
+        match (&self.given_name, self.role) {
+            (Some(g), _) => format!("{} {}", g, self.family_name),
+            (None, MemberRole::Unborn) => format!("Unborn baby {}", self.family_name),
+            (None, _) => self.family_name.clone(),
+        }
+    }
+
+    /// Whether this record counts (not entered in error).
+    pub fn is_current(&self) -> bool {
+        self.entered_in_error.is_none()
+    }
+
+    /// Whether this is a child under five on `today`.
+    pub fn is_child_under_five(&self, today: NaiveDate) -> bool {
+        self.role == MemberRole::Child
+            && self.date_of_birth.is_some_and(|dob| {
+                dob <= today
+                    && dob
+                        .checked_add_months(Months::new(60))
+                        .is_some_and(|d| today < d)
+            })
+    }
+}
+
+/// One entry in the level-of-service history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelRecord {
+    /// The level of service.
+    pub level: LevelOfService,
+    /// From when it applies.
+    pub effective: NaiveDate,
+    /// Why it was set.
+    pub reason: String,
+    /// Who set it and when.
+    pub recorded: Stamp,
+    /// Set when entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+/// A safeguarding flag or a safety alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// What kind of flag.
+    pub kind: FlagKind,
+    /// The child-protection category (child-protection and pre-birth CP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cp_category: Option<CpCategory>,
+    /// The kind of safety alert (safety alerts only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<SafetyAlertKind>,
+    /// The member it concerns, if not the whole household.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Uuid>,
+    /// Start date.
+    pub start: NaiveDate,
+    /// End date, once ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<NaiveDate>,
+    /// Lead agency (e.g. children's social care).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_agency: Option<String>,
+    /// Free-text detail (e.g. "dog in the house").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Who added it and when.
+    pub recorded: Stamp,
+    /// Who ended it and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<Stamp>,
+    /// Set when entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+impl Flag {
+    /// Whether the flag is in force on `day`.
+    pub fn is_active(&self, day: NaiveDate) -> bool {
+        self.entered_in_error.is_none() && self.start <= day && self.end.is_none_or(|e| day <= e)
+    }
+}
+
+/// An information-sharing consent decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Given, refused or withdrawn.
+    pub decision: ConsentDecision,
+    /// The date of the decision.
+    pub date: NaiveDate,
+    /// What it covers (e.g. "share with GP and children's centre").
+    pub scope: String,
+    /// The member who decided, if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Uuid>,
+    /// Who recorded it and when.
+    pub recorded: Stamp,
+    /// Set when entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+/// The whole family record, as a family document holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Family {
+    /// Layout version.
+    pub schema: i64,
+    /// The family's id (also the document id).
+    pub id: Uuid,
+    /// Who created the record and when.
+    pub created: Stamp,
+    /// Address and contact details.
+    pub household: Household,
+    /// Named practitioner and team.
+    #[serde(default)]
+    pub allocation: Allocation,
+    /// Members keyed by person id.
+    #[serde(default)]
+    pub members: BTreeMap<Uuid, Person>,
+    /// Level-of-service history keyed by record id.
+    #[serde(default)]
+    pub levels: BTreeMap<Uuid, LevelRecord>,
+    /// Flags keyed by flag id.
+    #[serde(default)]
+    pub flags: BTreeMap<Uuid, Flag>,
+    /// Consent records keyed by id.
+    #[serde(default)]
+    pub consents: BTreeMap<Uuid, Consent>,
+    /// Set when the whole household was entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+impl Family {
+    /// The level of service in force on `day`: the latest effective entry not
+    /// entered in error (ties broken by recording time). Universal when none.
+    pub fn level_on(&self, day: NaiveDate) -> LevelOfService {
+        self.levels
+            .values()
+            .filter(|l| l.entered_in_error.is_none() && l.effective <= day)
+            .max_by_key(|l| (l.effective, l.recorded.at))
+            .map(|l| l.level)
+            .unwrap_or(LevelOfService::Universal)
+    }
+
+    /// Flags in force on `day`.
+    pub fn active_flags(&self, day: NaiveDate) -> impl Iterator<Item = (&Uuid, &Flag)> {
+        self.flags.iter().filter(move |(_, f)| f.is_active(day))
+    }
+
+    /// Members not entered in error.
+    pub fn current_members(&self) -> impl Iterator<Item = (&Uuid, &Person)> {
+        self.members.iter().filter(|(_, p)| p.is_current())
+    }
+
+    /// The name the family is listed under: the family name of the first
+    /// parent, else of the first member.
+    pub fn list_name(&self) -> String {
+        let mut members: Vec<&Person> = self.current_members().map(|(_, p)| p).collect();
+        members.sort_by_key(|p| (p.role != MemberRole::Parent, p.added.at));
+        members
+            .first()
+            .map(|p| p.family_name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether `id` names any record in this family (members, levels, flags,
+    /// consents, or the family itself).
+    pub fn record_kind(&self, id: Uuid) -> Option<RecordKind> {
+        if id == self.id {
+            Some(RecordKind::Family)
+        } else if self.members.contains_key(&id) {
+            Some(RecordKind::Person)
+        } else if self.levels.contains_key(&id) {
+            Some(RecordKind::Level)
+        } else if self.flags.contains_key(&id) {
+            Some(RecordKind::Flag)
+        } else if self.consents.contains_key(&id) {
+            Some(RecordKind::Consent)
+        } else {
+            None
+        }
+    }
+}
+
+/// The kinds of record a family holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordKind {
+    /// The household itself.
+    Family,
+    /// A member.
+    Person,
+    /// A level-of-service entry.
+    Level,
+    /// A flag.
+    Flag,
+    /// A consent record.
+    Consent,
+}
+
+impl RecordKind {
+    /// The document map that holds records of this kind (None for the family).
+    pub fn map_name(self) -> Option<&'static str> {
+        match self {
+            RecordKind::Family => None,
+            RecordKind::Person => Some("members"),
+            RecordKind::Level => Some("levels"),
+            RecordKind::Flag => Some("flags"),
+            RecordKind::Consent => Some("consents"),
+        }
+    }
+
+    /// A short name for messages and the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Family => "family",
+            RecordKind::Person => "person",
+            RecordKind::Level => "level",
+            RecordKind::Flag => "flag",
+            RecordKind::Consent => "consent",
+        }
+    }
+}
+
+/// One change to the document: set `fields` on the map at `path` (creating
+/// maps on the way). Only fields whose value differs are written, so an edit
+/// never touches what it does not change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    /// Map keys from the document root.
+    pub path: Vec<String>,
+    /// Field values to set; nested objects become nested maps.
+    pub fields: Map<String, Value>,
+}
+
+impl Edit {
+    fn set(path: &[&str], value: &impl Serialize) -> Edit {
+        let fields = match serde_json::to_value(value).expect("record types serialise") {
+            Value::Object(m) => m,
+            other => panic!("edits set maps, got {other}"),
+        };
+        Edit {
+            path: path.iter().map(|s| s.to_string()).collect(),
+            fields,
+        }
+    }
+}
+
+/// A validated user action, ready to commit: the edits, the commit message,
+/// the record it concerns and the audit action name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// Document edits, applied in order as one commit.
+    pub edits: Vec<Edit>,
+    /// The commit message (no patient data).
+    pub message: String,
+    /// Audit action name (e.g. `person.add`).
+    pub audit_action: &'static str,
+    /// The record the action created or changed.
+    pub record_id: Uuid,
+    /// What kind of record that is.
+    pub record_kind: RecordKind,
+}
+
+/// What the user typed to add a family.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewFamily {
+    /// Address line 1 (required).
+    pub address_line1: String,
+    /// Address line 2.
+    pub address_line2: Option<String>,
+    /// Town.
+    pub town: Option<String>,
+    /// Postcode (required).
+    pub postcode: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Main language.
+    pub main_language: Option<String>,
+    /// Interpreter needed.
+    #[serde(default)]
+    pub interpreter_needed: bool,
+    /// Named practitioner to allocate to.
+    pub practitioner: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+}
+
+/// What the user typed to add a person.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewPerson {
+    /// `parent`, `child` or `unborn`.
+    pub role: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: Option<String>,
+    /// Expected date of delivery, YYYY-MM-DD (unborn only).
+    pub expected_delivery_date: Option<String>,
+    /// Stated gender code or word.
+    pub sex: Option<String>,
+    /// NHS number.
+    pub nhs_number: Option<String>,
+    /// NHS number verification status code (01–08).
+    pub nhs_number_status: Option<String>,
+    /// Ethnic category code.
+    pub ethnic_category: Option<String>,
+    /// GP practice code.
+    pub gp_practice: Option<String>,
+    /// Gestation at birth, as `W+D` (e.g. `39+2`) or `W`.
+    pub gestation: Option<String>,
+    /// Birth weight in grams.
+    pub birth_weight_grams: Option<String>,
+}
+
+/// What the user typed to record a birth for an unborn baby.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewBirth {
+    /// Date of birth.
+    pub date_of_birth: String,
+    /// Given name, if chosen.
+    pub given_name: Option<String>,
+    /// Family name, if different.
+    pub family_name: Option<String>,
+    /// Stated gender.
+    pub sex: Option<String>,
+    /// NHS number.
+    pub nhs_number: Option<String>,
+    /// NHS number status.
+    pub nhs_number_status: Option<String>,
+    /// Gestation at birth `W+D`.
+    pub gestation: Option<String>,
+    /// Birth weight grams.
+    pub birth_weight_grams: Option<String>,
+}
+
+/// What the user typed to set the level of service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewLevel {
+    /// Level code.
+    pub level: String,
+    /// Effective date.
+    pub effective: String,
+    /// Reason.
+    pub reason: String,
+}
+
+/// What the user typed to add a flag.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewFlag {
+    /// Flag kind code.
+    pub kind: String,
+    /// CP category (required for child-protection flags).
+    pub cp_category: Option<String>,
+    /// Safety alert kind (required for safety alerts).
+    pub alert: Option<String>,
+    /// Member concerned.
+    pub person_id: Option<String>,
+    /// Start date.
+    pub start: String,
+    /// End date.
+    pub end: Option<String>,
+    /// Lead agency.
+    pub lead_agency: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// What the user typed to record consent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewConsent {
+    /// given / refused / withdrawn.
+    pub decision: String,
+    /// Date of the decision.
+    pub date: String,
+    /// Scope.
+    pub scope: String,
+    /// Member who decided.
+    pub person_id: Option<String>,
+}
+
+/// The context every action is validated in: who acts, now, and today.
+#[derive(Debug, Clone)]
+pub struct ActionContext {
+    /// Who is acting.
+    pub practitioner: String,
+    /// Now (UTC).
+    pub now: DateTime<Utc>,
+    /// Today's calendar date (Europe/London).
+    pub today: NaiveDate,
+}
+
+impl ActionContext {
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            by: self.practitioner.clone(),
+            at: self.now,
+        }
+    }
+}
+
+const NAME_MAX: usize = 100;
+const TEXT_MAX: usize = 500;
+
+fn opt(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_opt<T>(
+    problems: &mut Problems,
+    field: &str,
+    value: &Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    opt(value).and_then(|s| problems.check(field, parse(s)))
+}
+
+/// Validates a new family and plans the document that creates it.
+pub fn add_family(
+    id: Uuid,
+    input: &NewFamily,
+    cx: &ActionContext,
+) -> Result<(Family, Action), Problems> {
+    let mut p = Problems::new();
+    let line1 = p.check(
+        "address_line1",
+        required_text(&input.address_line1, TEXT_MAX),
+    );
+    let line2 = p.check(
+        "address_line2",
+        optional_text(input.address_line2.as_deref(), TEXT_MAX),
+    );
+    let town = p.check("town", optional_text(input.town.as_deref(), NAME_MAX));
+    let postcode = p.check("postcode", Postcode::parse(input.postcode.trim()));
+    let phone = parse_opt(&mut p, "phone", &input.phone, Phone::parse);
+    let language = p.check(
+        "main_language",
+        optional_text(input.main_language.as_deref(), NAME_MAX),
+    );
+    let practitioner = p.check(
+        "practitioner",
+        optional_text(input.practitioner.as_deref(), NAME_MAX),
+    );
+    let team = p.check("team", optional_text(input.team.as_deref(), NAME_MAX));
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let family = Family {
+        schema: SCHEMA_VERSION,
+        id,
+        created: cx.stamp(),
+        household: Household {
+            address_line1: line1.expect("checked"),
+            address_line2: line2.flatten(),
+            town: town.flatten(),
+            postcode: postcode.expect("checked"),
+            phone,
+            main_language: language.flatten(),
+            interpreter_needed: input.interpreter_needed,
+        },
+        allocation: Allocation {
+            practitioner: practitioner
+                .flatten()
+                .or_else(|| Some(cx.practitioner.clone())),
+            team: team.flatten(),
+        },
+        members: BTreeMap::new(),
+        levels: BTreeMap::new(),
+        flags: BTreeMap::new(),
+        consents: BTreeMap::new(),
+        entered_in_error: None,
+    };
+    let action = Action {
+        edits: vec![Edit::set(&[], &family)],
+        message: "family.add".into(),
+        audit_action: "family.add",
+        record_id: id,
+        record_kind: RecordKind::Family,
+    };
+    Ok((family, action))
+}
+
+/// Parses gestation written as `W+D` or `W`, in weeks 22–44 and days 0–6.
+pub fn parse_gestation(s: &str) -> Result<(u8, u8), String> {
+    let (w, d) = match s.split_once('+') {
+        Some((w, d)) => (w.trim(), d.trim()),
+        None => (s.trim(), "0"),
+    };
+    let bad = || "must be weeks+days, e.g. 39+2".to_string();
+    let w: u8 = w.parse().map_err(|_| bad())?;
+    let d: u8 = d.parse().map_err(|_| bad())?;
+    if !(22..=44).contains(&w) {
+        return Err(format!("{w} weeks is outside 22 to 44 weeks"));
+    }
+    if d > 6 {
+        return Err("days must be 0 to 6".into());
+    }
+    Ok((w, d))
+}
+
+fn parse_birth_weight(s: &str) -> Result<u32, String> {
+    let g: u32 = s
+        .trim()
+        .parse()
+        .map_err(|_| "must be a whole number of grams".to_string())?;
+    if !(300..=7000).contains(&g) {
+        return Err(format!("{g} g is outside 300 to 7000 g"));
+    }
+    Ok(g)
+}
+
+fn past_date(field: &str, p: &mut Problems, s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let d = p.check(field, date(s))?;
+    if d > today {
+        p.push(field, "must not be in the future");
+        return None;
+    }
+    Some(d)
+}
+
+fn no_duplicate_nhs(
+    family: &Family,
+    except: Option<Uuid>,
+    nhs: &Option<NhsNumber>,
+    p: &mut Problems,
+) {
+    if let Some(n) = nhs {
+        let clash = family
+            .current_members()
+            .any(|(id, m)| Some(*id) != except && m.nhs_number.as_ref() == Some(n));
+        if clash {
+            p.push(
+                "nhs_number",
+                "is already recorded for another member of this family",
+            );
+        }
+    }
+}
+
+/// Validates a new member of `family` and plans the edit.
+pub fn add_person(
+    family: &Family,
+    id: Uuid,
+    input: &NewPerson,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let role = p.check("role", MemberRole::parse(input.role.trim()));
+    let given = p
+        .check(
+            "given_name",
+            optional_text(input.given_name.as_deref(), NAME_MAX),
+        )
+        .flatten();
+    let family_name = p.check("family_name", required_text(&input.family_name, NAME_MAX));
+    let dob =
+        opt(&input.date_of_birth).and_then(|s| past_date("date_of_birth", &mut p, s, cx.today));
+    let edd = parse_opt(
+        &mut p,
+        "expected_delivery_date",
+        &input.expected_delivery_date,
+        date,
+    );
+    let sex = parse_opt(&mut p, "sex", &input.sex, Sex::parse);
+    let nhs = parse_opt(&mut p, "nhs_number", &input.nhs_number, NhsNumber::parse);
+    let status = parse_opt(
+        &mut p,
+        "nhs_number_status",
+        &input.nhs_number_status,
+        NhsNumberStatus::parse,
+    );
+    let ethnic = parse_opt(
+        &mut p,
+        "ethnic_category",
+        &input.ethnic_category,
+        EthnicCategory::parse,
+    );
+    let gp = parse_opt(
+        &mut p,
+        "gp_practice",
+        &input.gp_practice,
+        GpPracticeCode::parse,
+    );
+    let gestation = parse_opt(&mut p, "gestation", &input.gestation, parse_gestation);
+    let weight = parse_opt(
+        &mut p,
+        "birth_weight_grams",
+        &input.birth_weight_grams,
+        parse_birth_weight,
+    );
+    match role {
+        Some(MemberRole::Unborn) => {
+            if opt(&input.date_of_birth).is_some() {
+                p.push(
+                    "date_of_birth",
+                    "is not recorded for an unborn baby: record the birth instead",
+                );
+            }
+            match edd {
+                None if opt(&input.expected_delivery_date).is_none() => {
+                    p.push("expected_delivery_date", "is required for an unborn baby")
+                }
+                Some(e)
+                    if e < cx.today - chrono::Days::new(28)
+                        || e > cx.today + chrono::Days::new(300) =>
+                {
+                    p.push(
+                        "expected_delivery_date",
+                        "must be between 4 weeks ago and 43 weeks from today",
+                    )
+                }
+                _ => {}
+            }
+            if gestation.is_some() || weight.is_some() {
+                p.push(
+                    "gestation",
+                    "and birth weight are recorded with the birth, not for an unborn baby",
+                );
+            }
+        }
+        Some(MemberRole::Child) => {
+            if opt(&input.date_of_birth).is_none() {
+                p.push("date_of_birth", "is required for a child");
+            }
+            if given.is_none() {
+                p.push("given_name", "is required");
+            }
+            if let Some(d) = dob {
+                if d.checked_add_months(Months::new(12 * 19))
+                    .is_some_and(|limit| limit <= cx.today)
+                {
+                    p.push(
+                        "date_of_birth",
+                        "is 19 or more years ago: record an adult as a parent or carer",
+                    );
+                }
+            }
+        }
+        Some(MemberRole::Parent) => {
+            if given.is_none() {
+                p.push("given_name", "is required");
+            }
+            if gestation.is_some() || weight.is_some() {
+                p.push(
+                    "gestation",
+                    "and birth weight are recorded for children only",
+                );
+            }
+            if opt(&input.expected_delivery_date).is_some() {
+                p.push(
+                    "expected_delivery_date",
+                    "belongs to an unborn baby: add the pregnancy as a member with role unborn",
+                );
+            }
+        }
+        None => {}
+    }
+    if status.is_some() && nhs.is_none() && opt(&input.nhs_number).is_none() {
+        // A status without a number is allowed only for "not present" codes.
+        // 03 trace required, 07 not present, 08 trace postponed.
+        if !status.is_some_and(|s| matches!(s.code(), "03" | "07" | "08")) {
+            p.push(
+                "nhs_number_status",
+                "says the number is present, but no NHS number was given",
+            );
+        }
+    }
+    no_duplicate_nhs(family, None, &nhs, &mut p);
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let person = Person {
+        role: role.expect("checked"),
+        given_name: given,
+        family_name: family_name.expect("checked"),
+        date_of_birth: dob,
+        expected_delivery_date: edd,
+        sex,
+        nhs_number: nhs,
+        nhs_number_status: status,
+        ethnic_category: ethnic,
+        gp_practice: gp,
+        gestation_weeks: gestation.map(|g| g.0),
+        gestation_days: gestation.map(|g| g.1),
+        birth_weight_grams: weight,
+        birth_recorded: None,
+        added: cx.stamp(),
+        entered_in_error: None,
+    };
+    Ok(Action {
+        edits: vec![Edit::set(&["members", &id.to_string()], &person)],
+        message: "person.add".into(),
+        audit_action: "person.add",
+        record_id: id,
+        record_kind: RecordKind::Person,
+    })
+}
+
+fn require_open(family: &Family) -> Result<(), Problems> {
+    if family.entered_in_error.is_some() {
+        return Err(problem(
+            "family",
+            "was entered in error and cannot be changed",
+        ));
+    }
+    Ok(())
+}
+
+fn member<'a>(family: &'a Family, field: &str, id: &str) -> Result<(Uuid, &'a Person), String> {
+    let _ = field;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| "is not a record id".to_string())?;
+    match family.members.get(&id) {
+        Some(p) if p.is_current() => Ok((id, p)),
+        Some(_) => Err("names a member entered in error".into()),
+        None => Err("is not a member of this family".into()),
+    }
+}
+
+/// Turns an unborn baby into a child, keeping everything recorded against
+/// the pregnancy (same person id, EDD kept).
+pub fn record_birth(
+    family: &Family,
+    person_id: &str,
+    input: &NewBirth,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let found = p.check("person", member(family, "person", person_id));
+    if let Some((_, person)) = found {
+        if person.role != MemberRole::Unborn {
+            p.push("person", "is not an unborn baby");
+        }
+    }
+    let dob = past_date("date_of_birth", &mut p, &input.date_of_birth, cx.today);
+    let given = p
+        .check(
+            "given_name",
+            optional_text(input.given_name.as_deref(), NAME_MAX),
+        )
+        .flatten();
+    let family_name = p
+        .check(
+            "family_name",
+            optional_text(input.family_name.as_deref(), NAME_MAX),
+        )
+        .flatten();
+    let sex = parse_opt(&mut p, "sex", &input.sex, Sex::parse);
+    let nhs = parse_opt(&mut p, "nhs_number", &input.nhs_number, NhsNumber::parse);
+    let status = parse_opt(
+        &mut p,
+        "nhs_number_status",
+        &input.nhs_number_status,
+        NhsNumberStatus::parse,
+    );
+    let gestation = parse_opt(&mut p, "gestation", &input.gestation, parse_gestation);
+    let weight = parse_opt(
+        &mut p,
+        "birth_weight_grams",
+        &input.birth_weight_grams,
+        parse_birth_weight,
+    );
+    if let (Some(d), Some((_, person))) = (dob, found) {
+        if let Some(edd) = person.expected_delivery_date {
+            if d < edd - chrono::Days::new(22 * 7) || d > edd + chrono::Days::new(6 * 7) {
+                p.push("date_of_birth", "is too far from the expected date of delivery (more than 22 weeks before or 6 weeks after)");
+            }
+        }
+    }
+    if given.is_none() && found.is_some_and(|(_, pr)| pr.given_name.is_none()) {
+        p.push("given_name", "is required once the baby is born");
+    }
+    let id = found.map(|f| f.0);
+    no_duplicate_nhs(family, id, &nhs, &mut p);
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let id = id.expect("checked");
+    let mut fields = Map::new();
+    let mut put = |k: &str, v: Value| {
+        fields.insert(k.to_string(), v);
+    };
+    put(
+        "role",
+        serde_json::to_value(MemberRole::Child).expect("code"),
+    );
+    put("date_of_birth", serde_json::to_value(dob).expect("date"));
+    put(
+        "birth_recorded",
+        serde_json::to_value(cx.stamp()).expect("stamp"),
+    );
+    if let Some(g) = given {
+        put("given_name", Value::String(g));
+    }
+    if let Some(f) = family_name {
+        put("family_name", Value::String(f));
+    }
+    if let Some(s) = sex {
+        put("sex", serde_json::to_value(s).expect("code"));
+    }
+    if let Some(n) = nhs {
+        put("nhs_number", serde_json::to_value(n).expect("nhs"));
+    }
+    if let Some(s) = status {
+        put("nhs_number_status", serde_json::to_value(s).expect("code"));
+    }
+    if let Some((w, d)) = gestation {
+        put("gestation_weeks", Value::from(w));
+        put("gestation_days", Value::from(d));
+    }
+    if let Some(g) = weight {
+        put("birth_weight_grams", Value::from(g));
+    }
+    Ok(Action {
+        edits: vec![Edit {
+            path: vec!["members".into(), id.to_string()],
+            fields,
+        }],
+        message: "person.birth".into(),
+        audit_action: "person.birth",
+        record_id: id,
+        record_kind: RecordKind::Person,
+    })
+}
+
+/// Validates a level-of-service change; the history keeps every entry.
+pub fn set_level(
+    family: &Family,
+    id: Uuid,
+    input: &NewLevel,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let level = p.check("level", LevelOfService::parse(input.level.trim()));
+    let effective = p.check("effective", date(input.effective.trim()));
+    let reason = p.check("reason", required_text(&input.reason, TEXT_MAX));
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let record = LevelRecord {
+        level: level.expect("checked"),
+        effective: effective.expect("checked"),
+        reason: reason.expect("checked"),
+        recorded: cx.stamp(),
+        entered_in_error: None,
+    };
+    Ok(Action {
+        edits: vec![Edit::set(&["levels", &id.to_string()], &record)],
+        message: "level.set".into(),
+        audit_action: "level.set",
+        record_id: id,
+        record_kind: RecordKind::Level,
+    })
+}
+
+/// Validates a new flag.
+pub fn add_flag(
+    family: &Family,
+    id: Uuid,
+    input: &NewFlag,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let kind = p.check("kind", FlagKind::parse(input.kind.trim()));
+    let cp = parse_opt(&mut p, "cp_category", &input.cp_category, CpCategory::parse);
+    let alert = parse_opt(&mut p, "alert", &input.alert, SafetyAlertKind::parse);
+    let person = opt(&input.person_id)
+        .and_then(|s| p.check("person", member(family, "person", s)).map(|m| m.0));
+    let start = p.check("start", date(input.start.trim()));
+    let end = parse_opt(&mut p, "end", &input.end, date);
+    let lead = p
+        .check(
+            "lead_agency",
+            optional_text(input.lead_agency.as_deref(), NAME_MAX),
+        )
+        .flatten();
+    let note = p
+        .check("note", optional_text(input.note.as_deref(), TEXT_MAX))
+        .flatten();
+    match kind {
+        Some(FlagKind::ChildProtection) | Some(FlagKind::PreBirthCp) => {
+            if cp.is_none() && opt(&input.cp_category).is_none() {
+                p.push("cp_category", "is required for a child protection plan");
+            }
+        }
+        Some(FlagKind::SafetyAlert) => {
+            if alert.is_none() && opt(&input.alert).is_none() {
+                p.push("alert", "is required for a safety alert");
+            }
+        }
+        _ => {}
+    }
+    if kind.is_some_and(|k| !matches!(k, FlagKind::ChildProtection | FlagKind::PreBirthCp))
+        && cp.is_some()
+    {
+        p.push("cp_category", "applies only to child protection flags");
+    }
+    if kind.is_some_and(|k| k != FlagKind::SafetyAlert) && alert.is_some() {
+        p.push("alert", "applies only to safety alerts");
+    }
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            p.push("end", "is before the start date");
+        }
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let flag = Flag {
+        kind: kind.expect("checked"),
+        cp_category: cp,
+        alert,
+        person_id: person,
+        start: start.expect("checked"),
+        end,
+        lead_agency: lead,
+        note,
+        recorded: cx.stamp(),
+        ended: end.map(|_| cx.stamp()),
+        entered_in_error: None,
+    };
+    Ok(Action {
+        edits: vec![Edit::set(&["flags", &id.to_string()], &flag)],
+        message: "flag.add".into(),
+        audit_action: "flag.add",
+        record_id: id,
+        record_kind: RecordKind::Flag,
+    })
+}
+
+/// Ends a flag on a date.
+pub fn end_flag(
+    family: &Family,
+    flag_id: &str,
+    end: &str,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let id = p.check(
+        "flag",
+        Uuid::parse_str(flag_id.trim()).map_err(|_| "is not a record id".to_string()),
+    );
+    let end = p.check("end", date(end.trim()));
+    let flag = id.and_then(|id| {
+        let f = family.flags.get(&id);
+        if f.is_none() {
+            p.push("flag", "is not a flag of this family");
+        }
+        f
+    });
+    if let Some(f) = flag {
+        if f.entered_in_error.is_some() {
+            p.push("flag", "was entered in error");
+        } else if f.end.is_some() {
+            p.push("flag", "has already ended");
+        }
+        if let Some(e) = end {
+            if e < f.start {
+                p.push("end", "is before the flag's start date");
+            }
+        }
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let id = id.expect("checked");
+    let mut fields = Map::new();
+    fields.insert("end".into(), serde_json::to_value(end).expect("date"));
+    fields.insert(
+        "ended".into(),
+        serde_json::to_value(cx.stamp()).expect("stamp"),
+    );
+    Ok(Action {
+        edits: vec![Edit {
+            path: vec!["flags".into(), id.to_string()],
+            fields,
+        }],
+        message: "flag.end".into(),
+        audit_action: "flag.end",
+        record_id: id,
+        record_kind: RecordKind::Flag,
+    })
+}
+
+/// Validates a consent decision.
+pub fn record_consent(
+    family: &Family,
+    id: Uuid,
+    input: &NewConsent,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let decision = p.check("decision", ConsentDecision::parse(input.decision.trim()));
+    let day = past_date("date", &mut p, input.date.trim(), cx.today);
+    let scope = p.check("scope", required_text(&input.scope, TEXT_MAX));
+    let person = opt(&input.person_id)
+        .and_then(|s| p.check("person", member(family, "person", s)).map(|m| m.0));
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let consent = Consent {
+        decision: decision.expect("checked"),
+        date: day.expect("checked"),
+        scope: scope.expect("checked"),
+        person_id: person,
+        recorded: cx.stamp(),
+        entered_in_error: None,
+    };
+    Ok(Action {
+        edits: vec![Edit::set(&["consents", &id.to_string()], &consent)],
+        message: "consent.record".into(),
+        audit_action: "consent.record",
+        record_id: id,
+        record_kind: RecordKind::Consent,
+    })
+}
+
+/// Marks a record (or the whole family) entered in error, with who, when
+/// and why. The record itself is kept.
+pub fn mark_entered_in_error(
+    family: &Family,
+    record_id: &str,
+    reason: &str,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    let mut p = Problems::new();
+    let id = p.check(
+        "record",
+        Uuid::parse_str(record_id.trim()).map_err(|_| "is not a record id".to_string()),
+    );
+    let reason = p.check("reason", required_text(reason, TEXT_MAX));
+    let kind = id.and_then(|id| {
+        let k = family.record_kind(id);
+        if k.is_none() {
+            p.push("record", "is not a record of this family");
+        }
+        k
+    });
+    if let (Some(id), Some(kind)) = (id, kind) {
+        let already = match kind {
+            RecordKind::Family => family.entered_in_error.is_some(),
+            RecordKind::Person => family.members[&id].entered_in_error.is_some(),
+            RecordKind::Level => family.levels[&id].entered_in_error.is_some(),
+            RecordKind::Flag => family.flags[&id].entered_in_error.is_some(),
+            RecordKind::Consent => family.consents[&id].entered_in_error.is_some(),
+        };
+        if already {
+            p.push("record", "is already marked entered in error");
+        }
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let (id, kind) = (id.expect("checked"), kind.expect("checked"));
+    let mark = ErrorMark {
+        by: cx.practitioner.clone(),
+        at: cx.now,
+        reason: reason.expect("checked"),
+    };
+    let mut path: Vec<String> = Vec::new();
+    if let Some(map) = kind.map_name() {
+        path.push(map.into());
+        path.push(id.to_string());
+    }
+    let mut fields = Map::new();
+    fields.insert(
+        "entered_in_error".into(),
+        serde_json::to_value(mark).expect("mark"),
+    );
+    Ok(Action {
+        edits: vec![Edit { path, fields }],
+        message: format!("{}.entered-in-error", kind.name()),
+        audit_action: "entered-in-error",
+        record_id: id,
+        record_kind: kind,
+    })
+}

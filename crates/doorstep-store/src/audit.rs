@@ -1,0 +1,224 @@
+//! The hash-chained local audit log: who viewed or changed which record,
+//! when (UTC). Each row's hash covers its own fields and the previous row's
+//! hash, and the newest hash is also kept in `meta`, so an edited, removed
+//! or reordered row is detected by [`verify`].
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::StoreError;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One audit entry to append.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// Who.
+    pub practitioner: &'a str,
+    /// What (e.g. `family.view`, `person.add`).
+    pub action: &'a str,
+    /// Kind of record.
+    pub record_kind: &'a str,
+    /// Record id.
+    pub record_id: Option<String>,
+    /// Family the record belongs to.
+    pub family_id: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An audit row as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// UTC time, RFC 3339.
+    pub at: String,
+    /// Who.
+    pub practitioner: String,
+    /// What.
+    pub action: String,
+    /// Kind of record.
+    pub record_kind: String,
+    /// Record id.
+    pub record_id: Option<String>,
+    /// Family id.
+    pub family_id: Option<String>,
+    /// Previous row's hash.
+    pub prev_hash: String,
+    /// This row's hash.
+    pub hash: String,
+}
+
+fn row_hash(
+    seq: i64,
+    at: &str,
+    e: (&str, &str, &str, Option<&str>, Option<&str>),
+    prev: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev,
+        &seq.to_string(),
+        at,
+        e.0,
+        e.1,
+        e.2,
+        e.3.unwrap_or(""),
+        e.4.unwrap_or(""),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends an entry at the end of the chain (inside the caller's transaction).
+pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<(), StoreError> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let hash = row_hash(
+        seq,
+        &at,
+        (
+            e.practitioner,
+            e.action,
+            e.record_kind,
+            e.record_id.as_deref(),
+            e.family_id.as_deref(),
+        ),
+        &prev,
+    );
+    conn.execute(
+        "INSERT INTO audit (seq, at, practitioner, action, record_kind, record_id, family_id, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, at, e.practitioner, e.action, e.record_kind, e.record_id, e.family_id, prev, hash],
+    )?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('audit_tip', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [format!("{seq}:{hash}")],
+    )?;
+    Ok(())
+}
+
+fn read_rows(conn: &Connection, family: Option<&str>) -> Result<Vec<Row>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, practitioner, action, record_kind, record_id, family_id, prev_hash, hash
+         FROM audit WHERE ?1 IS NULL OR family_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([family], |r| {
+            Ok(Row {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                practitioner: r.get(2)?,
+                action: r.get(3)?,
+                record_kind: r.get(4)?,
+                record_id: r.get(5)?,
+                family_id: r.get(6)?,
+                prev_hash: r.get(7)?,
+                hash: r.get(8)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The audit rows about one family, oldest first.
+pub fn for_family(conn: &Connection, family_id: &str) -> Result<Vec<Row>, StoreError> {
+    read_rows(conn, Some(family_id))
+}
+
+/// The result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Rows checked.
+    pub rows: usize,
+    /// What is wrong, by position; empty when the chain is intact.
+    pub problems: Vec<String>,
+}
+
+impl Verification {
+    /// True when the chain is intact.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks every row's hash, the links between rows, the sequence and the
+/// recorded tip.
+pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
+    let rows = read_rows(conn, None)?;
+    let mut problems = Vec::new();
+    let mut prev_hash = GENESIS.to_string();
+    for (i, r) in rows.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        if r.seq != expected_seq {
+            problems.push(format!(
+                "row {expected_seq}: missing (the next row is {}): rows were removed",
+                r.seq
+            ));
+            break;
+        }
+        let h = row_hash(
+            r.seq,
+            &r.at,
+            (
+                &r.practitioner,
+                &r.action,
+                &r.record_kind,
+                r.record_id.as_deref(),
+                r.family_id.as_deref(),
+            ),
+            &r.prev_hash,
+        );
+        if h != r.hash {
+            problems.push(format!(
+                "row {}: contents do not match its hash: the row was edited or moved",
+                r.seq
+            ));
+        }
+        if r.prev_hash != prev_hash {
+            problems.push(format!(
+                "row {}: does not follow row {}: rows were removed or reordered",
+                r.seq,
+                r.seq - 1
+            ));
+        }
+        prev_hash = r.hash.clone();
+    }
+    let tip: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'audit_tip'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let last = rows.last().map(|r| format!("{}:{}", r.seq, r.hash));
+    if tip != last && problems.is_empty() {
+        problems.push(match (&tip, &last) {
+            (Some(t), _) => format!(
+                "the log ends at row {} but the recorded last row is {}: rows at the end were removed or changed",
+                rows.len(),
+                t.split(':').next().unwrap_or("?")
+            ),
+            (None, Some(_)) => "the recorded last row is missing".to_string(),
+            (None, None) => unreachable!(),
+        });
+    }
+    Ok(Verification {
+        rows: rows.len(),
+        problems,
+    })
+}

@@ -1,0 +1,63 @@
+//! Opening the SQLCipher database with the data key, and the forward-only
+//! migrations embedded from `migrations/client`, applied in one transaction.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::key::DataKey;
+use crate::StoreError;
+
+/// The client migrations, in order. Each runs once, all in one transaction.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/client/0001_init.sql"))];
+
+/// Opens (or creates, when `create` is set) the encrypted database.
+pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    } else if !path.exists() {
+        return Err(StoreError::Corrupt("the database file is missing".into()));
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    let literal = key.sqlcipher_literal();
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", literal.as_str()))?;
+    drop(literal);
+    // Reading the schema proves the key is right (SQLCipher checks the HMAC).
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| StoreError::Corrupt("the database cannot be read with this key".into()))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
+
+/// Applies every migration not yet applied, all inside one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) STRICT;",
+    )?;
+    let current: i64 = tx.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    for (version, sql) in MIGRATIONS {
+        if *version > current {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?1)",
+                [version],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

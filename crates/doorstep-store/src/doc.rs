@@ -1,0 +1,208 @@
+//! The bridge between family documents (Automerge) and plain JSON: applying
+//! a domain [`Edit`] to a document, reading a document back as JSON, and
+//! loading a document from its saved snapshot and chunks with a fresh actor.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue, ROOT,
+};
+use doorstep_domain::family::Edit;
+use serde_json::{Map, Number, Value};
+
+use crate::StoreError;
+
+/// Loads a document from its snapshot and incremental chunks, and gives it
+/// a fresh actor id (a restored laptop must never reuse an old one).
+pub fn load(snapshot: &[u8], chunks: &[Vec<u8>]) -> Result<AutoCommit, StoreError> {
+    let mut doc = AutoCommit::load(snapshot)?;
+    for c in chunks {
+        doc.load_incremental(c)?;
+    }
+    doc.set_actor(ActorId::random());
+    Ok(doc)
+}
+
+/// Applies `edits` and commits them as one change with `message` and time.
+pub fn commit(
+    doc: &mut AutoCommit,
+    edits: &[Edit],
+    message: &str,
+    unix_seconds: i64,
+) -> Result<(), StoreError> {
+    for edit in edits {
+        let mut obj = ROOT;
+        for key in &edit.path {
+            obj = map_at(doc, &obj, key)?;
+        }
+        put_fields(doc, &obj, &edit.fields)?;
+    }
+    doc.commit_with(
+        CommitOptions::default()
+            .with_message(message)
+            .with_time(unix_seconds),
+    );
+    Ok(())
+}
+
+/// The map under `key` in `obj`, created when missing.
+fn map_at(doc: &mut AutoCommit, obj: &ObjId, key: &str) -> Result<ObjId, StoreError> {
+    if let Some((AmValue::Object(ObjType::Map), id)) = doc.get(obj, key)? {
+        return Ok(id);
+    }
+    Ok(doc.put_object(obj, key, ObjType::Map)?)
+}
+
+fn put_fields(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    fields: &Map<String, Value>,
+) -> Result<(), StoreError> {
+    for (key, value) in fields {
+        match value {
+            Value::Null => {}
+            Value::Object(inner) => {
+                let child = map_at(doc, obj, key)?;
+                put_fields(doc, &child, inner)?;
+            }
+            Value::Array(items) => {
+                let same = doc.get(obj, key.as_str())?.is_some_and(|(v, id)| {
+                    matches!(v, AmValue::Object(ObjType::List)) && read(doc, &id) == *value
+                });
+                if !same {
+                    let list = doc.put_object(obj, key.as_str(), ObjType::List)?;
+                    for (i, item) in items.iter().enumerate() {
+                        doc.insert(&list, i, scalar(item)?)?;
+                    }
+                }
+            }
+            scalar_value => {
+                let new = scalar(scalar_value)?;
+                let unchanged = matches!(doc.get(obj, key.as_str())?, Some((AmValue::Scalar(old), _)) if *old == new);
+                if !unchanged {
+                    doc.put(obj, key.as_str(), new)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scalar(v: &Value) -> Result<ScalarValue, StoreError> {
+    Ok(match v {
+        Value::Bool(b) => ScalarValue::Boolean(*b),
+        Value::String(s) => ScalarValue::Str(s.as_str().into()),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                ScalarValue::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                ScalarValue::Uint(u)
+            } else {
+                ScalarValue::F64(n.as_f64().unwrap_or(0.0))
+            }
+        }
+        Value::Null => ScalarValue::Null,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "nested value not allowed in a list: {other}"
+            )))
+        }
+    })
+}
+
+/// Reads the whole document as JSON (winning value of each key).
+pub fn to_json(doc: &AutoCommit) -> Value {
+    read(doc, &ROOT)
+}
+
+fn read(doc: &AutoCommit, obj: &ObjId) -> Value {
+    match doc.object_type(obj) {
+        Ok(ObjType::List) => Value::Array(
+            (0..doc.length(obj))
+                .filter_map(|i| doc.get(obj, i).ok().flatten())
+                .map(|(v, id)| value_of(doc, v, &id))
+                .collect(),
+        ),
+        Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),
+        _ => {
+            let mut m = Map::new();
+            for key in doc.keys(obj) {
+                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
+                    m.insert(key, value_of(doc, v, &id));
+                }
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+fn value_of(doc: &AutoCommit, v: AmValue<'_>, id: &ObjId) -> Value {
+    match v {
+        AmValue::Object(_) => read(doc, id),
+        AmValue::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => Value::String(s.to_string()),
+            ScalarValue::Int(i) => Value::from(*i),
+            ScalarValue::Uint(u) => Value::from(*u),
+            ScalarValue::F64(f) => Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            ScalarValue::Boolean(b) => Value::Bool(*b),
+            ScalarValue::Timestamp(t) => Value::from(*t),
+            ScalarValue::Counter(c) => Value::from(i64::from(c)),
+            _ => Value::Null,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn edit(path: &[&str], v: Value) -> Edit {
+        Edit {
+            path: path.iter().map(|s| s.to_string()).collect(),
+            fields: v.as_object().unwrap().clone(),
+        }
+    }
+
+    #[test]
+    fn edits_round_trip_through_json() {
+        let mut doc = AutoCommit::new();
+        let v = json!({"a": "x", "n": 3, "f": 1.5, "b": true, "m": {"k": "v"}, "l": ["p", "q"]});
+        commit(&mut doc, &[edit(&[], v.clone())], "t", 0).unwrap();
+        assert_eq!(to_json(&doc), v);
+    }
+
+    #[test]
+    fn unchanged_fields_are_not_rewritten() {
+        let mut doc = AutoCommit::new();
+        commit(
+            &mut doc,
+            &[edit(&["m"], json!({"a": "x", "b": "y"}))],
+            "one",
+            0,
+        )
+        .unwrap();
+        let before = doc.get_heads();
+        commit(
+            &mut doc,
+            &[edit(&["m"], json!({"a": "x", "b": "z"}))],
+            "two",
+            0,
+        )
+        .unwrap();
+        let change = doc.get_changes(&before);
+        assert_eq!(change.len(), 1);
+        assert_eq!(change[0].len(), 1, "only the changed field is written");
+    }
+
+    #[test]
+    fn load_gives_a_fresh_actor() {
+        let mut doc = AutoCommit::new();
+        commit(&mut doc, &[edit(&[], json!({"a": 1}))], "one", 0).unwrap();
+        let bytes = doc.save();
+        let loaded = load(&bytes, &[]).unwrap();
+        assert_ne!(loaded.get_actor(), doc.get_actor());
+        assert_eq!(to_json(&loaded), json!({"a": 1}));
+    }
+}

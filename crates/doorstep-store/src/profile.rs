@@ -1,0 +1,299 @@
+//! The device profile on disk: which files live in the data directory, how
+//! a profile is created, unlocked (with back-off and crypto-erase after too
+//! many failures) and re-keyed.
+//!
+//! Files: `profile.json` (practitioner and unlock policy, no patient data),
+//! `key.json` (the wrapped data key), `unlock-state.json` (failure count),
+//! `doorstep.db` with its `-wal`/`-shm` (SQLCipher), and `ERASED` once the
+//! data has been crypto-erased.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::key::{DataKey, KdfParams, WrappedKey};
+use crate::StoreError;
+
+/// Unlock policy chosen at init.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockPolicy {
+    /// Failed attempts after which the local data is erased.
+    pub max_failures: u32,
+    /// Failed attempts from which a warning is shown.
+    pub warn_from: u32,
+    /// The back-off unit: the wait before the third attempt; it doubles
+    /// with each further failure, up to a minute.
+    pub backoff_base_ms: u64,
+}
+
+impl Default for UnlockPolicy {
+    fn default() -> Self {
+        UnlockPolicy {
+            max_failures: 10,
+            warn_from: 5,
+            backoff_base_ms: 1000,
+        }
+    }
+}
+
+impl UnlockPolicy {
+    /// How long to wait before the next attempt after `failures` failures.
+    pub fn backoff(&self, failures: u32) -> Duration {
+        if failures < 2 {
+            return Duration::ZERO;
+        }
+        let factor = 1u64 << (failures - 2).min(16);
+        Duration::from_millis(self.backoff_base_ms.saturating_mul(factor).min(60_000))
+    }
+}
+
+/// Who uses this device, and its unlock policy (`profile.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    /// This device's id.
+    pub device_id: Uuid,
+    /// The practitioner's display name.
+    pub practitioner: String,
+    /// Their role (e.g. health visitor).
+    pub role: String,
+    /// Their team.
+    pub team: Option<String>,
+    /// When the profile was created.
+    pub created_at: DateTime<Utc>,
+    /// Unlock policy.
+    pub policy: UnlockPolicy,
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct UnlockState {
+    failures: u32,
+    last_failure: Option<DateTime<Utc>>,
+}
+
+/// Marker left after a crypto-erase.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErasedMarker {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why (no patient data).
+    pub reason: String,
+}
+
+/// The paths of one profile's files.
+#[derive(Debug, Clone)]
+pub struct ProfileDir {
+    root: PathBuf,
+}
+
+impl ProfileDir {
+    /// The profile in `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ProfileDir { root: root.into() }
+    }
+
+    /// The data directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    fn profile(&self) -> PathBuf {
+        self.root.join("profile.json")
+    }
+    fn key(&self) -> PathBuf {
+        self.root.join("key.json")
+    }
+    fn state(&self) -> PathBuf {
+        self.root.join("unlock-state.json")
+    }
+    fn erased(&self) -> PathBuf {
+        self.root.join("ERASED")
+    }
+    /// The database file.
+    pub fn database(&self) -> PathBuf {
+        self.root.join("doorstep.db")
+    }
+    fn database_files(&self) -> [PathBuf; 4] {
+        let db = self.database();
+        let with = |s: &str| PathBuf::from(format!("{}{s}", db.display()));
+        [db.clone(), with("-wal"), with("-shm"), with("-journal")]
+    }
+
+    /// Whether a profile exists here.
+    pub fn exists(&self) -> bool {
+        self.key().exists()
+    }
+
+    /// The erase marker, when the data here was crypto-erased.
+    pub fn erased_marker(&self) -> Option<ErasedMarker> {
+        let bytes = fs::read(self.erased()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Reads `profile.json`.
+    pub fn info(&self) -> Result<ProfileInfo, StoreError> {
+        read_json(&self.profile())
+    }
+
+    /// Creates a profile: writes profile.json, wraps a fresh data key, and
+    /// returns the key so the caller can create the database.
+    pub fn create(
+        &self,
+        info: &ProfileInfo,
+        passphrase: &str,
+        kdf: KdfParams,
+    ) -> Result<DataKey, StoreError> {
+        if self.exists() || self.database().exists() {
+            return Err(StoreError::ProfileExists);
+        }
+        fs::create_dir_all(&self.root)?;
+        let key = DataKey::random();
+        let wrapped = WrappedKey::wrap(&key, passphrase, kdf)?;
+        let _ = fs::remove_file(self.erased());
+        write_json_atomic(&self.profile(), info)?;
+        write_json_atomic(&self.key(), &wrapped)?;
+        write_json_atomic(&self.state(), &UnlockState::default())?;
+        Ok(key)
+    }
+
+    /// Removes a half-made profile after a failed init.
+    pub fn remove_incomplete(&self) {
+        for p in self.database_files() {
+            let _ = fs::remove_file(p);
+        }
+        for p in [self.key(), self.state(), self.profile()] {
+            let _ = fs::remove_file(p);
+        }
+    }
+
+    /// Tries `passphrase`. Waits out the back-off first; counts a failure;
+    /// erases the data when the policy's limit is reached.
+    pub fn unlock(&self, passphrase: &str) -> Result<DataKey, StoreError> {
+        if !self.exists() {
+            return Err(match self.erased_marker() {
+                Some(m) => StoreError::Erased {
+                    at: m.at,
+                    just_now: false,
+                },
+                None => StoreError::NoProfile,
+            });
+        }
+        let info = self.info()?;
+        let wrapped: WrappedKey = read_json(&self.key())?;
+        let mut state: UnlockState = read_json(&self.state()).unwrap_or_default();
+        let wait = info.policy.backoff(state.failures);
+        if let Some(last) = state.last_failure {
+            let since = (Utc::now() - last).to_std().unwrap_or(Duration::ZERO);
+            if since < wait {
+                std::thread::sleep(wait - since);
+            }
+        }
+        match wrapped.unwrap_key(passphrase)? {
+            Some(key) => {
+                if state.failures > 0 {
+                    write_json_atomic(&self.state(), &UnlockState::default())?;
+                }
+                Ok(key)
+            }
+            None => {
+                state.failures += 1;
+                state.last_failure = Some(Utc::now());
+                if state.failures >= info.policy.max_failures {
+                    let at = self.erase("too many failed unlock attempts")?;
+                    return Err(StoreError::Erased { at, just_now: true });
+                }
+                write_json_atomic(&self.state(), &state)?;
+                Err(StoreError::WrongPassphrase {
+                    failures: state.failures,
+                    max_failures: info.policy.max_failures,
+                    warn: state.failures >= info.policy.warn_from,
+                    next_wait: info.policy.backoff(state.failures),
+                })
+            }
+        }
+    }
+
+    /// Crypto-erases the local data: the wrapped key first (without it the
+    /// database is unreadable), then the database files and unlock state.
+    /// Leaves an `ERASED` marker saying when and why.
+    pub fn erase(&self, reason: &str) -> Result<DateTime<Utc>, StoreError> {
+        let at = Utc::now();
+        if let Ok(len) = fs::metadata(self.key()).map(|m| m.len()) {
+            // Overwrite before removing, in case the file system keeps blocks.
+            let _ = fs::write(self.key(), vec![0u8; len as usize]);
+        }
+        let _ = fs::remove_file(self.key());
+        for p in self.database_files() {
+            let _ = fs::remove_file(p);
+        }
+        let _ = fs::remove_file(self.state());
+        write_json_atomic(
+            &self.erased(),
+            &ErasedMarker {
+                at,
+                reason: reason.into(),
+            },
+        )?;
+        Ok(at)
+    }
+
+    /// Re-wraps the data key under a new passphrase (the database is not
+    /// re-encrypted). The old passphrase must unlock first.
+    pub fn change_passphrase(
+        &self,
+        old: &str,
+        new: &str,
+        kdf: KdfParams,
+    ) -> Result<(), StoreError> {
+        let key = self.unlock(old)?;
+        let wrapped = WrappedKey::wrap(&key, new, kdf)?;
+        write_json_atomic(&self.key(), &wrapped)
+    }
+
+    /// The KDF parameters in the key file.
+    pub fn kdf_params(&self) -> Result<KdfParams, StoreError> {
+        Ok(read_json::<WrappedKey>(&self.key())?.params)
+    }
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StoreError> {
+    let bytes = fs::read(path)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "{}: {e}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ))
+    })
+}
+
+/// Writes a small file so a crash leaves either the old or the new version.
+fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    let tmp = path.with_extension("tmp");
+    let bytes = serde_json::to_vec_pretty(value).expect("plain data serialises");
+    {
+        use std::io::Write;
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = UnlockPolicy::default();
+        assert_eq!(p.backoff(0), Duration::ZERO);
+        assert_eq!(p.backoff(1), Duration::ZERO);
+        assert_eq!(p.backoff(2), Duration::from_secs(1));
+        assert_eq!(p.backoff(3), Duration::from_secs(2));
+        assert_eq!(p.backoff(4), Duration::from_secs(4));
+        assert_eq!(p.backoff(30), Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,281 @@
+//! SQL projections of family documents: the rows that list, search and show
+//! read. A family's rows are always rewritten whole from its document, so
+//! rebuilding every projection gives exactly the incrementally kept tables.
+
+use chrono::NaiveDate;
+use doorstep_domain::family::Family;
+use doorstep_domain::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
+use doorstep_domain::{codes::LevelOfService, postcode};
+use rusqlite::{params, params_from_iter, types::Value as SqlValue, Connection};
+
+use crate::StoreError;
+
+/// The projection tables, in the order they are rebuilt and compared.
+pub const TABLES: &[&str] = &["families", "people", "levels", "flags", "consents"];
+
+/// Lower-case, single-spaced text for name search.
+pub fn name_key(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn b(v: bool) -> i64 {
+    v as i64
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Replaces every projection row of `family` (as of `today`).
+pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(), StoreError> {
+    let id = family.id.to_string();
+    for t in TABLES {
+        let col = if *t == "families" { "id" } else { "family_id" };
+        conn.execute(&format!("DELETE FROM {t} WHERE {col} = ?1"), [&id])?;
+    }
+    let h = &family.household;
+    let mut flags: Vec<&str> = family
+        .active_flags(today)
+        .map(|(_, f)| f.kind.code())
+        .collect();
+    flags.sort();
+    flags.dedup();
+    conn.execute(
+        "INSERT INTO families (id, list_name, address_line1, town, postcode, postcode_key, phone, main_language,
+            interpreter_needed, level, practitioner, team, member_count, children_under5, active_flags, created_at,
+            entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            id,
+            name_key(&family.list_name()),
+            h.address_line1,
+            h.town,
+            h.postcode.as_str(),
+            h.postcode.compact(),
+            h.phone.as_ref().map(|p| p.as_str().to_string()),
+            h.main_language,
+            b(h.interpreter_needed),
+            family.level_on(today).code(),
+            family.allocation.practitioner,
+            family.allocation.team,
+            family.current_members().count() as i64,
+            family.current_members().filter(|(_, p)| p.is_child_under_five(today)).count() as i64,
+            flags.join(","),
+            family.created.at.to_rfc3339(),
+            b(family.entered_in_error.is_some()),
+        ],
+    )?;
+    let mut person = conn.prepare_cached(
+        "INSERT INTO people (id, family_id, role, given_name, family_name, name_key, date_of_birth, expected_delivery,
+            sex, nhs_number, nhs_number_status, ethnic_category, gp_practice, gestation_weeks, gestation_days,
+            birth_weight_g, entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?;
+    for (pid, p) in &family.members {
+        person.execute(params![
+            pid.to_string(),
+            id,
+            p.role.code(),
+            p.given_name,
+            p.family_name,
+            name_key(&format!(
+                "{} {}",
+                p.given_name.as_deref().unwrap_or(""),
+                p.family_name
+            )),
+            p.date_of_birth.map(day),
+            p.expected_delivery_date.map(day),
+            p.sex.map(|s| s.code()),
+            p.nhs_number.as_ref().map(|n| n.as_str().to_string()),
+            p.nhs_number_status.map(|s| s.code()),
+            p.ethnic_category.map(|e| e.code()),
+            p.gp_practice.as_ref().map(|g| g.as_str().to_string()),
+            p.gestation_weeks,
+            p.gestation_days,
+            p.birth_weight_grams,
+            b(p.entered_in_error.is_some()),
+        ])?;
+    }
+    let mut level = conn.prepare_cached(
+        "INSERT INTO levels (id, family_id, level, effective, reason, recorded_by, recorded_at, entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (lid, l) in &family.levels {
+        level.execute(params![
+            lid.to_string(),
+            id,
+            l.level.code(),
+            day(l.effective),
+            l.reason,
+            l.recorded.by,
+            l.recorded.at.to_rfc3339(),
+            b(l.entered_in_error.is_some()),
+        ])?;
+    }
+    let mut flag = conn.prepare_cached(
+        "INSERT INTO flags (id, family_id, person_id, kind, cp_category, alert, start, end, lead_agency, entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (fid, f) in &family.flags {
+        flag.execute(params![
+            fid.to_string(),
+            id,
+            f.person_id.map(|p| p.to_string()),
+            f.kind.code(),
+            f.cp_category.map(|c| c.code()),
+            f.alert.map(|a| a.code()),
+            day(f.start),
+            f.end.map(day),
+            f.lead_agency,
+            b(f.entered_in_error.is_some()),
+        ])?;
+    }
+    let mut consent = conn.prepare_cached(
+        "INSERT INTO consents (id, family_id, person_id, decision, date, scope, entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (cid, c) in &family.consents {
+        consent.execute(params![
+            cid.to_string(),
+            id,
+            c.person_id.map(|p| p.to_string()),
+            c.decision.code(),
+            day(c.date),
+            c.scope,
+            b(c.entered_in_error.is_some()),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Every row of every projection table, as text, sorted: used to prove a
+/// rebuild equals incremental maintenance.
+pub fn dump(conn: &Connection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let mut out = Vec::new();
+    for t in TABLES {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t}"))?;
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let mut cells = Vec::with_capacity(n);
+                for i in 0..n {
+                    let v: SqlValue = r.get(i)?;
+                    cells.push(format!("{v:?}"));
+                }
+                Ok(cells.join("|"))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.sort();
+        out.push((t.to_string(), rows));
+    }
+    Ok(out)
+}
+
+/// Runs a family list query against the projections.
+pub fn list(conn: &Connection, q: &FamilyQuery) -> Result<FamilyPage, StoreError> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    let arg = |v: SqlValue, args: &mut Vec<SqlValue>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if !q.include_entered_in_error {
+        clauses.push("f.entered_in_error = 0".into());
+    }
+    if let Some(l) = q.level {
+        let a = arg(SqlValue::Text(l.code().into()), &mut args);
+        clauses.push(format!("f.level = {a}"));
+    }
+    if let Some(k) = q.flag {
+        let a = arg(SqlValue::Text(k.code().into()), &mut args);
+        clauses.push(format!(
+            "(',' || f.active_flags || ',') LIKE '%,' || {a} || ',%'"
+        ));
+    }
+    if let Some(p) = &q.practitioner {
+        let a = arg(SqlValue::Text(p.trim().to_string()), &mut args);
+        clauses.push(format!("f.practitioner = {a} COLLATE NOCASE"));
+    }
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut alts: Vec<String> = Vec::new();
+        if digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit()) {
+            let a = arg(SqlValue::Text(format!("{digits}%")), &mut args);
+            alts.push(format!(
+                "EXISTS (SELECT 1 FROM people p WHERE p.family_id = f.id AND p.entered_in_error = 0 AND p.nhs_number LIKE {a})"
+            ));
+        } else {
+            let a = arg(SqlValue::Text(format!("%{}%", name_key(s))), &mut args);
+            alts.push(format!(
+                "EXISTS (SELECT 1 FROM people p WHERE p.family_id = f.id AND p.entered_in_error = 0 AND p.name_key LIKE {a})"
+            ));
+            let key = postcode::search_key(s);
+            if key.len() >= 2 && key.chars().all(|c| c.is_ascii_alphanumeric()) {
+                let a = arg(SqlValue::Text(format!("{key}%")), &mut args);
+                alts.push(format!("f.postcode_key LIKE {a}"));
+            }
+        }
+        clauses.push(format!("({})", alts.join(" OR ")));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let total: u64 = conn.query_row(
+        &format!("SELECT count(*) FROM families f {filter}"),
+        params_from_iter(args.iter()),
+        |r| r.get::<_, i64>(0),
+    )? as u64;
+    let order = match q.sort {
+        SortBy::Name => "f.list_name, f.postcode_key, f.id",
+        SortBy::Postcode => "f.postcode_key, f.list_name, f.id",
+        SortBy::Level => {
+            "CASE f.level WHEN 'specialist' THEN 0 WHEN 'targeted' THEN 1 WHEN 'universal' THEN 2 ELSE 3 END, f.list_name, f.id"
+        }
+        SortBy::Newest => "f.created_at DESC, f.id",
+    };
+    let per_page = q.per_page.clamp(1, 500);
+    let page = q.page.max(1);
+    let limit = arg(SqlValue::Integer(per_page as i64), &mut args);
+    let offset = arg(SqlValue::Integer(((page - 1) * per_page) as i64), &mut args);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT f.id, f.address_line1, f.postcode, f.level, f.practitioner, f.member_count, f.children_under5,
+                f.active_flags, f.interpreter_needed, f.entered_in_error,
+                (SELECT p.family_name FROM people p WHERE p.family_id = f.id AND p.entered_in_error = 0
+                 ORDER BY p.role != 'parent', p.rowid LIMIT 1)
+         FROM families f {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    ))?;
+    let families = stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            let flags: String = r.get(7)?;
+            let level: String = r.get(3)?;
+            Ok(FamilySummary {
+                id: r.get(0)?,
+                address_line1: r.get(1)?,
+                postcode: r.get(2)?,
+                level: LevelOfService::parse(&level).unwrap_or(LevelOfService::Universal),
+                practitioner: r.get(4)?,
+                members: r.get::<_, i64>(5)? as u32,
+                children_under5: r.get::<_, i64>(6)? as u32,
+                flags: flags
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+                interpreter_needed: r.get::<_, i64>(8)? != 0,
+                entered_in_error: r.get::<_, i64>(9)? != 0,
+                name: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(FamilyPage {
+        total,
+        page,
+        per_page,
+        families,
+    })
+}

@@ -1,0 +1,112 @@
+//! `cargo xtask test`: the whole check, step by step, stopping at the first
+//! failure. Add steps to the list in `steps`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{repo_root, tidy};
+
+/// What a step does, given the repository root.
+type Action = Box<dyn Fn(&Path) -> Result<()>>;
+
+/// One named step of the test run.
+struct Step {
+    name: String,
+    run: Action,
+}
+
+/// A step that runs `cargo <args>` in the repository root.
+fn cargo(args: &[&str]) -> Step {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    Step {
+        name: format!("cargo {}", args.join(" ")),
+        run: Box::new(move |root| {
+            let status = Command::new("cargo")
+                .args(&args)
+                .current_dir(root)
+                .status()
+                .context("starting cargo")?;
+            if !status.success() {
+                bail!("exited with {status}");
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// The steps, in order.
+fn steps(root: &Path) -> Vec<Step> {
+    let mut steps = vec![
+        Step {
+            name: "tidy".into(),
+            run: Box::new(|_| tidy::run_and_report()),
+        },
+        cargo(&["fmt", "--all", "--", "--check"]),
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    ];
+    if has_nextest(root) {
+        steps.push(cargo(&["nextest", "run", "--workspace"]));
+        steps.push(cargo(&["test", "--workspace", "--doc"]));
+    } else {
+        steps.push(cargo(&["test", "--workspace"]));
+    }
+    if root
+        .join("crates/doorstep-testkit/src/bin/crash_cycles.rs")
+        .exists()
+    {
+        steps.push(cargo(&[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "doorstep-testkit",
+            "--bin",
+            "crash-cycles",
+            "--",
+            "--cycles",
+            "200",
+        ]));
+    }
+    steps
+}
+
+fn has_nextest(root: &Path) -> bool {
+    Command::new("cargo")
+        .args(["nextest", "--version"])
+        .current_dir(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs every step in order; fails naming the first step that fails.
+pub fn run() -> Result<()> {
+    let root = repo_root();
+    let all = Instant::now();
+    let steps = steps(&root);
+    for step in &steps {
+        println!("==> test: {}", step.name);
+        let started = Instant::now();
+        let result = (step.run)(&root);
+        let took = started.elapsed().as_secs_f64();
+        if let Err(e) = result {
+            println!("<== test: {} FAILED after {took:.1}s", step.name);
+            return Err(e.context(format!("test step `{}` failed", step.name)));
+        }
+        println!("<== test: {} ok in {took:.1}s", step.name);
+    }
+    let took = all.elapsed().as_secs_f64();
+    println!("test: all {} steps passed in {took:.1}s", steps.len());
+    Ok(())
+}
