@@ -1,1 +1,18 @@
-//! placeholder
+//! Device use-cases: the one API the desktop shell and the `doorstep` CLI
+//! call. It unlocks the device store, validates input through the domain
+//! rules, writes through the store, and turns every failure into a
+//! [`CoreError`] with a closed code and a message safe to show.
+
+pub mod clock;
+pub mod demo;
+pub mod device;
+pub mod error;
+pub mod session;
+
+pub use clock::Clock;
+pub use device::{default_data_dir, init, resolve_data_dir, InitOptions};
+pub use error::{CoreError, ErrorCode};
+pub use session::Session;
+
+pub use doorstep_domain as domain;
+pub use doorstep_store::audit::{Row as AuditRow, Verification as AuditVerification};

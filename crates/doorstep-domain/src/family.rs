@@ -1022,18 +1022,12 @@ pub fn add_flag(
     let note = p
         .check("note", optional_text(input.note.as_deref(), TEXT_MAX))
         .flatten();
-    match kind {
-        Some(FlagKind::ChildProtection) | Some(FlagKind::PreBirthCp) => {
-            if cp.is_none() && opt(&input.cp_category).is_none() {
-                p.push("cp_category", "is required for a child protection plan");
-            }
-        }
-        Some(FlagKind::SafetyAlert) => {
-            if alert.is_none() && opt(&input.alert).is_none() {
-                p.push("alert", "is required for a safety alert");
-            }
-        }
-        _ => {}
+    let is_cp = kind.is_some_and(|k| matches!(k, FlagKind::ChildProtection | FlagKind::PreBirthCp));
+    if is_cp && cp.is_none() && opt(&input.cp_category).is_none() {
+        p.push("cp_category", "is required for a child protection plan");
+    }
+    if kind == Some(FlagKind::SafetyAlert) && alert.is_none() && opt(&input.alert).is_none() {
+        p.push("alert", "is required for a safety alert");
     }
     if kind.is_some_and(|k| !matches!(k, FlagKind::ChildProtection | FlagKind::PreBirthCp))
         && cp.is_some()

@@ -9,6 +9,7 @@ pub mod problem;
 pub mod validate;
 
 pub use problem::{FieldProblem, Problems};
+pub mod calendar;
 pub mod family;
 pub mod listing;
 pub mod passphrase;

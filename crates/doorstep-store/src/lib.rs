@@ -74,6 +74,18 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
+/// One family's part of a write: its id, the actions, and whether the
+/// document is new.
+#[derive(Debug, Clone)]
+pub struct Write {
+    /// The family.
+    pub id: Uuid,
+    /// Validated actions, one commit each.
+    pub actions: Vec<Action>,
+    /// Whether this creates the family's document.
+    pub create: bool,
+}
+
 /// The unlocked device store.
 pub struct Store {
     conn: Connection,
@@ -174,30 +186,51 @@ impl Store {
         create: bool,
         who: &Actor<'_>,
     ) -> Result<Family, StoreError> {
-        if create && self.has_family(id)? {
-            return Err(StoreError::Corrupt(
-                "a family with this id already exists".into(),
-            ));
-        }
-        let mut d = if create {
-            AutoCommit::new()
-        } else {
-            self.docs.remove(&id).map_or_else(
-                || Self::load_doc(&self.conn, id)?.ok_or(StoreError::FamilyNotFound),
-                Ok,
-            )?
-        };
-        let before = d.get_heads();
-        let result = (|| {
-            for a in actions {
+        let mut out = self.apply_batch(
+            &[Write {
+                id,
+                actions: actions.to_vec(),
+                create,
+            }],
+            who,
+        )?;
+        Ok(out.pop().expect("one write, one family"))
+    }
+
+    /// Applies several families' writes in one SQL transaction (used to seed
+    /// a caseload quickly): all of them are written, or none.
+    pub fn apply_batch(
+        &mut self,
+        writes: &[Write],
+        who: &Actor<'_>,
+    ) -> Result<Vec<Family>, StoreError> {
+        let mut prepared = Vec::with_capacity(writes.len());
+        for w in writes {
+            if w.create && self.has_family(w.id)? {
+                return Err(StoreError::Corrupt(
+                    "a family with this id already exists".into(),
+                ));
+            }
+            let mut d = match (w.create, self.docs.remove(&w.id)) {
+                (true, _) => AutoCommit::new(),
+                (false, Some(d)) => d,
+                (false, None) => {
+                    Self::load_doc(&self.conn, w.id)?.ok_or(StoreError::FamilyNotFound)?
+                }
+            };
+            let before = d.get_heads();
+            for a in &w.actions {
                 doc::commit(&mut d, &a.edits, &a.message, who.now.timestamp())?;
             }
             let family = hydrate(&d)?;
             let bytes = d.save_after(&before);
-            let tx = self.conn.transaction()?;
-            write_document(&tx, id, &mut d, &bytes, create, who.now)?;
-            projection::write(&tx, &family, who.today)?;
-            for a in actions {
+            prepared.push((d, family, bytes));
+        }
+        let tx = self.conn.transaction()?;
+        for (w, (d, family, bytes)) in writes.iter().zip(prepared.iter_mut()) {
+            write_document(&tx, w.id, d, bytes, w.create, who.now)?;
+            projection::write(&tx, family, who.today)?;
+            for a in &w.actions {
                 audit::append(
                     &tx,
                     &audit::Entry {
@@ -205,19 +238,26 @@ impl Store {
                         action: a.audit_action,
                         record_kind: a.record_kind.name(),
                         record_id: Some(a.record_id.to_string()),
-                        family_id: Some(id.to_string()),
+                        family_id: Some(w.id.to_string()),
                         at: who.now,
                     },
                 )?;
             }
-            tx.commit()?;
-            Ok(family)
-        })();
-        if result.is_ok() {
-            // Only a committed document stays cached; a failed one is reloaded.
-            self.docs.insert(id, d);
         }
-        result
+        tx.commit()?;
+        let cache = writes.len() == 1;
+        Ok(writes
+            .iter()
+            .zip(prepared)
+            .map(|(w, (d, family, _))| {
+                // Only committed documents are cached; a failed write is
+                // reloaded from the database next time.
+                if cache {
+                    self.docs.insert(w.id, d);
+                }
+                family
+            })
+            .collect())
     }
 
     /// Records that `who` viewed a family (or ran a search, with no family).
@@ -241,6 +281,20 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Families whose id starts with `prefix` (at most two, enough to tell
+    /// a unique match from an ambiguous one).
+    pub fn families_with_prefix(&self, prefix: &str) -> Result<Vec<Uuid>, StoreError> {
+        let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+        let mut stmt = self
+            .conn
+            .prepare("SELECT family_id FROM documents WHERE family_id LIKE ?1 LIMIT 2")?;
+        let ids = stmt
+            .query_map([pattern], |r| r.get::<_, String>(0))?
+            .filter_map(|r| r.ok().and_then(|s| Uuid::parse_str(&s).ok()))
+            .collect();
+        Ok(ids)
     }
 
     /// Runs a family list query.

@@ -149,6 +149,7 @@ impl ProfileDir {
             return Err(StoreError::ProfileExists);
         }
         fs::create_dir_all(&self.root)?;
+        restrict_to_owner(&self.root)?;
         let key = DataKey::random();
         let wrapped = WrappedKey::wrap(&key, passphrase, kdf)?;
         let _ = fs::remove_file(self.erased());
@@ -256,6 +257,18 @@ impl ProfileDir {
     pub fn kdf_params(&self) -> Result<KdfParams, StoreError> {
         Ok(read_json::<WrappedKey>(&self.key())?.params)
     }
+}
+
+/// Makes the data directory private to the user (Unix permissions; on
+/// Windows the per-user application-data folder is already private).
+fn restrict_to_owner(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    let _ = dir;
+    Ok(())
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StoreError> {

@@ -1,1 +1,82 @@
-//! placeholder
+//! Dev-only helpers for Doorstep's tests and benchmarks: throwaway devices
+//! in temporary directories, a fixed clock, and the crash-safety harness
+//! that kills a writer process at random moments.
+
+pub mod crash;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use doorstep_core::{device, Clock, InitOptions, Session};
+
+/// A passphrase that passes the strength rule, for tests.
+pub const PASSPHRASE: &str = "kettle orbit crayon 42";
+
+/// A fixed instant for reproducible tests: 22 November 2026, 09:30 UTC.
+pub fn fixed_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T09:30:00Z")
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+/// A device profile in a temporary directory, removed when dropped.
+pub struct TempDevice {
+    dir: tempfile::TempDir,
+}
+
+impl TempDevice {
+    /// Sets up a device with the fastest allowed key derivation (64 MiB,
+    /// one iteration) and no back-off, so tests stay quick.
+    pub fn new() -> TempDevice {
+        Self::with_options(InitOptions {
+            kdf_target: Duration::ZERO,
+            backoff_base_ms: 0,
+            ..InitOptions::default()
+        })
+    }
+
+    /// Sets up a device with these options and [`PASSPHRASE`].
+    pub fn with_options(opts: InitOptions) -> TempDevice {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let data = dir.path().join("data");
+        doorstep_core::init(&data, PASSPHRASE, &opts).expect("init");
+        TempDevice { dir }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Unlocks with [`PASSPHRASE`] and the fixed clock.
+    pub fn session(&self) -> Session {
+        device::unlock(&self.data_dir(), PASSPHRASE, Clock::Fixed(fixed_now())).expect("unlock")
+    }
+}
+
+impl Default for TempDevice {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if let Ok(entries) = std::fs::read_dir(&d) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}

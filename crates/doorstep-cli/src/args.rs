@@ -1,0 +1,422 @@
+//! The command-line grammar: every `doorstep` subcommand and its options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Doorstep: the offline caseload for health-visiting teams.
+#[derive(Debug, Parser)]
+#[command(name = "doorstep", version, about)]
+pub struct Cli {
+    /// Data directory (default: the platform's data directory; also DOORSTEP_DATA_DIR).
+    #[arg(long, global = true, env = "DOORSTEP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set up this device: passphrase, encrypted database.
+    Init(InitArgs),
+    /// Change the passphrase (re-wraps the key; the database is not re-encrypted).
+    Passphrase {
+        /// What to do.
+        #[command(subcommand)]
+        command: PassphraseCommand,
+    },
+    /// Households.
+    Family {
+        /// What to do.
+        #[command(subcommand)]
+        command: FamilyCommand,
+    },
+    /// Parents and carers, children, unborn babies.
+    Person {
+        /// What to do.
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+    /// Level of service.
+    Level {
+        /// What to do.
+        #[command(subcommand)]
+        command: LevelCommand,
+    },
+    /// Safeguarding flags and safety alerts.
+    Flag {
+        /// What to do.
+        #[command(subcommand)]
+        command: FlagCommand,
+    },
+    /// Information-sharing consent.
+    Consent {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConsentCommand,
+    },
+    /// Mark a record entered in error (it is kept, with who, when and why).
+    EnteredInError(EnteredInErrorArgs),
+    /// SQL projections of the family documents.
+    Projections {
+        /// What to do.
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+    /// The local audit log.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Synthetic demo data.
+    Demo {
+        /// What to do.
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+/// `doorstep init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Your name as it appears in records and the audit log.
+    #[arg(long, default_value = "Demo Practitioner")]
+    pub practitioner: String,
+    /// Your role.
+    #[arg(long, default_value = "health-visitor")]
+    pub role: String,
+    /// Your team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Failed unlock attempts before the local data is erased.
+    #[arg(long, default_value_t = 10)]
+    pub max_failures: u32,
+    /// Back-off unit in milliseconds (doubles with each failure from the second).
+    #[arg(long, default_value_t = 1000)]
+    pub backoff_ms: u64,
+    /// Target time for one key derivation, in milliseconds (memory is always at least 64 MiB).
+    #[arg(long, default_value_t = 500)]
+    pub kdf_target_ms: u64,
+}
+
+/// `doorstep passphrase …`.
+#[derive(Debug, Subcommand)]
+pub enum PassphraseCommand {
+    /// Change the passphrase (current from DOORSTEP_PASSPHRASE or a prompt, new from DOORSTEP_NEW_PASSPHRASE or a prompt).
+    Change {
+        /// Target time for one key derivation, in milliseconds.
+        #[arg(long, default_value_t = 500)]
+        kdf_target_ms: u64,
+    },
+}
+
+/// `doorstep family …`.
+#[derive(Debug, Subcommand)]
+pub enum FamilyCommand {
+    /// Add a household.
+    Add(FamilyAddArgs),
+    /// Show one family.
+    Show {
+        /// Family id (or its first 8+ characters).
+        family: String,
+    },
+    /// List families with filters and search.
+    List(FamilyListArgs),
+}
+
+/// `doorstep family add`.
+#[derive(Debug, Args)]
+pub struct FamilyAddArgs {
+    /// First line of the address.
+    #[arg(long)]
+    pub address_line1: String,
+    /// Second line of the address.
+    #[arg(long)]
+    pub address_line2: Option<String>,
+    /// Town.
+    #[arg(long)]
+    pub town: Option<String>,
+    /// UK postcode.
+    #[arg(long)]
+    pub postcode: String,
+    /// Phone number.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Main language.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// An interpreter is needed.
+    #[arg(long)]
+    pub interpreter: bool,
+    /// Named practitioner (default: you).
+    #[arg(long)]
+    pub practitioner: Option<String>,
+    /// Team.
+    #[arg(long)]
+    pub team: Option<String>,
+}
+
+/// `doorstep family list`.
+#[derive(Debug, Args)]
+pub struct FamilyListArgs {
+    /// Level of service: community, universal, targeted, specialist.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Active flag kind: child-protection, child-in-need, looked-after, early-help, pre-birth-cp, safety-alert.
+    #[arg(long)]
+    pub flag: Option<String>,
+    /// Named practitioner.
+    #[arg(long)]
+    pub practitioner: Option<String>,
+    /// Search by name, NHS number (spaces allowed) or postcode.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Sort: name, postcode, level, newest.
+    #[arg(long, default_value = "name")]
+    pub sort: String,
+    /// Page number.
+    #[arg(long, default_value_t = 1)]
+    pub page: u32,
+    /// Rows per page.
+    #[arg(long, default_value_t = 20)]
+    pub per_page: u32,
+    /// Include families entered in error.
+    #[arg(long)]
+    pub include_entered_in_error: bool,
+}
+
+/// `doorstep person …`.
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Add a parent/carer, child or unborn baby.
+    Add(PersonAddArgs),
+    /// Record the birth of an unborn baby (everything recorded against the pregnancy is kept).
+    Birth(BirthArgs),
+}
+
+/// `doorstep person add`.
+#[derive(Debug, Args)]
+pub struct PersonAddArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// parent, child or unborn.
+    #[arg(long)]
+    pub role: String,
+    /// Given name.
+    #[arg(long)]
+    pub given_name: Option<String>,
+    /// Family name.
+    #[arg(long)]
+    pub family_name: String,
+    /// Date of birth, YYYY-MM-DD.
+    #[arg(long)]
+    pub dob: Option<String>,
+    /// Expected date of delivery, YYYY-MM-DD (unborn).
+    #[arg(long)]
+    pub edd: Option<String>,
+    /// Stated gender: 1 male, 2 female, 9 indeterminate, X not known.
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// NHS number.
+    #[arg(long)]
+    pub nhs_number: Option<String>,
+    /// NHS number verification status (01–08).
+    #[arg(long)]
+    pub nhs_status: Option<String>,
+    /// Ethnic category code (A–S, Z, 99).
+    #[arg(long)]
+    pub ethnicity: Option<String>,
+    /// GP practice code.
+    #[arg(long)]
+    pub gp: Option<String>,
+    /// Gestation at birth, weeks+days (e.g. 39+2).
+    #[arg(long)]
+    pub gestation: Option<String>,
+    /// Birth weight in grams.
+    #[arg(long)]
+    pub birth_weight: Option<String>,
+}
+
+/// `doorstep person birth`.
+#[derive(Debug, Args)]
+pub struct BirthArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// The unborn baby's person id.
+    #[arg(long)]
+    pub person: String,
+    /// Date of birth.
+    #[arg(long)]
+    pub dob: String,
+    /// Given name.
+    #[arg(long)]
+    pub given_name: Option<String>,
+    /// Family name, if different.
+    #[arg(long)]
+    pub family_name: Option<String>,
+    /// Stated gender.
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// NHS number.
+    #[arg(long)]
+    pub nhs_number: Option<String>,
+    /// NHS number status.
+    #[arg(long)]
+    pub nhs_status: Option<String>,
+    /// Gestation at birth, weeks+days.
+    #[arg(long)]
+    pub gestation: Option<String>,
+    /// Birth weight in grams.
+    #[arg(long)]
+    pub birth_weight: Option<String>,
+}
+
+/// `doorstep level …`.
+#[derive(Debug, Subcommand)]
+pub enum LevelCommand {
+    /// Set the level of service from a date.
+    Set {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// community, universal, targeted or specialist.
+        #[arg(long)]
+        level: String,
+        /// Effective date (YYYY-MM-DD).
+        #[arg(long)]
+        effective: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `doorstep flag …`.
+#[derive(Debug, Subcommand)]
+pub enum FlagCommand {
+    /// Add a flag.
+    Add(FlagAddArgs),
+    /// End a flag.
+    End {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Flag id.
+        #[arg(long)]
+        flag: String,
+        /// End date.
+        #[arg(long)]
+        end: String,
+    },
+}
+
+/// `doorstep flag add`.
+#[derive(Debug, Args)]
+pub struct FlagAddArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// child-protection, child-in-need, looked-after, early-help, pre-birth-cp, safety-alert.
+    #[arg(long)]
+    pub kind: String,
+    /// CP category: neglect, physical, sexual, emotional, multiple.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Safety alert: lone-worker-risk, dog-in-house, two-person-visit, other.
+    #[arg(long)]
+    pub alert: Option<String>,
+    /// The member it concerns (person id).
+    #[arg(long)]
+    pub person: Option<String>,
+    /// Start date.
+    #[arg(long)]
+    pub start: String,
+    /// End date.
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Lead agency.
+    #[arg(long)]
+    pub lead_agency: Option<String>,
+    /// Note.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+/// `doorstep consent …`.
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Record a consent decision.
+    Record {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// given, refused or withdrawn.
+        #[arg(long)]
+        decision: String,
+        /// Date of the decision.
+        #[arg(long)]
+        date: String,
+        /// What the consent covers.
+        #[arg(long)]
+        scope: String,
+        /// The member who decided (person id).
+        #[arg(long)]
+        person: Option<String>,
+    },
+}
+
+/// `doorstep entered-in-error`.
+#[derive(Debug, Args)]
+pub struct EnteredInErrorArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// The record's id (a person, level, flag, consent, or the family itself).
+    #[arg(long)]
+    pub record: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `doorstep projections …`.
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Recreate every projection from the family documents.
+    Rebuild,
+}
+
+/// `doorstep audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Show the audit entries about one family.
+    Show {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+    },
+    /// Check the hash chain for edited, removed or reordered rows.
+    Verify,
+}
+
+/// `doorstep demo …`.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Add a deterministic synthetic caseload.
+    Seed {
+        /// Number of families.
+        #[arg(long, default_value_t = 600)]
+        families: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}

@@ -1,0 +1,425 @@
+//! A deterministic, realistic synthetic caseload for demos, tests and
+//! benchmarks: households with parents, children aged 0–5 spread over the
+//! review ages, pregnancies, twins, levels of service in about the 91/6/3
+//! split one trust reports, safeguarding flags, interpreter needs, and
+//! missing ethnicity for some. Every NHS number is from the 999 test range.
+//!
+//! Every record goes through the same domain validation as typed input.
+
+use std::collections::HashSet;
+
+use chrono::{Days, Months, NaiveDate};
+use doorstep_domain::family::{self, ActionContext, NewFamily, NewFlag, NewLevel, NewPerson};
+use doorstep_domain::nhs_number::NhsNumber;
+use doorstep_store::Write;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{CoreError, Session};
+
+const GIVEN_F: &[&str] = &[
+    "Amelia", "Olivia", "Isla", "Ava", "Mia", "Aisha", "Zainab", "Maja", "Zofia", "Grace", "Freya",
+    "Ivy", "Chloe", "Fatima", "Priya", "Sophie", "Ella", "Hannah", "Leah", "Ruby", "Niamh",
+    "Amara", "Ioana", "Yasmin",
+];
+const GIVEN_M: &[&str] = &[
+    "Oliver", "George", "Noah", "Arthur", "Leo", "Muhammad", "Harry", "Oscar", "Jack", "Ibrahim",
+    "Jakub", "Ethan", "Ravi", "Samuel", "Theo", "Kofi", "Adam", "Yusuf", "Luca", "Daniel",
+    "Finley", "Joseph", "Andrei", "Omar",
+];
+const FAMILY: &[&str] = &[
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Khan", "Ahmed", "Hussain", "Kowalski", "Nowak", "Walker", "Wright", "Thompson", "White",
+    "Hughes", "Edwards", "Green", "Hall", "Okafor", "Mensah", "Popescu", "Begum", "Ali", "Murphy",
+    "O'Brien", "Clarke", "Lewis", "Robinson", "Wood", "Harris", "Evans",
+];
+const STREETS: &[&str] = &[
+    "Foleshill Road",
+    "Stoney Stanton Road",
+    "Holbrook Lane",
+    "Radford Road",
+    "Walsgrave Road",
+    "Binley Road",
+    "Tile Hill Lane",
+    "Allesley Old Road",
+    "Far Gosford Street",
+    "Spon End",
+    "Jardine Crescent",
+    "Daventry Road",
+    "Aldermans Green Road",
+    "Longford Road",
+    "Moat Street",
+    "Station Street East",
+];
+const TOWNS: &[&str] = &["Coventry", "Coventry", "Coventry", "Bedworth", "Kenilworth"];
+const LANGUAGES: &[&str] = &[
+    "Polish", "Urdu", "Punjabi", "Romanian", "Arabic", "Bengali", "Somali", "Tigrinya", "Kurdish",
+];
+const PRACTICES: &[&str] = &["Y01001", "Y01002", "Y01003", "Y01004", "Y01005", "Y01006"];
+const ETHNIC: &[&str] = &[
+    "A", "A", "A", "A", "A", "C", "C", "H", "J", "J", "K", "N", "M", "F", "D", "L", "S", "R",
+];
+const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+
+/// How many of each thing a seed made.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SeedReport {
+    /// Families.
+    pub families: usize,
+    /// Parents and carers.
+    pub parents: usize,
+    /// Children (born).
+    pub children: usize,
+    /// Unborn babies.
+    pub pregnancies: usize,
+    /// Twin pairs.
+    pub twin_pairs: usize,
+    /// Families by level: community, universal, targeted, specialist.
+    pub by_level: [usize; 4],
+    /// Flags added.
+    pub flags: usize,
+    /// Families needing an interpreter.
+    pub interpreter_needed: usize,
+    /// Children without a stated ethnic category.
+    pub ethnicity_missing: usize,
+}
+
+struct Generator {
+    rng: StdRng,
+    nhs_used: HashSet<String>,
+    today: NaiveDate,
+}
+
+impl Generator {
+    fn pick<'a>(&mut self, list: &'a [&'a str]) -> &'a str {
+        list[self.rng.gen_range(0..list.len())]
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.gen_bool(p)
+    }
+
+    fn uuid(&mut self) -> Uuid {
+        uuid::Builder::from_random_bytes(self.rng.gen()).into_uuid()
+    }
+
+    fn nhs_number(&mut self) -> String {
+        loop {
+            let mut d = [9u8, 9, 9, 0, 0, 0, 0, 0, 0];
+            for x in d.iter_mut().skip(3) {
+                *x = self.rng.gen_range(0..10);
+            }
+            if let Some(n) = NhsNumber::from_first9(&d) {
+                if self.nhs_used.insert(n.as_str().to_string()) {
+                    return n.as_str().to_string();
+                }
+            }
+        }
+    }
+
+    fn postcode(&mut self) -> String {
+        let district = self.rng.gen_range(1..=7);
+        let sector = self.rng.gen_range(1..=9);
+        let a = INWARD_LETTERS[self.rng.gen_range(0..INWARD_LETTERS.len())] as char;
+        let b = INWARD_LETTERS[self.rng.gen_range(0..INWARD_LETTERS.len())] as char;
+        format!("CV{district} {sector}{a}{b}")
+    }
+
+    /// A child's age in days, spread over the review ages with extra weight
+    /// around the new-birth, 6–8 week, 12-month and 2-year windows.
+    fn child_age_days(&mut self) -> u64 {
+        match self.rng.gen_range(0..10) {
+            0 => self.rng.gen_range(0..21),
+            1 => self.rng.gen_range(35..70),
+            2 => self.rng.gen_range(270..460),
+            3 => self.rng.gen_range(700..930),
+            _ => self.rng.gen_range(0..(5 * 365 - 10)),
+        }
+    }
+
+    fn gestation_and_weight(&mut self) -> (String, u32) {
+        let roll: f64 = self.rng.gen();
+        let weeks: u32 = if roll < 0.01 {
+            self.rng.gen_range(26..32)
+        } else if roll < 0.07 {
+            self.rng.gen_range(32..37)
+        } else {
+            self.rng.gen_range(37..42)
+        };
+        let days = self.rng.gen_range(0..7);
+        let base = match weeks {
+            w if w < 32 => 900 + (w - 26) * 180,
+            w if w < 37 => 1800 + (w - 32) * 200,
+            w => 2900 + (w - 37) * 150,
+        };
+        let weight = (base as i32 + self.rng.gen_range(-350..350)).clamp(500, 5200) as u32;
+        (format!("{weeks}+{days}"), weight)
+    }
+}
+
+/// Adds `families` synthetic families to the session's caseload, the same
+/// ones for the same `seed` and day.
+pub fn seed(session: &mut Session, families: usize, seed: u64) -> Result<SeedReport, CoreError> {
+    if families == 0 || families > 100_000 {
+        return Err(CoreError::invalid(
+            "families",
+            "must be between 1 and 100000",
+        ));
+    }
+    let cx = session.context();
+    let mut g = Generator {
+        rng: StdRng::seed_from_u64(seed),
+        nhs_used: HashSet::new(),
+        today: cx.today,
+    };
+    let colleagues = ["Asha Patel", "Bronwen Hughes"];
+    let mut report = SeedReport::default();
+    let mut batch = Vec::new();
+    for _ in 0..families {
+        let write =
+            one_family(&mut g, &cx, &colleagues, &mut report).map_err(CoreError::Invalid)?;
+        batch.push(write);
+        if batch.len() == 500 {
+            session.add_families_batch(&batch)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        session.add_families_batch(&batch)?;
+    }
+    Ok(report)
+}
+
+fn one_family(
+    g: &mut Generator,
+    cx: &ActionContext,
+    colleagues: &[&str],
+    report: &mut SeedReport,
+) -> Result<Write, doorstep_domain::Problems> {
+    let id = g.uuid();
+    let surname = g.pick(FAMILY).to_string();
+    let interpreter = g.chance(0.08);
+    let practitioner = if g.chance(0.7) {
+        cx.practitioner.clone()
+    } else {
+        g.pick(colleagues).to_string()
+    };
+    let input = NewFamily {
+        address_line1: format!("{} {}", g.rng.gen_range(1..240), g.pick(STREETS)),
+        address_line2: None,
+        town: Some(g.pick(TOWNS).to_string()),
+        postcode: g.postcode(),
+        phone: Some(format!("07700 900{:03}", g.rng.gen_range(0..1000))),
+        main_language: Some(if interpreter {
+            g.pick(LANGUAGES).to_string()
+        } else {
+            "English".to_string()
+        }),
+        interpreter_needed: interpreter,
+        practitioner: Some(practitioner),
+        team: Some("Coventry North HV Team".into()),
+    };
+    let (fam, first) = family::add_family(id, &input, cx)?;
+    let mut actions = vec![first];
+    report.families += 1;
+    report.interpreter_needed += interpreter as usize;
+
+    let parents = if g.chance(0.6) { 2 } else { 1 };
+    for i in 0..parents {
+        let female = i == 0;
+        let dob = g.today - Days::new(g.rng.gen_range(18 * 365..42 * 365));
+        let p = NewPerson {
+            role: "parent".into(),
+            given_name: Some(g.pick(if female { GIVEN_F } else { GIVEN_M }).to_string()),
+            family_name: surname.clone(),
+            date_of_birth: Some(dob.to_string()),
+            sex: Some(if female { "2" } else { "1" }.into()),
+            nhs_number: Some(g.nhs_number()),
+            nhs_number_status: Some("01".into()),
+            ethnic_category: g.chance(0.7).then(|| g.pick(ETHNIC).to_string()),
+            gp_practice: Some(g.pick(PRACTICES).to_string()),
+            ..Default::default()
+        };
+        actions.push(family::add_person(&fam, g.uuid(), &p, cx)?);
+        report.parents += 1;
+    }
+
+    let pregnant = g.chance(0.12);
+    let children = if pregnant && g.chance(0.4) {
+        0
+    } else {
+        g.rng.gen_range(1..=2)
+    };
+    for _ in 0..children {
+        let twins = g.chance(0.015);
+        let age = g.child_age_days();
+        let dob = g.today - Days::new(age);
+        let (gestation, weight) = g.gestation_and_weight();
+        for _ in 0..(1 + twins as usize) {
+            let female = g.chance(0.49);
+            let stated = g.chance(0.65);
+            let young = age < 42;
+            let has_number = !(young && g.chance(0.3));
+            let p = NewPerson {
+                role: "child".into(),
+                given_name: Some(g.pick(if female { GIVEN_F } else { GIVEN_M }).to_string()),
+                family_name: surname.clone(),
+                date_of_birth: Some(dob.to_string()),
+                sex: Some(if female { "2" } else { "1" }.into()),
+                nhs_number: has_number.then(|| g.nhs_number()),
+                nhs_number_status: Some(if has_number { "01" } else { "08" }.into()),
+                ethnic_category: stated.then(|| g.pick(ETHNIC).to_string()),
+                gp_practice: Some(g.pick(PRACTICES).to_string()),
+                gestation: Some(gestation.clone()),
+                birth_weight_grams: Some(
+                    (weight.saturating_sub(if twins { 300 } else { 0 })).to_string(),
+                ),
+                ..Default::default()
+            };
+            actions.push(family::add_person(&fam, g.uuid(), &p, cx)?);
+            report.children += 1;
+            report.ethnicity_missing += (!stated) as usize;
+        }
+        report.twin_pairs += twins as usize;
+    }
+    if pregnant {
+        let edd = g.today + Days::new(g.rng.gen_range(7..200));
+        let p = NewPerson {
+            role: "unborn".into(),
+            family_name: surname.clone(),
+            expected_delivery_date: Some(edd.to_string()),
+            ..Default::default()
+        };
+        actions.push(family::add_person(&fam, g.uuid(), &p, cx)?);
+        report.pregnancies += 1;
+    }
+
+    let roll: f64 = g.rng.gen();
+    let (level, idx) = if roll < 0.03 {
+        ("specialist", 3)
+    } else if roll < 0.09 {
+        ("targeted", 2)
+    } else {
+        ("universal", 1)
+    };
+    report.by_level[idx] += 1;
+    let since = g
+        .today
+        .checked_sub_months(Months::new(g.rng.gen_range(0..18)))
+        .unwrap_or(g.today);
+    actions.push(family::set_level(
+        &fam,
+        g.uuid(),
+        &NewLevel {
+            level: level.into(),
+            effective: since.to_string(),
+            reason: "Assessed need at allocation".into(),
+        },
+        cx,
+    )?);
+    let mut flags: Vec<NewFlag> = Vec::new();
+    let start = since.to_string();
+    let flag =
+        |kind: &str, cp: Option<&str>, alert: Option<&str>, note: Option<&str>, agency: &str| {
+            NewFlag {
+                kind: kind.into(),
+                cp_category: cp.map(String::from),
+                alert: alert.map(String::from),
+                start: start.clone(),
+                lead_agency: Some(agency.into()),
+                note: note.map(String::from),
+                ..Default::default()
+            }
+        };
+    match idx {
+        3 => {
+            let r: f64 = g.rng.gen();
+            if r < 0.5 {
+                let cat = g.pick(&["neglect", "emotional", "physical", "neglect", "sexual"]);
+                flags.push(flag(
+                    "child-protection",
+                    Some(cat),
+                    None,
+                    None,
+                    "Children's social care",
+                ));
+            } else if r < 0.8 {
+                flags.push(flag(
+                    "child-in-need",
+                    None,
+                    None,
+                    None,
+                    "Children's social care",
+                ));
+            } else {
+                flags.push(flag(
+                    "looked-after",
+                    None,
+                    None,
+                    None,
+                    "Children's social care",
+                ));
+            }
+            if pregnant && g.chance(0.3) {
+                flags.push(flag(
+                    "pre-birth-cp",
+                    Some("neglect"),
+                    None,
+                    None,
+                    "Children's social care",
+                ));
+            }
+        }
+        2 => {
+            if g.chance(0.25) {
+                flags.push(flag(
+                    "child-in-need",
+                    None,
+                    None,
+                    None,
+                    "Children's social care",
+                ));
+            } else if g.chance(0.4) {
+                flags.push(flag("early-help", None, None, None, "Early Help hub"));
+            }
+        }
+        _ => {
+            if g.chance(0.01) {
+                flags.push(flag("early-help", None, None, None, "Early Help hub"));
+            }
+        }
+    }
+    if g.chance(0.04) {
+        let (alert, note) = *[
+            (
+                "dog-in-house",
+                "Large dog: ask for it to be shut away before entering",
+            ),
+            ("two-person-visit", "Visit in pairs"),
+            (
+                "lone-worker-risk",
+                "Aggressive relative reported at address",
+            ),
+        ]
+        .get(g.rng.gen_range(0..3))
+        .expect("index in range");
+        flags.push(flag(
+            "safety-alert",
+            None,
+            Some(alert),
+            Some(note),
+            "Health visiting",
+        ));
+    }
+    for f in &flags {
+        actions.push(family::add_flag(&fam, g.uuid(), f, cx)?);
+        report.flags += 1;
+    }
+    Ok(Write {
+        id,
+        actions,
+        create: true,
+    })
+}

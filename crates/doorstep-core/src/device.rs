@@ -1,0 +1,157 @@
+//! Setting up and unlocking this device: where the data directory is,
+//! creating a profile with a passphrase, changing the passphrase, and
+//! unlocking into a [`Session`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use doorstep_domain::passphrase;
+use doorstep_domain::validate::required_text;
+use doorstep_store::{KdfParams, ProfileDir, ProfileInfo, Store, UnlockPolicy};
+use uuid::Uuid;
+
+use crate::{Clock, CoreError, Session};
+
+/// The platform's default data directory for Doorstep (e.g.
+/// `~/.local/share/doorstep` on Linux, `%APPDATA%\doorstep` on Windows).
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("doorstep")
+}
+
+/// The data directory: the explicit one, else `DOORSTEP_DATA_DIR`, else the
+/// platform default.
+pub fn resolve_data_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            std::env::var_os("DOORSTEP_DATA_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(default_data_dir)
+}
+
+/// Choices made when the device is set up.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The practitioner's display name.
+    pub practitioner: String,
+    /// Their role.
+    pub role: String,
+    /// Their team.
+    pub team: Option<String>,
+    /// Failed unlocks before the data is erased.
+    pub max_failures: u32,
+    /// Back-off unit in milliseconds.
+    pub backoff_base_ms: u64,
+    /// How long one key derivation should take on this machine.
+    pub kdf_target: Duration,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            practitioner: "Demo Practitioner".into(),
+            role: "health-visitor".into(),
+            team: None,
+            max_failures: UnlockPolicy::default().max_failures,
+            backoff_base_ms: UnlockPolicy::default().backoff_base_ms,
+            kdf_target: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What init made.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InitReport {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The device id.
+    pub device_id: Uuid,
+    /// The key-derivation parameters chosen.
+    pub kdf: KdfParams,
+    /// Failed unlocks before erase.
+    pub max_failures: u32,
+}
+
+/// Creates a device profile in `dir`: checks the passphrase, wraps a fresh
+/// data key with Argon2id, creates the encrypted database and migrates it.
+/// On any failure nothing is left behind.
+pub fn init(dir: &Path, new_passphrase: &str, opts: &InitOptions) -> Result<InitReport, CoreError> {
+    let mut problems = doorstep_domain::Problems::new();
+    problems.check("passphrase", passphrase::check(new_passphrase));
+    let practitioner = problems.check("practitioner", required_text(&opts.practitioner, 100));
+    let role = problems.check("role", required_text(&opts.role, 60));
+    if opts.max_failures < 1 || opts.max_failures > 100 {
+        problems.push("max_failures", "must be between 1 and 100");
+    }
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    let profile = ProfileDir::new(dir);
+    if profile.exists() {
+        return Err(CoreError::ProfileExists);
+    }
+    let kdf = KdfParams::calibrate(opts.kdf_target);
+    let policy = UnlockPolicy {
+        max_failures: opts.max_failures,
+        warn_from: 5.min(opts.max_failures),
+        backoff_base_ms: opts.backoff_base_ms,
+    };
+    let info = ProfileInfo {
+        device_id: Uuid::new_v4(),
+        practitioner: practitioner.expect("checked"),
+        role: role.expect("checked"),
+        team: opts.team.clone().filter(|t| !t.trim().is_empty()),
+        created_at: chrono::Utc::now(),
+        policy,
+    };
+    let made = profile
+        .create(&info, new_passphrase, kdf)
+        .and_then(|key| Store::create(&profile, &key));
+    if let Err(e) = made {
+        if !matches!(e, doorstep_store::StoreError::ProfileExists) {
+            profile.remove_incomplete();
+        }
+        return Err(e.into());
+    }
+    Ok(InitReport {
+        data_dir: dir.to_path_buf(),
+        device_id: info.device_id,
+        kdf,
+        max_failures: policy.max_failures,
+    })
+}
+
+/// Re-wraps the data key under a new passphrase; the database is untouched.
+pub fn change_passphrase(
+    dir: &Path,
+    old: &str,
+    new: &str,
+    kdf_target: Duration,
+) -> Result<(), CoreError> {
+    if let Err(e) = passphrase::check(new) {
+        return Err(CoreError::invalid("new_passphrase", e));
+    }
+    if old == new {
+        return Err(CoreError::invalid(
+            "new_passphrase",
+            "is the same as the current passphrase",
+        ));
+    }
+    let kdf = KdfParams::calibrate(kdf_target);
+    ProfileDir::new(dir).change_passphrase(old, new, kdf)?;
+    Ok(())
+}
+
+/// Unlocks the device with `passphrase` and opens the store.
+pub fn unlock(dir: &Path, passphrase: &str, clock: Clock) -> Result<Session, CoreError> {
+    let profile = ProfileDir::new(dir);
+    let key = profile.unlock(passphrase)?;
+    let info = profile.info()?;
+    let store = Store::open(&profile, &key)?;
+    drop(key);
+    Ok(Session::new(store, info, profile, clock))
+}

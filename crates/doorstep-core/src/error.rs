@@ -1,0 +1,138 @@
+//! The errors use-cases return: a closed set of codes, each with a message
+//! that is safe to show (no patient data) and says what to do.
+
+use doorstep_domain::{FieldProblem, Problems};
+use doorstep_store::StoreError;
+use serde::Serialize;
+
+/// The closed set of error codes the CLI and UI branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// Input failed validation; see the field problems.
+    Invalid,
+    /// The passphrase did not unlock the device.
+    WrongPassphrase,
+    /// The local data has been crypto-erased.
+    Erased,
+    /// No profile in the data directory.
+    NoProfile,
+    /// A profile already exists there.
+    ProfileExists,
+    /// The record asked for is not on this device.
+    NotFound,
+    /// The store failed or is damaged.
+    Storage,
+}
+
+/// A use-case failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Invalid input, by field.
+    #[error("{0}")]
+    Invalid(Problems),
+    /// Wrong passphrase.
+    #[error("Passphrase not accepted.")]
+    WrongPassphrase {
+        /// Failures so far.
+        failures: u32,
+        /// Failures that erase the data.
+        max_failures: u32,
+        /// Whether to warn.
+        warn: bool,
+    },
+    /// The data was erased.
+    #[error("{}", erased_message(*.just_now))]
+    Erased {
+        /// Whether this attempt erased it.
+        just_now: bool,
+    },
+    /// No profile.
+    #[error("No device profile in this data directory: run `doorstep init` first.")]
+    NoProfile,
+    /// Profile exists.
+    #[error("A device profile already exists in this data directory.")]
+    ProfileExists,
+    /// Not found.
+    #[error("{0}")]
+    NotFound(String),
+    /// Store failure (the detail is for logs, not patient data).
+    #[error("The device store could not complete this: {0}")]
+    Storage(String),
+}
+
+fn erased_message(just_now: bool) -> &'static str {
+    if just_now {
+        "Too many failed attempts: the local data on this device has been erased. Set the device up again (doorstep init) and sync to get the caseload back."
+    } else {
+        "The local data on this device was erased after too many failed unlock attempts. Set the device up again (doorstep init) and sync to get the caseload back."
+    }
+}
+
+impl CoreError {
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Invalid(_) => ErrorCode::Invalid,
+            CoreError::WrongPassphrase { .. } => ErrorCode::WrongPassphrase,
+            CoreError::Erased { .. } => ErrorCode::Erased,
+            CoreError::NoProfile => ErrorCode::NoProfile,
+            CoreError::ProfileExists => ErrorCode::ProfileExists,
+            CoreError::NotFound(_) => ErrorCode::NotFound,
+            CoreError::Storage(_) => ErrorCode::Storage,
+        }
+    }
+
+    /// The field problems, for invalid input.
+    pub fn problems(&self) -> &[FieldProblem] {
+        match self {
+            CoreError::Invalid(p) => &p.0,
+            _ => &[],
+        }
+    }
+
+    /// A warning to show beside the message, if any.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            CoreError::WrongPassphrase { failures, max_failures, warn: true } => Some(format!(
+                "Warning: {failures} of {max_failures} attempts used. After {max_failures} failed attempts the data on this device is erased."
+            )),
+            _ => None,
+        }
+    }
+
+    /// One invalid field.
+    pub fn invalid(field: &str, problem: impl Into<String>) -> CoreError {
+        CoreError::Invalid(doorstep_domain::problem::problem(field, problem))
+    }
+}
+
+impl From<Problems> for CoreError {
+    fn from(p: Problems) -> Self {
+        CoreError::Invalid(p)
+    }
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::WrongPassphrase {
+                failures,
+                max_failures,
+                warn,
+                ..
+            } => CoreError::WrongPassphrase {
+                failures,
+                max_failures,
+                warn,
+            },
+            StoreError::Erased { just_now, .. } => CoreError::Erased { just_now },
+            StoreError::NoProfile => CoreError::NoProfile,
+            StoreError::ProfileExists => CoreError::ProfileExists,
+            StoreError::FamilyNotFound => {
+                CoreError::NotFound("No such family on this device.".into())
+            }
+            other => CoreError::Storage(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! An unlocked device: every use-case on the caseload. Each call validates
+//! with the domain rules, then writes or reads through the store, recording
+//! views and changes in the audit log.
+
+use doorstep_domain::codes::LevelOfService;
+use doorstep_domain::family::{
+    self, ActionContext, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
+};
+use doorstep_domain::listing::{FamilyPage, FamilyQuery};
+use doorstep_store::audit::{Row as AuditRow, Verification};
+use doorstep_store::{projection, Actor, ProfileDir, ProfileInfo, Store, Write};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{Clock, CoreError};
+
+/// A family as `family show` presents it: the record plus what is derived
+/// from it today.
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyView {
+    /// The record.
+    pub family: Family,
+    /// Level of service today.
+    pub level: LevelOfService,
+    /// Ids of flags in force today.
+    pub active_flags: Vec<Uuid>,
+    /// Children under five today.
+    pub children_under5: usize,
+}
+
+/// What a write changed: the family and the record created or changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    /// The family id.
+    pub family_id: Uuid,
+    /// The record id.
+    pub record_id: Uuid,
+}
+
+/// What a projection rebuild did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RebuildReport {
+    /// Families whose projections were rebuilt.
+    pub families: usize,
+}
+
+/// The unlocked device store with the practitioner using it.
+pub struct Session {
+    store: Store,
+    info: ProfileInfo,
+    dir: ProfileDir,
+    clock: Clock,
+}
+
+impl Session {
+    pub(crate) fn new(store: Store, info: ProfileInfo, dir: ProfileDir, clock: Clock) -> Session {
+        Session {
+            store,
+            info,
+            dir,
+            clock,
+        }
+    }
+
+    /// Who is using the device.
+    pub fn profile(&self) -> &ProfileInfo {
+        &self.info
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.root()
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The store underneath, for tests, benchmarks and the demo generator.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub(crate) fn context(&self) -> ActionContext {
+        ActionContext {
+            practitioner: self.info.practitioner.clone(),
+            now: self.clock.now(),
+            today: self.clock.today(),
+        }
+    }
+
+    /// Finds a family by its id or a unique prefix of it (8+ characters).
+    pub fn resolve_family(&self, id: &str) -> Result<Uuid, CoreError> {
+        let id = id.trim();
+        if let Ok(u) = Uuid::parse_str(id) {
+            return if self.store.has_family(u)? {
+                Ok(u)
+            } else {
+                Err(CoreError::NotFound("No such family on this device.".into()))
+            };
+        }
+        if id.len() < 8 || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(CoreError::invalid(
+                "family",
+                "must be a family id (or its first 8 or more characters)",
+            ));
+        }
+        match self
+            .store
+            .families_with_prefix(&id.to_ascii_lowercase())?
+            .as_slice()
+        {
+            [one] => Ok(*one),
+            [] => Err(CoreError::NotFound("No such family on this device.".into())),
+            _ => Err(CoreError::invalid(
+                "family",
+                "matches more than one family: give more characters",
+            )),
+        }
+    }
+
+    fn write(
+        &mut self,
+        family_id: Uuid,
+        action: family::Action,
+        cx: &ActionContext,
+    ) -> Result<Written, CoreError> {
+        let record_id = action.record_id;
+        self.store.apply(family_id, &[action], false, &actor(cx))?;
+        Ok(Written {
+            family_id,
+            record_id,
+        })
+    }
+
+    /// Adds a family (household) to the caseload.
+    pub fn add_family(&mut self, input: &NewFamily) -> Result<Written, CoreError> {
+        let cx = self.context();
+        let id = Uuid::new_v4();
+        let (_, action) = family::add_family(id, input, &cx)?;
+        self.store.apply(id, &[action], true, &actor(&cx))?;
+        Ok(Written {
+            family_id: id,
+            record_id: id,
+        })
+    }
+
+    /// Adds a parent/carer, child or unborn baby.
+    pub fn add_person(&mut self, family_id: &str, input: &NewPerson) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::add_person(&current, Uuid::new_v4(), input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Records the birth of an unborn baby, keeping the pregnancy's record.
+    pub fn record_birth(
+        &mut self,
+        family_id: &str,
+        person_id: &str,
+        input: &NewBirth,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::record_birth(&current, person_id, input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Sets the level of service from a date; the history is kept.
+    pub fn set_level(&mut self, family_id: &str, input: &NewLevel) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::set_level(&current, Uuid::new_v4(), input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Adds a safeguarding flag or safety alert.
+    pub fn add_flag(&mut self, family_id: &str, input: &NewFlag) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::add_flag(&current, Uuid::new_v4(), input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Ends a flag.
+    pub fn end_flag(
+        &mut self,
+        family_id: &str,
+        flag_id: &str,
+        end: &str,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::end_flag(&current, flag_id, end, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Records an information-sharing consent decision.
+    pub fn record_consent(
+        &mut self,
+        family_id: &str,
+        input: &NewConsent,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::record_consent(&current, Uuid::new_v4(), input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Marks a record (or the family) entered in error, with the reason.
+    pub fn mark_entered_in_error(
+        &mut self,
+        family_id: &str,
+        record_id: &str,
+        reason: &str,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::mark_entered_in_error(&current, record_id, reason, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Shows a family, and records the view in the audit log.
+    pub fn show_family(&mut self, family_id: &str) -> Result<FamilyView, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let family = self.store.family(id)?;
+        self.store
+            .record_view("family.view", Some(id), &actor(&cx))?;
+        let today = cx.today;
+        Ok(FamilyView {
+            level: family.level_on(today),
+            active_flags: family.active_flags(today).map(|(id, _)| *id).collect(),
+            children_under5: family
+                .current_members()
+                .filter(|(_, p)| p.is_child_under_five(today))
+                .count(),
+            family,
+        })
+    }
+
+    /// Lists families; a search is recorded in the audit log (without the
+    /// search text, which may be patient data).
+    pub fn list_families(&mut self, q: &FamilyQuery) -> Result<FamilyPage, CoreError> {
+        if q.per_page == 0 || q.per_page > 500 {
+            return Err(CoreError::invalid("per_page", "must be between 1 and 500"));
+        }
+        if q.page == 0 {
+            return Err(CoreError::invalid("page", "must be 1 or more"));
+        }
+        let page = self.store.list(q)?;
+        let cx = self.context();
+        self.store.record_view("family.list", None, &actor(&cx))?;
+        Ok(page)
+    }
+
+    /// Recreates every projection from the family documents.
+    pub fn rebuild_projections(&mut self) -> Result<RebuildReport, CoreError> {
+        let families = self.store.rebuild_projections(self.clock.today())?;
+        Ok(RebuildReport { families })
+    }
+
+    /// Every projection row, for comparing a rebuild with the live tables.
+    pub fn projection_dump(&self) -> Result<Vec<(String, Vec<String>)>, CoreError> {
+        Ok(projection::dump(self.store.connection())?)
+    }
+
+    /// The audit entries about one family.
+    pub fn audit_for_family(&self, family_id: &str) -> Result<Vec<AuditRow>, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        Ok(self.store.audit_for_family(id)?)
+    }
+
+    /// Checks the audit chain.
+    pub fn verify_audit(&self) -> Result<Verification, CoreError> {
+        Ok(self.store.verify_audit()?)
+    }
+
+    /// Writes several new families at once (the demo generator uses this).
+    pub fn add_families_batch(&mut self, writes: &[Write]) -> Result<(), CoreError> {
+        let cx = self.context();
+        self.store.apply_batch(writes, &actor(&cx))?;
+        Ok(())
+    }
+}
+
+fn actor(cx: &ActionContext) -> Actor<'_> {
+    Actor {
+        practitioner: &cx.practitioner,
+        now: cx.now,
+        today: cx.today,
+    }
+}
