@@ -1,0 +1,324 @@
+//! Device-store properties through the core API: no plaintext at rest,
+//! unlock failures, projection rebuild equals incremental maintenance, and
+//! audit tamper detection.
+
+use doorstep_core::domain::family::{NewFamily, NewFlag, NewLevel, NewPerson};
+use doorstep_core::{demo, device, Clock, CoreError, InitOptions};
+use doorstep_testkit::{files_under, fixed_now, TempDevice, PASSPHRASE};
+
+const CANARY_NAME: &str = "Zebediah";
+const CANARY_SURNAME: &str = "Quillfeather";
+const CANARY_NHS: &str = "9990000018";
+
+fn canary_family(s: &mut doorstep_core::Session) -> String {
+    let w = s
+        .add_family(&NewFamily {
+            address_line1: "1 Canary Row".into(),
+            postcode: "CV1 2AB".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let id = w.family_id.to_string();
+    s.add_person(
+        &id,
+        &NewPerson {
+            role: "child".into(),
+            given_name: Some(CANARY_NAME.into()),
+            family_name: CANARY_SURNAME.into(),
+            date_of_birth: Some("2026-01-05".into()),
+            nhs_number: Some(CANARY_NHS.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    id
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+fn assert_no_plaintext(dir: &std::path::Path) {
+    let files = files_under(dir);
+    assert!(files.iter().any(|f| f.ends_with("doorstep.db")));
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        for canary in [
+            CANARY_NAME,
+            CANARY_SURNAME,
+            CANARY_NHS,
+            "999 000 0018",
+            "Canary Row",
+        ] {
+            assert!(
+                !contains(&bytes, canary),
+                "{} contains {canary}",
+                f.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_patient_data_in_any_file_at_rest() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let id = canary_family(&mut s);
+    demo::seed(&mut s, 20, 1).unwrap();
+    s.show_family(&id).unwrap();
+    // While the session is open the WAL and SHM files exist too.
+    assert!(files_under(&device.data_dir())
+        .iter()
+        .any(|f| f.to_string_lossy().ends_with("-wal")));
+    assert_no_plaintext(&device.data_dir());
+    drop(s);
+    assert_no_plaintext(&device.data_dir());
+}
+
+#[test]
+fn wrong_passphrase_backs_off_warns_and_erases() {
+    let device = TempDevice::with_options(InitOptions {
+        kdf_target: std::time::Duration::ZERO,
+        backoff_base_ms: 40,
+        max_failures: 6,
+        ..InitOptions::default()
+    });
+    let dir = device.data_dir();
+    let db = dir.join("doorstep.db");
+    let before = std::fs::read(&db).unwrap();
+    let clock = Clock::Fixed(fixed_now());
+    let mut waits = Vec::new();
+    for attempt in 1..=5u32 {
+        let start = std::time::Instant::now();
+        let err = device::unlock(&dir, "not the passphrase", clock)
+            .err()
+            .unwrap();
+        waits.push(start.elapsed());
+        match &err {
+            CoreError::WrongPassphrase { failures, warn, .. } => {
+                assert_eq!(*failures, attempt);
+                assert_eq!(*warn, attempt >= 5, "warning from the 5th failure");
+                assert_eq!(err.to_string(), "Passphrase not accepted.");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            before,
+            "a failed unlock changes nothing"
+        );
+    }
+    // Back-off: 0, 0, 40, 80, 160 ms before attempts 1..5 (after 0..4 failures).
+    assert!(
+        waits[3] >= std::time::Duration::from_millis(80),
+        "{waits:?}"
+    );
+    assert!(
+        waits[4] >= std::time::Duration::from_millis(160),
+        "{waits:?}"
+    );
+    assert!(waits[4] > waits[2], "the delay grows: {waits:?}");
+    // The right passphrase still works below the limit and resets the count.
+    drop(device::unlock(&dir, PASSPHRASE, clock).unwrap());
+    for _ in 0..5 {
+        assert!(matches!(
+            device::unlock(&dir, "nope nope nope", clock),
+            Err(CoreError::WrongPassphrase { .. })
+        ));
+    }
+    let erased = device::unlock(&dir, "nope nope nope", clock).err().unwrap();
+    assert!(matches!(erased, CoreError::Erased { just_now: true }));
+    assert!(erased.to_string().contains("erased"));
+    assert!(!dir.join("key.json").exists());
+    assert!(!db.exists());
+    assert!(matches!(
+        device::unlock(&dir, PASSPHRASE, clock),
+        Err(CoreError::Erased { just_now: false })
+    ));
+}
+
+#[test]
+fn projection_rebuild_equals_incremental_maintenance_at_600_families() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    demo::seed(&mut s, 600, 11).unwrap();
+    // Some edits after seeding so the documents have incremental chunks.
+    let page = s
+        .list_families(&doorstep_core::domain::listing::FamilyQuery {
+            per_page: 30,
+            ..Default::default()
+        })
+        .unwrap();
+    for f in &page.families {
+        s.set_level(
+            &f.id,
+            &NewLevel {
+                level: "targeted".into(),
+                effective: "2026-11-01".into(),
+                reason: "Review".into(),
+            },
+        )
+        .unwrap();
+        s.add_flag(
+            &f.id,
+            &NewFlag {
+                kind: "early-help".into(),
+                start: "2026-11-02".into(),
+                lead_agency: Some("Early Help hub".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let incremental = s.projection_dump().unwrap();
+    assert!(
+        incremental
+            .iter()
+            .map(|(_, rows)| rows.len())
+            .sum::<usize>()
+            > 3000
+    );
+    let report = s.rebuild_projections().unwrap();
+    assert_eq!(report.families, 600);
+    let rebuilt = s.projection_dump().unwrap();
+    assert_eq!(incremental, rebuilt);
+    // And from a fresh unlock (documents loaded from disk, fresh actors).
+    drop(s);
+    let mut s = device.session();
+    s.rebuild_projections().unwrap();
+    assert_eq!(incremental, s.projection_dump().unwrap());
+}
+
+fn audited_device() -> (TempDevice, String) {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let id = canary_family(&mut s);
+    for _ in 0..3 {
+        s.show_family(&id).unwrap();
+    }
+    assert!(s.verify_audit().unwrap().ok());
+    assert_eq!(s.audit_for_family(&id).unwrap().len(), 5);
+    (device, id)
+}
+
+fn tamper_and_verify(sql: &str) -> Vec<String> {
+    let (device, _) = audited_device();
+    let mut s = device.session();
+    s.store().connection().execute_batch(sql).unwrap();
+    let v = s.verify_audit().unwrap();
+    assert!(!v.ok(), "tampering with `{sql}` was not detected");
+    v.problems
+}
+
+#[test]
+fn audit_detects_an_edited_row() {
+    let p = tamper_and_verify("UPDATE audit SET practitioner = 'Someone Else' WHERE seq = 3");
+    assert!(p[0].starts_with("row 3:"), "{p:?}");
+}
+
+#[test]
+fn audit_detects_a_removed_row() {
+    let p = tamper_and_verify("DELETE FROM audit WHERE seq = 2");
+    assert!(p[0].starts_with("row 2:"), "{p:?}");
+}
+
+#[test]
+fn audit_detects_a_removed_last_row() {
+    let p = tamper_and_verify("DELETE FROM audit WHERE seq = 5");
+    assert!(p[0].contains("end"), "{p:?}");
+}
+
+#[test]
+fn audit_detects_reordered_rows() {
+    let p = tamper_and_verify(
+        "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = -1;",
+    );
+    assert!(p.iter().any(|x| x.starts_with("row 2:")), "{p:?}");
+}
+
+#[test]
+fn every_view_and_change_is_audited_with_who_and_when() {
+    let (device, id) = audited_device();
+    let s = device.session();
+    let rows = s.audit_for_family(&id).unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "family.add",
+            "person.add",
+            "family.view",
+            "family.view",
+            "family.view"
+        ]
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r.practitioner == "Demo Practitioner" && r.at.starts_with("2026-11-22T09:30:00")));
+}
+
+#[test]
+fn birth_keeps_the_pregnancy_record() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let f = s
+        .add_family(&NewFamily {
+            address_line1: "2 Birth Lane".into(),
+            postcode: "CV2 3DE".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let fid = f.family_id.to_string();
+    let unborn = s
+        .add_person(
+            &fid,
+            &NewPerson {
+                role: "unborn".into(),
+                family_name: "Okafor".into(),
+                expected_delivery_date: Some("2026-12-01".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.add_flag(
+        &fid,
+        &NewFlag {
+            kind: "pre-birth-cp".into(),
+            cp_category: Some("neglect".into()),
+            person_id: Some(unborn.record_id.to_string()),
+            start: "2026-10-01".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.record_birth(
+        &fid,
+        &unborn.record_id.to_string(),
+        &doorstep_core::domain::family::NewBirth {
+            date_of_birth: "2026-11-20".into(),
+            given_name: Some("Ada".into()),
+            gestation: Some("37+4".into()),
+            birth_weight_grams: Some("2950".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let view = s.show_family(&fid).unwrap();
+    let baby = &view.family.members[&unborn.record_id];
+    assert_eq!(baby.role.code(), "child");
+    assert_eq!(
+        baby.expected_delivery_date.unwrap().to_string(),
+        "2026-12-01"
+    );
+    assert_eq!(baby.date_of_birth.unwrap().to_string(), "2026-11-20");
+    assert_eq!(baby.display_name(), "Ada Okafor");
+    assert!(baby.birth_recorded.is_some());
+    let flag = view.family.flags.values().next().unwrap();
+    assert_eq!(
+        flag.person_id,
+        Some(unborn.record_id),
+        "the pre-birth flag still points at the baby"
+    );
+}
