@@ -1,7 +1,185 @@
-//! `cargo xtask demo`: placeholder until the demo is built.
+//! `cargo xtask demo`: the main job until the desktop app exists. Builds the
+//! `doorstep` CLI, sets up a demo device in `target/demo` with a synthetic
+//! caseload of 600 families, and prints a short tour: list, filter, search,
+//! show, audit.
 
-/// Runs the demo (not built yet).
-pub fn demo() -> anyhow::Result<()> {
-    println!("demo: not built yet");
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::repo_root;
+
+/// The demo device's passphrase (synthetic data only).
+const DEMO_PASSPHRASE: &str = "demo caseload passphrase";
+
+fn doorstep(bin: &Path, data: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(bin)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("DOORSTEP_PASSPHRASE", DEMO_PASSPHRASE)
+        .output()
+        .context("running doorstep")?;
+    if !out.status.success() {
+        bail!(
+            "doorstep {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn step(bin: &Path, data: &Path, title: &str, args: &[&str]) -> Result<String> {
+    println!("\n$ doorstep {}\n# {title}", args.join(" "));
+    let out = doorstep(bin, data, args)?;
+    print!("{out}");
+    Ok(out)
+}
+
+/// Runs the demo tour.
+pub fn demo() -> Result<()> {
+    let root = repo_root();
+    let status = Command::new("cargo")
+        .args(["build", "--quiet", "-p", "doorstep-cli"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("building doorstep failed");
+    }
+    let bin = root.join("target/debug/doorstep");
+    let data = root.join("target/demo");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    println!("Doorstep demo: a synthetic caseload on an encrypted device store.");
+    println!(
+        "Data directory: {} (passphrase: \"{DEMO_PASSPHRASE}\")",
+        data.display()
+    );
+    step(
+        &bin,
+        &data,
+        "set up the device (Argon2id-wrapped key, SQLCipher database)",
+        &[
+            "init",
+            "--practitioner",
+            "Demo Practitioner",
+            "--team",
+            "Coventry North HV Team",
+        ],
+    )?;
+    step(
+        &bin,
+        &data,
+        "a deterministic synthetic caseload: NHS numbers from the 999 test range only",
+        &["demo", "seed", "--families", "600", "--seed", "1"],
+    )?;
+    step(
+        &bin,
+        &data,
+        "the caseload, first page",
+        &["family", "list", "--per-page", "8"],
+    )?;
+    step(
+        &bin,
+        &data,
+        "families on a child protection plan",
+        &[
+            "family",
+            "list",
+            "--flag",
+            "child-protection",
+            "--per-page",
+            "5",
+        ],
+    )?;
+    step(
+        &bin,
+        &data,
+        "specialist level, sorted by postcode",
+        &[
+            "family",
+            "list",
+            "--level",
+            "specialist",
+            "--sort",
+            "postcode",
+            "--per-page",
+            "5",
+        ],
+    )?;
+    let json = doorstep(
+        &bin,
+        &data,
+        &[
+            "family",
+            "list",
+            "--flag",
+            "child-protection",
+            "--per-page",
+            "1",
+            "--json",
+        ],
+    )?;
+    let v: serde_json::Value = serde_json::from_str(&json)?;
+    let id = v["families"][0]["id"]
+        .as_str()
+        .context("a CP family")?
+        .to_string();
+    let shown = doorstep(&bin, &data, &["family", "show", &id, "--json"])?;
+    let family: serde_json::Value = serde_json::from_str(&shown)?;
+    let member = family["family"]["members"]
+        .as_object()
+        .and_then(|m| m.values().find(|p| p["nhs_number"].is_string()))
+        .context("a member with an NHS number")?;
+    let nhs = member["nhs_number"].as_str().unwrap_or_default();
+    let spaced = format!("{} {} {}", &nhs[..3], &nhs[3..6], &nhs[6..]);
+    let surname = member["family_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    step(
+        &bin,
+        &data,
+        "search by NHS number, with spaces",
+        &["family", "list", "--search", &spaced],
+    )?;
+    step(
+        &bin,
+        &data,
+        "search by name",
+        &[
+            "family",
+            "list",
+            "--search",
+            &surname.to_lowercase(),
+            "--per-page",
+            "5",
+        ],
+    )?;
+    step(
+        &bin,
+        &data,
+        "one family: alert banner, members, level history, flags",
+        &["family", "show", &id[..8]],
+    )?;
+    step(
+        &bin,
+        &data,
+        "who viewed and changed this family",
+        &["audit", "show", "--family", &id[..8]],
+    )?;
+    step(
+        &bin,
+        &data,
+        "the audit chain is intact",
+        &["audit", "verify"],
+    )?;
+    println!(
+        "\nTry it yourself: DOORSTEP_DATA_DIR={} target/debug/doorstep --help",
+        data.display()
+    );
     Ok(())
 }

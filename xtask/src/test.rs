@@ -60,23 +60,6 @@ fn steps(root: &Path) -> Vec<Step> {
     } else {
         steps.push(cargo(&["test", "--workspace"]));
     }
-    if root
-        .join("crates/doorstep-testkit/src/bin/crash_cycles.rs")
-        .exists()
-    {
-        steps.push(cargo(&[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "doorstep-testkit",
-            "--bin",
-            "crash-cycles",
-            "--",
-            "--cycles",
-            "200",
-        ]));
-    }
     steps
 }
 
