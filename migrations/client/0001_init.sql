@@ -27,6 +27,7 @@ CREATE TABLE document_chunks (
 CREATE TABLE families (
     id                 TEXT PRIMARY KEY,
     list_name          TEXT NOT NULL,
+    display_name       TEXT NOT NULL,
     address_line1      TEXT NOT NULL,
     town               TEXT,
     postcode           TEXT NOT NULL,
@@ -41,8 +42,12 @@ CREATE TABLE families (
     children_under5    INTEGER NOT NULL,
     active_flags       TEXT NOT NULL,
     created_at         TEXT NOT NULL,
-    entered_in_error   INTEGER NOT NULL
+    entered_in_error   INTEGER NOT NULL,
+    -- First day on which the date-dependent columns (level, active_flags,
+    -- children_under5) must be recomputed; NULL when nothing is pending.
+    stale_from         TEXT
 ) STRICT;
+CREATE INDEX families_stale ON families(stale_from);
 CREATE INDEX families_name ON families(list_name);
 CREATE INDEX families_postcode ON families(postcode_key);
 CREATE INDEX families_level ON families(level);
@@ -69,6 +74,7 @@ CREATE TABLE people (
 ) STRICT;
 CREATE INDEX people_family ON people(family_id);
 CREATE INDEX people_nhs ON people(nhs_number);
+CREATE INDEX people_name ON people(name_key);
 
 CREATE TABLE levels (
     id               TEXT PRIMARY KEY,

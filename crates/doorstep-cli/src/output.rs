@@ -9,6 +9,7 @@ use doorstep_core::domain::listing::FamilyPage;
 use doorstep_core::session::FamilyView;
 use doorstep_core::{AuditRow, AuditVerification, CoreError};
 use serde::Serialize;
+use std::io::Write;
 
 /// Where and how results are printed.
 pub struct Out {
@@ -19,14 +20,12 @@ pub struct Out {
 impl Out {
     /// Prints `value` as JSON, or as `human` renders it.
     pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) {
-        if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).expect("results serialise")
-            );
+        let text = if self.json {
+            serde_json::to_string_pretty(value).expect("results serialise")
         } else {
-            println!("{}", human(value));
-        }
+            human(value)
+        };
+        line(&text);
     }
 
     /// Prints an error.
@@ -40,10 +39,7 @@ impl Out {
                     "warning": e.warning(),
                 }
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&v).expect("errors serialise")
-            );
+            line(&serde_json::to_string_pretty(&v).expect("errors serialise"));
         } else {
             match e {
                 CoreError::Invalid(p) => {
@@ -59,6 +55,11 @@ impl Out {
             }
         }
     }
+}
+
+/// Writes a line to stdout; a closed pipe (e.g. `| head`) is not worth a panic.
+fn line(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// `init`.

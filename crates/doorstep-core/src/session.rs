@@ -50,6 +50,8 @@ pub struct Session {
     info: ProfileInfo,
     dir: ProfileDir,
     clock: Clock,
+    /// The day the projections were last brought up to date for.
+    fresh_for: Option<chrono::NaiveDate>,
 }
 
 impl Session {
@@ -59,7 +61,19 @@ impl Session {
             info,
             dir,
             clock,
+            fresh_for: None,
         }
+    }
+
+    /// Brings date-dependent projections up to today (a level or flag that
+    /// starts or ends, a child turning five) before anything reads them.
+    fn refresh(&mut self) -> Result<(), CoreError> {
+        let today = self.clock.today();
+        if self.fresh_for != Some(today) {
+            self.store.refresh_for_day(today)?;
+            self.fresh_for = Some(today);
+        }
+        Ok(())
     }
 
     /// Who is using the device.
@@ -256,7 +270,8 @@ impl Session {
         if q.page == 0 {
             return Err(CoreError::invalid("page", "must be 1 or more"));
         }
-        let page = self.store.list(q)?;
+        self.refresh()?;
+        let page = self.store.list(q, self.clock.today())?;
         let cx = self.context();
         self.store.record_view("family.list", None, &actor(&cx))?;
         Ok(page)

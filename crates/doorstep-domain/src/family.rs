@@ -303,6 +303,32 @@ impl Family {
             .unwrap_or_default()
     }
 
+    /// The first day after `today` on which something derived from the
+    /// date changes (a level or flag takes effect or ends, a child turns
+    /// five), so date-dependent projections know when to be refreshed.
+    pub fn next_date_change(&self, today: NaiveDate) -> Option<NaiveDate> {
+        let levels = self
+            .levels
+            .values()
+            .filter(|l| l.entered_in_error.is_none())
+            .map(|l| l.effective);
+        let flags = self
+            .flags
+            .values()
+            .filter(|f| f.entered_in_error.is_none())
+            .flat_map(|f| [Some(f.start), f.end.and_then(|e| e.succ_opt())])
+            .flatten();
+        let fifth_birthdays = self
+            .current_members()
+            .filter(|(_, p)| p.role == MemberRole::Child)
+            .filter_map(|(_, p)| p.date_of_birth?.checked_add_months(Months::new(60)));
+        levels
+            .chain(flags)
+            .chain(fifth_birthdays)
+            .filter(|d| *d > today)
+            .min()
+    }
+
     /// Whether `id` names any record in this family (members, levels, flags,
     /// consents, or the family itself).
     pub fn record_kind(&self, id: Uuid) -> Option<RecordKind> {

@@ -33,7 +33,8 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
          PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
          PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -65536;",
     )?;
     Ok(conn)
 }

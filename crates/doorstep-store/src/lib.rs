@@ -297,9 +297,9 @@ impl Store {
         Ok(ids)
     }
 
-    /// Runs a family list query.
-    pub fn list(&self, q: &FamilyQuery) -> Result<FamilyPage, StoreError> {
-        projection::list(&self.conn, q)
+    /// Runs a family list query (flags in force on `today`).
+    pub fn list(&self, q: &FamilyQuery, today: NaiveDate) -> Result<FamilyPage, StoreError> {
+        projection::list(&self.conn, q, today)
     }
 
     /// Ids of every family on the device.
@@ -316,6 +316,25 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ids)
+    }
+
+    /// Re-projects the families whose date-dependent columns (level, active
+    /// flags, children under five) change on or before `today`. Cheap when
+    /// nothing is due: run it whenever the date may have moved on.
+    pub fn refresh_for_day(&mut self, today: NaiveDate) -> Result<usize, StoreError> {
+        let ids = projection::stale_families(&self.conn, today)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.conn.transaction()?;
+        for id in &ids {
+            let uuid =
+                Uuid::parse_str(id).map_err(|_| StoreError::Corrupt("bad family id".into()))?;
+            let d = Self::load_doc(&tx, uuid)?.ok_or(StoreError::FamilyNotFound)?;
+            projection::write(&tx, &hydrate(&d)?, today)?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
     }
 
     /// Recreates every projection from the documents, in one transaction.

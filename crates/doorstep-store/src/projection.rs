@@ -44,13 +44,14 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
     flags.sort();
     flags.dedup();
     conn.execute(
-        "INSERT INTO families (id, list_name, address_line1, town, postcode, postcode_key, phone, main_language,
+        "INSERT INTO families (id, list_name, display_name, address_line1, town, postcode, postcode_key, phone, main_language,
             interpreter_needed, level, practitioner, team, member_count, children_under5, active_flags, created_at,
-            entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            entered_in_error, stale_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         params![
             id,
             name_key(&family.list_name()),
+            family.list_name(),
             h.address_line1,
             h.town,
             h.postcode.as_str(),
@@ -66,6 +67,7 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
             flags.join(","),
             family.created.at.to_rfc3339(),
             b(family.entered_in_error.is_some()),
+            family.next_date_change(today).map(day),
         ],
     )?;
     let mut person = conn.prepare_cached(
@@ -151,6 +153,28 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
     Ok(())
 }
 
+/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Families whose date-dependent columns are out of date on `today`.
+pub fn stale_families(conn: &Connection, today: NaiveDate) -> Result<Vec<String>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT id FROM families WHERE stale_from IS NOT NULL AND stale_from <= ?1")?;
+    let ids = stmt
+        .query_map([day(today)], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
 /// Every row of every projection table, as text, sorted: used to prove a
 /// rebuild equals incremental maintenance.
 pub fn dump(conn: &Connection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
@@ -174,8 +198,13 @@ pub fn dump(conn: &Connection) -> Result<Vec<(String, Vec<String>)>, StoreError>
     Ok(out)
 }
 
-/// Runs a family list query against the projections.
-pub fn list(conn: &Connection, q: &FamilyQuery) -> Result<FamilyPage, StoreError> {
+/// Runs a family list query against the projections (flags in force on
+/// `today`).
+pub fn list(
+    conn: &Connection,
+    q: &FamilyQuery,
+    today: NaiveDate,
+) -> Result<FamilyPage, StoreError> {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     let arg = |v: SqlValue, args: &mut Vec<SqlValue>| {
@@ -191,8 +220,10 @@ pub fn list(conn: &Connection, q: &FamilyQuery) -> Result<FamilyPage, StoreError
     }
     if let Some(k) = q.flag {
         let a = arg(SqlValue::Text(k.code().into()), &mut args);
+        let t = arg(SqlValue::Text(day(today)), &mut args);
         clauses.push(format!(
-            "(',' || f.active_flags || ',') LIKE '%,' || {a} || ',%'"
+            "f.id IN (SELECT family_id FROM flags WHERE kind = {a} AND entered_in_error = 0
+                      AND start <= {t} AND (end IS NULL OR end >= {t}))"
         ));
     }
     if let Some(p) = &q.practitioner {
@@ -200,22 +231,34 @@ pub fn list(conn: &Connection, q: &FamilyQuery) -> Result<FamilyPage, StoreError
         clauses.push(format!("f.practitioner = {a} COLLATE NOCASE"));
     }
     if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         let mut alts: Vec<String> = Vec::new();
         if digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit()) {
-            let a = arg(SqlValue::Text(format!("{digits}%")), &mut args);
+            // A prefix range uses the index; ':' sorts just after '9'.
+            let lo = arg(SqlValue::Text(digits.clone()), &mut args);
+            let hi = arg(SqlValue::Text(format!("{digits}:")), &mut args);
             alts.push(format!(
-                "EXISTS (SELECT 1 FROM people p WHERE p.family_id = f.id AND p.entered_in_error = 0 AND p.nhs_number LIKE {a})"
+                "f.id IN (SELECT family_id FROM people WHERE entered_in_error = 0 AND nhs_number >= {lo} AND nhs_number < {hi})"
             ));
         } else {
-            let a = arg(SqlValue::Text(format!("%{}%", name_key(s))), &mut args);
+            let a = arg(
+                SqlValue::Text(format!("%{}%", like_escape(&name_key(s)))),
+                &mut args,
+            );
             alts.push(format!(
-                "EXISTS (SELECT 1 FROM people p WHERE p.family_id = f.id AND p.entered_in_error = 0 AND p.name_key LIKE {a})"
+                "f.id IN (SELECT family_id FROM people WHERE entered_in_error = 0 AND name_key LIKE {a} ESCAPE '\\')"
             ));
             let key = postcode::search_key(s);
             if key.len() >= 2 && key.chars().all(|c| c.is_ascii_alphanumeric()) {
-                let a = arg(SqlValue::Text(format!("{key}%")), &mut args);
-                alts.push(format!("f.postcode_key LIKE {a}"));
+                // '~' sorts after every upper-case letter and digit.
+                let lo = arg(SqlValue::Text(key.clone()), &mut args);
+                let hi = arg(SqlValue::Text(format!("{key}~")), &mut args);
+                alts.push(format!(
+                    "(f.postcode_key >= {lo} AND f.postcode_key < {hi})"
+                ));
             }
         }
         clauses.push(format!("({})", alts.join(" OR ")));
@@ -241,12 +284,13 @@ pub fn list(conn: &Connection, q: &FamilyQuery) -> Result<FamilyPage, StoreError
     let per_page = q.per_page.clamp(1, 500);
     let page = q.page.max(1);
     let limit = arg(SqlValue::Integer(per_page as i64), &mut args);
-    let offset = arg(SqlValue::Integer(((page - 1) * per_page) as i64), &mut args);
+    let offset = arg(
+        SqlValue::Integer((i64::from(page) - 1) * i64::from(per_page)),
+        &mut args,
+    );
     let mut stmt = conn.prepare(&format!(
         "SELECT f.id, f.address_line1, f.postcode, f.level, f.practitioner, f.member_count, f.children_under5,
-                f.active_flags, f.interpreter_needed, f.entered_in_error,
-                (SELECT p.family_name FROM people p WHERE p.family_id = f.id AND p.entered_in_error = 0
-                 ORDER BY p.role != 'parent', p.rowid LIMIT 1)
+                f.active_flags, f.interpreter_needed, f.entered_in_error, f.display_name
          FROM families f {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
     ))?;
     let families = stmt
@@ -268,7 +312,7 @@ pub fn list(conn: &Connection, q: &FamilyQuery) -> Result<FamilyPage, StoreError
                     .collect(),
                 interpreter_needed: r.get::<_, i64>(8)? != 0,
                 entered_in_error: r.get::<_, i64>(9)? != 0,
-                name: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+                name: r.get(10)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
