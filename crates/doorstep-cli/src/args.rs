@@ -121,6 +121,8 @@ pub enum PassphraseCommand {
 pub enum FamilyCommand {
     /// Add a household.
     Add(FamilyAddArgs),
+    /// Change household details (only the options given are changed).
+    Update(FamilyUpdateArgs),
     /// Show one family.
     Show {
         /// Family id (or its first 8+ characters).
@@ -160,6 +162,34 @@ pub struct FamilyAddArgs {
     /// Team.
     #[arg(long)]
     pub team: Option<String>,
+}
+
+/// `doorstep family update`.
+#[derive(Debug, Args)]
+pub struct FamilyUpdateArgs {
+    /// Family id.
+    pub family: String,
+    /// First line of the address.
+    #[arg(long)]
+    pub address_line1: Option<String>,
+    /// Second line of the address.
+    #[arg(long)]
+    pub address_line2: Option<String>,
+    /// Town.
+    #[arg(long)]
+    pub town: Option<String>,
+    /// UK postcode.
+    #[arg(long)]
+    pub postcode: Option<String>,
+    /// Phone number.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Main language.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Whether an interpreter is needed (true or false).
+    #[arg(long)]
+    pub interpreter: Option<bool>,
 }
 
 /// `doorstep family list`.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use doorstep_core::domain::family::{
-    NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
+    HouseholdUpdate, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
 use doorstep_core::domain::listing::{FamilyQuery, SortBy};
 use doorstep_core::domain::{codes, Problems};
@@ -100,6 +100,21 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
                     team: a.team,
                 })?;
                 out.print(&w, |w| format!("Family added: {}", w.family_id));
+            }
+            FamilyCommand::Update(a) => {
+                let w = s.update_household(
+                    &a.family,
+                    &HouseholdUpdate {
+                        address_line1: a.address_line1,
+                        address_line2: a.address_line2,
+                        town: a.town,
+                        postcode: a.postcode,
+                        phone: a.phone,
+                        main_language: a.language,
+                        interpreter_needed: a.interpreter,
+                    },
+                )?;
+                out.print(&w, |w| format!("Family updated: {}", w.family_id));
             }
             FamilyCommand::Show { family } => {
                 let view = s.show_family(&family)?;

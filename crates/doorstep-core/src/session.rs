@@ -160,6 +160,19 @@ impl Session {
         })
     }
 
+    /// Changes household details (address, phone, language, interpreter).
+    pub fn update_household(
+        &mut self,
+        family_id: &str,
+        input: &family::HouseholdUpdate,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::update_household(&current, input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
     /// Adds a parent/carer, child or unborn baby.
     pub fn add_person(&mut self, family_id: &str, input: &NewPerson) -> Result<Written, CoreError> {
         let id = self.resolve_family(family_id)?;

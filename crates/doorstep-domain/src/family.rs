@@ -1242,3 +1242,112 @@ pub fn mark_entered_in_error(
         record_kind: kind,
     })
 }
+
+/// What the user typed to change household details; `None` leaves a field
+/// as it is.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HouseholdUpdate {
+    /// Address line 1.
+    pub address_line1: Option<String>,
+    /// Address line 2.
+    pub address_line2: Option<String>,
+    /// Town.
+    pub town: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Main language.
+    pub main_language: Option<String>,
+    /// Interpreter needed.
+    pub interpreter_needed: Option<bool>,
+}
+
+/// Validates a change of household details; only the fields given are
+/// written, so a concurrent change to another field never conflicts.
+pub fn update_household(
+    family: &Family,
+    input: &HouseholdUpdate,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let _ = cx;
+    let mut p = Problems::new();
+    let mut fields = Map::new();
+    let mut text =
+        |p: &mut Problems, field: &str, value: &Option<String>, max: usize, required: bool| {
+            if let Some(v) = value {
+                let checked = if required {
+                    required_text(v, max).map(Some)
+                } else {
+                    optional_text(Some(v), max)
+                };
+                if let Some(Some(t)) = p.check(field, checked) {
+                    fields.insert(field.to_string(), Value::String(t));
+                } else if !required && v.trim().is_empty() {
+                    p.push(
+                        field,
+                        "cannot be blanked here: record the new value instead",
+                    );
+                }
+            }
+        };
+    text(
+        &mut p,
+        "address_line1",
+        &input.address_line1,
+        TEXT_MAX,
+        true,
+    );
+    text(
+        &mut p,
+        "address_line2",
+        &input.address_line2,
+        TEXT_MAX,
+        false,
+    );
+    text(&mut p, "town", &input.town, NAME_MAX, false);
+    text(
+        &mut p,
+        "main_language",
+        &input.main_language,
+        NAME_MAX,
+        false,
+    );
+    if let Some(pc) = parse_opt(&mut p, "postcode", &input.postcode, Postcode::parse) {
+        fields.insert("postcode".into(), Value::String(pc.as_str().to_string()));
+    } else if input
+        .postcode
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        p.push("postcode", "is required");
+    }
+    if let Some(ph) = parse_opt(&mut p, "phone", &input.phone, Phone::parse) {
+        fields.insert("phone".into(), Value::String(ph.as_str().to_string()));
+    } else if input.phone.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        p.push(
+            "phone",
+            "cannot be blanked here: record the new number instead",
+        );
+    }
+    if let Some(i) = input.interpreter_needed {
+        fields.insert("interpreter_needed".into(), Value::Bool(i));
+    }
+    if p.is_empty() && fields.is_empty() {
+        p.push("household", "nothing to change: give at least one field");
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    Ok(Action {
+        edits: vec![Edit {
+            path: vec!["household".into()],
+            fields,
+        }],
+        message: "family.update".into(),
+        audit_action: "family.update",
+        record_id: family.id,
+        record_kind: RecordKind::Family,
+    })
+}

@@ -322,3 +322,36 @@ fn birth_keeps_the_pregnancy_record() {
         "the pre-birth flag still points at the baby"
     );
 }
+
+#[test]
+fn household_update_writes_only_the_fields_given() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let id = canary_family(&mut s);
+    s.update_household(
+        &id,
+        &doorstep_core::domain::family::HouseholdUpdate {
+            phone: Some("07700 900111".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let view = s.show_family(&id).unwrap();
+    assert_eq!(
+        view.family.household.phone.as_ref().unwrap().as_str(),
+        "07700900111"
+    );
+    assert_eq!(view.family.household.address_line1, "1 Canary Row");
+    let rows = s.audit_for_family(&id).unwrap();
+    assert!(rows.iter().any(|r| r.action == "family.update"));
+    let err = s
+        .update_household(
+            &id,
+            &doorstep_core::domain::family::HouseholdUpdate {
+                postcode: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.problems()[0].field, "postcode");
+}
