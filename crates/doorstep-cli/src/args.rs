@@ -62,6 +62,40 @@ pub enum Command {
     },
     /// Mark a record entered in error (it is kept, with who, when and why).
     EnteredInError(EnteredInErrorArgs),
+    /// Contacts: record (draft), measure, sign, addendum, entered in error.
+    Contact {
+        /// What to do.
+        #[command(subcommand)]
+        command: ContactCommand,
+    },
+    /// Reviews overdue, due now, upcoming and follow-ups, most urgent first.
+    Worklist(WorklistArgs),
+    /// A family's five mandated reviews per child, and what stands.
+    Reviews {
+        /// Family id.
+        family: String,
+    },
+    /// A child's measurements with WHO SDS and centiles.
+    Growth {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// The child's person id.
+        #[arg(long)]
+        child: String,
+    },
+    /// The caseload: families and children by level and flag, weighted load.
+    Caseload {
+        /// What to do.
+        #[command(subcommand)]
+        command: CaseloadCommand,
+    },
+    /// Reports.
+    Report {
+        /// What to do.
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// SQL projections of the family documents.
     Projections {
         /// What to do.
@@ -272,6 +306,9 @@ pub struct PersonAddArgs {
     /// Birth weight in grams.
     #[arg(long)]
     pub birth_weight: Option<String>,
+    /// The parents asked for the antenatal review (it is offered to first-time parents anyway).
+    #[arg(long)]
+    pub antenatal_requested: bool,
 }
 
 /// `doorstep person birth`.
@@ -448,5 +485,185 @@ pub enum DemoCommand {
         /// Random seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// Measurements typed at a contact.
+#[derive(Debug, Args, Clone)]
+pub struct MeasurementArgs {
+    /// Weight in kg.
+    #[arg(long)]
+    pub weight: Option<String>,
+    /// Length in cm (lying; under 2 years).
+    #[arg(long)]
+    pub length: Option<String>,
+    /// Height in cm (standing; from 2 years).
+    #[arg(long)]
+    pub height: Option<String>,
+    /// Head circumference in cm.
+    #[arg(long)]
+    pub head: Option<String>,
+    /// Keep values flagged as implausible, with this reason.
+    #[arg(long)]
+    pub confirm_implausible: Option<String>,
+}
+
+impl MeasurementArgs {
+    /// Whether any measurement was given.
+    pub fn any(&self) -> bool {
+        self.weight.is_some()
+            || self.length.is_some()
+            || self.height.is_some()
+            || self.head.is_some()
+    }
+}
+
+/// `doorstep contact …`.
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Record a contact as a draft (with measurements for one child).
+    Record(Box<ContactRecordArgs>),
+    /// Add measurements to a draft contact.
+    Measure {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Contact id.
+        #[arg(long)]
+        contact: String,
+        /// The child measured.
+        #[arg(long)]
+        child: String,
+        /// The values.
+        #[command(flatten)]
+        values: MeasurementArgs,
+    },
+    /// Sign a draft contact: it can no longer be changed.
+    Sign {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Contact id.
+        #[arg(long)]
+        contact: String,
+    },
+    /// Add a dated correction to a signed contact.
+    Addendum {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Contact id.
+        #[arg(long)]
+        contact: String,
+        /// The correction.
+        #[arg(long)]
+        text: String,
+    },
+    /// Mark a contact entered in error (it is kept).
+    EnteredInError {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Contact id.
+        #[arg(long)]
+        contact: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `doorstep contact record`.
+#[derive(Debug, Args)]
+pub struct ContactRecordArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// antenatal, new-birth, 6-8-week, 12-month, 2-year, targeted-visit, safeguarding-visit, phone-advice, clinic, other.
+    #[arg(long)]
+    pub kind: String,
+    /// The child (or unborn baby) it concerns; repeat for twins.
+    #[arg(long = "child")]
+    pub children: Vec<String>,
+    /// Local (UK) date and time it started, YYYY-MM-DDTHH:MM (default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Duration in minutes.
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// CSDS location type (A01 home, K01 children's centre, C01 GP practice, …).
+    #[arg(long, default_value = "A01")]
+    pub location: String,
+    /// CSDS consultation mechanism (01 face to face, 02 telephone, 11 video, …).
+    #[arg(long, default_value = "01")]
+    pub mechanism: String,
+    /// attended, late-seen, late-not-seen, did-not-attend, cancelled-by-family, cancelled-by-service, no-access, declined.
+    #[arg(long)]
+    pub attendance: String,
+    /// Why the family declined (with --attendance declined).
+    #[arg(long)]
+    pub declined_reason: Option<String>,
+    /// Who was present.
+    #[arg(long)]
+    pub present: Option<String>,
+    /// Your role for this contact.
+    #[arg(long, default_value = "health-visitor")]
+    pub role: String,
+    /// The accountable health visitor, when delegated.
+    #[arg(long)]
+    pub accountable_hv: Option<String>,
+    /// High-impact-area topics discussed, e.g. hia-1,hia-3.
+    #[arg(long, value_delimiter = ',')]
+    pub topics: Vec<String>,
+    /// Free-text note.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// An ASQ-3 was completed (2-year review).
+    #[arg(long)]
+    pub asq3_completed: bool,
+    /// Why height or weight were not recorded at a 2-year review.
+    #[arg(long)]
+    pub bmi_not_recorded_reason: Option<String>,
+    /// Measurements of the (first) child.
+    #[command(flatten)]
+    pub values: MeasurementArgs,
+}
+
+/// `doorstep worklist`.
+#[derive(Debug, Args)]
+pub struct WorklistArgs {
+    /// As of this date (default today).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Include reviews whose window opens by this date (default from + 28 days).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this practitioner's families.
+    #[arg(long)]
+    pub practitioner: Option<String>,
+}
+
+/// `doorstep caseload …`.
+#[derive(Debug, Subcommand)]
+pub enum CaseloadCommand {
+    /// Families and children by level and flag; weighted load against the limit.
+    Summary {
+        /// Only this practitioner's families.
+        #[arg(long)]
+        practitioner: Option<String>,
+    },
+}
+
+/// `doorstep report …`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Health-visiting KPIs for a financial-year quarter (e.g. 2026Q3 = Oct–Dec 2026).
+    Kpi {
+        /// The quarter.
+        #[arg(long)]
+        quarter: String,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
     },
 }

@@ -5,6 +5,7 @@
 mod args;
 mod output;
 mod secret;
+mod visits;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -143,6 +144,7 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
                         gp_practice: a.gp,
                         gestation: a.gestation,
                         birth_weight_grams: a.birth_weight,
+                        antenatal_requested: a.antenatal_requested.then_some(true),
                     },
                 )?;
                 out.print(&w, |w| format!("Person added: {}", w.record_id));
@@ -233,6 +235,12 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
             let w = s.mark_entered_in_error(&a.family, &a.record, &a.reason)?;
             out.print(&w, |w| format!("Marked entered in error: {}", w.record_id));
         }
+        Command::Contact { command } => visits::contact(s, command, out)?,
+        Command::Worklist(a) => visits::worklist(s, a, out)?,
+        Command::Reviews { family } => visits::reviews(s, &family, out)?,
+        Command::Growth { family, child } => visits::growth(s, &family, &child, out)?,
+        Command::Caseload { command } => visits::caseload(s, command, out)?,
+        Command::Report { command } => visits::report(s, command, out)?,
         Command::Projections {
             command: ProjectionsCommand::Rebuild,
         } => {

@@ -84,6 +84,8 @@ pub struct SeedReport {
     pub interpreter_needed: usize,
     /// Children without a stated ethnic category.
     pub ethnicity_missing: usize,
+    /// Contacts recorded (each signed, with its measurements).
+    pub contacts: usize,
 }
 
 struct Generator {
@@ -221,7 +223,7 @@ fn one_family(
         practitioner: Some(practitioner),
         team: Some("Coventry North HV Team".into()),
     };
-    let (fam, first) = family::add_family(id, &input, cx)?;
+    let (mut fam, first) = family::add_family(id, &input, cx)?;
     let mut actions = vec![first];
     report.families += 1;
     report.interpreter_needed += interpreter as usize;
@@ -246,6 +248,7 @@ fn one_family(
         report.parents += 1;
     }
 
+    let mut born: Vec<Uuid> = Vec::new();
     let pregnant = g.chance(0.12);
     let children = if pregnant && g.chance(0.4) {
         0
@@ -278,7 +281,11 @@ fn one_family(
                 ),
                 ..Default::default()
             };
-            actions.push(family::add_person(&fam, g.uuid(), &p, cx)?);
+            let pid = g.uuid();
+            let action = family::add_person(&fam, pid, &p, cx)?;
+            family::apply_locally(&mut fam, &action.edits);
+            actions.push(action);
+            born.push(pid);
             report.children += 1;
             report.ethnicity_missing += (!stated) as usize;
         }
@@ -294,6 +301,13 @@ fn one_family(
         };
         actions.push(family::add_person(&fam, g.uuid(), &p, cx)?);
         report.pregnancies += 1;
+    }
+
+    for child in born {
+        for action in history(g, &mut fam, child, cx)? {
+            report.contacts += 1;
+            actions.push(action);
+        }
     }
 
     let roll: f64 = g.rng.gen();
@@ -422,4 +436,195 @@ fn one_family(
         actions,
         create: true,
     })
+}
+
+/// A review the generator may record: kind, window start, on-time end,
+/// late end, what is measured, and how likely it is to have happened.
+type ReviewPlan<'a> = (
+    &'a str,
+    NaiveDate,
+    NaiveDate,
+    NaiveDate,
+    &'a [doorstep_domain::growth::Measure],
+    f64,
+);
+
+/// The review contacts a child of this age has plausibly had: most reviews
+/// done in their window, some late, some missed, a few did-not-attend; each
+/// with measurements drawn from the WHO reference, and signed.
+fn history(
+    g: &mut Generator,
+    fam: &mut doorstep_domain::family::Family,
+    child: Uuid,
+    cx: &ActionContext,
+) -> Result<Vec<doorstep_domain::family::Action>, doorstep_domain::Problems> {
+    use doorstep_domain::contact::{self, NewContact, NewMeasurements};
+    use doorstep_domain::growth::{self, Measure};
+    let p = fam.members[&child].clone();
+    let (Some(dob), Some(sex)) = (p.date_of_birth, p.sex.and_then(|s| s.growth_sex())) else {
+        return Ok(vec![]);
+    };
+    let today = g.today;
+    let month = |m: u32| dob.checked_add_months(Months::new(m)).unwrap_or(dob);
+    let plan: [ReviewPlan; 4] = [
+        (
+            "new-birth",
+            dob + Days::new(10),
+            dob + Days::new(14),
+            dob + Days::new(21),
+            &[Measure::Weight, Measure::HeadCircumference],
+            0.95,
+        ),
+        (
+            "6-8-week",
+            dob + Days::new(42),
+            dob + Days::new(56),
+            dob + Days::new(70),
+            &[Measure::Weight, Measure::Length, Measure::HeadCircumference],
+            0.88,
+        ),
+        (
+            "12-month",
+            month(9),
+            month(12),
+            month(15),
+            &[Measure::Weight, Measure::Length],
+            0.8,
+        ),
+        (
+            "2-year",
+            month(24) + Days::new(1),
+            month(30),
+            month(33),
+            &[Measure::Weight, Measure::Height],
+            0.72,
+        ),
+    ];
+    let mut actions = Vec::new();
+    for (kind, opens, due, late, measures, p_done) in plan {
+        if opens > today || !g.chance(p_done) {
+            continue;
+        }
+        let dna_first = g.chance(0.06);
+        let last_day = if g.chance(0.85) { due } else { late };
+        let span = (last_day - opens).num_days().max(0) as u64;
+        let mut day = opens + Days::new(g.rng.gen_range(0..=span));
+        // Only contacts that have happened: up to yesterday.
+        if day >= today {
+            continue;
+        }
+        let attempts: &[&str] = if dna_first {
+            &["did-not-attend", "attended"]
+        } else {
+            &["attended"]
+        };
+        for (i, attendance) in attempts.iter().enumerate() {
+            if i > 0 {
+                day = day + Days::new(g.rng.gen_range(3..10));
+                if day >= today {
+                    break;
+                }
+            }
+            let at = doorstep_domain::calendar::london_to_utc(
+                day.and_hms_opt(g.rng.gen_range(9..16), 0, 0).expect("time"),
+            );
+            let seen = *attendance == "attended";
+            let two_year = kind == "2-year";
+            let measure_now = seen && !(two_year && g.chance(0.12));
+            let input = NewContact {
+                kind: kind.into(),
+                subjects: vec![child.to_string()],
+                at: Some(at),
+                duration_minutes: Some(g.rng.gen_range(20..75).to_string()),
+                location: if two_year && g.chance(0.6) {
+                    "K01"
+                } else {
+                    "A01"
+                }
+                .into(),
+                mechanism: "01".into(),
+                attendance: attendance.to_string(),
+                role: if two_year && g.chance(0.5) {
+                    "nursery-nurse"
+                } else {
+                    "health-visitor"
+                }
+                .into(),
+                accountable_hv: Some(cx.practitioner.clone()),
+                topics: vec![format!("hia-{}", g.rng.gen_range(1..=6))],
+                note: Some(
+                    if seen {
+                        "Review completed; no concerns raised."
+                    } else {
+                        "No answer at the door; card left."
+                    }
+                    .into(),
+                ),
+                asq3_completed: (two_year && seen).then(|| g.chance(0.9)),
+                bmi_not_recorded_reason: (two_year && seen && !measure_now)
+                    .then(|| "Child unsettled: to measure at next contact".into()),
+                ..Default::default()
+            };
+            let input = NewContact {
+                accountable_hv: if input.role == "health-visitor" {
+                    None
+                } else {
+                    input.accountable_hv.clone()
+                },
+                ..input
+            };
+            let cid = g.uuid();
+            let (c, action) = contact::record_contact(fam, cid, &input, cx)?;
+            doorstep_domain::family::apply_locally(fam, &action.edits);
+            actions.push(action);
+            let subject = growth::Subject {
+                sex,
+                date_of_birth: dob,
+                gestation_weeks: p.gestation_weeks,
+                gestation_days: p.gestation_days,
+            };
+            // Values are drawn at the age the reference is read at (corrected
+            // for prematurity), so they are plausible for the child.
+            let reference_age = growth::age_for_reference(&subject, day)
+                .ok()
+                .map(|(c, corr)| corr.unwrap_or(c));
+            if let (true, Some(age_days)) = (measure_now, reference_age.filter(|a| *a >= 0)) {
+                let on_days = age_days as f64;
+                let mut m = NewMeasurements {
+                    person_id: child.to_string(),
+                    ..Default::default()
+                };
+                for measure in measures {
+                    let z: f64 =
+                        (g.rng.gen::<f64>() + g.rng.gen::<f64>() + g.rng.gen::<f64>() - 1.5) * 1.6;
+                    // At corrected age where the reference has it; a very
+                    // preterm two-year-old's height is read at actual age.
+                    let chronological = (day - dob).num_days() as f64;
+                    let Some(v) = growth::lms(*measure, sex, on_days)
+                        .or_else(|| growth::lms(*measure, sex, chronological))
+                        .and_then(|(l, _)| l.value_at(z))
+                    else {
+                        continue;
+                    };
+                    let text = Some(format!("{v:.2}"));
+                    match measure {
+                        Measure::Weight => m.weight_kg = text,
+                        Measure::Length => m.length_cm = text,
+                        Measure::Height => m.height_cm = text,
+                        Measure::HeadCircumference => m.head_cm = text,
+                        Measure::Bmi => {}
+                    }
+                }
+                let list = contact::add_measurements(fam, cid, &c, &m, &mut || g.uuid(), cx)?;
+                for (_, _, a) in list {
+                    doorstep_domain::family::apply_locally(fam, &a.edits);
+                    actions.push(a);
+                }
+            }
+            let sign = contact::sign_contact(fam, &cid.to_string(), cx)?;
+            doorstep_domain::family::apply_locally(fam, &sign.edits);
+            actions.push(sign);
+        }
+    }
+    Ok(actions)
 }

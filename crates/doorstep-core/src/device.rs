@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use doorstep_domain::config::Config;
 use doorstep_domain::passphrase;
 use doorstep_domain::validate::required_text;
 use doorstep_store::{KdfParams, ProfileDir, ProfileInfo, Store, UnlockPolicy};
@@ -151,7 +152,18 @@ pub fn unlock(dir: &Path, passphrase: &str, clock: Clock) -> Result<Session, Cor
     let profile = ProfileDir::new(dir);
     let key = profile.unlock(passphrase)?;
     let info = profile.info()?;
+    let config = load_config(dir)?;
     let store = Store::open(&profile, &key)?;
     drop(key);
-    Ok(Session::new(store, info, profile, clock))
+    Ok(Session::new(store, info, profile, clock, config))
+}
+
+/// The organisation configuration: `config.json` in the data directory when
+/// present (it holds rules, never patient data), else the defaults.
+pub fn load_config(dir: &Path) -> Result<Config, CoreError> {
+    match std::fs::read_to_string(dir.join("config.json")) {
+        Ok(text) => Config::from_json(&text).map_err(|e| CoreError::invalid("config.json", e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(_) => Err(CoreError::invalid("config.json", "cannot be read")),
+    }
 }

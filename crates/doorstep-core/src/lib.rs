@@ -4,9 +4,11 @@
 //! [`CoreError`] with a closed code and a message safe to show.
 
 pub mod clock;
+pub mod contacts;
 pub mod demo;
 pub mod device;
 pub mod error;
+pub mod reports;
 pub mod session;
 
 pub use clock::Clock;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{Clock, CoreError};
+use doorstep_domain::config::Config;
 
 /// A family as `family show` presents it: the record plus what is derived
 /// from it today.
@@ -46,28 +47,41 @@ pub struct RebuildReport {
 
 /// The unlocked device store with the practitioner using it.
 pub struct Session {
-    store: Store,
+    pub(crate) store: Store,
     info: ProfileInfo,
     dir: ProfileDir,
     clock: Clock,
+    pub(crate) config: Config,
     /// The day the projections were last brought up to date for.
     fresh_for: Option<chrono::NaiveDate>,
 }
 
 impl Session {
-    pub(crate) fn new(store: Store, info: ProfileInfo, dir: ProfileDir, clock: Clock) -> Session {
+    pub(crate) fn new(
+        store: Store,
+        info: ProfileInfo,
+        dir: ProfileDir,
+        clock: Clock,
+        config: Config,
+    ) -> Session {
         Session {
             store,
             info,
             dir,
             clock,
+            config,
             fresh_for: None,
         }
     }
 
+    /// The organisation configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Brings date-dependent projections up to today (a level or flag that
     /// starts or ends, a child turning five) before anything reads them.
-    fn refresh(&mut self) -> Result<(), CoreError> {
+    pub(crate) fn refresh(&mut self) -> Result<(), CoreError> {
         let today = self.clock.today();
         if self.fresh_for != Some(today) {
             self.store.refresh_for_day(today)?;
@@ -134,7 +148,7 @@ impl Session {
         }
     }
 
-    fn write(
+    pub(crate) fn write(
         &mut self,
         family_id: Uuid,
         action: family::Action,
@@ -320,7 +334,7 @@ impl Session {
     }
 }
 
-fn actor(cx: &ActionContext) -> Actor<'_> {
+pub(crate) fn actor(cx: &ActionContext) -> Actor<'_> {
     Actor {
         practitioner: &cx.practitioner,
         now: cx.now,

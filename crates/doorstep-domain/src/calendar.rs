@@ -37,6 +37,18 @@ pub fn london_date(t: DateTime<Utc>) -> NaiveDate {
     (t + offset).date_naive()
 }
 
+/// The UTC instant of a UK wall-clock time. In the autumn hour that
+/// happens twice the first (BST) one is taken; a spring time that does not
+/// exist is read as GMT.
+pub fn london_to_utc(local: chrono::NaiveDateTime) -> DateTime<Utc> {
+    let as_bst = Utc.from_utc_datetime(&local) - Duration::hours(1);
+    if is_bst(as_bst) {
+        as_bst
+    } else {
+        Utc.from_utc_datetime(&local)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +66,19 @@ mod tests {
         assert_eq!(
             london_date(at("2026-12-01T23:30:00Z")),
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn wall_clock_to_utc() {
+        let t = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+        assert_eq!(
+            london_to_utc(t("2026-07-01T10:30")),
+            at("2026-07-01T09:30:00Z")
+        );
+        assert_eq!(
+            london_to_utc(t("2026-12-01T10:30")),
+            at("2026-12-01T10:30:00Z")
         );
     }
 

@@ -562,3 +562,191 @@ mod tests {
         );
     }
 }
+
+coded_enum! {
+    /// What a contact was: one of the five mandated reviews or another kind
+    /// of contact.
+    pub enum ContactKind ("contact kind") {
+        /// Antenatal health-promoting review (from 28 weeks of pregnancy).
+        Antenatal = "antenatal", "Antenatal review";
+        /// New birth visit (10–14 days).
+        NewBirth = "new-birth", "New birth visit", aliases ["nbv"];
+        /// 6–8 week review.
+        SixToEightWeek = "6-8-week", "6–8 week review", aliases ["6-8-weeks", "six-to-eight-week"];
+        /// 12-month review (9–12 months).
+        TwelveMonth = "12-month", "12-month review", aliases ["1-year", "9-12-month"];
+        /// 2–2½ year review.
+        TwoYear = "2-year", "2–2½ year review", aliases ["2-2.5-year", "27-month"];
+        /// Targeted visit.
+        TargetedVisit = "targeted-visit", "Targeted visit";
+        /// Safeguarding visit (e.g. core group).
+        SafeguardingVisit = "safeguarding-visit", "Safeguarding visit";
+        /// Telephone advice.
+        PhoneAdvice = "phone-advice", "Phone advice";
+        /// Clinic attendance.
+        Clinic = "clinic", "Clinic attendance";
+        /// Anything else.
+        Other = "other", "Other contact";
+    }
+}
+
+impl ContactKind {
+    /// The five mandated reviews, in schedule order.
+    pub const REVIEWS: [ContactKind; 5] = [
+        ContactKind::Antenatal,
+        ContactKind::NewBirth,
+        ContactKind::SixToEightWeek,
+        ContactKind::TwelveMonth,
+        ContactKind::TwoYear,
+    ];
+
+    /// Whether this is one of the five mandated reviews.
+    pub fn is_review(&self) -> bool {
+        Self::REVIEWS.contains(self)
+    }
+}
+
+coded_enum! {
+    /// The outcome of a contact. Maps to ATTENDED OR DID NOT ATTEND (CSDS).
+    pub enum Attendance ("attendance") {
+        /// Attended on time (or late but before the professional was ready).
+        Attended = "attended", "Attended";
+        /// Arrived late, after the professional was ready, but was seen.
+        LateSeen = "late-seen", "Arrived late and seen";
+        /// Arrived late and could not be seen.
+        LateNotSeen = "late-not-seen", "Arrived late, not seen";
+        /// Did not attend, no advance warning.
+        DidNotAttend = "did-not-attend", "Did not attend", aliases ["dna"];
+        /// Cancelled by, or on behalf of, the family.
+        CancelledByFamily = "cancelled-by-family", "Cancelled by family";
+        /// Cancelled or postponed by the service.
+        CancelledByService = "cancelled-by-service", "Cancelled by service";
+        /// Home visit: no one answered.
+        NoAccess = "no-access", "No access";
+        /// The family declined the review (the reason is recorded).
+        Declined = "declined", "Declined";
+    }
+}
+
+impl Attendance {
+    /// The CSDS ATTENDED OR DID NOT ATTEND code (REFERENCE §2.4). No access
+    /// is reported as 3 (did not attend) and declined as 2 (cancelled by the
+    /// patient).
+    pub fn csds_code(&self) -> &'static str {
+        match self {
+            Attendance::Attended => "5",
+            Attendance::LateSeen => "6",
+            Attendance::LateNotSeen => "7",
+            Attendance::DidNotAttend | Attendance::NoAccess => "3",
+            Attendance::CancelledByFamily | Attendance::Declined => "2",
+            Attendance::CancelledByService => "4",
+        }
+    }
+
+    /// Whether the child was seen (the contact happened).
+    pub fn was_seen(&self) -> bool {
+        matches!(self, Attendance::Attended | Attendance::LateSeen)
+    }
+
+    /// Whether a review stays open with a follow-up to rebook it.
+    pub fn needs_follow_up(&self) -> bool {
+        matches!(
+            self,
+            Attendance::LateNotSeen
+                | Attendance::DidNotAttend
+                | Attendance::CancelledByFamily
+                | Attendance::CancelledByService
+                | Attendance::NoAccess
+        )
+    }
+}
+
+coded_enum! {
+    /// Who delivered a contact.
+    pub enum PractitionerRole ("practitioner role") {
+        /// Health visitor (SCPHN).
+        HealthVisitor = "health-visitor", "Health visitor", aliases ["hv"];
+        /// Community public health nurse.
+        CommunityPublicHealthNurse = "community-public-health-nurse", "Community public health nurse", aliases ["cphn"];
+        /// Senior public health assistant.
+        SeniorPublicHealthAssistant = "senior-public-health-assistant", "Senior public health assistant";
+        /// Early-years public health assistant.
+        EarlyYearsPublicHealthAssistant = "early-years-public-health-assistant", "Early-years public health assistant";
+        /// Nursery nurse / community nursery nurse.
+        NurseryNurse = "nursery-nurse", "Nursery nurse", aliases ["cnn"];
+    }
+}
+
+impl PractitionerRole {
+    /// Whether a contact by this role is delegated, so an accountable health
+    /// visitor must be named.
+    pub fn is_delegated(&self) -> bool {
+        *self != PractitionerRole::HealthVisitor
+    }
+}
+
+coded_enum! {
+    /// ACTIVITY LOCATION TYPE CODE (CSDS; UK Core EncounterLocationType),
+    /// the codes health visiting uses (REFERENCE §2.4).
+    pub enum LocationType ("location type") {
+        /// A01.
+        PatientsHome = "A01", "Patient's home", aliases ["home"];
+        /// A02.
+        CarersHome = "A02", "Carer's home";
+        /// B01.
+        HealthCentre = "B01", "Primary care health centre";
+        /// C01.
+        GpPractice = "C01", "GP practice", aliases ["gp"];
+        /// E01.
+        OutpatientClinic = "E01", "Out-patient clinic";
+        /// G03.
+        ChildrensHome = "G03", "Children's home";
+        /// K01.
+        ChildrensCentre = "K01", "Sure Start Children's Centre", aliases ["childrens-centre", "family-hub"];
+        /// K02.
+        ChildDevelopmentCentre = "K02", "Child Development Centre";
+        /// L01.
+        School = "L01", "School";
+        /// L04.
+        Nursery = "L04", "Nursery premises", aliases ["nursery"];
+        /// L05.
+        OtherChildcare = "L05", "Other childcare premises";
+        /// N01–N05 (public and other locations), recorded as N01.
+        PublicPlace = "N01", "Public and other locations";
+        /// X01.
+        Other = "X01", "Other not elsewhere classified";
+    }
+}
+
+impl LocationType {
+    /// Whether the contact was in the family's home (or a carer's).
+    pub fn is_home(&self) -> bool {
+        matches!(self, LocationType::PatientsHome | LocationType::CarersHome)
+    }
+}
+
+coded_enum! {
+    /// CONSULTATION MECHANISM (COMMUNITY CARE), CSDS v1.6 (REFERENCE §2.4).
+    pub enum ConsultationMechanism ("consultation mechanism") {
+        /// 01.
+        FaceToFace = "01", "Face to face", aliases ["face-to-face", "f2f"];
+        /// 02.
+        Telephone = "02", "Telephone", aliases ["phone"];
+        /// 04.
+        TalkType = "04", "Talk type for a person unable to speak";
+        /// 05.
+        Email = "05", "Email";
+        /// 09.
+        TextMessage = "09", "Text message (asynchronous)", aliases ["sms", "text"];
+        /// 10.
+        InstantMessaging = "10", "Instant messaging (synchronous)";
+        /// 11.
+        Video = "11", "Video consultation", aliases ["video"];
+        /// 12.
+        MessageBoard = "12", "Message board (asynchronous)";
+        /// 13.
+        ChatRoom = "13", "Chat room (synchronous)";
+        /// 98.
+        Other = "98", "Other (not listed)";
+    }
+}

@@ -125,6 +125,10 @@ pub struct Person {
     /// Birth weight in grams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_weight_grams: Option<u32>,
+    /// Whether the antenatal review was requested (it is offered to
+    /// first-time parents without a request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub antenatal_requested: Option<bool>,
     /// When and by whom the birth was recorded, if this was a pregnancy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_recorded: Option<Stamp>,
@@ -265,6 +269,12 @@ pub struct Family {
     /// Consent records keyed by id.
     #[serde(default)]
     pub consents: BTreeMap<Uuid, Consent>,
+    /// Contacts keyed by id.
+    #[serde(default)]
+    pub contacts: BTreeMap<Uuid, crate::contact::Contact>,
+    /// Measurements keyed by id.
+    #[serde(default)]
+    pub measurements: BTreeMap<Uuid, crate::contact::Measurement>,
     /// Set when the whole household was entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
@@ -342,6 +352,10 @@ impl Family {
             Some(RecordKind::Flag)
         } else if self.consents.contains_key(&id) {
             Some(RecordKind::Consent)
+        } else if self.contacts.contains_key(&id) {
+            Some(RecordKind::Contact)
+        } else if self.measurements.contains_key(&id) {
+            Some(RecordKind::Measurement)
         } else {
             None
         }
@@ -362,6 +376,10 @@ pub enum RecordKind {
     Flag,
     /// A consent record.
     Consent,
+    /// A contact.
+    Contact,
+    /// A measurement.
+    Measurement,
 }
 
 impl RecordKind {
@@ -373,6 +391,8 @@ impl RecordKind {
             RecordKind::Level => Some("levels"),
             RecordKind::Flag => Some("flags"),
             RecordKind::Consent => Some("consents"),
+            RecordKind::Contact => Some("contacts"),
+            RecordKind::Measurement => Some("measurements"),
         }
     }
 
@@ -384,6 +404,8 @@ impl RecordKind {
             RecordKind::Level => "level",
             RecordKind::Flag => "flag",
             RecordKind::Consent => "consent",
+            RecordKind::Contact => "contact",
+            RecordKind::Measurement => "measurement",
         }
     }
 }
@@ -479,6 +501,9 @@ pub struct NewPerson {
     pub gestation: Option<String>,
     /// Birth weight in grams.
     pub birth_weight_grams: Option<String>,
+    /// The antenatal review was requested (unborn only).
+    #[serde(default)]
+    pub antenatal_requested: Option<bool>,
 }
 
 /// What the user typed to record a birth for an unborn baby.
@@ -636,6 +661,8 @@ pub fn add_family(
         levels: BTreeMap::new(),
         flags: BTreeMap::new(),
         consents: BTreeMap::new(),
+        contacts: BTreeMap::new(),
+        measurements: BTreeMap::new(),
         entered_in_error: None,
     };
     let action = Action {
@@ -852,6 +879,9 @@ pub fn add_person(
         gestation_weeks: gestation.map(|g| g.0),
         gestation_days: gestation.map(|g| g.1),
         birth_weight_grams: weight,
+        antenatal_requested: input
+            .antenatal_requested
+            .filter(|_| role == Some(MemberRole::Unborn)),
         birth_recorded: None,
         added: cx.stamp(),
         entered_in_error: None,
@@ -1210,6 +1240,8 @@ pub fn mark_entered_in_error(
             RecordKind::Level => family.levels[&id].entered_in_error.is_some(),
             RecordKind::Flag => family.flags[&id].entered_in_error.is_some(),
             RecordKind::Consent => family.consents[&id].entered_in_error.is_some(),
+            RecordKind::Contact => family.contacts[&id].entered_in_error.is_some(),
+            RecordKind::Measurement => family.measurements[&id].entered_in_error.is_some(),
         };
         if already {
             p.push("record", "is already marked entered in error");
@@ -1350,4 +1382,75 @@ pub fn update_household(
         record_id: family.id,
         record_kind: RecordKind::Family,
     })
+}
+
+/// Applies `edits` to `family` in memory — the same merge the store makes
+/// into the document, on plain data. Used to validate a sequence of actions
+/// before any of them is written (e.g. a generated caseload).
+pub fn apply_locally(family: &mut Family, edits: &[Edit]) {
+    for e in edits {
+        let done = match e.path.as_slice() {
+            [map, id] => match Uuid::parse_str(id) {
+                Ok(id) => match map.as_str() {
+                    "members" => merge_record(&mut family.members, id, &e.fields),
+                    "levels" => merge_record(&mut family.levels, id, &e.fields),
+                    "flags" => merge_record(&mut family.flags, id, &e.fields),
+                    "consents" => merge_record(&mut family.consents, id, &e.fields),
+                    "contacts" => merge_record(&mut family.contacts, id, &e.fields),
+                    "measurements" => merge_record(&mut family.measurements, id, &e.fields),
+                    _ => false,
+                },
+                Err(_) => false,
+            },
+            _ => false,
+        };
+        if !done {
+            let mut root = serde_json::to_value(&*family).expect("records serialise");
+            let mut node = &mut root;
+            for key in &e.path {
+                let obj = node.as_object_mut().expect("paths run through maps");
+                node = obj
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+            }
+            if let Value::Object(m) = node {
+                merge_json(m, &e.fields);
+            }
+            *family = serde_json::from_value(root).expect("edits keep the record's shape");
+        }
+    }
+}
+
+fn merge_json(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
+    for (k, v) in fields {
+        match (target.get_mut(k), v) {
+            (Some(Value::Object(t)), Value::Object(f)) => merge_json(t, f),
+            (_, Value::Null) => {}
+            _ => {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
+    map: &mut BTreeMap<Uuid, T>,
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> bool {
+    let mut current = match map.get(&id) {
+        Some(r) => match serde_json::to_value(r).expect("records serialise") {
+            Value::Object(m) => m,
+            _ => return false,
+        },
+        None => Map::new(),
+    };
+    merge_json(&mut current, fields);
+    match serde_json::from_value(Value::Object(current)) {
+        Ok(r) => {
+            map.insert(id, r);
+            true
+        }
+        Err(_) => false,
+    }
 }

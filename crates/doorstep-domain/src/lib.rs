@@ -10,6 +10,13 @@ pub mod validate;
 
 pub use problem::{FieldProblem, Problems};
 pub mod calendar;
+pub mod caseload;
+pub mod config;
+pub mod contact;
 pub mod family;
+pub mod growth;
+pub mod kpi;
 pub mod listing;
 pub mod passphrase;
+pub mod plausibility;
+pub mod schedule;

@@ -9,7 +9,13 @@ use crate::key::DataKey;
 use crate::StoreError;
 
 /// The client migrations, in order. Each runs once, all in one transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/client/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/client/0001_init.sql")),
+    (
+        2,
+        include_str!("../../../migrations/client/0002_contacts.sql"),
+    ),
+];
 
 /// Opens (or creates, when `create` is set) the encrypted database.
 pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod db;
 pub mod doc;
+pub mod facts;
 pub mod key;
 pub mod profile;
 pub mod projection;

@@ -3,6 +3,7 @@
 //! rebuilding every projection gives exactly the incrementally kept tables.
 
 use chrono::NaiveDate;
+use doorstep_domain::contact::ContactStatus;
 use doorstep_domain::family::Family;
 use doorstep_domain::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
 use doorstep_domain::{codes::LevelOfService, postcode};
@@ -11,7 +12,16 @@ use rusqlite::{params, params_from_iter, types::Value as SqlValue, Connection};
 use crate::StoreError;
 
 /// The projection tables, in the order they are rebuilt and compared.
-pub const TABLES: &[&str] = &["families", "people", "levels", "flags", "consents"];
+pub const TABLES: &[&str] = &[
+    "families",
+    "people",
+    "levels",
+    "flags",
+    "consents",
+    "contacts",
+    "contact_subjects",
+    "measurements",
+];
 
 /// Lower-case, single-spaced text for name search.
 pub fn name_key(s: &str) -> String {
@@ -73,8 +83,8 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
     let mut person = conn.prepare_cached(
         "INSERT INTO people (id, family_id, role, given_name, family_name, name_key, date_of_birth, expected_delivery,
             sex, nhs_number, nhs_number_status, ethnic_category, gp_practice, gestation_weeks, gestation_days,
-            birth_weight_g, entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            birth_weight_g, entered_in_error, antenatal_requested, birth_recorded)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?;
     for (pid, p) in &family.members {
         person.execute(params![
@@ -99,6 +109,8 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
             p.gestation_days,
             p.birth_weight_grams,
             b(p.entered_in_error.is_some()),
+            b(p.antenatal_requested.unwrap_or(false)),
+            b(p.birth_recorded.is_some()),
         ])?;
     }
     let mut level = conn.prepare_cached(
@@ -148,6 +160,59 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
             day(c.date),
             c.scope,
             b(c.entered_in_error.is_some()),
+        ])?;
+    }
+    let mut contact = conn.prepare_cached(
+        "INSERT INTO contacts (id, family_id, kind, at, date, duration_minutes, location, mechanism, attendance,
+            declined_reason, practitioner, role, accountable_hv, asq3_completed, status, entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    let mut subject = conn.prepare_cached(
+        "INSERT INTO contact_subjects (contact_id, person_id, family_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for (cid, c) in &family.contacts {
+        contact.execute(params![
+            cid.to_string(),
+            id,
+            c.kind.code(),
+            c.at.to_rfc3339(),
+            day(c.date),
+            c.duration_minutes,
+            c.location.code(),
+            c.mechanism.code(),
+            c.attendance.code(),
+            c.declined_reason,
+            c.practitioner,
+            c.role.code(),
+            c.accountable_hv,
+            b(c.asq3_completed.unwrap_or(false)),
+            if c.status == ContactStatus::Signed {
+                "signed"
+            } else {
+                "draft"
+            },
+            b(c.entered_in_error.is_some()),
+        ])?;
+        for (pid, on) in &c.subjects {
+            if *on {
+                subject.execute(params![cid.to_string(), pid.to_string(), id])?;
+            }
+        }
+    }
+    let mut measurement = conn.prepare_cached(
+        "INSERT INTO measurements (id, family_id, contact_id, person_id, measure, value, measured_on, entered_in_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (mid, m) in &family.measurements {
+        measurement.execute(params![
+            mid.to_string(),
+            id,
+            m.contact_id.to_string(),
+            m.person_id.to_string(),
+            m.measure.code(),
+            m.value,
+            day(m.measured_on),
+            b(m.entered_in_error.is_some()),
         ])?;
     }
     Ok(())

@@ -1,0 +1,632 @@
+//! Contacts recorded in homes and clinics, offline: a draft that can be
+//! edited, then signed (immutable), with dated addenda as corrections and
+//! measurements taken at the contact.
+//!
+//! Contacts and measurements live in the family document (maps keyed by
+//! UUID). Signing freezes the contact and its measurements; the only later
+//! changes are addenda and an entered-in-error mark, which keep the original.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::codes::{
+    Attendance, ConsultationMechanism, ContactKind, LocationType, MemberRole, PractitionerRole,
+};
+use crate::family::{Action, ActionContext, Edit, ErrorMark, Family, RecordKind, Stamp};
+use crate::growth::Measure;
+use crate::problem::{problem, Problems};
+use crate::validate::{optional_text, required_text};
+
+/// Whether a contact can still be edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContactStatus {
+    /// Saved, editable.
+    Draft,
+    /// Signed: immutable; corrections are addenda.
+    Signed,
+}
+
+/// A dated correction or addition to a signed contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Addendum {
+    /// Who wrote it.
+    pub by: String,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// The text.
+    pub text: String,
+}
+
+/// A contact with the family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// What kind of contact.
+    pub kind: ContactKind,
+    /// The children (or unborn babies) it concerns, as a set.
+    #[serde(default)]
+    pub subjects: BTreeMap<Uuid, bool>,
+    /// When it started (UTC).
+    pub at: DateTime<Utc>,
+    /// Its UK calendar date.
+    pub date: NaiveDate,
+    /// Duration in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_minutes: Option<u32>,
+    /// CSDS activity location type.
+    pub location: LocationType,
+    /// CSDS consultation mechanism.
+    pub mechanism: ConsultationMechanism,
+    /// The outcome.
+    pub attendance: Attendance,
+    /// Why the family declined (attendance `declined`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declined_reason: Option<String>,
+    /// Who was present (free text, e.g. "mother, father, baby").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<String>,
+    /// Who delivered it.
+    pub practitioner: String,
+    /// Their role.
+    pub role: PractitionerRole,
+    /// The accountable health visitor when the contact was delegated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accountable_hv: Option<String>,
+    /// High-impact-area topics discussed (codes `hia-1` … `hia-6`), as a set.
+    #[serde(default)]
+    pub topics: BTreeMap<String, bool>,
+    /// Free-text note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Whether an ASQ-3 was completed (2–2½ year review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asq3_completed: Option<bool>,
+    /// Why height or weight were not recorded at a 2–2½ year review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bmi_not_recorded_reason: Option<String>,
+    /// Draft or signed.
+    pub status: ContactStatus,
+    /// Who recorded it and when.
+    pub recorded: Stamp,
+    /// Who signed it and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<Stamp>,
+    /// Corrections after signing, keyed by id.
+    #[serde(default)]
+    pub addenda: BTreeMap<Uuid, Addendum>,
+    /// Set when entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+impl Contact {
+    /// Whether the contact counts (not entered in error).
+    pub fn is_current(&self) -> bool {
+        self.entered_in_error.is_none()
+    }
+
+    /// Whether it concerns `person`.
+    pub fn concerns(&self, person: &Uuid) -> bool {
+        self.subjects.get(person).copied().unwrap_or(false)
+    }
+
+    /// Whether it was face to face.
+    pub fn is_face_to_face(&self) -> bool {
+        self.mechanism == ConsultationMechanism::FaceToFace
+    }
+}
+
+/// A measurement taken at a contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// The contact it was taken at.
+    pub contact_id: Uuid,
+    /// The child measured.
+    pub person_id: Uuid,
+    /// What was measured.
+    pub measure: Measure,
+    /// The value in the measure's unit (kg or cm).
+    pub value: f64,
+    /// The date measured.
+    pub measured_on: NaiveDate,
+    /// Why an implausible value was kept, when it was confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implausible_confirmed: Option<String>,
+    /// Who recorded it and when.
+    pub recorded: Stamp,
+    /// Set when entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+/// What the user typed to record a contact.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewContact {
+    /// Contact kind code.
+    pub kind: String,
+    /// Person ids of the children / unborn babies concerned.
+    pub subjects: Vec<String>,
+    /// Start time (UTC).
+    pub at: Option<DateTime<Utc>>,
+    /// Duration in minutes.
+    pub duration_minutes: Option<String>,
+    /// Location type code.
+    pub location: String,
+    /// Consultation mechanism code.
+    pub mechanism: String,
+    /// Attendance code.
+    pub attendance: String,
+    /// Reason when declined.
+    pub declined_reason: Option<String>,
+    /// Who was present.
+    pub present: Option<String>,
+    /// Role code of the practitioner.
+    pub role: String,
+    /// Accountable HV when delegated.
+    pub accountable_hv: Option<String>,
+    /// Topic codes (`hia-1` … `hia-6`).
+    pub topics: Vec<String>,
+    /// Note.
+    pub note: Option<String>,
+    /// ASQ-3 completed.
+    pub asq3_completed: Option<bool>,
+    /// Reason height/weight not recorded at a 2-year review.
+    pub bmi_not_recorded_reason: Option<String>,
+}
+
+const TEXT_MAX: usize = 500;
+const NOTE_MAX: usize = 20_000;
+
+fn member_ids(
+    family: &Family,
+    raw: &[String],
+    kind: Option<ContactKind>,
+    p: &mut Problems,
+) -> BTreeMap<Uuid, bool> {
+    let mut out = BTreeMap::new();
+    for s in raw {
+        match Uuid::parse_str(s.trim())
+            .ok()
+            .and_then(|id| family.members.get(&id).map(|m| (id, m)))
+        {
+            Some((id, m)) if m.is_current() => {
+                let ok = match kind {
+                    Some(ContactKind::Antenatal) => {
+                        m.role == MemberRole::Unborn || m.birth_recorded.is_some()
+                    }
+                    Some(k) if k.is_review() => m.role == MemberRole::Child,
+                    _ => true,
+                };
+                if !ok {
+                    p.push(
+                        "child",
+                        if kind == Some(ContactKind::Antenatal) {
+                            "an antenatal review is about an unborn baby"
+                        } else {
+                            "a review is about a born child (record the birth first)"
+                        },
+                    );
+                }
+                out.insert(id, true);
+            }
+            Some(_) => p.push("child", "names a member entered in error"),
+            None => p.push("child", "is not a member of this family"),
+        }
+    }
+    out
+}
+
+/// Validates a new draft contact.
+pub fn record_contact(
+    family: &Family,
+    id: Uuid,
+    input: &NewContact,
+    cx: &ActionContext,
+) -> Result<(Contact, Action), Problems> {
+    if family.entered_in_error.is_some() {
+        return Err(problem(
+            "family",
+            "was entered in error and cannot be changed",
+        ));
+    }
+    let mut p = Problems::new();
+    let kind = p.check("kind", ContactKind::parse(&input.kind));
+    let subjects = member_ids(family, &input.subjects, kind, &mut p);
+    if kind.is_some_and(|k| k.is_review()) && subjects.is_empty() && input.subjects.is_empty() {
+        p.push(
+            "child",
+            "is required for a review: name the child (or unborn baby)",
+        );
+    }
+    let at = input.at.unwrap_or(cx.now);
+    if at > cx.now + chrono::Duration::minutes(5) {
+        p.push(
+            "at",
+            "must not be in the future: record a contact once it has happened",
+        );
+    }
+    let duration = input
+        .duration_minutes
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            p.check(
+                "duration_minutes",
+                s.parse::<u32>()
+                    .map_err(|_| "must be a whole number of minutes".to_string())
+                    .and_then(|m| {
+                        if (1..=600).contains(&m) {
+                            Ok(m)
+                        } else {
+                            Err("must be between 1 and 600 minutes".into())
+                        }
+                    }),
+            )
+        });
+    let location = p.check("location", LocationType::parse(&input.location));
+    let mechanism = p.check("mechanism", ConsultationMechanism::parse(&input.mechanism));
+    let attendance = p.check("attendance", Attendance::parse(&input.attendance));
+    let declined = p
+        .check(
+            "declined_reason",
+            optional_text(input.declined_reason.as_deref(), TEXT_MAX),
+        )
+        .flatten();
+    if attendance == Some(Attendance::Declined) && declined.is_none() {
+        p.push("declined_reason", "is required when the family declines");
+    }
+    if attendance.is_some_and(|a| a != Attendance::Declined) && declined.is_some() {
+        p.push(
+            "declined_reason",
+            "is only recorded when the family declines",
+        );
+    }
+    let present = p
+        .check("present", optional_text(input.present.as_deref(), TEXT_MAX))
+        .flatten();
+    let role = p.check("role", PractitionerRole::parse(&input.role));
+    let accountable = p
+        .check(
+            "accountable_hv",
+            optional_text(input.accountable_hv.as_deref(), 100),
+        )
+        .flatten();
+    if role.is_some_and(|r| r.is_delegated()) && accountable.is_none() {
+        p.push(
+            "accountable_hv",
+            "is required when the contact is delegated: name the accountable health visitor",
+        );
+    }
+    let mut topics = BTreeMap::new();
+    for t in &input.topics {
+        let t = t.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            continue;
+        }
+        let code = t
+            .strip_prefix("hia")
+            .map(|r| r.trim_start_matches(['-', ' ']).to_string())
+            .unwrap_or(t.clone());
+        match code.parse::<u8>() {
+            Ok(n) if (1..=6).contains(&n) => {
+                topics.insert(format!("hia-{n}"), true);
+            }
+            _ => p.push("topics", "must be high-impact-area codes hia-1 to hia-6"),
+        }
+    }
+    let note = p
+        .check("note", optional_text(input.note.as_deref(), NOTE_MAX))
+        .flatten();
+    let bmi_reason = p
+        .check(
+            "bmi_not_recorded_reason",
+            optional_text(input.bmi_not_recorded_reason.as_deref(), TEXT_MAX),
+        )
+        .flatten();
+    if input.asq3_completed.is_some() && kind.is_some_and(|k| k != ContactKind::TwoYear) {
+        p.push("asq3_completed", "is recorded at the 2–2½ year review only");
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let contact = Contact {
+        kind: kind.expect("checked"),
+        subjects,
+        at,
+        date: crate::calendar::london_date(at),
+        duration_minutes: duration,
+        location: location.expect("checked"),
+        mechanism: mechanism.expect("checked"),
+        attendance: attendance.expect("checked"),
+        declined_reason: declined,
+        present,
+        practitioner: cx.practitioner.clone(),
+        role: role.expect("checked"),
+        accountable_hv: accountable,
+        topics,
+        note,
+        asq3_completed: input.asq3_completed,
+        bmi_not_recorded_reason: bmi_reason,
+        status: ContactStatus::Draft,
+        recorded: Stamp {
+            by: cx.practitioner.clone(),
+            at: cx.now,
+        },
+        signed: None,
+        addenda: BTreeMap::new(),
+        entered_in_error: None,
+    };
+    let action = Action {
+        edits: vec![set(&["contacts", &id.to_string()], &contact)],
+        message: "contact.record".into(),
+        audit_action: "contact.record",
+        record_id: id,
+        record_kind: RecordKind::Contact,
+    };
+    Ok((contact, action))
+}
+
+fn set(path: &[&str], value: &impl Serialize) -> Edit {
+    let fields = match serde_json::to_value(value).expect("records serialise") {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    Edit {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        fields,
+    }
+}
+
+/// The contact `id`, if it is in this family and current; the problem names
+/// the `contact` field otherwise.
+pub fn find_contact<'a>(family: &'a Family, id: &str) -> Result<(Uuid, &'a Contact), Problems> {
+    let uuid = Uuid::parse_str(id.trim()).map_err(|_| problem("contact", "is not a record id"))?;
+    match family.contacts.get(&uuid) {
+        Some(c) if c.entered_in_error.is_some() => Err(problem("contact", "was entered in error")),
+        Some(c) => Ok((uuid, c)),
+        None => Err(problem("contact", "is not a contact of this family")),
+    }
+}
+
+/// Refuses any change to a signed contact, saying what to do instead.
+pub fn require_draft(c: &Contact) -> Result<(), Problems> {
+    if c.status == ContactStatus::Signed {
+        return Err(problem(
+            "contact",
+            "is signed and cannot be changed: add an addendum to correct it, or mark it entered in error",
+        ));
+    }
+    Ok(())
+}
+
+/// The measurements taken at a contact (current ones).
+pub fn measurements_of(
+    family: &Family,
+    contact_id: Uuid,
+) -> impl Iterator<Item = (&Uuid, &Measurement)> {
+    family
+        .measurements
+        .iter()
+        .filter(move |(_, m)| m.contact_id == contact_id && m.entered_in_error.is_none())
+}
+
+/// Signs a draft contact, making it immutable. A 2–2½ year review attended
+/// needs a height and a weight for each child (so BMI can be computed)
+/// unless a reason is recorded.
+pub fn sign_contact(
+    family: &Family,
+    contact_id: &str,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    let (id, c) = find_contact(family, contact_id)?;
+    require_draft(c)?;
+    if c.kind == ContactKind::TwoYear
+        && c.attendance.was_seen()
+        && c.bmi_not_recorded_reason.is_none()
+    {
+        for child in c.subjects.keys() {
+            let has = |m: Measure| {
+                measurements_of(family, id).any(|(_, x)| x.person_id == *child && x.measure == m)
+            };
+            if !(has(Measure::Weight) && has(Measure::Height)) {
+                return Err(problem(
+                    "measurements",
+                    "a 2–2½ year review needs the child's height and weight (for BMI) before it is signed, or a reason they were not recorded (bmi_not_recorded_reason)",
+                ));
+            }
+        }
+    }
+    let mut fields = Map::new();
+    fields.insert(
+        "status".into(),
+        serde_json::to_value(ContactStatus::Signed).expect("status"),
+    );
+    fields.insert(
+        "signed".into(),
+        serde_json::to_value(Stamp {
+            by: cx.practitioner.clone(),
+            at: cx.now,
+        })
+        .expect("stamp"),
+    );
+    Ok(Action {
+        edits: vec![Edit {
+            path: vec!["contacts".into(), id.to_string()],
+            fields,
+        }],
+        message: "contact.sign".into(),
+        audit_action: "contact.sign",
+        record_id: id,
+        record_kind: RecordKind::Contact,
+    })
+}
+
+/// Adds a dated addendum to a signed contact (drafts are edited directly).
+pub fn add_addendum(
+    family: &Family,
+    contact_id: &str,
+    addendum_id: Uuid,
+    text: &str,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    let (id, c) = find_contact(family, contact_id)?;
+    if c.status != ContactStatus::Signed {
+        return Err(problem(
+            "contact",
+            "is still a draft: edit it directly instead of adding an addendum",
+        ));
+    }
+    let text = required_text(text, NOTE_MAX).map_err(|e| problem("text", e))?;
+    let a = Addendum {
+        by: cx.practitioner.clone(),
+        at: cx.now,
+        text,
+    };
+    Ok(Action {
+        edits: vec![set(
+            &[
+                "contacts",
+                &id.to_string(),
+                "addenda",
+                &addendum_id.to_string(),
+            ],
+            &a,
+        )],
+        message: "contact.addendum".into(),
+        audit_action: "contact.addendum",
+        record_id: id,
+        record_kind: RecordKind::Contact,
+    })
+}
+
+/// The validated measurement values a user typed for one child.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewMeasurements {
+    /// The child measured.
+    pub person_id: String,
+    /// Weight in kg.
+    pub weight_kg: Option<String>,
+    /// Length in cm (lying, under 2 years).
+    pub length_cm: Option<String>,
+    /// Height in cm (standing, from 2 years).
+    pub height_cm: Option<String>,
+    /// Head circumference in cm.
+    pub head_cm: Option<String>,
+    /// Keep values flagged as implausible, with this reason.
+    pub confirm_implausible: Option<String>,
+}
+
+/// Validates measurements for a draft contact and plans them; see
+/// [`crate::plausibility`] for the impossible / implausible rules.
+pub fn add_measurements(
+    family: &Family,
+    contact_id: Uuid,
+    contact: &Contact,
+    input: &NewMeasurements,
+    ids: &mut dyn FnMut() -> Uuid,
+    cx: &ActionContext,
+) -> Result<Vec<(Uuid, Measurement, Action)>, Problems> {
+    require_draft(contact)?;
+    let mut p = Problems::new();
+    let person = match Uuid::parse_str(input.person_id.trim())
+        .ok()
+        .and_then(|id| family.members.get(&id).map(|m| (id, m)))
+    {
+        Some((id, m)) if m.is_current() && m.role == MemberRole::Child => Some((id, m)),
+        Some(_) => {
+            p.push(
+                "child",
+                "can only be measured once born (and not entered in error)",
+            );
+            None
+        }
+        None => {
+            p.push("child", "is not a member of this family");
+            None
+        }
+    };
+    let confirm = optional_text(input.confirm_implausible.as_deref(), TEXT_MAX).unwrap_or(None);
+    let mut out = Vec::new();
+    let fields = [
+        ("weight_kg", Measure::Weight, &input.weight_kg),
+        ("length_cm", Measure::Length, &input.length_cm),
+        ("height_cm", Measure::Height, &input.height_cm),
+        ("head_cm", Measure::HeadCircumference, &input.head_cm),
+    ];
+    for (field, measure, raw) in fields {
+        let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let Ok(value) = raw.parse::<f64>() else {
+            p.push(field, "must be a number");
+            continue;
+        };
+        let Some((pid, child)) = person else { continue };
+        match crate::plausibility::check(child, measure, value, contact.date) {
+            Err(e) => p.push(field, e),
+            Ok(Some(warning)) if confirm.is_none() => p.push(
+                field,
+                format!("{warning}: check it, then confirm with a reason to keep it"),
+            ),
+            Ok(_) => {
+                let id = ids();
+                let m = Measurement {
+                    contact_id,
+                    person_id: pid,
+                    measure,
+                    value,
+                    measured_on: contact.date,
+                    implausible_confirmed: confirm.clone().filter(|_| {
+                        matches!(
+                            crate::plausibility::check(child, measure, value, contact.date),
+                            Ok(Some(_))
+                        )
+                    }),
+                    recorded: Stamp {
+                        by: cx.practitioner.clone(),
+                        at: cx.now,
+                    },
+                    entered_in_error: None,
+                };
+                let action = Action {
+                    edits: vec![set(&["measurements", &id.to_string()], &m)],
+                    message: "measurement.add".into(),
+                    audit_action: "measurement.add",
+                    record_id: id,
+                    record_kind: RecordKind::Measurement,
+                };
+                out.push((id, m, action));
+            }
+        }
+    }
+    if person.is_some()
+        && input
+            .length_cm
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+        && input
+            .height_cm
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+    {
+        p.push(
+            "height_cm",
+            "give length (under 2 years) or height (from 2 years), not both",
+        );
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    if out.is_empty() {
+        return Err(problem(
+            "measurements",
+            "no measurement given: weight_kg, length_cm, height_cm or head_cm",
+        ));
+    }
+    Ok(out)
+}

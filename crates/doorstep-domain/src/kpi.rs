@@ -1,0 +1,640 @@
+//! Quarterly health-visiting metrics (the OHID indicators C2, C3, C8i, C4,
+//! C5, C6i and C6ii, REFERENCE §1.3), two data-quality measures and the
+//! did-not-attend rate of each mandated review, computed from plain facts.
+//!
+//! Everything here counts **children, not mothers**: one [`ChildFacts`] row
+//! per child, so twins count twice. Only rows with the role Child and a
+//! date of birth are counted (pregnancies are ignored). Contacts come one
+//! row per child per contact, with contacts entered in error already left
+//! out by the caller. A review is *received* when a contact of that kind
+//! has an attendance that [`Attendance::was_seen`].
+//!
+//! Cohorts are "turned N in the quarter": the child's date of birth plus N
+//! days (or calendar months, with `checked_add_months`, so 29 February plus
+//! 12 months is 28 February) falls within the quarter, inclusive. A review
+//! counts towards a numerator when it was received on or after the date of
+//! birth and on or before the deadline, whenever the report is run.
+//! Financial-year quarters run April to March ([`Quarter`]).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::codes::{Attendance, ContactKind, MemberRole};
+use crate::growth::Measure;
+use crate::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+
+const QUARTER_PROBLEM: &str = "must be a financial-year quarter like 2026Q3 (Q1 = April–June)";
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A quarter of an NHS financial year (April to March).
+///
+/// `year` is the year the financial year starts in: 2026 is 2026/27, whose
+/// Q1 is April–June 2026, Q2 July–September 2026, Q3 October–December 2026
+/// and Q4 January–March 2027.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Quarter {
+    /// The calendar year the financial year starts in (2026 for 2026/27).
+    pub year: i32,
+    /// The quarter, 1 to 4.
+    pub q: u8,
+}
+
+impl Quarter {
+    /// Parses "2026Q3", "2026q3", "2026/27Q3" or "2026-27 Q3" (spaces are
+    /// ignored). The year is the financial year; when the short second year
+    /// is given it must be the following year.
+    pub fn parse(s: &str) -> Result<Quarter, String> {
+        let err = || QUARTER_PROBLEM.to_string();
+        let text: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        let (year_part, q_part) = text.split_once('Q').ok_or_else(err)?;
+        let q = match q_part {
+            "1" => 1,
+            "2" => 2,
+            "3" => 3,
+            "4" => 4,
+            _ => return Err(err()),
+        };
+        let (first, second) = match year_part.split_once(['/', '-']) {
+            Some((a, b)) => (a, Some(b)),
+            None => (year_part, None),
+        };
+        if first.len() != 4 || !first.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
+        let year: i32 = first.parse().map_err(|_| err())?;
+        if let Some(second) = second {
+            let next = (year + 1) % 100;
+            let ok = match second.len() {
+                2 => {
+                    second.bytes().all(|b| b.is_ascii_digit())
+                        && second.parse::<i32>().ok() == Some(next)
+                }
+                4 => {
+                    second.bytes().all(|b| b.is_ascii_digit())
+                        && second.parse::<i32>().ok() == Some(year + 1)
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(err());
+            }
+        }
+        Ok(Quarter { year, q })
+    }
+
+    /// The short code, "2026Q3".
+    pub fn code(&self) -> String {
+        format!("{}Q{}", self.year, self.q)
+    }
+
+    /// The first day of the quarter.
+    pub fn start(&self) -> NaiveDate {
+        let (year, month) = match self.q {
+            1 => (self.year, 4),
+            2 => (self.year, 7),
+            3 => (self.year, 10),
+            _ => (self.year + 1, 1),
+        };
+        NaiveDate::from_ymd_opt(year, month, 1).expect("the first of a month is a date")
+    }
+
+    /// The last day of the quarter (inclusive).
+    pub fn end(&self) -> NaiveDate {
+        self.start()
+            .checked_add_months(Months::new(3))
+            .and_then(|d| d.pred_opt())
+            .expect("quarters are well inside chrono's range")
+    }
+
+    /// Whether `date` is within the quarter.
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.start() <= date && date <= self.end()
+    }
+
+    /// "2026/27 Q3 (1 Oct – 31 Dec 2026)".
+    pub fn label(&self) -> String {
+        let (start, end) = (self.start(), self.end());
+        format!(
+            "{}/{:02} Q{} ({} {} – {} {} {})",
+            self.year,
+            (self.year + 1).rem_euclid(100),
+            self.q,
+            start.day(),
+            MONTHS[start.month0() as usize],
+            end.day(),
+            MONTHS[end.month0() as usize],
+            end.year()
+        )
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+impl FromStr for Quarter {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Quarter::parse(s)
+    }
+}
+
+/// The ages and deadlines used by the metrics. Every value is [R]:
+/// REFERENCE §1.3's implementation notes ask for the rules to stay
+/// configurable so they can be reconciled with the OHID/NHSE CSDS
+/// derivations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KpiConfig {
+    /// New birth visit "within" this many days of birth (C2; later is C3).
+    pub nbv_within_days: i64,
+    /// The new-birth cohort: children who turned this many days old in the
+    /// quarter (C2, C3).
+    pub nbv_cohort_days: i64,
+    /// 6–8 week review by this many days (C8i; also its cohort age).
+    pub six_eight_by_days: i64,
+    /// 12-month review by this many months (C4; also its cohort age).
+    pub twelve_by_months: u32,
+    /// 12-month review by this many months (C5; also its cohort age).
+    pub fifteen_by_months: u32,
+    /// 2–2½ year review by this many months (C6i; also its cohort age).
+    pub two_half_by_months: u32,
+}
+
+impl Default for KpiConfig {
+    fn default() -> Self {
+        KpiConfig {
+            nbv_within_days: 14,
+            nbv_cohort_days: 30,
+            six_eight_by_days: 56,
+            twelve_by_months: 12,
+            fifteen_by_months: 15,
+            two_half_by_months: 30,
+        }
+    }
+}
+
+/// A numerator over a denominator.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Ratio {
+    /// How many met the measure.
+    pub numerator: u32,
+    /// How many were counted.
+    pub denominator: u32,
+    /// numerator / denominator × 100 (unrounded); `None` when the
+    /// denominator is 0.
+    pub percent: Option<f64>,
+}
+
+impl Ratio {
+    /// The ratio of two counts.
+    pub fn new(numerator: u32, denominator: u32) -> Ratio {
+        let percent =
+            (denominator > 0).then(|| f64::from(numerator) * 100.0 / f64::from(denominator));
+        Ratio {
+            numerator,
+            denominator,
+            percent,
+        }
+    }
+
+    /// The percentage to one decimal place, or "" when there is no
+    /// denominator.
+    pub fn percent_text(&self) -> String {
+        percent_text(self.percent)
+    }
+}
+
+/// One metric of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    /// The indicator code ("C2", or "ETH" / "BMI2" for data quality).
+    pub code: &'static str,
+    /// A short title.
+    pub title: &'static str,
+    /// The figures.
+    pub ratio: Ratio,
+    /// What the numerator and denominator are (with the default
+    /// configuration's ages).
+    pub definition: &'static str,
+}
+
+/// The did-not-attend rate of one review kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DnaRate {
+    /// Which review.
+    pub review: ContactKind,
+    /// Contacts of this kind dated in the quarter, except those the service
+    /// cancelled.
+    pub booked: u32,
+    /// Of those, did not attend or no access.
+    pub did_not_attend: u32,
+    /// did_not_attend / booked × 100; `None` when nothing was booked.
+    pub percent: Option<f64>,
+}
+
+/// The quarter's metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KpiReport {
+    /// The quarter reported on.
+    pub quarter: Quarter,
+    /// C2, C3, C8i, C4, C5, C6i, C6ii, then ETH (ethnic category
+    /// completeness) and BMI2 (BMI completeness at the 2–2½ year review).
+    pub metrics: Vec<Metric>,
+    /// One per review kind, in schedule order.
+    pub dna: Vec<DnaRate>,
+}
+
+fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
+    if days >= 0 {
+        date.checked_add_days(Days::new(days as u64))
+    } else {
+        date.checked_sub_days(Days::new(days.unsigned_abs()))
+    }
+}
+
+fn add_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
+    date.checked_add_months(Months::new(months))
+}
+
+/// The quarter's metrics from the facts of every child, their contacts
+/// (one row per child per contact) and the measurements taken at them.
+pub fn kpis(
+    quarter: &Quarter,
+    children: &[ChildFacts],
+    contacts: &[ContactFacts],
+    measurements: &[MeasurementFacts],
+    cfg: &KpiConfig,
+) -> KpiReport {
+    let (start, end) = (quarter.start(), quarter.end());
+    let in_quarter = |d: Option<NaiveDate>| d.is_some_and(|d| start <= d && d <= end);
+
+    // Children only, each counted once even if a row is repeated.
+    let mut seen_ids = HashSet::new();
+    let kids: Vec<(Uuid, NaiveDate)> = children
+        .iter()
+        .filter(|c| c.role == MemberRole::Child)
+        .filter_map(|c| c.date_of_birth.map(|dob| (c.person_id, dob)))
+        .filter(|(id, _)| seen_ids.insert(*id))
+        .collect();
+
+    let stated: HashSet<Uuid> = children
+        .iter()
+        .filter(|c| c.ethnic_category_stated)
+        .map(|c| c.person_id)
+        .collect();
+
+    // Received reviews per child, by kind.
+    let mut received: HashMap<(Uuid, ContactKind), Vec<&ContactFacts>> = HashMap::new();
+    for c in contacts
+        .iter()
+        .filter(|c| c.attendance.was_seen() && c.kind.is_review())
+    {
+        received.entry((c.person_id, c.kind)).or_default().push(c);
+    }
+    let reviews_of = |id: Uuid, kind: ContactKind, dob: NaiveDate| {
+        received
+            .get(&(id, kind))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |c| c.date >= dob)
+    };
+    // Received on or before the deadline (and not before birth).
+    let by = |id: Uuid, kind: ContactKind, dob: NaiveDate, deadline: Option<NaiveDate>| {
+        deadline.is_some_and(|deadline| reviews_of(id, kind, dob).any(|c| c.date <= deadline))
+    };
+
+    let mut c2 = (0, 0);
+    let mut c3 = 0;
+    let mut c8i = (0, 0);
+    let mut c4 = (0, 0);
+    let mut c5 = (0, 0);
+    let mut c6i = (0, 0);
+    let mut c6ii = 0;
+    let mut eth = (0, 0);
+
+    for &(id, dob) in &kids {
+        if in_quarter(add_days(dob, cfg.nbv_cohort_days)) {
+            c2.1 += 1;
+            let within = add_days(dob, cfg.nbv_within_days);
+            // The first face-to-face visit decides: within the deadline is
+            // C2; later, but by the end of the quarter, is C3.
+            let first = reviews_of(id, ContactKind::NewBirth, dob)
+                .filter(|c| c.face_to_face)
+                .map(|c| c.date)
+                .min();
+            match (first, within) {
+                (Some(first), Some(within)) if first <= within => c2.0 += 1,
+                (Some(first), _) if first <= end => c3 += 1,
+                _ => {}
+            }
+        }
+        let eight_weeks = add_days(dob, cfg.six_eight_by_days);
+        if in_quarter(eight_weeks) {
+            c8i.1 += 1;
+            if by(id, ContactKind::SixToEightWeek, dob, eight_weeks) {
+                c8i.0 += 1;
+            }
+        }
+        let twelve = add_months(dob, cfg.twelve_by_months);
+        if in_quarter(twelve) {
+            c4.1 += 1;
+            if by(id, ContactKind::TwelveMonth, dob, twelve) {
+                c4.0 += 1;
+            }
+        }
+        let fifteen = add_months(dob, cfg.fifteen_by_months);
+        if in_quarter(fifteen) {
+            c5.1 += 1;
+            if by(id, ContactKind::TwelveMonth, dob, fifteen) {
+                c5.0 += 1;
+            }
+        }
+        let two_half = add_months(dob, cfg.two_half_by_months);
+        if in_quarter(two_half) {
+            c6i.1 += 1;
+            if let Some(deadline) = two_half {
+                let mut done = reviews_of(id, ContactKind::TwoYear, dob)
+                    .filter(|c| c.date <= deadline)
+                    .peekable();
+                if done.peek().is_some() {
+                    c6i.0 += 1;
+                    if done.any(|c| c.asq3_completed) {
+                        c6ii += 1;
+                    }
+                }
+            }
+        }
+        if dob <= end && add_months(dob, 60).is_some_and(|five| end < five) {
+            eth.1 += 1;
+            if stated.contains(&id) {
+                eth.0 += 1;
+            }
+        }
+    }
+
+    // BMI completeness: 2–2½ year reviews received in the quarter.
+    let kid_ids: HashSet<Uuid> = kids.iter().map(|(id, _)| *id).collect();
+    let mut measured: HashMap<(Uuid, Uuid), (bool, bool)> = HashMap::new();
+    for m in measurements {
+        let e = measured.entry((m.contact_id, m.person_id)).or_default();
+        match m.measure {
+            Measure::Weight => e.0 = true,
+            Measure::Height => e.1 = true,
+            _ => {}
+        }
+    }
+    let two_year_reviews: HashSet<(Uuid, Uuid)> = contacts
+        .iter()
+        .filter(|c| {
+            c.kind == ContactKind::TwoYear
+                && c.attendance.was_seen()
+                && quarter.contains(c.date)
+                && kid_ids.contains(&c.person_id)
+        })
+        .map(|c| (c.contact_id, c.person_id))
+        .collect();
+    let bmi_done = two_year_reviews
+        .iter()
+        .filter(|k| measured.get(k) == Some(&(true, true)))
+        .count();
+
+    let metric = |code, title, (numerator, denominator): (u32, u32), definition| Metric {
+        code,
+        title,
+        ratio: Ratio::new(numerator, denominator),
+        definition,
+    };
+    let metrics = vec![
+        metric(
+            "C2",
+            "Face-to-face new birth visit within 14 days",
+            (c2.0, c2.1),
+            "Children who turned 30 days in the quarter and had a face-to-face new birth visit within 14 days of birth / children who turned 30 days in the quarter",
+        ),
+        metric(
+            "C3",
+            "Face-to-face new birth visit after 14 days",
+            (c3, c2.1),
+            "Children who turned 30 days in the quarter whose first face-to-face new birth visit (by quarter end) was more than 14 days after birth / children who turned 30 days in the quarter",
+        ),
+        metric(
+            "C8i",
+            "6–8 week review by 8 weeks",
+            (c8i.0, c8i.1),
+            "Children who turned 8 weeks in the quarter and had a 6–8 week review by 56 days / children who turned 8 weeks in the quarter",
+        ),
+        metric(
+            "C4",
+            "12-month review by 12 months",
+            (c4.0, c4.1),
+            "Children who turned 12 months in the quarter and had a 12-month review by 12 months / children who turned 12 months in the quarter",
+        ),
+        metric(
+            "C5",
+            "12-month review by 15 months",
+            (c5.0, c5.1),
+            "Children who turned 15 months in the quarter and had a 12-month review by 15 months / children who turned 15 months in the quarter",
+        ),
+        metric(
+            "C6i",
+            "2–2½ year review by 2½ years",
+            (c6i.0, c6i.1),
+            "Children who turned 30 months in the quarter and had a 2–2½ year review by 30 months / children who turned 30 months in the quarter",
+        ),
+        metric(
+            "C6ii",
+            "2–2½ year reviews using ASQ-3",
+            (c6ii, c6i.0),
+            "Children in the C6i numerator whose review used ASQ-3 / children in the C6i numerator",
+        ),
+        metric(
+            "ETH",
+            "Ethnic category recorded",
+            (eth.0, eth.1),
+            "Children under five at quarter end with an ethnic category stated / children under five at quarter end",
+        ),
+        metric(
+            "BMI2",
+            "Weight and height at the 2–2½ year review",
+            (count(bmi_done), count(two_year_reviews.len())),
+            "2–2½ year reviews in the quarter with a weight and a height recorded at the review / 2–2½ year reviews received in the quarter",
+        ),
+    ];
+
+    // Did-not-attend rates: one per contact row of a known person (for the
+    // antenatal review the pregnancy or the child it became; for the other
+    // reviews a child), dated in the quarter.
+    let roles: HashMap<Uuid, MemberRole> = children.iter().map(|c| (c.person_id, c.role)).collect();
+    let mut dna = Vec::new();
+    for review in ContactKind::REVIEWS {
+        let mut rows = HashSet::new();
+        let (mut booked, mut did_not_attend) = (0, 0);
+        for c in contacts {
+            let person_counts = match roles.get(&c.person_id) {
+                Some(_) if review == ContactKind::Antenatal => true,
+                Some(role) => *role == MemberRole::Child,
+                None => false,
+            };
+            if c.kind != review
+                || !person_counts
+                || !quarter.contains(c.date)
+                || !rows.insert((c.contact_id, c.person_id))
+            {
+                continue;
+            }
+            if c.attendance == Attendance::CancelledByService {
+                continue;
+            }
+            booked += 1;
+            if matches!(
+                c.attendance,
+                Attendance::DidNotAttend | Attendance::NoAccess
+            ) {
+                did_not_attend += 1;
+            }
+        }
+        let percent = Ratio::new(did_not_attend, booked).percent;
+        dna.push(DnaRate {
+            review,
+            booked,
+            did_not_attend,
+            percent,
+        });
+    }
+
+    KpiReport {
+        quarter: *quarter,
+        metrics,
+        dna,
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn percent_text(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.1}")).unwrap_or_default()
+}
+
+impl DnaRate {
+    /// "DNA-new-birth".
+    pub fn code(&self) -> String {
+        format!("DNA-{}", self.review.code())
+    }
+
+    /// "New birth visit did-not-attend rate".
+    pub fn title(&self) -> String {
+        format!("{} did-not-attend rate", self.review.label())
+    }
+}
+
+impl KpiReport {
+    /// Rows of (code, title, numerator, denominator, percent to 1 dp or "").
+    fn rows(&self) -> Vec<[String; 5]> {
+        let metrics = self.metrics.iter().map(|m| {
+            [
+                m.code.to_string(),
+                m.title.to_string(),
+                m.ratio.numerator.to_string(),
+                m.ratio.denominator.to_string(),
+                percent_text(m.ratio.percent),
+            ]
+        });
+        let dna = self.dna.iter().map(|d| {
+            [
+                d.code(),
+                d.title(),
+                d.did_not_attend.to_string(),
+                d.booked.to_string(),
+                percent_text(d.percent),
+            ]
+        });
+        metrics.chain(dna).collect()
+    }
+
+    /// CSV: a header "code,title,numerator,denominator,percent", a row per
+    /// metric, then a row per review "DNA-<review code>,<label>
+    /// did-not-attend rate,<dna>,<booked>,<percent>". The percentage has one
+    /// decimal place and is empty when the denominator is 0.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("code,title,numerator,denominator,percent\n");
+        for row in self.rows() {
+            let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+            out.push_str(&fields.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A plain-text table titled with the quarter, columns aligned.
+    pub fn to_table(&self) -> String {
+        let header = ["Code", "Measure", "Numerator", "Denominator", "%"].map(String::from);
+        let mut rows = vec![header];
+        rows.extend(self.rows().into_iter().map(|mut r| {
+            if r[4].is_empty() {
+                r[4] = "–".into();
+            }
+            r
+        }));
+        let mut widths = [0usize; 5];
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let title = format!("Health-visiting metrics, {}", self.quarter.label());
+        let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
+        for (i, row) in rows.iter().enumerate() {
+            let mut line = String::new();
+            for (j, (cell, w)) in row.iter().zip(widths).enumerate() {
+                let pad = " ".repeat(w - cell.chars().count());
+                if j > 0 {
+                    line.push_str("  ");
+                }
+                // Text left, numbers right.
+                if j < 2 {
+                    line.push_str(cell);
+                    line.push_str(&pad);
+                } else {
+                    line.push_str(&pad);
+                    line.push_str(cell);
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+            if i == 0 {
+                let total = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+                out.push_str(&"-".repeat(total));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}

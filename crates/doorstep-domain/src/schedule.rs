@@ -1,0 +1,549 @@
+//! The Healthy Child Programme schedule: the five mandated reviews for each
+//! child and pregnancy, their windows, and what is overdue, due, upcoming
+//! or needs a follow-up — derived from the facts (dates of birth, EDDs,
+//! contacts) every time, never stored.
+//!
+//! Windows and the prematurity rule are configuration ([`ScheduleConfig`],
+//! REFERENCE §1.1, [R]). Facts come in as plain rows ([`ChildFacts`],
+//! [`ContactFacts`]) so the same rules run over a family document or over
+//! the projections of a whole caseload.
+
+use std::collections::HashMap;
+
+use chrono::{Days, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::codes::{Attendance, ContactKind, MemberRole};
+
+/// A point relative to a date: days or calendar months after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Offset {
+    /// Whole days.
+    Days(i64),
+    /// Calendar months (e.g. 12 months after 29 Feb is 28 Feb).
+    Months(u32),
+}
+
+impl Offset {
+    /// `base` moved by this offset.
+    pub fn from(&self, base: NaiveDate) -> NaiveDate {
+        match *self {
+            Offset::Days(d) if d >= 0 => base + Days::new(d as u64),
+            Offset::Days(d) => base - Days::new(d.unsigned_abs()),
+            Offset::Months(m) => base.checked_add_months(Months::new(m)).unwrap_or(base),
+        }
+    }
+}
+
+/// One review's window, relative to the date of birth (or, for the
+/// antenatal review, to the EDD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// When it can first be done.
+    pub opens: Offset,
+    /// The date it is due by; overdue the day after.
+    pub due: Offset,
+    /// When it counts as late (12-month review: after 15 months).
+    #[serde(default)]
+    pub late: Option<Offset>,
+    /// After this an incomplete review drops off the worklist (it is still
+    /// shown as missed on the family record).
+    pub expires: Offset,
+}
+
+/// Which reviews use corrected age for babies born early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrematurityRule {
+    /// Babies born before this many completed weeks are corrected.
+    pub below_weeks: u8,
+    /// The reviews whose windows move by the weeks born early.
+    pub reviews: Vec<ContactKind>,
+}
+
+/// The schedule configuration (every value is [R]: confirm locally).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleConfig {
+    /// Antenatal review, relative to the EDD (28 weeks of pregnancy = EDD − 84 days).
+    pub antenatal: Window,
+    /// Offer the antenatal review to every pregnancy, not only first-time parents.
+    pub antenatal_for_all: bool,
+    /// New birth visit (10–14 days).
+    pub new_birth: Window,
+    /// 6–8 week review (by 8 weeks = 56 days).
+    pub six_to_eight_week: Window,
+    /// 12-month review (from 9 months, by 12, late after 15).
+    pub twelve_month: Window,
+    /// 2–2½ year review (from 24 months, by 30).
+    pub two_year: Window,
+    /// Corrected age for premature babies.
+    pub prematurity: PrematurityRule,
+    /// Days after a failed attempt by which the rebooked review is due.
+    pub follow_up_days: i64,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            antenatal: Window {
+                opens: Offset::Days(-84),
+                due: Offset::Days(0),
+                late: None,
+                expires: Offset::Days(0),
+            },
+            antenatal_for_all: false,
+            new_birth: Window {
+                opens: Offset::Days(10),
+                due: Offset::Days(14),
+                late: None,
+                expires: Offset::Days(56),
+            },
+            six_to_eight_week: Window {
+                opens: Offset::Days(42),
+                due: Offset::Days(56),
+                late: None,
+                expires: Offset::Months(4),
+            },
+            twelve_month: Window {
+                opens: Offset::Months(9),
+                due: Offset::Months(12),
+                late: Some(Offset::Months(15)),
+                expires: Offset::Months(24),
+            },
+            two_year: Window {
+                opens: Offset::Months(24),
+                due: Offset::Months(30),
+                late: None,
+                expires: Offset::Months(42),
+            },
+            // Off by default: national metrics use actual age. A service that
+            // schedules reviews at corrected age lists them here.
+            prematurity: PrematurityRule {
+                below_weeks: 37,
+                reviews: vec![],
+            },
+            follow_up_days: 7,
+        }
+    }
+}
+
+impl ScheduleConfig {
+    /// The window of a review kind (None for non-review kinds).
+    pub fn window(&self, kind: ContactKind) -> Option<&Window> {
+        Some(match kind {
+            ContactKind::Antenatal => &self.antenatal,
+            ContactKind::NewBirth => &self.new_birth,
+            ContactKind::SixToEightWeek => &self.six_to_eight_week,
+            ContactKind::TwelveMonth => &self.twelve_month,
+            ContactKind::TwoYear => &self.two_year,
+            _ => return None,
+        })
+    }
+}
+
+/// What the schedule needs to know about a child or pregnancy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildFacts {
+    /// The person.
+    pub person_id: Uuid,
+    /// Their family.
+    pub family_id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Child or unborn.
+    pub role: MemberRole,
+    /// Date of birth (children).
+    pub date_of_birth: Option<NaiveDate>,
+    /// Expected date of delivery (pregnancies; kept after birth).
+    pub expected_delivery_date: Option<NaiveDate>,
+    /// Completed weeks of gestation at birth.
+    pub gestation_weeks: Option<u8>,
+    /// Extra days of gestation.
+    pub gestation_days: Option<u8>,
+    /// The household has no born children (first-time parents).
+    pub first_time_parents: bool,
+    /// The antenatal review was requested.
+    pub antenatal_requested: bool,
+    /// An ethnic category other than "not stated" / "not known" is recorded.
+    pub ethnic_category_stated: bool,
+    /// The family's named practitioner.
+    pub practitioner: Option<String>,
+}
+
+/// A contact, as the schedule sees it (one row per child it concerns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactFacts {
+    /// The contact.
+    pub contact_id: Uuid,
+    /// The child it concerns.
+    pub person_id: Uuid,
+    /// Its kind.
+    pub kind: ContactKind,
+    /// Its UK date.
+    pub date: NaiveDate,
+    /// Outcome.
+    pub attendance: Attendance,
+    /// Face to face (consultation mechanism 01).
+    pub face_to_face: bool,
+    /// Reason, when declined.
+    pub declined_reason: Option<String>,
+    /// ASQ-3 completed (2-year review).
+    pub asq3_completed: bool,
+}
+
+/// A measurement, as reports see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasurementFacts {
+    /// The contact it was taken at.
+    pub contact_id: Uuid,
+    /// The child.
+    pub person_id: Uuid,
+    /// What was measured.
+    pub measure: crate::growth::Measure,
+}
+
+/// Where a review stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum ReviewState {
+    /// Done: a contact of this kind was attended.
+    Done {
+        /// When.
+        date: NaiveDate,
+        /// Which contact.
+        contact_id: Uuid,
+    },
+    /// The family declined it.
+    Declined {
+        /// When.
+        date: NaiveDate,
+        /// Why.
+        reason: String,
+    },
+    /// Still to do.
+    Open {
+        /// The latest failed attempt, if any (needs a follow-up).
+        last_attempt: Option<(NaiveDate, Attendance)>,
+    },
+    /// Not offered (antenatal review for parents who are not first-time and
+    /// did not ask).
+    NotOffered,
+    /// Its window has passed without it being done.
+    Missed,
+}
+
+/// One review for one child, with its window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// Which review.
+    pub kind: ContactKind,
+    /// The child or pregnancy.
+    pub person_id: Uuid,
+    /// The family.
+    pub family_id: Uuid,
+    /// From.
+    pub opens: NaiveDate,
+    /// Due by.
+    pub due: NaiveDate,
+    /// Late after (12-month review).
+    pub late: Option<NaiveDate>,
+    /// Drops off the worklist after.
+    pub expires: NaiveDate,
+    /// Whether corrected age moved the window.
+    pub corrected: bool,
+    /// Where it stands on the day asked about.
+    pub state: ReviewState,
+}
+
+fn applies(kind: ContactKind, child: &ChildFacts) -> bool {
+    match kind {
+        ContactKind::Antenatal => child.expected_delivery_date.is_some(),
+        _ => child.role == MemberRole::Child && child.date_of_birth.is_some(),
+    }
+}
+
+/// The five reviews of one child or pregnancy as they stand on `on`, from
+/// the contacts that concern it (any order).
+pub fn reviews(
+    child: &ChildFacts,
+    contacts: &[&ContactFacts],
+    on: NaiveDate,
+    cfg: &ScheduleConfig,
+) -> Vec<Review> {
+    let mut out = Vec::new();
+    for kind in ContactKind::REVIEWS {
+        if !applies(kind, child) {
+            continue;
+        }
+        let w = cfg.window(kind).expect("reviews have windows");
+        let (base, corrected) = match kind {
+            ContactKind::Antenatal => (child.expected_delivery_date.expect("applies"), false),
+            _ => {
+                let dob = child.date_of_birth.expect("applies");
+                let early = match (
+                    child.gestation_weeks,
+                    cfg.prematurity.reviews.contains(&kind),
+                ) {
+                    (Some(w), true) if w < cfg.prematurity.below_weeks => {
+                        280 - (i64::from(w) * 7 + i64::from(child.gestation_days.unwrap_or(0)))
+                    }
+                    _ => 0,
+                };
+                (dob + Days::new(early.max(0) as u64), early > 0)
+            }
+        };
+        let (opens, due, late, expires) = (
+            w.opens.from(base),
+            w.due.from(base),
+            w.late.map(|l| l.from(base)),
+            w.expires.from(base),
+        );
+        let mut mine: Vec<&&ContactFacts> = contacts
+            .iter()
+            .filter(|c| c.kind == kind && c.person_id == child.person_id && c.date <= on)
+            .collect();
+        mine.sort_by_key(|c| c.date);
+        let done = mine.iter().find(|c| c.attendance.was_seen());
+        let declined = mine.iter().find(|c| c.attendance == Attendance::Declined);
+        let state = if let Some(c) = done {
+            ReviewState::Done {
+                date: c.date,
+                contact_id: c.contact_id,
+            }
+        } else if let Some(c) = declined {
+            ReviewState::Declined {
+                date: c.date,
+                reason: c.declined_reason.clone().unwrap_or_default(),
+            }
+        } else if kind == ContactKind::Antenatal
+            && !(child.first_time_parents || child.antenatal_requested || cfg.antenatal_for_all)
+        {
+            ReviewState::NotOffered
+        } else if on > expires
+            || (kind == ContactKind::Antenatal && child.role == MemberRole::Child)
+        {
+            ReviewState::Missed
+        } else {
+            let last = mine
+                .iter()
+                .rev()
+                .find(|c| c.attendance.needs_follow_up())
+                .map(|c| (c.date, c.attendance));
+            ReviewState::Open { last_attempt: last }
+        };
+        out.push(Review {
+            kind,
+            person_id: child.person_id,
+            family_id: child.family_id,
+            opens,
+            due,
+            late,
+            expires,
+            corrected,
+            state,
+        });
+    }
+    out
+}
+
+/// Why an item is on the worklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Past its due date.
+    Overdue,
+    /// A failed attempt to rebook.
+    FollowUp,
+    /// In its window now.
+    DueNow,
+    /// Its window opens soon.
+    Upcoming,
+}
+
+/// One line of the worklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkItem {
+    /// Why it is listed.
+    pub category: Category,
+    /// Which review.
+    pub kind: ContactKind,
+    /// The child or pregnancy.
+    pub person_id: Uuid,
+    /// The family.
+    pub family_id: Uuid,
+    /// The child's name.
+    pub name: String,
+    /// The family's named practitioner.
+    pub practitioner: Option<String>,
+    /// Window opens.
+    pub opens: NaiveDate,
+    /// Due by.
+    pub due: NaiveDate,
+    /// Days past due (0 if not overdue).
+    pub days_late: i64,
+    /// The reason, in words.
+    pub reason: String,
+}
+
+/// The worklist as of `on`: overdue, follow-ups, due now, and reviews whose
+/// window opens by `until` — most urgent first.
+pub fn worklist(
+    children: &[ChildFacts],
+    contacts: &[ContactFacts],
+    on: NaiveDate,
+    until: NaiveDate,
+    cfg: &ScheduleConfig,
+) -> Vec<WorkItem> {
+    let mut by_person: HashMap<Uuid, Vec<&ContactFacts>> = HashMap::new();
+    for c in contacts {
+        by_person.entry(c.person_id).or_default().push(c);
+    }
+    let mut items = Vec::new();
+    for child in children {
+        let mine = by_person
+            .get(&child.person_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for r in reviews(child, mine, on, cfg) {
+            let ReviewState::Open { last_attempt } = r.state else {
+                continue;
+            };
+            let label = r.kind.label();
+            let days_late = (on - r.due).num_days().max(0);
+            let (category, reason) = if let Some((date, how)) = last_attempt {
+                let status = if days_late > 0 {
+                    format!("overdue by {}", days(days_late))
+                } else {
+                    format!("due by {}", r.due)
+                };
+                (
+                    Category::FollowUp,
+                    format!(
+                        "Rebook the {label} for {}: {} on {date}; {status}",
+                        child.name,
+                        how.label().to_lowercase()
+                    ),
+                )
+            } else if days_late > 0 {
+                let late = match r.late {
+                    Some(l) if on > l => " (now late)",
+                    _ => "",
+                };
+                (
+                    Category::Overdue,
+                    format!(
+                        "{label} for {} overdue by {}{late} (due by {})",
+                        child.name,
+                        days(days_late),
+                        r.due
+                    ),
+                )
+            } else if r.opens <= on {
+                (
+                    Category::DueNow,
+                    format!(
+                        "{label} for {} due by {} ({} left)",
+                        child.name,
+                        r.due,
+                        days((r.due - on).num_days())
+                    ),
+                )
+            } else if r.opens <= until {
+                (
+                    Category::Upcoming,
+                    format!(
+                        "{label} for {} from {} (due by {})",
+                        child.name, r.opens, r.due
+                    ),
+                )
+            } else {
+                continue;
+            };
+            items.push(WorkItem {
+                category,
+                kind: r.kind,
+                person_id: r.person_id,
+                family_id: r.family_id,
+                name: child.name.clone(),
+                practitioner: child.practitioner.clone(),
+                opens: r.opens,
+                due: r.due,
+                days_late,
+                reason,
+            });
+        }
+    }
+    items.sort_by(|a, b| {
+        a.category
+            .cmp(&b.category)
+            .then(b.days_late.cmp(&a.days_late))
+            .then(a.due.cmp(&b.due))
+            .then(a.opens.cmp(&b.opens))
+            .then(a.name.cmp(&b.name))
+            .then(a.person_id.cmp(&b.person_id))
+    });
+    items
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// The facts of every child and pregnancy in a family document, and of its
+/// contacts, for the schedule.
+pub fn facts_of(family: &crate::family::Family) -> (Vec<ChildFacts>, Vec<ContactFacts>) {
+    // First-time parents: no other child in the household born more than
+    // six months before this baby's EDD (twins and this baby don't count).
+    let first_time = |me: &Uuid, edd: Option<NaiveDate>| {
+        let Some(edd) = edd else { return false };
+        !family.current_members().any(|(id, p)| {
+            id != me
+                && p.role == MemberRole::Child
+                && p.date_of_birth.is_some_and(|d| d + Days::new(183) < edd)
+        })
+    };
+    let children = family
+        .current_members()
+        .filter(|(_, p)| matches!(p.role, MemberRole::Child | MemberRole::Unborn))
+        .map(|(id, p)| ChildFacts {
+            person_id: *id,
+            family_id: family.id,
+            name: p.display_name(),
+            role: p.role,
+            date_of_birth: p.date_of_birth,
+            expected_delivery_date: p.expected_delivery_date,
+            gestation_weeks: p.gestation_weeks,
+            gestation_days: p.gestation_days,
+            first_time_parents: first_time(id, p.expected_delivery_date),
+            ethnic_category_stated: p.ethnic_category.is_some_and(|e| e.is_stated()),
+            antenatal_requested: p.antenatal_requested.unwrap_or(false),
+            practitioner: family.allocation.practitioner.clone(),
+        })
+        .collect();
+    let contacts = family
+        .contacts
+        .iter()
+        .filter(|(_, c)| c.is_current())
+        .flat_map(|(id, c)| {
+            c.subjects
+                .iter()
+                .filter(|(_, on)| **on)
+                .map(move |(pid, _)| ContactFacts {
+                    contact_id: *id,
+                    person_id: *pid,
+                    kind: c.kind,
+                    date: c.date,
+                    attendance: c.attendance,
+                    face_to_face: c.is_face_to_face(),
+                    declined_reason: c.declined_reason.clone(),
+                    asq3_completed: c.asq3_completed.unwrap_or(false),
+                })
+        })
+        .collect();
+    (children, contacts)
+}

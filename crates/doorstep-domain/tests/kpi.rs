@@ -1,0 +1,495 @@
+//! Quarterly health-visiting metrics over a hand-built cohort for 2026/27 Q2
+//! (1 July – 30 September 2026), with every numerator and denominator worked
+//! out here, and the financial-year quarter rules.
+
+use chrono::{Months, NaiveDate};
+use doorstep_domain::codes::{Attendance, ContactKind, MemberRole};
+use doorstep_domain::growth::Measure;
+use doorstep_domain::kpi::{kpis, KpiConfig, KpiReport, Quarter, Ratio};
+use doorstep_domain::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+use uuid::Uuid;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn person(n: u128, role: MemberRole, dob: Option<&str>, stated: bool) -> ChildFacts {
+    ChildFacts {
+        person_id: id(n),
+        family_id: id(1000 + n),
+        name: format!("Child {n}"),
+        role,
+        date_of_birth: dob.map(d),
+        expected_delivery_date: None,
+        gestation_weeks: None,
+        gestation_days: None,
+        first_time_parents: false,
+        antenatal_requested: false,
+        ethnic_category_stated: stated,
+        practitioner: None,
+    }
+}
+
+fn child(n: u128, dob: &str, stated: bool) -> ChildFacts {
+    person(n, MemberRole::Child, Some(dob), stated)
+}
+
+/// One contact row (contact `c` about person `p`).
+fn contact(
+    c: u128,
+    p: u128,
+    kind: ContactKind,
+    date: &str,
+    attendance: Attendance,
+) -> ContactFacts {
+    ContactFacts {
+        contact_id: id(10_000 + c),
+        person_id: id(p),
+        kind,
+        date: d(date),
+        attendance,
+        face_to_face: true,
+        declined_reason: None,
+        asq3_completed: false,
+    }
+}
+
+fn seen(c: u128, p: u128, kind: ContactKind, date: &str) -> ContactFacts {
+    contact(c, p, kind, date, Attendance::Attended)
+}
+
+fn measured(c: u128, p: u128, measure: Measure) -> MeasurementFacts {
+    MeasurementFacts {
+        contact_id: id(10_000 + c),
+        person_id: id(p),
+        measure,
+    }
+}
+
+// People. Letters in the comments; numbers are their ids.
+const A: u128 = 1; // born 2026-06-01: turns 30 days on 1 Jul (first day)
+const B: u128 = 2; // born 2026-05-31: turns 30 days on 30 Jun (outside)
+const C: u128 = 3; // born 2026-08-31: turns 30 days on 30 Sep (last day)
+const D: u128 = 4; // born 2026-09-01: turns 30 days on 1 Oct (outside)
+const E: u128 = 5; // born 2026-07-10: telephone NBV
+const T1: u128 = 6; // twins born 2026-07-20
+const T2: u128 = 7;
+const F: u128 = 8; // born 2026-08-01: NBV DNA, then seen at 20 days
+const G: u128 = 9; // born 2026-08-10: no NBV (no access, cancelled)
+const H: u128 = 10; // born 2026-08-20: NBV after the quarter ends
+const I: u128 = 11; // born 2025-07-15: 12-month review exactly at 12 months
+const J: u128 = 12; // born 2025-08-10: 12-month review a day late
+const K: u128 = 13; // born 2025-09-30: turns 12 months on 30 Sep, no review
+const L: u128 = 14; // born 2025-06-30: turns 12 months 30 Jun (outside), 15 months 30 Sep
+const M: u128 = 15; // born 2025-05-10: review a day after 12 months, turns 15 months 10 Aug
+const N: u128 = 16; // born 2025-04-20: review a day after 15 months
+const O: u128 = 17; // born 2025-06-01: review at 9 months
+const P: u128 = 18; // born 2024-02-29 (leap day)
+const Q: u128 = 19; // born 2024-01-15: 2-year review in June, no ASQ-3
+const R: u128 = 20; // born 2024-03-10: 2-year review a day late
+const S: u128 = 21; // born 2024-02-05: 2-year review with ASQ-3
+const U: u128 = 22; // born 2023-12-31: turns 30 months 30 Jun (outside)
+const W: u128 = 23; // born 2021-09-30: turns five on 30 Sep (not under five)
+const X: u128 = 24; // born 2021-10-01: under five at quarter end
+const Y: u128 = 25; // born 2026-10-05: after the quarter
+const Z: u128 = 26; // role Unborn, with a date of birth set: ignored
+const Z2: u128 = 27; // a pregnancy with antenatal contacts
+
+fn cohort() -> (Vec<ChildFacts>, Vec<ContactFacts>, Vec<MeasurementFacts>) {
+    use Attendance::*;
+    use ContactKind::*;
+    let children = vec![
+        child(A, "2026-06-01", true),
+        child(B, "2026-05-31", true),
+        child(C, "2026-08-31", true),
+        child(D, "2026-09-01", true),
+        child(E, "2026-07-10", false),
+        child(T1, "2026-07-20", true),
+        child(T2, "2026-07-20", true),
+        child(F, "2026-08-01", true),
+        child(G, "2026-08-10", false),
+        child(H, "2026-08-20", true),
+        child(I, "2025-07-15", true),
+        child(J, "2025-08-10", true),
+        child(K, "2025-09-30", false),
+        child(L, "2025-06-30", true),
+        child(M, "2025-05-10", true),
+        child(N, "2025-04-20", false),
+        child(O, "2025-06-01", true),
+        child(P, "2024-02-29", true),
+        child(Q, "2024-01-15", true),
+        child(R, "2024-03-10", true),
+        child(S, "2024-02-05", true),
+        child(U, "2023-12-31", true),
+        child(W, "2021-09-30", true),
+        child(X, "2021-10-01", false),
+        child(Y, "2026-10-05", true),
+        person(Z, MemberRole::Unborn, Some("2026-07-05"), true),
+        person(Z2, MemberRole::Unborn, None, false),
+    ];
+
+    let mut telephone = seen(5, E, NewBirth, "2026-07-22"); // day 12, by phone
+    telephone.face_to_face = false;
+    let mut p_review = seen(40, P, TwoYear, "2026-08-29");
+    p_review.asq3_completed = true;
+    let mut r_review = seen(42, R, TwoYear, "2026-09-11");
+    r_review.asq3_completed = true; // ASQ-3, but the review is late
+    let mut s_review = seen(43, S, TwoYear, "2026-07-20");
+    s_review.asq3_completed = true;
+
+    let contacts = vec![
+        // New birth visits.
+        seen(1, A, NewBirth, "2026-06-15"),  // day 14: C2
+        seen(2, B, NewBirth, "2026-06-10"),  // outside the cohort
+        seen(3, C, NewBirth, "2026-09-15"),  // day 15: C3
+        seen(4, D, NewBirth, "2026-09-11"),  // outside the cohort
+        telephone,                           // not face to face: neither
+        seen(6, T1, NewBirth, "2026-08-01"), // twins: one contact, two rows,
+        seen(6, T2, NewBirth, "2026-08-01"), // day 12: C2 twice
+        contact(7, F, NewBirth, "2026-08-13", DidNotAttend),
+        seen(8, F, NewBirth, "2026-08-21"), // day 20: C3
+        contact(9, G, NewBirth, "2026-08-22", NoAccess),
+        contact(10, G, NewBirth, "2026-08-24", CancelledByService),
+        seen(11, H, NewBirth, "2026-10-05"), // day 46, after the quarter: neither
+        seen(12, Z, NewBirth, "2026-07-17"), // unborn row: ignored
+        // 6–8 week reviews.
+        seen(20, A, SixToEightWeek, "2026-07-27"), // day 56: counts
+        seen(21, B, SixToEightWeek, "2026-07-27"), // day 57: does not
+        seen(22, T1, SixToEightWeek, "2026-09-08"), // day 50, twins
+        seen(22, T2, SixToEightWeek, "2026-09-08"),
+        contact(23, E, SixToEightWeek, "2026-09-01", DidNotAttend),
+        // 12-month reviews.
+        seen(30, I, TwelveMonth, "2026-07-15"), // exactly 12 months
+        seen(31, J, TwelveMonth, "2026-08-11"), // 12 months and a day
+        contact(32, K, TwelveMonth, "2026-09-10", CancelledByService),
+        contact(33, K, TwelveMonth, "2026-09-20", DidNotAttend),
+        seen(34, L, TwelveMonth, "2026-06-20"), // before 12 months
+        seen(35, M, TwelveMonth, "2026-05-11"), // 12 months and a day
+        seen(36, N, TwelveMonth, "2026-07-21"), // 15 months and a day
+        seen(37, O, TwelveMonth, "2026-03-05"), // 9 months, earlier quarter
+        // 2–2½ year reviews.
+        p_review,                           // 29 Aug 2026 = 30 months, ASQ-3
+        seen(41, Q, TwoYear, "2026-06-01"), // earlier quarter, no ASQ-3
+        contact(44, R, TwoYear, "2026-09-01", DidNotAttend),
+        r_review,                           // 11 Sep: 30 months and a day
+        s_review,                           // 20 Jul, ASQ-3
+        seen(45, U, TwoYear, "2026-07-02"), // in the quarter, U not in the cohort
+        // Antenatal.
+        contact(50, Z2, Antenatal, "2026-08-10", DidNotAttend),
+        seen(51, Z2, Antenatal, "2026-08-20"),
+    ];
+
+    let measurements = vec![
+        measured(40, P, Measure::Weight),
+        measured(40, P, Measure::Height),
+        measured(42, R, Measure::Weight), // weight only
+        measured(43, S, Measure::Weight),
+        measured(43, S, Measure::Height),
+        measured(41, Q, Measure::Weight), // Q's review was in June
+        measured(41, Q, Measure::Height),
+    ];
+    (children, contacts, measurements)
+}
+
+fn report() -> KpiReport {
+    let (children, contacts, measurements) = cohort();
+    kpis(
+        &Quarter::parse("2026Q2").unwrap(),
+        &children,
+        &contacts,
+        &measurements,
+        &KpiConfig::default(),
+    )
+}
+
+fn ratio(r: &KpiReport, code: &str) -> (u32, u32) {
+    let m = r
+        .metrics
+        .iter()
+        .find(|m| m.code == code)
+        .unwrap_or_else(|| panic!("no {code}"));
+    (m.ratio.numerator, m.ratio.denominator)
+}
+
+fn pct(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.1}")).unwrap_or_default()
+}
+
+#[test]
+fn leap_day_and_month_ends_follow_chrono() {
+    // 29 Feb 2024 + 30 calendar months is 29 Aug 2026 (August has a 29th);
+    // + 12 months is 28 Feb 2025 (clamped).
+    let leap = d("2024-02-29");
+    assert_eq!(
+        leap.checked_add_months(Months::new(30)),
+        Some(d("2026-08-29"))
+    );
+    assert_eq!(
+        leap.checked_add_months(Months::new(12)),
+        Some(d("2025-02-28"))
+    );
+    assert_eq!(
+        leap.checked_add_months(Months::new(15)),
+        Some(d("2025-05-29"))
+    );
+    // K turns 12 months on the last day of the quarter.
+    assert_eq!(
+        d("2025-09-30").checked_add_months(Months::new(12)),
+        Some(d("2026-09-30"))
+    );
+}
+
+#[test]
+fn metrics_in_order() {
+    let r = report();
+    let codes: Vec<_> = r.metrics.iter().map(|m| m.code).collect();
+    assert_eq!(
+        codes,
+        ["C2", "C3", "C8i", "C4", "C5", "C6i", "C6ii", "ETH", "BMI2"]
+    );
+    let dna: Vec<_> = r.dna.iter().map(|d| d.review).collect();
+    assert_eq!(dna, ContactKind::REVIEWS);
+    assert_eq!(r.quarter, Quarter { year: 2026, q: 2 });
+}
+
+#[test]
+fn new_birth_visits_c2_c3() {
+    let r = report();
+    // Cohort: born 1 Jun – 31 Aug 2026 (turned 30 days 1 Jul – 30 Sep):
+    // A (1 Jun), C (31 Aug), E, T1, T2, F, G, H = 8. Not B (31 May, turned
+    // 30 days on 30 Jun), D (1 Sep, turns 30 days on 1 Oct), Y (born
+    // later) or Z (an unborn row, whatever its date of birth).
+    // C2: A (day 14), T1 and T2 (twins, day 12) = 3.
+    assert_eq!(ratio(&r, "C2"), (3, 8));
+    // C3: C (day 15) and F (DNA on day 12, seen on day 20) = 2. Not E (by
+    // telephone), G (never seen) or H (first seen 5 Oct, after the quarter).
+    assert_eq!(ratio(&r, "C3"), (2, 8));
+    let c2 = &r.metrics[0].ratio;
+    assert_eq!(pct(c2.percent), "37.5");
+    assert_eq!(pct(r.metrics[1].ratio.percent), "25.0");
+}
+
+#[test]
+fn six_to_eight_week_c8i() {
+    let r = report();
+    // Cohort: born 6 May – 5 Aug 2026 (turned 56 days in the quarter):
+    // A, B, E, T1, T2, F = 6. (C, D, G, H are too young.)
+    // Reviewed by 56 days: A (day 56), T1, T2 (day 50) = 3. B was reviewed
+    // on day 57; E did not attend; F has no review.
+    assert_eq!(ratio(&r, "C8i"), (3, 6));
+}
+
+#[test]
+fn twelve_month_c4_c5() {
+    let r = report();
+    // C4 cohort: born 1 Jul – 30 Sep 2025: I, J, K = 3 (L turned 12
+    // months on 30 Jun). Reviewed by 12 months: I (exactly) = 1; J was a
+    // day late; K's only contacts were cancelled and DNA.
+    assert_eq!(ratio(&r, "C4"), (1, 3));
+    assert_eq!(pct(r.metrics[3].ratio.percent), "33.3");
+    // C5 cohort: born 1 Apr – 30 Jun 2025: L, M, N, O = 4. Reviewed by 15
+    // months: L (before 12 months, previous quarter), M (a day after 12
+    // months — not C4-compliant, but C5), O (at 9 months) = 3. N was a day
+    // after 15 months.
+    assert_eq!(ratio(&r, "C5"), (3, 4));
+}
+
+#[test]
+fn two_year_c6i_c6ii() {
+    let r = report();
+    // C6i cohort: born 1 Jan – 31 Mar 2024: P (leap day, 30 months on 29
+    // Aug 2026), Q, R, S = 4 (U turned 30 months on 30 Jun).
+    // Reviewed by 30 months: P (on the day), Q (in June), S = 3. R did not
+    // attend on 1 Sep and was seen on 11 Sep, a day late.
+    assert_eq!(ratio(&r, "C6i"), (3, 4));
+    // C6ii: of P, Q, S, ASQ-3 was used for P and S = 2 of 3 (R's ASQ-3 does
+    // not count: R is not in the C6i numerator).
+    assert_eq!(ratio(&r, "C6ii"), (2, 3));
+    assert_eq!(pct(r.metrics[6].ratio.percent), "66.7");
+}
+
+#[test]
+fn ethnic_category_completeness() {
+    let r = report();
+    // Children under five at 30 Sep 2026 (born 1 Oct 2021 – 30 Sep 2026):
+    // A–H with the twins (10), I–O (7), P, Q, R, S, U (5), X = 23. Not W
+    // (five on 30 Sep), Y (born after) or the unborn rows Z and Z2.
+    // Not stated: E, G, K, N, X = 5, so 18 stated.
+    assert_eq!(ratio(&r, "ETH"), (18, 23));
+    assert_eq!(pct(r.metrics[7].ratio.percent), "78.3");
+}
+
+#[test]
+fn bmi_completeness_at_two_year_review() {
+    let r = report();
+    // 2–2½ year reviews seen in the quarter: P (29 Aug), R (11 Sep), S (20
+    // Jul), U (2 Jul) = 4; Q's was in June and R's DNA was not seen.
+    // Weight and height at the same contact: P and S = 2 (R: weight only,
+    // U: nothing).
+    assert_eq!(ratio(&r, "BMI2"), (2, 4));
+}
+
+#[test]
+fn did_not_attend_rates() {
+    let r = report();
+    let got: Vec<_> = r
+        .dna
+        .iter()
+        .map(|d| (d.review, d.did_not_attend, d.booked, pct(d.percent)))
+        .collect();
+    use ContactKind::*;
+    assert_eq!(
+        got,
+        [
+            // Z2: DNA 10 Aug, seen 20 Aug.
+            (Antenatal, 1, 2, "50.0".to_string()),
+            // In the quarter: C, D, E, T1, T2 (two rows), F DNA, F seen, G no
+            // access = 8 booked (G's cancelled-by-service visit is not
+            // booked; Z's row is an unborn's); DNA + no access = 2.
+            (NewBirth, 2, 8, "25.0".to_string()),
+            // A, B, T1, T2 seen; E DNA = 5; 1.
+            (SixToEightWeek, 1, 5, "20.0".to_string()),
+            // I, J, N seen; K DNA (K's cancelled-by-service excluded) = 4; 1.
+            (TwelveMonth, 1, 4, "25.0".to_string()),
+            // P, R, S, U seen; R DNA = 5; 1.
+            (TwoYear, 1, 5, "20.0".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn nbv_deadline_is_configurable() {
+    let (children, contacts, measurements) = cohort();
+    let cfg = KpiConfig {
+        nbv_within_days: 15,
+        ..KpiConfig::default()
+    };
+    let r = kpis(
+        &Quarter::parse("2026Q2").unwrap(),
+        &children,
+        &contacts,
+        &measurements,
+        &cfg,
+    );
+    // C's day-15 visit moves from C3 to C2.
+    assert_eq!(ratio(&r, "C2"), (4, 8));
+    assert_eq!(ratio(&r, "C3"), (1, 8));
+}
+
+#[test]
+fn empty_input_has_no_percentages() {
+    let r = kpis(
+        &Quarter { year: 2026, q: 1 },
+        &[],
+        &[],
+        &[],
+        &KpiConfig::default(),
+    );
+    assert!(r.metrics.iter().all(|m| m.ratio
+        == Ratio {
+            numerator: 0,
+            denominator: 0,
+            percent: None
+        }));
+    assert!(r.dna.iter().all(|d| d.booked == 0 && d.percent.is_none()));
+    assert!(r
+        .to_csv()
+        .contains("\nC2,Face-to-face new birth visit within 14 days,0,0,\n"));
+}
+
+#[test]
+fn csv_and_table() {
+    let r = report();
+    let csv = r.to_csv();
+    let lines: Vec<_> = csv.lines().collect();
+    assert_eq!(lines[0], "code,title,numerator,denominator,percent");
+    assert_eq!(
+        lines[1],
+        "C2,Face-to-face new birth visit within 14 days,3,8,37.5"
+    );
+    assert!(
+        lines.contains(&"DNA-new-birth,New birth visit did-not-attend rate,2,8,25.0"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 1 + 9 + 5);
+    let table = r.to_table();
+    assert!(
+        table.starts_with("Health-visiting metrics, 2026/27 Q2 (1 Jul – 30 Sep 2026)\n"),
+        "{table}"
+    );
+    assert!(table.contains("C6ii"));
+    assert!(table.contains("37.5"));
+}
+
+#[test]
+fn quarter_parse() {
+    for s in [
+        "2026Q3",
+        "2026q3",
+        "2026/27Q3",
+        "2026-27 Q3",
+        " 2026 Q3 ",
+        "2026/2027Q3",
+    ] {
+        assert_eq!(Quarter::parse(s), Ok(Quarter { year: 2026, q: 3 }), "{s}");
+    }
+    assert_eq!(
+        Quarter::parse("2099/00Q1"),
+        Ok(Quarter { year: 2099, q: 1 })
+    );
+    for s in [
+        "",
+        "2026",
+        "2026Q",
+        "2026Q0",
+        "2026Q5",
+        "Q3",
+        "26Q3",
+        "2026/28Q3",
+        "2026-2Q3",
+        "2026Q3x",
+        "abcdQ1",
+        "2026QQ3",
+    ] {
+        assert_eq!(
+            Quarter::parse(s),
+            Err("must be a financial-year quarter like 2026Q3 (Q1 = April–June)".to_string()),
+            "{s}"
+        );
+    }
+    assert_eq!(
+        "2026Q4".parse::<Quarter>(),
+        Ok(Quarter { year: 2026, q: 4 })
+    );
+}
+
+#[test]
+fn quarter_dates_and_labels() {
+    let q = |n: u8| Quarter { year: 2026, q: n };
+    assert_eq!(
+        (q(1).start(), q(1).end()),
+        (d("2026-04-01"), d("2026-06-30"))
+    );
+    assert_eq!(
+        (q(2).start(), q(2).end()),
+        (d("2026-07-01"), d("2026-09-30"))
+    );
+    assert_eq!(
+        (q(3).start(), q(3).end()),
+        (d("2026-10-01"), d("2026-12-31"))
+    );
+    // Q4 is January–March of the next calendar year.
+    assert_eq!(
+        (q(4).start(), q(4).end()),
+        (d("2027-01-01"), d("2027-03-31"))
+    );
+    assert_eq!(q(3).label(), "2026/27 Q3 (1 Oct – 31 Dec 2026)");
+    assert_eq!(q(4).label(), "2026/27 Q4 (1 Jan – 31 Mar 2027)");
+    assert_eq!(q(1).label(), "2026/27 Q1 (1 Apr – 30 Jun 2026)");
+    assert!(q(2).contains(d("2026-09-30")) && !q(2).contains(d("2026-10-01")));
+    assert_eq!(q(3).code(), "2026Q3");
+}
