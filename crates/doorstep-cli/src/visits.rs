@@ -131,7 +131,10 @@ fn worklist_text(items: &Vec<WorkItem>) -> String {
             i.reason
         ));
     }
-    s.push_str(&format!("{} items", items.len()));
+    match items.len() {
+        1 => s.push_str("1 item"),
+        n => s.push_str(&format!("{n} items")),
+    }
     s
 }
 
@@ -153,6 +156,9 @@ pub fn worklist(s: &mut Session, a: WorklistArgs, out: &Out) -> Result<(), CoreE
 }
 
 fn reviews_text(reviews: &Vec<Review>) -> String {
+    if reviews.is_empty() {
+        return "No reviews: the family has no children or pregnancies.".into();
+    }
     let mut s = String::new();
     for r in reviews {
         let state = match &r.state {

@@ -82,6 +82,10 @@ macro_rules! coded_enum {
             /// whitespace, and the difference between spaces, underscores and
             /// hyphens. The problem lists the accepted codes.
             pub fn parse(input: &str) -> Result<Self, String> {
+                // Fast path: the stored code itself (projections read many).
+                if let Some(v) = Self::ALL.iter().find(|v| v.code() == input) {
+                    return Ok(*v);
+                }
                 let wanted = normalise(input);
                 if wanted.is_empty() {
                     return Err("is required".to_string());

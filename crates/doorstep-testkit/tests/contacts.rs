@@ -14,7 +14,11 @@ use doorstep_testkit::TempDevice;
 /// A family with a boy born 2026-11-01 (three weeks old on 2026-11-22).
 fn newborn(s: &mut Session, dob: &str) -> (String, String) {
     let f = s
-        .add_family(&NewFamily { address_line1: "3 Scales Road".into(), postcode: "CV3 4FG".into(), ..Default::default() })
+        .add_family(&NewFamily {
+            address_line1: "3 Scales Road".into(),
+            postcode: "CV3 4FG".into(),
+            ..Default::default()
+        })
         .unwrap()
         .family_id
         .to_string();
@@ -41,7 +45,11 @@ fn visit(kind: &str, child: &str, at: &str, attendance: &str) -> NewContact {
     NewContact {
         kind: kind.into(),
         subjects: vec![child.into()],
-        at: Some(chrono::DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&chrono::Utc)),
+        at: Some(
+            chrono::DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        ),
         location: "A01".into(),
         mechanism: "01".into(),
         attendance: attendance.into(),
@@ -53,7 +61,11 @@ fn visit(kind: &str, child: &str, at: &str, attendance: &str) -> NewContact {
 }
 
 fn weight(child: &str, kg: &str) -> NewMeasurements {
-    NewMeasurements { person_id: child.into(), weight_kg: Some(kg.into()), ..Default::default() }
+    NewMeasurements {
+        person_id: child.into(),
+        weight_kg: Some(kg.into()),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -62,19 +74,41 @@ fn a_new_birth_visit_with_a_weight_completes_the_review_and_shows_a_centile() {
     let mut s = device.session();
     let (f, c) = newborn(&mut s, "2026-11-10");
     let due = s.worklist(&WorklistQuery::default()).unwrap();
-    let nbv = due.iter().find(|i| i.kind == ContactKind::NewBirth).expect("the NBV is listed");
+    let nbv = due
+        .iter()
+        .find(|i| i.kind == ContactKind::NewBirth)
+        .expect("the NBV is listed");
     assert_eq!(nbv.category, Category::DueNow);
-    let w = s.record_contact(&f, &visit("new-birth", &c, "2026-11-21T10:00:00Z", "attended"), &[weight(&c, "3.9")]).unwrap();
+    let w = s
+        .record_contact(
+            &f,
+            &visit("new-birth", &c, "2026-11-21T10:00:00Z", "attended"),
+            &[weight(&c, "3.9")],
+        )
+        .unwrap();
     s.sign_contact(&f, &w.record_id.to_string()).unwrap();
     let after = s.worklist(&WorklistQuery::default()).unwrap();
-    assert!(after.iter().all(|i| i.kind != ContactKind::NewBirth), "{after:?}");
+    assert!(
+        after.iter().all(|i| i.kind != ContactKind::NewBirth),
+        "{after:?}"
+    );
     let g = s.growth(&f, &c).unwrap();
     assert_eq!(g.measurements.len(), 1);
-    let a = g.measurements[0].assessment.as_ref().expect("a WHO centile");
+    let a = g.measurements[0]
+        .assessment
+        .as_ref()
+        .expect("a WHO centile");
     assert!(a.table.weekly, "11 days old: the weekly table");
-    assert!(a.sds.abs() < 2.0 && a.centile > 2.0 && a.centile < 98.0, "{a:?}");
+    assert!(
+        a.sds.abs() < 2.0 && a.centile > 2.0 && a.centile < 98.0,
+        "{a:?}"
+    );
     let reviews = s.family_reviews(&f).unwrap();
-    assert!(reviews.iter().any(|r| r.kind == ContactKind::NewBirth && matches!(r.state, doorstep_core::domain::schedule::ReviewState::Done { .. })));
+    assert!(reviews.iter().any(|r| r.kind == ContactKind::NewBirth
+        && matches!(
+            r.state,
+            doorstep_core::domain::schedule::ReviewState::Done { .. }
+        )));
 }
 
 #[test]
@@ -82,7 +116,13 @@ fn signed_contacts_cannot_change_and_corrections_keep_the_original() {
     let device = TempDevice::new();
     let mut s = device.session();
     let (f, c) = newborn(&mut s, "2026-11-10");
-    let w = s.record_contact(&f, &visit("new-birth", &c, "2026-11-21T10:00:00Z", "attended"), &[]).unwrap();
+    let w = s
+        .record_contact(
+            &f,
+            &visit("new-birth", &c, "2026-11-21T10:00:00Z", "attended"),
+            &[],
+        )
+        .unwrap();
     let id = w.record_id.to_string();
     // A draft can gain measurements; an addendum is for signed contacts only.
     s.add_measurements(&f, &id, &weight(&c, "3.8")).unwrap();
@@ -91,17 +131,35 @@ fn signed_contacts_cannot_change_and_corrections_keep_the_original() {
     s.sign_contact(&f, &id).unwrap();
     let e = s.add_measurements(&f, &id, &weight(&c, "3.9")).unwrap_err();
     assert_eq!(e.problems()[0].field, "contact");
-    assert!(e.problems()[0].problem.contains("signed and cannot be changed"), "{e}");
+    assert!(
+        e.problems()[0]
+            .problem
+            .contains("signed and cannot be changed"),
+        "{e}"
+    );
     let e = s.sign_contact(&f, &id).unwrap_err();
     assert!(e.problems()[0].problem.contains("signed"));
-    s.add_addendum(&f, &id, "Weight was taken with a nappy on: about 0.1 kg less.").unwrap();
-    s.mark_entered_in_error(&f, &id, "Recorded against the wrong child").unwrap();
+    s.add_addendum(
+        &f,
+        &id,
+        "Weight was taken with a nappy on: about 0.1 kg less.",
+    )
+    .unwrap();
+    s.mark_entered_in_error(&f, &id, "Recorded against the wrong child")
+        .unwrap();
     let fam = s.show_family(&f).unwrap().family;
     let contact = &fam.contacts[&w.record_id];
     assert_eq!(contact.status, ContactStatus::Signed);
-    assert_eq!(contact.note.as_deref(), Some("Feeding well."), "the original text is kept");
+    assert_eq!(
+        contact.note.as_deref(),
+        Some("Feeding well."),
+        "the original text is kept"
+    );
     assert_eq!(contact.addenda.len(), 1);
-    assert_eq!(contact.entered_in_error.as_ref().unwrap().reason, "Recorded against the wrong child");
+    assert_eq!(
+        contact.entered_in_error.as_ref().unwrap().reason,
+        "Recorded against the wrong child"
+    );
     assert_eq!(fam.measurements.len(), 1, "the measurement is kept too");
     // Entered in error: the review is open again.
     let items = s.worklist(&WorklistQuery::default()).unwrap();
@@ -115,12 +173,24 @@ fn the_two_year_review_needs_height_and_weight_or_a_reason() {
     let (f, c) = newborn(&mut s, "2024-08-01");
     let mut review = visit("2-year", &c, "2026-11-20T10:00:00Z", "attended");
     review.asq3_completed = Some(true);
-    let only_weight = s.record_contact(&f, &review, &[weight(&c, "12.5")]).unwrap().record_id.to_string();
+    let only_weight = s
+        .record_contact(&f, &review, &[weight(&c, "12.5")])
+        .unwrap()
+        .record_id
+        .to_string();
     let e = s.sign_contact(&f, &only_weight).unwrap_err();
     assert_eq!(e.problems()[0].field, "measurements");
     assert!(e.problems()[0].problem.contains("height and weight"), "{e}");
-    s.add_measurements(&f, &only_weight, &NewMeasurements { person_id: c.clone(), height_cm: Some("88.0".into()), ..Default::default() })
-        .unwrap();
+    s.add_measurements(
+        &f,
+        &only_weight,
+        &NewMeasurements {
+            person_id: c.clone(),
+            height_cm: Some("88.0".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     s.sign_contact(&f, &only_weight).unwrap();
     let g = s.growth(&f, &c).unwrap();
     assert_eq!(g.bmi.len(), 1);
@@ -128,10 +198,22 @@ fn the_two_year_review_needs_height_and_weight_or_a_reason() {
     assert!(g.bmi[0].assessment.is_some());
     // With a reason instead of measurements, it signs.
     review.bmi_not_recorded_reason = Some("Child too distressed to stand".into());
-    let reasoned = s.record_contact(&f, &review, &[]).unwrap().record_id.to_string();
+    let reasoned = s
+        .record_contact(&f, &review, &[])
+        .unwrap()
+        .record_id
+        .to_string();
     s.sign_contact(&f, &reasoned).unwrap();
     // Length is refused for a two-year-old, and height for a baby.
-    let e = s.add_measurements(&f, &reasoned, &NewMeasurements { person_id: c.clone(), length_cm: Some("88".into()), ..Default::default() });
+    let e = s.add_measurements(
+        &f,
+        &reasoned,
+        &NewMeasurements {
+            person_id: c.clone(),
+            length_cm: Some("88".into()),
+            ..Default::default()
+        },
+    );
     assert!(e.is_err());
 }
 
@@ -140,21 +222,42 @@ fn impossible_values_are_refused_and_implausible_ones_need_confirmation() {
     let device = TempDevice::new();
     let mut s = device.session();
     let (f, c) = newborn(&mut s, "2026-11-01");
-    let draft = s.record_contact(&f, &visit("targeted-visit", &c, "2026-11-22T09:00:00Z", "attended"), &[]).unwrap();
+    let draft = s
+        .record_contact(
+            &f,
+            &visit("targeted-visit", &c, "2026-11-22T09:00:00Z", "attended"),
+            &[],
+        )
+        .unwrap();
     let id = draft.record_id.to_string();
     let e = s.add_measurements(&f, &id, &weight(&c, "45")).unwrap_err();
     assert_eq!(e.problems()[0].field, "weight_kg");
-    assert!(e.problems()[0].problem.starts_with("weight 45 kg is impossible for a child aged 3 weeks"), "{e}");
+    assert!(
+        e.problems()[0]
+            .problem
+            .starts_with("weight 45 kg is impossible for a child aged 3 weeks"),
+        "{e}"
+    );
     let e = s.add_measurements(&f, &id, &weight(&c, "7")).unwrap_err();
-    assert!(e.problems()[0].problem.contains("implausible for a child aged 3 weeks"), "{e}");
+    assert!(
+        e.problems()[0]
+            .problem
+            .contains("implausible for a child aged 3 weeks"),
+        "{e}"
+    );
     assert!(e.problems()[0].problem.contains("confirm"), "{e}");
     let mut confirmed = weight(&c, "7");
     confirmed.confirm_implausible = Some("Re-weighed twice on calibrated scales".into());
     s.add_measurements(&f, &id, &confirmed).unwrap();
     let fam = s.show_family(&f).unwrap().family;
     let m = fam.measurements.values().next().unwrap();
-    assert_eq!(m.implausible_confirmed.as_deref(), Some("Re-weighed twice on calibrated scales"));
-    let e = s.add_measurements(&f, &id, &weight(&c, "heavy")).unwrap_err();
+    assert_eq!(
+        m.implausible_confirmed.as_deref(),
+        Some("Re-weighed twice on calibrated scales")
+    );
+    let e = s
+        .add_measurements(&f, &id, &weight(&c, "heavy"))
+        .unwrap_err();
     assert_eq!(e.problems()[0].problem, "must be a number");
 }
 
@@ -176,11 +279,23 @@ fn did_not_attend_creates_a_follow_up_and_declined_closes_the_review() {
     let device = TempDevice::new();
     let mut s = device.session();
     let (f, c) = newborn(&mut s, "2026-09-20");
-    s.record_contact(&f, &visit("6-8-week", &c, "2026-11-10T10:00:00Z", "no-access"), &[]).unwrap();
+    s.record_contact(
+        &f,
+        &visit("6-8-week", &c, "2026-11-10T10:00:00Z", "no-access"),
+        &[],
+    )
+    .unwrap();
     let items = s.worklist(&WorklistQuery::default()).unwrap();
-    let fu = items.iter().find(|i| i.kind == ContactKind::SixToEightWeek).unwrap();
+    let fu = items
+        .iter()
+        .find(|i| i.kind == ContactKind::SixToEightWeek)
+        .unwrap();
     assert_eq!(fu.category, Category::FollowUp);
-    assert!(fu.reason.contains("no access on 2026-11-10"), "{}", fu.reason);
+    assert!(
+        fu.reason.contains("no access on 2026-11-10"),
+        "{}",
+        fu.reason
+    );
     let mut declined = visit("6-8-week", &c, "2026-11-12T10:00:00Z", "declined");
     let e = s.record_contact(&f, &declined, &[]).unwrap_err();
     assert_eq!(e.problems()[0].field, "declined_reason");

@@ -167,6 +167,76 @@ fn edit_figures(s: &mut Session, families: usize) -> Result<()> {
     Ok(())
 }
 
+fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
+    let q = doorstep_core::reports::WorklistQuery::default();
+    let mut n_items = 0;
+    let stats = measure(20, |_| {
+        n_items = s.worklist(&q).expect("worklist").len();
+    });
+    report(&format!("worklist @ {families} ({n_items} items)"), &stats);
+    let stats = measure(20, |_| {
+        s.kpi_report("2026Q2").expect("kpi");
+    });
+    report(&format!("KPI report 2026Q2 @ {families}"), &stats);
+    Ok(())
+}
+
+fn contact_figures(s: &mut Session, families: usize) -> Result<()> {
+    use doorstep_core::domain::codes::MemberRole;
+    use doorstep_core::domain::contact::{NewContact, NewMeasurements};
+    use doorstep_core::domain::growth::{self, Measure};
+    let today = fixed_now().date_naive();
+    // Children between 3 months and 23 months: weight, length and head.
+    let children: Vec<_> = doorstep_store::facts::children(s.store().connection(), None)?
+        .into_iter()
+        .filter(|c| c.role == MemberRole::Child)
+        .filter(|c| {
+            c.date_of_birth
+                .is_some_and(|d| (today - d).num_days() > 120 && (today - d).num_days() < 690)
+        })
+        .take(200)
+        .collect();
+    let mut ok = 0usize;
+    let stats = measure(children.len().min(200), |i| {
+        let c = &children[i % children.len()];
+        let family = s.store().family(c.family_id).expect("family");
+        let person = &family.members[&c.person_id];
+        let Some(sex) = person.sex.and_then(|x| x.growth_sex()) else {
+            return;
+        };
+        let age = (today - c.date_of_birth.expect("filtered")).num_days() as f64;
+        let median = |m: Measure| growth::lms(m, sex, age).map(|(l, _)| format!("{:.2}", l.m));
+        let input = NewContact {
+            kind: "targeted-visit".into(),
+            subjects: vec![c.person_id.to_string()],
+            location: "A01".into(),
+            mechanism: "01".into(),
+            attendance: "attended".into(),
+            role: "health-visitor".into(),
+            note: Some("Bench visit".into()),
+            ..Default::default()
+        };
+        let m = NewMeasurements {
+            person_id: c.person_id.to_string(),
+            weight_kg: median(Measure::Weight),
+            length_cm: median(Measure::Length),
+            head_cm: median(Measure::HeadCircumference),
+            confirm_implausible: None,
+            ..Default::default()
+        };
+        let fid = c.family_id.to_string();
+        let w = s.record_contact(&fid, &input, &[m]).expect("record");
+        s.sign_contact(&fid, &w.record_id.to_string())
+            .expect("sign");
+        ok += 1;
+    });
+    report(
+        &format!("record + sign a contact with 3 measurements @ {families} (n ok {ok})"),
+        &stats,
+    );
+    Ok(())
+}
+
 fn disk_figures(dir: &std::path::Path, s: &mut Session, families: usize) -> Result<()> {
     s.store()
         .connection()
@@ -198,8 +268,15 @@ fn main() -> Result<()> {
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    unlock_figures()?;
-    for families in [600usize, 10_000] {
+    // DOORSTEP_BENCH_SIZES=600 runs one size only (for profiling).
+    let sizes: Vec<usize> = std::env::var("DOORSTEP_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![600, 10_000]);
+    if std::env::var_os("DOORSTEP_BENCH_SIZES").is_none() {
+        unlock_figures()?;
+    }
+    for families in sizes {
         let device = TempDevice::new();
         let mut s = device::unlock(&device.data_dir(), PASSPHRASE, Clock::Fixed(fixed_now()))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -212,6 +289,8 @@ fn main() -> Result<()> {
         disk_figures(&device.data_dir(), &mut s, families)?;
         list_figures(&mut s, families)?;
         edit_figures(&mut s, families)?;
+        schedule_figures(&mut s, families)?;
+        contact_figures(&mut s, families)?;
     }
     Ok(())
 }

@@ -1,0 +1,715 @@
+//! End-to-end tests of the visit commands of the `doorstep` binary: recording,
+//! measuring and signing contacts, the worklist, reviews, growth centiles,
+//! the caseload summary, the quarterly KPIs and projection rebuilds. Each
+//! test drives the real executable in its own temporary data directory, with
+//! the clock fixed by `DOORSTEP_NOW` (Sunday 22 November 2026) and key
+//! derivation at its floor so each run is quick.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+const PASS: &str = "correct horse battery staple";
+const NOW: &str = "2026-11-22T09:30:00Z";
+
+/// The result of one run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// `stdout` parsed as JSON (`Null` when it is not JSON).
+    json: Value,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// The problem texts reported for `field`, after checking the run
+    /// failed as invalid input (exit 3) with at least one such problem.
+    fn problems_for(&self, field: &str) -> Vec<String> {
+        assert_eq!(
+            self.code,
+            3,
+            "expected exit 3 for {field}:\n{}",
+            self.describe()
+        );
+        let e = &self.json["error"];
+        assert_eq!(e["code"], "invalid", "{}", self.describe());
+        let texts: Vec<String> = e["problems"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no problems array:\n{}", self.describe()))
+            .iter()
+            .filter(|p| p["field"] == field)
+            .filter_map(|p| p["problem"].as_str().map(str::to_string))
+            .collect();
+        assert!(
+            texts.iter().any(|t| !t.is_empty()),
+            "no problem for field {field}:\n{}",
+            self.describe()
+        );
+        texts
+    }
+}
+
+/// A device set up in a temporary data directory.
+struct Doorstep {
+    tmp: TempDir,
+}
+
+impl Doorstep {
+    /// A device set up with `init` (fast KDF, no back-off).
+    fn init() -> Doorstep {
+        let d = Doorstep {
+            tmp: tempfile::tempdir().expect("temp dir"),
+        };
+        d.ok(&["init", "--kdf-target-ms", "0", "--backoff-ms", "0"]);
+        d
+    }
+
+    fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Runs `doorstep --data-dir <dir> [--json] args…` with the clock fixed.
+    fn exec(&self, json: bool, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_doorstep"));
+        cmd.arg("--data-dir").arg(self.dir());
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(args)
+            .env_remove("DOORSTEP_DATA_DIR")
+            .env_remove("DOORSTEP_NEW_PASSPHRASE")
+            .env("DOORSTEP_NOW", NOW)
+            .env("DOORSTEP_PASSPHRASE", PASS);
+        let out = cmd.output().expect("run doorstep");
+        let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+        let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
+        Run {
+            code: out.status.code().expect("exited normally"),
+            json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// `--json` run.
+    fn run(&self, args: &[&str]) -> Run {
+        self.exec(true, args)
+    }
+
+    /// Plain-text run that must succeed; returns stdout.
+    fn text(&self, args: &[&str]) -> String {
+        let r = self.exec(false, args);
+        assert_eq!(r.code, 0, "doorstep {args:?} failed:\n{}", r.describe());
+        r.stdout
+    }
+
+    /// `--json` run that must succeed; returns the JSON.
+    fn ok(&self, args: &[&str]) -> Value {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "doorstep {args:?} failed:\n{}", r.describe());
+        r.json
+    }
+
+    /// Runs a write that returns `{family_id, record_id}`; returns the record id.
+    fn write(&self, args: &[&str]) -> String {
+        id(&self.ok(args)["record_id"])
+    }
+
+    /// Adds a household; returns its id.
+    fn family(&self) -> String {
+        id(&self.ok(&[
+            "family",
+            "add",
+            "--address-line1",
+            "7 Spon End",
+            "--postcode",
+            "CV1 3HF",
+        ])["family_id"])
+    }
+
+    /// Adds a child to `family`; returns the child's id.
+    fn child(&self, family: &str, given: &str, dob: &str, sex: &str) -> String {
+        self.write(&[
+            "person",
+            "add",
+            "--family",
+            family,
+            "--role",
+            "child",
+            "--given-name",
+            given,
+            "--family-name",
+            "Okafor",
+            "--dob",
+            dob,
+            "--sex",
+            sex,
+            "--gestation",
+            "40+0",
+        ])
+    }
+
+    /// The worklist as JSON items.
+    fn worklist(&self, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["worklist"];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+            .as_array()
+            .unwrap_or_else(|| panic!("worklist is not a list"))
+            .clone()
+    }
+}
+
+fn id(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not an id: {v}"))
+        .to_string()
+}
+
+/// The worklist items of `kind` for `person`.
+fn items_for<'a>(items: &'a [Value], kind: &str, person: &str) -> Vec<&'a Value> {
+    items
+        .iter()
+        .filter(|i| i["kind"] == kind && i["person_id"] == person)
+        .collect()
+}
+
+/// A family with a baby boy born 2026-11-10 at term and a signed new birth
+/// visit on 2026-11-21 weighing 3.9 kg: (family, child, contact).
+fn signed_new_birth_visit(d: &Doorstep) -> (String, String, String) {
+    let f = d.family();
+    let c = d.child(&f, "Kofi", "2026-11-10", "1");
+    let contact = d.write(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "new-birth",
+        "--child",
+        &c,
+        "--at",
+        "2026-11-21T10:00",
+        "--attendance",
+        "attended",
+        "--weight",
+        "3.9",
+        "--topics",
+        "hia-1,hia-3",
+        "--note",
+        "Feeding well; cord separated.",
+    ]);
+    d.write(&["contact", "sign", "--family", &f, "--contact", &contact]);
+    (f, c, contact)
+}
+
+#[test]
+fn new_birth_visit_journey() {
+    let d = Doorstep::init();
+    let f = d.family();
+    let empty = d.text(&["reviews", &f]);
+    assert!(empty.contains("No reviews"), "{empty:?}");
+    let c = d.child(&f, "Kofi", "2026-11-10", "1");
+
+    // 12 days old: the new birth visit (10–14 days) is due now.
+    let before = d.worklist(&[]);
+    let nbv = items_for(&before, "new-birth", &c);
+    assert_eq!(nbv.len(), 1, "{before:#?}");
+    assert_eq!(nbv[0]["category"], "due-now", "{:#?}", nbv[0]);
+    assert_eq!(nbv[0]["family_id"], f.as_str());
+    let text = d.text(&["worklist"]);
+    assert!(text.contains("DUE NOW"), "{text}");
+    assert!(text.contains("New birth visit for Kofi Okafor"), "{text}");
+    assert!(text.trim_end().ends_with("\n1 item"), "{text}");
+
+    let recorded = d.ok(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "new-birth",
+        "--child",
+        &c,
+        "--at",
+        "2026-11-21T10:00",
+        "--attendance",
+        "attended",
+        "--weight",
+        "3.9",
+        "--topics",
+        "hia-1,hia-3",
+        "--note",
+        "Feeding well; cord separated.",
+    ]);
+    let contact = id(&recorded["record_id"]);
+    assert_eq!(recorded["family_id"], f.as_str());
+    let signed = d.ok(&["contact", "sign", "--family", &f, "--contact", &contact]);
+    assert_eq!(signed["record_id"], contact.as_str());
+
+    let after = d.worklist(&[]);
+    assert!(
+        items_for(&after, "new-birth", &c).is_empty(),
+        "the new birth visit is still listed after it was done:\n{after:#?}"
+    );
+    assert_eq!(d.text(&["worklist"]).trim_end(), "Nothing due.");
+
+    let growth = d.ok(&["growth", "--family", &f, "--child", &c]);
+    let ms = growth["measurements"].as_array().expect("measurements");
+    assert_eq!(ms.len(), 1, "{growth:#}");
+    let m = &ms[0];
+    assert_eq!(m["measurement"]["measure"], "weight", "{m:#}");
+    assert_eq!(m["measurement"]["measured_on"], "2026-11-21", "{m:#}");
+    let a = &m["assessment"];
+    let centile = a["centile"].as_f64().unwrap_or_else(|| panic!("{m:#}"));
+    assert!((2.0..=98.0).contains(&centile), "centile {centile}: {m:#}");
+    assert_eq!(a["table"]["weekly"], true, "{m:#}");
+    assert_eq!(a["age_days"], 11, "{m:#}");
+
+    let text = d.text(&["growth", "--family", &f, "--child", &c]);
+    assert!(text.contains("centile"), "{text}");
+
+    let reviews = d.text(&["reviews", &f]);
+    let line = reviews
+        .lines()
+        .find(|l| l.contains("New birth visit"))
+        .unwrap_or_else(|| panic!("no new birth visit line:\n{reviews}"));
+    assert!(line.contains("done 2026-11-21"), "{reviews}");
+}
+
+#[test]
+fn signed_contact_is_immutable_but_correctable() {
+    let d = Doorstep::init();
+    let (f, c, contact) = signed_new_birth_visit(&d);
+
+    let r = d.run(&[
+        "contact",
+        "measure",
+        "--family",
+        &f,
+        "--contact",
+        &contact,
+        "--child",
+        &c,
+        "--weight",
+        "4.0",
+    ]);
+    let problems = r.problems_for("contact");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("signed and cannot be changed")),
+        "{}",
+        r.describe()
+    );
+
+    d.write(&[
+        "contact",
+        "addendum",
+        "--family",
+        &f,
+        "--contact",
+        &contact,
+        "--text",
+        "Mother also reported good sleep.",
+    ]);
+    d.write(&[
+        "contact",
+        "entered-in-error",
+        "--family",
+        &f,
+        "--contact",
+        &contact,
+        "--reason",
+        "Recorded against the wrong family",
+    ]);
+
+    let shown = d.ok(&["family", "show", &f]);
+    let kept = &shown["family"]["contacts"][&contact];
+    assert!(kept.is_object(), "contact gone:\n{shown:#}");
+    assert_eq!(kept["note"], "Feeding well; cord separated.", "{kept:#}");
+    assert_eq!(kept["status"], "signed", "{kept:#}");
+    assert_eq!(
+        kept["entered_in_error"]["reason"], "Recorded against the wrong family",
+        "{kept:#}"
+    );
+    let addenda = kept["addenda"].as_object().expect("addenda");
+    assert_eq!(addenda.len(), 1, "{kept:#}");
+    assert!(
+        addenda
+            .values()
+            .any(|a| a["text"] == "Mother also reported good sleep."),
+        "{kept:#}"
+    );
+
+    // Entered in error, the visit no longer counts: the review is due again.
+    let items = d.worklist(&[]);
+    assert_eq!(items_for(&items, "new-birth", &c).len(), 1, "{items:#?}");
+}
+
+#[test]
+fn implausible_measurements_are_refused_or_confirmed() {
+    let d = Doorstep::init();
+    let f = d.family();
+    let c = d.child(&f, "Jakub", "2026-11-01", "1");
+    let visit = |weight: &str, extra: &[&str]| {
+        let mut args = vec![
+            "contact",
+            "record",
+            "--family",
+            &f,
+            "--kind",
+            "targeted-visit",
+            "--child",
+            &c,
+            "--attendance",
+            "attended",
+            "--weight",
+            weight,
+        ];
+        args.extend_from_slice(extra);
+        d.run(&args)
+    };
+
+    let r = visit("45", &[]);
+    let problems = r.problems_for("weight_kg");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("weight 45 kg is impossible for a child aged 3 weeks")),
+        "{}",
+        r.describe()
+    );
+
+    let r = visit("7", &[]);
+    let problems = r.problems_for("weight_kg");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("implausible") && p.contains("confirm")),
+        "{}",
+        r.describe()
+    );
+
+    let r = visit("7", &["--confirm-implausible", "re-weighed"]);
+    assert_eq!(r.code, 0, "{}", r.describe());
+    let shown = d.ok(&["family", "show", &f]);
+    let kept: Vec<&Value> = shown["family"]["measurements"]
+        .as_object()
+        .expect("measurements")
+        .values()
+        .collect();
+    assert_eq!(kept.len(), 1, "{shown:#}");
+    assert_eq!(kept[0]["implausible_confirmed"], "re-weighed", "{shown:#}");
+
+    // Nothing was written by the refused attempts.
+    let contacts = shown["family"]["contacts"].as_object().expect("contacts");
+    assert_eq!(contacts.len(), 1, "{shown:#}");
+}
+
+#[test]
+fn two_year_review_needs_height_and_weight_to_sign() {
+    let d = Doorstep::init();
+    let f = d.family();
+    let c = d.child(&f, "Amara", "2024-08-01", "2");
+
+    let contact = d.write(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "2-year",
+        "--child",
+        &c,
+        "--attendance",
+        "attended",
+        "--weight",
+        "12.5",
+        "--asq3-completed",
+    ]);
+    let sign = ["contact", "sign", "--family", &f, "--contact", &contact];
+    d.run(&sign).problems_for("measurements");
+
+    d.write(&[
+        "contact",
+        "measure",
+        "--family",
+        &f,
+        "--contact",
+        &contact,
+        "--child",
+        &c,
+        "--height",
+        "88",
+    ]);
+    d.write(&sign);
+
+    let growth = d.ok(&["growth", "--family", &f, "--child", &c]);
+    let bmi = growth["bmi"].as_array().expect("bmi");
+    assert_eq!(bmi.len(), 1, "{growth:#}");
+    let value = bmi[0]["bmi"].as_f64().expect("bmi value");
+    assert!((value - 12.5 / 0.88 / 0.88).abs() < 0.01, "{growth:#}");
+
+    // A delegated contact names the accountable health visitor.
+    d.run(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "targeted-visit",
+        "--child",
+        &c,
+        "--attendance",
+        "attended",
+        "--role",
+        "nursery-nurse",
+    ])
+    .problems_for("accountable_hv");
+    d.write(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "targeted-visit",
+        "--child",
+        &c,
+        "--attendance",
+        "attended",
+        "--role",
+        "nursery-nurse",
+        "--accountable-hv",
+        "Demo Practitioner",
+    ]);
+}
+
+#[test]
+fn failed_attempts_need_follow_up() {
+    let d = Doorstep::init();
+    let f = d.family();
+    let c = d.child(&f, "Ruby", "2026-09-20", "2");
+
+    d.write(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "6-8-week",
+        "--child",
+        &c,
+        "--at",
+        "2026-11-10T14:00",
+        "--attendance",
+        "no-access",
+    ]);
+    let items = d.worklist(&[]);
+    let review = items_for(&items, "6-8-week", &c);
+    assert_eq!(review.len(), 1, "{items:#?}");
+    assert_eq!(review[0]["category"], "follow-up", "{:#?}", review[0]);
+    let reason = review[0]["reason"].as_str().expect("reason");
+    assert!(reason.contains("no access"), "{reason}");
+    assert!(reason.contains("2026-11-10"), "{reason}");
+
+    d.run(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "6-8-week",
+        "--child",
+        &c,
+        "--attendance",
+        "declined",
+    ])
+    .problems_for("declined_reason");
+}
+
+/// The codes of the KPI metrics, in order.
+fn metric_codes(report: &Value) -> Vec<String> {
+    report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| id(&m["code"]))
+        .collect()
+}
+
+#[test]
+fn demo_caseload_summary_kpis_and_worklist() {
+    let d = Doorstep::init();
+    d.ok(&["demo", "seed", "--families", "80", "--seed", "5"]);
+
+    // Caseload summary.
+    let s = d.ok(&["caseload", "summary"]);
+    assert_eq!(s["families"], 80, "{s:#}");
+    let by_level: u64 = s["by_level"]
+        .as_array()
+        .expect("by_level")
+        .iter()
+        .map(|l| l["families"].as_u64().expect("families"))
+        .sum();
+    assert_eq!(by_level, 80, "{s:#}");
+    assert!(s["weighted"].as_f64().expect("weighted") > 0.0, "{s:#}");
+    assert!(
+        s["children_under5"].as_u64().expect("children") > 0,
+        "{s:#}"
+    );
+    let text = d.text(&["caseload", "summary"]);
+    assert!(text.contains("Weighted caseload"), "{text}");
+
+    // KPIs.
+    let k = d.ok(&["report", "kpi", "--quarter", "2026Q2"]);
+    assert_eq!(
+        metric_codes(&k),
+        ["C2", "C3", "C8i", "C4", "C5", "C6i", "C6ii", "ETH", "BMI2"],
+        "{k:#}"
+    );
+    for m in k["metrics"].as_array().expect("metrics") {
+        let n = m["ratio"]["numerator"].as_u64().expect("numerator");
+        let dn = m["ratio"]["denominator"].as_u64().expect("denominator");
+        assert!(n <= dn, "{m:#}");
+        if dn == 0 {
+            assert!(m["ratio"]["percent"].is_null(), "{m:#}");
+        } else {
+            let p = m["ratio"]["percent"].as_f64().expect("percent");
+            assert!((p - n as f64 * 100.0 / dn as f64).abs() < 1e-9, "{m:#}");
+        }
+    }
+    let total: u64 = k["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| m["ratio"]["denominator"].as_u64().expect("denominator"))
+        .sum();
+    assert!(
+        total > 0,
+        "every KPI denominator is 0 over 80 families:\n{k:#}"
+    );
+    let csv = d.text(&["report", "kpi", "--quarter", "2026Q2", "--csv"]);
+    assert_eq!(
+        csv.lines().next(),
+        Some("code,title,numerator,denominator,percent"),
+        "{csv}"
+    );
+    let csv_codes: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .take(9)
+        .map(|l| l.split(',').next().unwrap_or_default())
+        .collect();
+    assert_eq!(csv_codes, metric_codes(&k), "{csv}");
+    d.run(&["report", "kpi", "--quarter", "2026Q9"])
+        .problems_for("quarter");
+
+    // Worklist: most urgent category first.
+    let items = d.worklist(&[]);
+    assert!(!items.is_empty(), "an 80-family caseload has nothing due");
+    let rank = |c: &Value| match c.as_str() {
+        Some("overdue") => 0,
+        Some("follow-up") => 1,
+        Some("due-now") => 2,
+        Some("upcoming") => 3,
+        other => panic!("unknown category {other:?}"),
+    };
+    let ranks: Vec<u8> = items.iter().map(|i| rank(&i["category"])).collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "worklist is not sorted by category: {ranks:?}"
+    );
+    assert!(
+        d.worklist(&["--practitioner", "Nobody Here"]).is_empty(),
+        "an unknown practitioner has work"
+    );
+    d.run(&["worklist", "--from", "2026-12-01", "--to", "2026-11-01"])
+        .problems_for("to");
+
+    // A caseload limit from the organisation's configuration.
+    std::fs::write(
+        d.dir().join("config.json"),
+        r#"{"caseload": {"limit": 10}}"#,
+    )
+    .expect("write config.json");
+    let s = d.ok(&["caseload", "summary"]);
+    assert_eq!(s["limit"], 10.0, "{s:#}");
+    let warnings = s["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .is_some_and(|w| w.contains("over the limit of 10"))),
+        "{s:#}"
+    );
+
+    // A family entered in error leaves the caseload and the worklist.
+    let gone = id(&items[0]["family_id"]);
+    d.write(&[
+        "entered-in-error",
+        "--family",
+        &gone,
+        "--record",
+        &gone,
+        "--reason",
+        "Duplicate household",
+    ]);
+    assert_eq!(d.ok(&["caseload", "summary"])["families"], 79);
+    assert!(
+        d.worklist(&[])
+            .iter()
+            .all(|i| i["family_id"] != gone.as_str()),
+        "a family entered in error is still on the worklist"
+    );
+}
+
+#[test]
+fn projection_rebuild_changes_no_report() {
+    let d = Doorstep::init();
+    d.ok(&["demo", "seed", "--families", "30", "--seed", "7"]);
+    let f = d.family();
+    let c = d.child(&f, "Ivy", "2026-09-20", "2");
+    d.write(&[
+        "contact",
+        "record",
+        "--family",
+        &f,
+        "--kind",
+        "6-8-week",
+        "--child",
+        &c,
+        "--at",
+        "2026-11-10T14:00",
+        "--attendance",
+        "did-not-attend",
+    ]);
+    signed_new_birth_visit(&d);
+
+    let snapshot = || {
+        (
+            d.ok(&["worklist"]),
+            d.ok(&["report", "kpi", "--quarter", "2026Q2"]),
+            d.ok(&["report", "kpi", "--quarter", "2026Q3"]),
+        )
+    };
+    let before = snapshot();
+    assert!(
+        before.0.as_array().is_some_and(|a| !a.is_empty()),
+        "{:#}",
+        before.0
+    );
+    d.ok(&["projections", "rebuild"]);
+    let after = snapshot();
+    assert_eq!(before.0, after.0, "worklist changed on rebuild");
+    assert_eq!(before.1, after.1, "2026Q2 KPIs changed on rebuild");
+    assert_eq!(before.2, after.2, "2026Q3 KPIs changed on rebuild");
+}
