@@ -3,6 +3,7 @@
 
 use chrono::{Days, NaiveDate};
 use doorstep_domain::caseload::{self, CaseloadSummary};
+use doorstep_domain::codes::ContactKind;
 use doorstep_domain::kpi::{self, KpiReport, Quarter};
 use doorstep_domain::schedule::{self, WorkItem};
 use doorstep_store::facts;
@@ -64,7 +65,7 @@ impl Session {
         let conn = self.store.connection();
         let children = facts::children(conn, None)?;
         let contacts = facts::contacts(conn, None)?;
-        let measurements = facts::measurements(conn, None)?;
+        let measurements = facts::measurements_at(conn, ContactKind::TwoYear)?;
         Ok(kpi::kpis(
             &q,
             &children,

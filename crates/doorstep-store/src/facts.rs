@@ -121,17 +121,18 @@ pub fn contacts(
     Ok(out)
 }
 
-/// Current measurements.
-pub fn measurements(
+/// Current measurements taken at contacts of `kind` (reports need only
+/// those, e.g. BMI completeness at the 2–2½ year review).
+pub fn measurements_at(
     conn: &Connection,
-    practitioner: Option<&str>,
+    kind: ContactKind,
 ) -> Result<Vec<MeasurementFacts>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT m.contact_id, m.person_id, m.measure FROM measurements m JOIN families f ON f.id = m.family_id
-         WHERE m.entered_in_error = 0 AND f.entered_in_error = 0
-           AND (?1 IS NULL OR f.practitioner = ?1 COLLATE NOCASE)",
+        "SELECT m.contact_id, m.person_id, m.measure
+         FROM measurements m JOIN contacts c ON c.id = m.contact_id JOIN families f ON f.id = m.family_id
+         WHERE m.entered_in_error = 0 AND f.entered_in_error = 0 AND c.kind = ?1",
     )?;
-    let mut rows = stmt.query([practitioner])?;
+    let mut rows = stmt.query([kind.code()])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(MeasurementFacts {
