@@ -277,6 +277,49 @@ pub fn family(v: &FamilyView) -> String {
             ));
         }
     }
+    if !f.contacts.is_empty() {
+        s.push_str("Contacts:\n");
+        let mut contacts: Vec<_> = f.contacts.iter().collect();
+        contacts.sort_by_key(|(_, c)| c.at);
+        for (id, c) in contacts {
+            let who: Vec<String> = c.subjects.keys().map(|p| name_of(f, p)).collect();
+            let measured = f
+                .measurements
+                .values()
+                .filter(|m| m.contact_id == *id && m.entered_in_error.is_none())
+                .count();
+            s.push_str(&format!(
+                "  {}  {} {:<22} {} for {}: {} by {} ({}){}{}{}\n",
+                short(&id.to_string()),
+                c.date,
+                c.kind.label(),
+                if c.status == doorstep_core::domain::contact::ContactStatus::Signed {
+                    "signed"
+                } else {
+                    "DRAFT "
+                },
+                who.join(" and "),
+                c.attendance.label(),
+                c.practitioner,
+                c.role.label(),
+                if measured > 0 {
+                    format!(", {measured} measurement(s)")
+                } else {
+                    String::new()
+                },
+                if c.addenda.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} addendum(s)", c.addenda.len())
+                },
+                if c.entered_in_error.is_some() {
+                    "  [entered in error]"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
     if !f.consents.is_empty() {
         s.push_str("Consent:\n");
         for (id, c) in &f.consents {
