@@ -22,8 +22,12 @@ fn uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|_| StoreError::Corrupt("bad id in a projection".into()))
 }
 
-fn date(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|d| NaiveDate::from_str(&d).ok())
+fn day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::from_str(s).ok()
+}
+
+fn opt_day(s: Option<&str>) -> Option<NaiveDate> {
+    s.and_then(day)
 }
 
 fn code<T>(s: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, StoreError> {
@@ -47,7 +51,7 @@ pub fn children(
     let mut rows = stmt.query([practitioner])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let role = code(&r.get::<_, String>(2)?, MemberRole::parse)?;
+        let role = code(r.get_ref(2)?.as_str()?, MemberRole::parse)?;
         let given: Option<String> = r.get(3)?;
         let family_name: String = r.get(4)?;
         let name = match (&given, role) {
@@ -55,14 +59,14 @@ pub fn children(
             (None, MemberRole::Unborn) => format!("Unborn baby {family_name}"),
             (None, _) => family_name,
         };
-        let ethnic: Option<String> = r.get(10)?;
+        let ethnic = r.get_ref(10)?.as_str_or_null()?;
         out.push(ChildFacts {
-            person_id: uuid(&r.get::<_, String>(0)?)?,
-            family_id: uuid(&r.get::<_, String>(1)?)?,
+            person_id: uuid(r.get_ref(0)?.as_str()?)?,
+            family_id: uuid(r.get_ref(1)?.as_str()?)?,
             name,
             role,
-            date_of_birth: date(r.get(5)?),
-            expected_delivery_date: date(r.get(6)?),
+            date_of_birth: opt_day(r.get_ref(5)?.as_str_or_null()?),
+            expected_delivery_date: opt_day(r.get_ref(6)?.as_str_or_null()?),
             gestation_weeks: r.get(7)?,
             gestation_days: r.get(8)?,
             first_time_parents: false,
@@ -108,12 +112,13 @@ pub fn contacts(
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(ContactFacts {
-            contact_id: uuid(&r.get::<_, String>(0)?)?,
-            person_id: uuid(&r.get::<_, String>(1)?)?,
-            kind: code(&r.get::<_, String>(2)?, ContactKind::parse)?,
-            date: date(r.get(3)?).ok_or_else(|| StoreError::Corrupt("bad contact date".into()))?,
-            attendance: code(&r.get::<_, String>(4)?, Attendance::parse)?,
-            face_to_face: r.get::<_, String>(5)? == "01",
+            contact_id: uuid(r.get_ref(0)?.as_str()?)?,
+            person_id: uuid(r.get_ref(1)?.as_str()?)?,
+            kind: code(r.get_ref(2)?.as_str()?, ContactKind::parse)?,
+            date: day(r.get_ref(3)?.as_str()?)
+                .ok_or_else(|| StoreError::Corrupt("bad contact date".into()))?,
+            attendance: code(r.get_ref(4)?.as_str()?, Attendance::parse)?,
+            face_to_face: r.get_ref(5)?.as_str()? == "01",
             declined_reason: r.get(6)?,
             asq3_completed: r.get::<_, i64>(7)? != 0,
         });
@@ -136,9 +141,9 @@ pub fn measurements_at(
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(MeasurementFacts {
-            contact_id: uuid(&r.get::<_, String>(0)?)?,
-            person_id: uuid(&r.get::<_, String>(1)?)?,
-            measure: code(&r.get::<_, String>(2)?, Measure::parse)?,
+            contact_id: uuid(r.get_ref(0)?.as_str()?)?,
+            person_id: uuid(r.get_ref(1)?.as_str()?)?,
+            measure: code(r.get_ref(2)?.as_str()?, Measure::parse)?,
         });
     }
     Ok(out)

@@ -67,6 +67,9 @@ pub enum StoreError {
     /// SQLite / SQLCipher.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// A column of an unexpected type.
+    #[error("database value of the wrong type: {0}")]
+    Column(#[from] rusqlite::types::FromSqlError),
     /// Automerge.
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),

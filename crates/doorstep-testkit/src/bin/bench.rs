@@ -178,6 +178,20 @@ fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
         s.kpi_report("2026Q2").expect("kpi");
     });
     report(&format!("KPI report 2026Q2 @ {families}"), &stats);
+    let stats = measure(20, |_| {
+        doorstep_store::facts::children(s.store().connection(), None).expect("children");
+    });
+    report(
+        &format!("  of which: read children facts @ {families}"),
+        &stats,
+    );
+    let stats = measure(20, |_| {
+        doorstep_store::facts::contacts(s.store().connection(), None).expect("contacts");
+    });
+    report(
+        &format!("  of which: read contact facts @ {families}"),
+        &stats,
+    );
     Ok(())
 }
 
