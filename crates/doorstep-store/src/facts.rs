@@ -72,7 +72,6 @@ pub fn children(
             first_time_parents: false,
             antenatal_requested: r.get::<_, i64>(9)? != 0,
             ethnic_category_stated: ethnic
-                .as_deref()
                 .and_then(|e| EthnicCategory::parse(e).ok())
                 .is_some_and(|e| e.is_stated()),
             practitioner: r.get(11)?,
