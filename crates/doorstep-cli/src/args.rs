@@ -90,6 +90,12 @@ pub enum Command {
         #[command(subcommand)]
         command: CaseloadCommand,
     },
+    /// Assessment forms: list, start, answer, show, complete, amend.
+    Form {
+        /// What to do.
+        #[command(subcommand)]
+        command: FormCommand,
+    },
     /// Reports.
     Report {
         /// What to do.
@@ -665,5 +671,69 @@ pub enum ReportCommand {
         /// CSV instead of a table.
         #[arg(long)]
         csv: bool,
+    },
+}
+
+/// `doorstep form …`.
+#[derive(Debug, Subcommand)]
+pub enum FormCommand {
+    /// The installed forms and versions.
+    List,
+    /// Start a draft response to the latest version of a form.
+    Start {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Form id (fhat, family-partnership, two-year-review, epds).
+        #[arg(long)]
+        form: String,
+        /// The child (or parent) it is about.
+        #[arg(long)]
+        child: Option<String>,
+        /// The contact it belongs to.
+        #[arg(long)]
+        contact: Option<String>,
+    },
+    /// Answer one item (saved at once).
+    Answer {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Response id.
+        #[arg(long)]
+        response: String,
+        /// Item linkId (repeating groups: goals[0].rating).
+        #[arg(long)]
+        item: String,
+        /// The answer (yes/no, a number, a date, a code or text).
+        #[arg(long)]
+        value: String,
+    },
+    /// Show a response with its scores and what is still missing.
+    Show {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Response id.
+        #[arg(long)]
+        response: String,
+    },
+    /// Validate, score and sign a response; it becomes immutable.
+    Complete {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Response id.
+        #[arg(long)]
+        response: String,
+    },
+    /// Amend a completed response: a new draft that references it.
+    Amend {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Response id.
+        #[arg(long)]
+        response: String,
     },
 }

@@ -3,6 +3,7 @@
 //! non-zero with a message naming the field and the problem on bad input.
 
 mod args;
+mod assess;
 mod output;
 mod secret;
 mod visits;
@@ -241,6 +242,7 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
         Command::Growth { family, child } => visits::growth(s, &family, &child, out)?,
         Command::Caseload { command } => visits::caseload(s, command, out)?,
         Command::Report { command } => visits::report(s, command, out)?,
+        Command::Form { command } => assess::form(s, command, out)?,
         Command::Projections {
             command: ProjectionsCommand::Rebuild,
         } => {

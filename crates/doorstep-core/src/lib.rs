@@ -3,6 +3,7 @@
 //! rules, writes through the store, and turns every failure into a
 //! [`CoreError`] with a closed code and a message safe to show.
 
+pub mod assessments;
 pub mod clock;
 pub mod contacts;
 pub mod demo;

@@ -82,6 +82,8 @@ pub struct Config {
     pub caseload: CaseloadConfig,
     /// High-impact-area labels.
     pub hia: HiaLabels,
+    /// Screening cut-offs (EPDS, GAD-2, ASQ-3).
+    pub forms: crate::forms::FormsConfig,
 }
 
 impl Config {

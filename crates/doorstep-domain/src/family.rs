@@ -275,6 +275,9 @@ pub struct Family {
     /// Measurements keyed by id.
     #[serde(default)]
     pub measurements: BTreeMap<Uuid, crate::contact::Measurement>,
+    /// Assessment responses keyed by id.
+    #[serde(default)]
+    pub responses: BTreeMap<Uuid, crate::response::FormResponse>,
     /// Set when the whole household was entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
@@ -356,6 +359,8 @@ impl Family {
             Some(RecordKind::Contact)
         } else if self.measurements.contains_key(&id) {
             Some(RecordKind::Measurement)
+        } else if self.responses.contains_key(&id) {
+            Some(RecordKind::Response)
         } else {
             None
         }
@@ -380,6 +385,8 @@ pub enum RecordKind {
     Contact,
     /// A measurement.
     Measurement,
+    /// An assessment response.
+    Response,
 }
 
 impl RecordKind {
@@ -393,6 +400,7 @@ impl RecordKind {
             RecordKind::Consent => Some("consents"),
             RecordKind::Contact => Some("contacts"),
             RecordKind::Measurement => Some("measurements"),
+            RecordKind::Response => Some("responses"),
         }
     }
 
@@ -406,6 +414,7 @@ impl RecordKind {
             RecordKind::Consent => "consent",
             RecordKind::Contact => "contact",
             RecordKind::Measurement => "measurement",
+            RecordKind::Response => "response",
         }
     }
 }
@@ -663,6 +672,7 @@ pub fn add_family(
         consents: BTreeMap::new(),
         contacts: BTreeMap::new(),
         measurements: BTreeMap::new(),
+        responses: BTreeMap::new(),
         entered_in_error: None,
     };
     let action = Action {
@@ -1242,6 +1252,7 @@ pub fn mark_entered_in_error(
             RecordKind::Consent => family.consents[&id].entered_in_error.is_some(),
             RecordKind::Contact => family.contacts[&id].entered_in_error.is_some(),
             RecordKind::Measurement => family.measurements[&id].entered_in_error.is_some(),
+            RecordKind::Response => family.responses[&id].entered_in_error.is_some(),
         };
         if already {
             p.push("record", "is already marked entered in error");
@@ -1398,6 +1409,7 @@ pub fn apply_locally(family: &mut Family, edits: &[Edit]) {
                     "consents" => merge_record(&mut family.consents, id, &e.fields),
                     "contacts" => merge_record(&mut family.contacts, id, &e.fields),
                     "measurements" => merge_record(&mut family.measurements, id, &e.fields),
+                    "responses" => merge_record(&mut family.responses, id, &e.fields),
                     _ => false,
                 },
                 Err(_) => false,

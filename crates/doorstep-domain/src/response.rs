@@ -1,0 +1,298 @@
+//! Assessment responses in the family document: a draft saved on every
+//! answer (so a crash loses nothing already answered), completed (validated,
+//! scored, signed and immutable), and amended only by a new response that
+//! references the one it amends. Each response records the exact form
+//! definition (id, version, content hash) it was made with.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::family::{Action, ActionContext, Edit, ErrorMark, Family, RecordKind, Stamp};
+use crate::forms::{self, Answer, Answers, FormDefinition, FormRef, Score};
+use crate::problem::{problem, Problems};
+
+/// Draft or completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResponseStatus {
+    /// Being filled in; saved on every answer.
+    Draft,
+    /// Validated, scored and signed: immutable.
+    Completed,
+}
+
+/// One response to one form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormResponse {
+    /// The exact definition it was made with.
+    pub form: FormRef,
+    /// The person it is about (a child, or a parent for maternal mood).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Uuid>,
+    /// The contact it was completed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<Uuid>,
+    /// Answers by item path.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
+    /// Draft or completed.
+    pub status: ResponseStatus,
+    /// Who started it and when.
+    pub started: Stamp,
+    /// Who completed (signed) it and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<Stamp>,
+    /// The scores computed when it was completed, by score code (a map, as
+    /// everything in a document is).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<String, Score>,
+    /// The response this one amends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amends: Option<Uuid>,
+    /// Set when entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+impl FormResponse {
+    /// The answers as the engine takes them.
+    pub fn answer_set(&self) -> Answers {
+        Answers(self.answers.clone())
+    }
+}
+
+fn set(path: &[&str], value: &impl Serialize) -> Edit {
+    let fields = match serde_json::to_value(value).expect("records serialise") {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    Edit {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        fields,
+    }
+}
+
+/// Starts a draft response to `def` about `subject` (a member id), at an
+/// optional contact.
+pub fn start(
+    family: &Family,
+    id: Uuid,
+    def: &FormDefinition,
+    subject: Option<&str>,
+    contact: Option<&str>,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    if family.entered_in_error.is_some() {
+        return Err(problem(
+            "family",
+            "was entered in error and cannot be changed",
+        ));
+    }
+    let mut p = Problems::new();
+    let subject = subject
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            match Uuid::parse_str(s)
+                .ok()
+                .filter(|u| family.members.get(u).is_some_and(|m| m.is_current()))
+            {
+                Some(u) => Some(u),
+                None => {
+                    p.push("child", "is not a current member of this family");
+                    None
+                }
+            }
+        });
+    let contact = contact
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            match Uuid::parse_str(s)
+                .ok()
+                .filter(|u| family.contacts.get(u).is_some_and(|c| c.is_current()))
+            {
+                Some(u) => Some(u),
+                None => {
+                    p.push("contact", "is not a current contact of this family");
+                    None
+                }
+            }
+        });
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let r = FormResponse {
+        form: def.form_ref(),
+        subject,
+        contact_id: contact,
+        answers: BTreeMap::new(),
+        status: ResponseStatus::Draft,
+        started: Stamp {
+            by: cx.practitioner.clone(),
+            at: cx.now,
+        },
+        completed: None,
+        scores: BTreeMap::new(),
+        amends: None,
+        entered_in_error: None,
+    };
+    Ok(Action {
+        edits: vec![set(&["responses", &id.to_string()], &r)],
+        message: "form.start".into(),
+        audit_action: "form.start",
+        record_id: id,
+        record_kind: RecordKind::Response,
+    })
+}
+
+/// The response `id` in this family, current.
+pub fn find<'a>(family: &'a Family, id: &str) -> Result<(Uuid, &'a FormResponse), Problems> {
+    let u = Uuid::parse_str(id.trim()).map_err(|_| problem("response", "is not a record id"))?;
+    match family.responses.get(&u) {
+        Some(r) if r.entered_in_error.is_some() => Err(problem("response", "was entered in error")),
+        Some(r) => Ok((u, r)),
+        None => Err(problem("response", "is not a response of this family")),
+    }
+}
+
+/// The definition a response was made with (old versions stay installed).
+pub fn definition_of(r: &FormResponse) -> Result<&'static FormDefinition, Problems> {
+    forms::find(&r.form.id, &r.form.version)
+        .ok_or_else(|| problem("form", "this form version is not installed on this device"))
+}
+
+/// Saves one answer to a draft: validated against the response's own
+/// definition version; problems name the field.
+pub fn answer(
+    family: &Family,
+    response_id: &str,
+    link_id: &str,
+    raw: &str,
+) -> Result<Action, Problems> {
+    let (id, r) = find(family, response_id)?;
+    if r.status == ResponseStatus::Completed {
+        return Err(problem(
+            "response",
+            "is completed and cannot be changed: amend it instead",
+        ));
+    }
+    let def = definition_of(r)?;
+    let value = forms::parse_answer(def, link_id.trim(), raw).map_err(|fp| Problems(vec![fp]))?;
+    let mut next = r.answer_set();
+    next.0.insert(link_id.trim().to_string(), value.clone());
+    let problems: Vec<_> = forms::validate(def, &next, false)
+        .into_iter()
+        .filter(|fp| fp.field == link_id.trim())
+        .collect();
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let mut fields = Map::new();
+    fields.insert(
+        link_id.trim().to_string(),
+        serde_json::to_value(&value).expect("answers serialise"),
+    );
+    Ok(Action {
+        edits: vec![Edit {
+            path: vec!["responses".into(), id.to_string(), "answers".into()],
+            fields,
+        }],
+        message: "form.answer".into(),
+        audit_action: "form.answer",
+        record_id: id,
+        record_kind: RecordKind::Response,
+    })
+}
+
+/// Completes a draft: every required, enabled item answered and valid; the
+/// scores are computed and stored with it; it becomes immutable.
+pub fn complete(
+    family: &Family,
+    response_id: &str,
+    ctx: &forms::ScoreContext,
+    cfg: &forms::FormsConfig,
+    cx: &ActionContext,
+) -> Result<(Action, Vec<Score>), Problems> {
+    let (id, r) = find(family, response_id)?;
+    if r.status == ResponseStatus::Completed {
+        return Err(problem("response", "is already completed"));
+    }
+    let def = definition_of(r)?;
+    let answers = r.answer_set();
+    let problems = forms::validate(def, &answers, true);
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let scores = forms::scores(def, &answers, ctx, cfg);
+    let mut fields = Map::new();
+    fields.insert(
+        "status".into(),
+        serde_json::to_value(ResponseStatus::Completed).expect("status"),
+    );
+    fields.insert(
+        "completed".into(),
+        serde_json::to_value(Stamp {
+            by: cx.practitioner.clone(),
+            at: cx.now,
+        })
+        .expect("stamp"),
+    );
+    let by_code: BTreeMap<&str, &Score> = scores.iter().map(|s| (s.code.as_str(), s)).collect();
+    fields.insert(
+        "scores".into(),
+        serde_json::to_value(by_code).expect("scores"),
+    );
+    Ok((
+        Action {
+            edits: vec![Edit {
+                path: vec!["responses".into(), id.to_string()],
+                fields,
+            }],
+            message: "form.complete".into(),
+            audit_action: "form.complete",
+            record_id: id,
+            record_kind: RecordKind::Response,
+        },
+        scores,
+    ))
+}
+
+/// Starts an amendment: a new draft on the same definition with the same
+/// answers, referencing the completed response it amends.
+pub fn amend(
+    family: &Family,
+    response_id: &str,
+    new_id: Uuid,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    let (id, r) = find(family, response_id)?;
+    if r.status != ResponseStatus::Completed {
+        return Err(problem(
+            "response",
+            "is still a draft: change its answers instead",
+        ));
+    }
+    let a = FormResponse {
+        status: ResponseStatus::Draft,
+        started: Stamp {
+            by: cx.practitioner.clone(),
+            at: cx.now,
+        },
+        completed: None,
+        scores: BTreeMap::new(),
+        amends: Some(id),
+        entered_in_error: None,
+        ..r.clone()
+    };
+    Ok(Action {
+        edits: vec![set(&["responses", &new_id.to_string()], &a)],
+        message: "form.amend".into(),
+        audit_action: "form.amend",
+        record_id: new_id,
+        record_kind: RecordKind::Response,
+    })
+}

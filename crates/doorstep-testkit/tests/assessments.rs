@@ -1,0 +1,162 @@
+//! Assessment forms through the core: a Family Health Assessment whose
+//! confirmed recommendation updates the level of service; completed
+//! responses are immutable and amendments reference them; a draft keeps
+//! every acknowledged answer across SIGKILLs.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use doorstep_core::domain::codes::LevelOfService;
+use doorstep_core::domain::family::{NewFamily, NewPerson};
+use doorstep_core::domain::forms::Answer;
+use doorstep_core::domain::response::ResponseStatus;
+use doorstep_testkit::{TempDevice, PASSPHRASE};
+use rand::{Rng, SeedableRng};
+
+fn family_with_mother(s: &mut doorstep_core::Session) -> (String, String) {
+    let f = s
+        .add_family(&NewFamily {
+            address_line1: "4 Assessment Way".into(),
+            postcode: "CV2 1AB".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .family_id
+        .to_string();
+    let m = s
+        .add_person(
+            &f,
+            &NewPerson {
+                role: "parent".into(),
+                given_name: Some("Maja".into()),
+                family_name: "Nowak".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .record_id
+        .to_string();
+    (f, m)
+}
+
+#[test]
+fn a_confirmed_fhat_recommendation_sets_the_level_and_completed_responses_are_immutable() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let (f, m) = family_with_mother(&mut s);
+    let r = s
+        .form_start(&f, "fhat", Some(&m), None)
+        .unwrap()
+        .record_id
+        .to_string();
+    let answers = [
+        ("sleep-place-day", "moses-basket"),
+        ("sleep-place-night", "parents-room-cot"),
+        ("sleep-position-back", "yes"),
+        ("co-sleeping", "none"),
+        ("smoking-household", "no"),
+        ("carer-substances", "no"),
+        ("safe-sleep-advice-given", "yes"),
+        ("whooley-q1", "no"),
+        ("whooley-q2", "no"),
+        ("gad2-q1", "1"),
+        ("gad2-q2", "2"),
+        ("level-of-service", "targeted"),
+    ];
+    for (item, value) in answers {
+        s.form_answer(&f, &r, item, value)
+            .unwrap_or_else(|e| panic!("{item}: {e}"));
+    }
+    // Not asked when both Whooley answers are no: answering it is refused.
+    let e = s.form_answer(&f, &r, "whooley-help", "yes").unwrap_err();
+    assert_eq!(e.problems()[0].field, "whooley-help");
+    let shown = s.form_show(&f, &r).unwrap();
+    assert!(shown
+        .scores
+        .iter()
+        .any(|sc| sc.code == "gad2-total" && sc.value == 3.0));
+    s.form_answer(&f, &r, "confirm-level", "yes").unwrap();
+    s.form_complete(&f, &r).unwrap();
+    let view = s.show_family(&f).unwrap();
+    assert_eq!(view.level, LevelOfService::Targeted);
+    assert!(view
+        .family
+        .levels
+        .values()
+        .any(|l| l.reason.starts_with("Family Health Assessment")));
+    let done = &view.family.responses[&uuid::Uuid::parse_str(&r).unwrap()];
+    assert_eq!(done.status, ResponseStatus::Completed);
+    assert!(done.scores.contains_key("gad2-total"));
+    assert_eq!(done.form.id, "fhat");
+    assert!(!done.form.hash.is_empty());
+    // Completed: no more answers; an amendment is a new response.
+    let e = s.form_answer(&f, &r, "gad2-q1", "0").unwrap_err();
+    assert!(e.problems()[0].problem.contains("amend"), "{e}");
+    let a = s.form_amend(&f, &r).unwrap().record_id;
+    let view = s.show_family(&f).unwrap();
+    assert_eq!(
+        view.family.responses[&a].amends.map(|x| x.to_string()),
+        Some(r.clone())
+    );
+    assert_eq!(view.family.responses[&a].status, ResponseStatus::Draft);
+    assert_eq!(view.family.responses.len(), 2, "the original is kept");
+}
+
+#[test]
+fn a_draft_keeps_every_acknowledged_answer_across_sigkills() {
+    let device = TempDevice::new();
+    let (f, _) = {
+        let mut s = device.session();
+        family_with_mother(&mut s)
+    };
+    let writer = env!("CARGO_BIN_EXE_form-writer");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    for cycle in 0..10 {
+        let mut child = Command::new(writer)
+            .arg(device.data_dir())
+            .arg(&f)
+            .env("DOORSTEP_PASSPHRASE", PASSPHRASE)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut last: HashMap<String, HashMap<String, String>> = HashMap::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let parts: Vec<&str> = line.split(' ').collect();
+                if let ["ack", r, item, value] = parts.as_slice() {
+                    last.entry(r.to_string())
+                        .or_default()
+                        .insert(item.to_string(), value.to_string());
+                }
+            }
+            last
+        });
+        std::thread::sleep(Duration::from_millis(rng.gen_range(150..400)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let acked = reader.join().unwrap();
+        let mut s = device.session();
+        assert_eq!(s.store().integrity_check().unwrap(), "ok");
+        let family = s.show_family(&f).unwrap().family;
+        for (r, items) in acked {
+            let response = &family.responses[&uuid::Uuid::parse_str(&r).unwrap()];
+            for (item, value) in items {
+                // The last acknowledged value of each item is there (a later,
+                // unacknowledged write may also have landed before the kill,
+                // so it may be the next value in the writer's cycle).
+                let got = match &response.answers[&item] {
+                    Answer::Integer(v) => *v,
+                    other => panic!("cycle {cycle}: {item} is {other:?}"),
+                };
+                let want: i64 = value.parse().unwrap();
+                assert!(
+                    got == want || got == (want + 1) % 4,
+                    "cycle {cycle}: {item} = {got}, acknowledged {want}"
+                );
+            }
+        }
+    }
+}
