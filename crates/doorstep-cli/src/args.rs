@@ -96,6 +96,11 @@ pub enum Command {
         #[command(subcommand)]
         command: FormCommand,
     },
+    /// A family's goals with their ratings over time (family partnership).
+    Goals {
+        /// Family id.
+        family: String,
+    },
     /// Reports.
     Report {
         /// What to do.
@@ -726,6 +731,25 @@ pub enum FormCommand {
         /// Response id.
         #[arg(long)]
         response: String,
+    },
+    /// Export: a completed response as FHIR R4 (JSON), or the family's
+    /// Early Help summary as HTML or PDF, written to standard output.
+    Export {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Response id (for --fhir).
+        #[arg(long)]
+        response: Option<String>,
+        /// A FHIR R4 Bundle of the response, its Patient and score Observations.
+        #[arg(long, group = "format")]
+        fhir: bool,
+        /// The Early Help Assessment summary as HTML.
+        #[arg(long, group = "format")]
+        early_help_html: bool,
+        /// The Early Help Assessment summary as PDF (redirect it to a file).
+        #[arg(long, group = "format")]
+        early_help_pdf: bool,
     },
     /// Amend a completed response: a new draft that references it.
     Amend {

@@ -100,6 +100,39 @@ pub fn form(s: &mut Session, command: FormCommand, out: &Out) -> Result<(), Core
             let w = s.form_complete(&family, &response)?;
             out.print(&w, |w| format!("Completed and signed: {}", w.record_id));
         }
+        FormCommand::Export {
+            family,
+            response,
+            fhir,
+            early_help_html,
+            early_help_pdf,
+        } => {
+            if fhir {
+                let Some(r) = response else {
+                    return Err(CoreError::invalid("response", "is required with --fhir"));
+                };
+                let bundle = s.export_fhir(&family, &r)?;
+                out.print(&bundle, |b| {
+                    serde_json::to_string_pretty(b).unwrap_or_default()
+                });
+            } else if early_help_html || early_help_pdf {
+                let summary = s.early_help_summary(&family)?;
+                let bytes = if early_help_pdf {
+                    doorstep_core::domain::early_help::to_pdf(&summary)
+                } else {
+                    doorstep_core::domain::early_help::to_html(&summary).into_bytes()
+                };
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes).map_err(|_| {
+                    CoreError::Storage("could not write the export to standard output".into())
+                })?;
+            } else {
+                return Err(CoreError::invalid(
+                    "format",
+                    "choose --fhir, --early-help-html or --early-help-pdf",
+                ));
+            }
+        }
         FormCommand::Amend { family, response } => {
             let w = s.form_amend(&family, &response)?;
             out.print(&w, |w| {
@@ -107,5 +140,40 @@ pub fn form(s: &mut Session, command: FormCommand, out: &Out) -> Result<(), Core
             });
         }
     }
+    Ok(())
+}
+
+/// `doorstep goals`.
+pub fn goals(s: &mut Session, family: &str, out: &Out) -> Result<(), CoreError> {
+    let goals = s.goals(family)?;
+    out.print(&goals, |gs| {
+        if gs.is_empty() {
+            return "No goals yet: complete a family-partnership assessment.".into();
+        }
+        let mut t = String::new();
+        for g in gs {
+            let ratings: Vec<String> = g
+                .ratings
+                .iter()
+                .map(|(d, r, _)| format!("{d}: {r}/10"))
+                .collect();
+            t.push_str(&format!(
+                "{}\n  ratings: {}\n",
+                g.text,
+                if ratings.is_empty() {
+                    "none yet".into()
+                } else {
+                    ratings.join(", ")
+                }
+            ));
+            if let Some(a) = &g.actions {
+                t.push_str(&format!("  actions: {a}\n"));
+            }
+            if let Some(d) = g.review_date {
+                t.push_str(&format!("  review by {d}\n"));
+            }
+        }
+        t.trim_end().to_string()
+    });
     Ok(())
 }

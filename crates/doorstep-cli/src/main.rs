@@ -243,6 +243,7 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
         Command::Caseload { command } => visits::caseload(s, command, out)?,
         Command::Report { command } => visits::report(s, command, out)?,
         Command::Form { command } => assess::form(s, command, out)?,
+        Command::Goals { family } => assess::goals(s, &family, out)?,
         Command::Projections {
             command: ProjectionsCommand::Rebuild,
         } => {

@@ -179,3 +179,13 @@ impl Session {
         self.write(id, action, &cx)
     }
 }
+
+impl Session {
+    /// The family's goals with their ratings over time.
+    pub fn goals(&mut self, family_id: &str) -> Result<Vec<response::GoalHistory>, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        crate::contacts::audit_view(self, "goals.view", id)?;
+        Ok(response::goal_history(&family))
+    }
+}

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod demo;
 pub mod device;
 pub mod error;
+pub mod exports;
 pub mod reports;
 pub mod session;
 

@@ -296,3 +296,75 @@ pub fn amend(
         record_kind: RecordKind::Response,
     })
 }
+
+/// One goal across every completed family-partnership assessment: its
+/// ratings over time are the "outcome after targeted work".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalHistory {
+    /// The goal, as last written.
+    pub text: String,
+    /// The actions agreed most recently.
+    pub actions: Option<String>,
+    /// (date completed, rating 0–10, response id), oldest first.
+    pub ratings: Vec<(chrono::NaiveDate, u8, Uuid)>,
+    /// The next review date, as last recorded.
+    pub review_date: Option<chrono::NaiveDate>,
+}
+
+/// The family's goals across its completed family-partnership responses
+/// (not entered in error), matched by their text (case and spacing aside).
+pub fn goal_history(family: &Family) -> Vec<GoalHistory> {
+    let mut done: Vec<(&Uuid, &FormResponse)> = family
+        .responses
+        .iter()
+        .filter(|(_, r)| {
+            r.form.id == "family-partnership"
+                && r.status == ResponseStatus::Completed
+                && r.entered_in_error.is_none()
+        })
+        .collect();
+    done.sort_by_key(|(_, r)| r.completed.as_ref().map(|c| c.at));
+    let key = |t: &str| {
+        t.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut out: Vec<GoalHistory> = Vec::new();
+    for (rid, r) in done {
+        let date = r
+            .completed
+            .as_ref()
+            .map(|c| crate::calendar::london_date(c.at))
+            .unwrap_or_default();
+        for g in forms::goals(&r.answer_set()) {
+            if g.text.trim().is_empty() {
+                continue;
+            }
+            let i = match out.iter().position(|h| key(&h.text) == key(&g.text)) {
+                Some(i) => i,
+                None => {
+                    out.push(GoalHistory {
+                        text: g.text.clone(),
+                        actions: None,
+                        ratings: vec![],
+                        review_date: None,
+                    });
+                    out.len() - 1
+                }
+            };
+            let h = &mut out[i];
+            h.text = g.text.clone();
+            if g.actions.is_some() {
+                h.actions = g.actions.clone();
+            }
+            if g.review_date.is_some() {
+                h.review_date = g.review_date;
+            }
+            if let Some(rating) = g.rating {
+                h.ratings.push((date, rating, *rid));
+            }
+        }
+    }
+    out
+}

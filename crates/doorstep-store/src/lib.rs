@@ -157,6 +157,27 @@ impl Store {
         Ok(Some(doc::load(&snapshot, &chunks)?))
     }
 
+    /// Forgets a cached document when the database holds a newer one (another
+    /// process, or another session on this device, wrote it since).
+    fn drop_if_stale(&mut self, id: Uuid) -> Result<(), StoreError> {
+        let Some(d) = self.docs.get_mut(&id) else {
+            return Ok(());
+        };
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT heads FROM documents WHERE family_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if stored.as_deref() != Some(heads_text(d).as_str()) {
+            self.docs.remove(&id);
+            self.records.remove(&id);
+        }
+        Ok(())
+    }
+
     fn doc_mut(&mut self, id: Uuid) -> Result<&mut AutoCommit, StoreError> {
         if !self.docs.contains_key(&id) {
             let d = Self::load_doc(&self.conn, id)?.ok_or(StoreError::FamilyNotFound)?;
@@ -167,6 +188,7 @@ impl Store {
 
     /// The family record from its document.
     pub fn family(&mut self, id: Uuid) -> Result<Family, StoreError> {
+        self.drop_if_stale(id)?;
         if let Some(f) = self.records.get(&id) {
             return Ok(f.clone());
         }
@@ -223,6 +245,7 @@ impl Store {
                     "a family with this id already exists".into(),
                 ));
             }
+            self.drop_if_stale(w.id)?;
             self.records.remove(&w.id);
             let mut d = match (w.create, self.docs.remove(&w.id)) {
                 (true, _) => AutoCommit::new(),
@@ -404,6 +427,12 @@ impl Drop for Store {
     }
 }
 
+/// A document's heads as stored in `documents.heads`.
+fn heads_text(d: &mut AutoCommit) -> String {
+    let heads: Vec<String> = d.get_heads().iter().map(|h| h.to_string()).collect();
+    heads.join(",")
+}
+
 fn hydrate(d: &AutoCommit) -> Result<Family, StoreError> {
     serde_json::from_value(doc::to_json(d))
         .map_err(|e| StoreError::Corrupt(format!("family document: {e}")))
@@ -419,8 +448,7 @@ fn write_document(
     create: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let heads: Vec<String> = d.get_heads().iter().map(|h| h.to_string()).collect();
-    let heads = heads.join(",");
+    let heads = heads_text(d);
     let id_s = id.to_string();
     let now_s = now.to_rfc3339();
     if create {

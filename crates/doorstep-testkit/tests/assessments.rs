@@ -94,6 +94,22 @@ fn a_confirmed_fhat_recommendation_sets_the_level_and_completed_responses_are_im
     // Completed: no more answers; an amendment is a new response.
     let e = s.form_answer(&f, &r, "gad2-q1", "0").unwrap_err();
     assert!(e.problems()[0].problem.contains("amend"), "{e}");
+    // Exports: FHIR bundle of the response, Early Help summary of the family.
+    let bundle = s.export_fhir(&f, &r).unwrap();
+    let types: Vec<&str> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"Patient") && types.contains(&"QuestionnaireResponse"),
+        "{types:?}"
+    );
+    let summary = s.early_help_summary(&f).unwrap();
+    let html = doorstep_core::domain::early_help::to_html(&summary);
+    assert!(html.contains("Nowak") && html.contains("<!DOCTYPE html>"));
+    assert!(doorstep_core::domain::early_help::to_pdf(&summary).starts_with(b"%PDF-1.4"));
     let a = s.form_amend(&f, &r).unwrap().record_id;
     let view = s.show_family(&f).unwrap();
     assert_eq!(
@@ -159,4 +175,54 @@ fn a_draft_keeps_every_acknowledged_answer_across_sigkills() {
             }
         }
     }
+}
+
+#[test]
+fn goals_show_their_ratings_across_reviews() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let (f, _) = family_with_mother(&mut s);
+    for (day, first, second) in [
+        ("2026-10-01T10:00:00Z", "3", "5"),
+        ("2026-11-01T10:00:00Z", "6", "5"),
+    ] {
+        let mut s2 = doorstep_core::device::unlock(
+            &device.data_dir(),
+            PASSPHRASE,
+            doorstep_core::Clock::Fixed(
+                chrono::DateTime::parse_from_rfc3339(day)
+                    .unwrap()
+                    .with_timezone(&chrono::Utc),
+            ),
+        )
+        .unwrap();
+        let r = s2
+            .form_start(&f, "family-partnership", None, None)
+            .unwrap()
+            .record_id
+            .to_string();
+        for (item, value) in [
+            ("family-strengths", "Grandmother helps every weekday"),
+            ("goals[0].goal", "Baby sleeps in own cot every night"),
+            ("goals[0].rating", first),
+            ("goals[1].goal", "Attend the Monday baby group"),
+            ("goals[1].actions", "HV to send the timetable"),
+            ("goals[1].rating", second),
+        ] {
+            s2.form_answer(&f, &r, item, value)
+                .unwrap_or_else(|e| panic!("{item}: {e}"));
+        }
+        s2.form_complete(&f, &r).unwrap();
+    }
+    let goals = s.goals(&f).unwrap();
+    assert_eq!(goals.len(), 2);
+    let cot = goals.iter().find(|g| g.text.contains("own cot")).unwrap();
+    let ratings: Vec<u8> = cot.ratings.iter().map(|(_, r, _)| *r).collect();
+    assert_eq!(ratings, [3, 6], "the rating rose after targeted work");
+    assert_eq!(cot.ratings[0].0.to_string(), "2026-10-01");
+    let group = goals
+        .iter()
+        .find(|g| g.text.contains("baby group"))
+        .unwrap();
+    assert_eq!(group.actions.as_deref(), Some("HV to send the timetable"));
 }

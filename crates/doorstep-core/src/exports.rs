@@ -1,0 +1,68 @@
+//! Exports of completed assessments: a FHIR R4 bundle (QuestionnaireResponse,
+//! Patient, score Observations) and the Early Help Assessment summary built
+//! from the Family Health Assessment and family-partnership goals, as HTML
+//! or PDF. Exports are returned to the caller, never written to disk by the
+//! core: where they go is the practitioner's choice.
+
+use doorstep_domain::early_help::{self, EarlyHelpSummary};
+use doorstep_domain::fhir;
+use doorstep_domain::response::{FormResponse, ResponseStatus};
+use uuid::Uuid;
+
+use crate::contacts::audit_view;
+use crate::{CoreError, Session};
+
+fn latest_completed<'a>(
+    family: &'a doorstep_domain::family::Family,
+    form: &str,
+) -> Option<&'a FormResponse> {
+    family
+        .responses
+        .values()
+        .filter(|r| {
+            r.form.id == form
+                && r.status == ResponseStatus::Completed
+                && r.entered_in_error.is_none()
+        })
+        .max_by_key(|r| r.completed.as_ref().map(|c| c.at))
+}
+
+impl Session {
+    /// A completed response as a FHIR R4 Bundle.
+    pub fn export_fhir(
+        &mut self,
+        family_id: &str,
+        response_id: &str,
+    ) -> Result<serde_json::Value, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        let rid = Uuid::parse_str(response_id.trim())
+            .map_err(|_| CoreError::invalid("response", "is not a record id"))?;
+        let bundle = fhir::response_bundle(&family, rid)
+            .map_err(|e| CoreError::invalid("response", e.to_string()))?;
+        audit_view(self, "form.export-fhir", id)?;
+        Ok(bundle)
+    }
+
+    /// The Early Help summary from the latest completed Family Health
+    /// Assessment and family-partnership assessment.
+    pub fn early_help_summary(&mut self, family_id: &str) -> Result<EarlyHelpSummary, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        let fhat = latest_completed(&family, "fhat");
+        if fhat.is_none() {
+            return Err(CoreError::invalid(
+                "form",
+                "no completed Family Health Assessment for this family yet",
+            ));
+        }
+        let summary = early_help::summary(
+            &family,
+            fhat,
+            latest_completed(&family, "family-partnership"),
+            self.clock().today(),
+        );
+        audit_view(self, "form.export-early-help", id)?;
+        Ok(summary)
+    }
+}
