@@ -1437,7 +1437,7 @@ fn merge_json(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
     for (k, v) in fields {
         match (target.get_mut(k), v) {
             (Some(Value::Object(t)), Value::Object(f)) => merge_json(t, f),
-            (_, Value::Null) => {}
+            (None, Value::Null) => {}
             _ => {
                 target.insert(k.clone(), v.clone());
             }

@@ -35,8 +35,9 @@ pub struct FormResponse {
     /// The contact it was completed at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Uuid>,
-    /// Answers by item path.
-    #[serde(default)]
+    /// Answers by item path (a cleared answer is stored as null and read
+    /// as absent).
+    #[serde(default, deserialize_with = "answers_without_nulls")]
     pub answers: BTreeMap<String, Answer>,
     /// Draft or completed.
     pub status: ResponseStatus,
@@ -55,6 +56,16 @@ pub struct FormResponse {
     /// Set when entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
+}
+
+fn answers_without_nulls<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Answer>, D::Error> {
+    let all: BTreeMap<String, Option<Answer>> = Deserialize::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect())
 }
 
 impl FormResponse {
@@ -181,9 +192,29 @@ pub fn answer(
         ));
     }
     let def = definition_of(r)?;
-    let value = forms::parse_answer(def, link_id.trim(), raw).map_err(|fp| Problems(vec![fp]))?;
+    let link_id = link_id.trim();
+    if raw.trim().is_empty() {
+        // Taking an answer back (e.g. one no longer asked after an earlier
+        // answer changed): stored as null, so the draft's history keeps it.
+        if !r.answers.contains_key(link_id) {
+            return Err(problem(link_id, "has no answer to clear"));
+        }
+        let mut fields = Map::new();
+        fields.insert(link_id.to_string(), Value::Null);
+        return Ok(Action {
+            edits: vec![Edit {
+                path: vec!["responses".into(), id.to_string(), "answers".into()],
+                fields,
+            }],
+            message: "form.answer".into(),
+            audit_action: "form.answer",
+            record_id: id,
+            record_kind: RecordKind::Response,
+        });
+    }
+    let value = forms::parse_answer(def, link_id, raw).map_err(|fp| Problems(vec![fp]))?;
     let mut next = r.answer_set();
-    next.0.insert(link_id.trim().to_string(), value.clone());
+    next.0.insert(link_id.to_string(), value.clone());
     let problems: Vec<_> = forms::validate(def, &next, false)
         .into_iter()
         .filter(|fp| fp.field == link_id.trim())

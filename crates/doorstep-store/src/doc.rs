@@ -59,7 +59,18 @@ fn put_fields(
 ) -> Result<(), StoreError> {
     for (key, value) in fields {
         match value {
-            Value::Null => {}
+            // Null clears a value that is there (e.g. a draft answer taken
+            // back); an absent optional field is simply not written.
+            Value::Null => {
+                let present = match doc.get(obj, key.as_str())? {
+                    Some((AmValue::Scalar(old), _)) => !old.is_null(),
+                    Some((AmValue::Object(_), _)) => true,
+                    None => false,
+                };
+                if present {
+                    doc.put(obj, key.as_str(), ScalarValue::Null)?;
+                }
+            }
             Value::Object(inner) => {
                 let child = map_at(doc, obj, key)?;
                 put_fields(doc, &child, inner)?;

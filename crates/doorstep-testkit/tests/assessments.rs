@@ -226,3 +226,37 @@ fn goals_show_their_ratings_across_reviews() {
         .unwrap();
     assert_eq!(group.actions.as_deref(), Some("HV to send the timetable"));
 }
+
+#[test]
+fn an_answer_no_longer_asked_can_be_taken_back() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let (f, m) = family_with_mother(&mut s);
+    let r = s
+        .form_start(&f, "epds", Some(&m), None)
+        .unwrap()
+        .record_id
+        .to_string();
+    s.form_answer(&f, &r, "epds-1", "2").unwrap();
+    s.form_answer(&f, &r, "epds-1", "").unwrap();
+    let view = s.form_show(&f, &r).unwrap();
+    assert!(
+        !view.response.answers.contains_key("epds-1"),
+        "the answer was taken back"
+    );
+    assert!(view
+        .problems
+        .iter()
+        .any(|p| p.field == "epds-1" && p.problem.contains("required")));
+    let e = s.form_answer(&f, &r, "epds-2", "").unwrap_err();
+    assert_eq!(e.problems()[0].field, "epds-2");
+    // After a fresh unlock (document reloaded from disk) it is still absent.
+    drop(s);
+    let mut s = device.session();
+    assert!(!s
+        .form_show(&f, &r)
+        .unwrap()
+        .response
+        .answers
+        .contains_key("epds-1"));
+}
