@@ -174,6 +174,36 @@ pub fn demo() -> Result<()> {
     step(
         &bin,
         &data,
+        "this family's five mandated reviews per child",
+        &["reviews", &id[..8]],
+    )?;
+    println!("\n$ doorstep worklist | head -20\n# today's worklist: overdue, follow-ups, due now, upcoming");
+    let list = doorstep(&bin, &data, &["worklist"])?;
+    for line in list.lines().take(20) {
+        println!("{line}");
+    }
+    println!("... {}", list.lines().last().unwrap_or_default());
+    step(
+        &bin,
+        &data,
+        "the caseload against the limit",
+        &["caseload", "summary"],
+    )?;
+    step(
+        &bin,
+        &data,
+        "the national health-visiting metrics for a quarter",
+        &["report", "kpi", "--quarter", "2026Q2"],
+    )?;
+    step(
+        &bin,
+        &data,
+        "the installed assessment forms",
+        &["form", "list"],
+    )?;
+    step(
+        &bin,
+        &data,
         "the audit chain is intact",
         &["audit", "verify"],
     )?;
