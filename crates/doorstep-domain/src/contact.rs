@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Map;
 use uuid::Uuid;
 
 use crate::codes::{
@@ -362,24 +362,13 @@ pub fn record_contact(
         entered_in_error: None,
     };
     let action = Action {
-        edits: vec![set(&["contacts", &id.to_string()], &contact)],
+        edits: vec![Edit::set(&["contacts", &id.to_string()], &contact)],
         message: "contact.record".into(),
         audit_action: "contact.record",
         record_id: id,
         record_kind: RecordKind::Contact,
     };
     Ok((contact, action))
-}
-
-fn set(path: &[&str], value: &impl Serialize) -> Edit {
-    let fields = match serde_json::to_value(value).expect("records serialise") {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    Edit {
-        path: path.iter().map(|s| s.to_string()).collect(),
-        fields,
-    }
 }
 
 /// The contact `id`, if it is in this family and current; the problem names
@@ -488,7 +477,7 @@ pub fn add_addendum(
         text,
     };
     Ok(Action {
-        edits: vec![set(
+        edits: vec![Edit::set(
             &[
                 "contacts",
                 &id.to_string(),
@@ -594,7 +583,7 @@ pub fn add_measurements(
                     entered_in_error: None,
                 };
                 let action = Action {
-                    edits: vec![set(&["measurements", &id.to_string()], &m)],
+                    edits: vec![Edit::set(&["measurements", &id.to_string()], &m)],
                     message: "measurement.add".into(),
                     audit_action: "measurement.add",
                     record_id: id,

@@ -431,7 +431,8 @@ pub struct Edit {
 }
 
 impl Edit {
-    fn set(path: &[&str], value: &impl Serialize) -> Edit {
+    /// Sets every field of `value` (a record) on the map at `path`.
+    pub(crate) fn set(path: &[&str], value: &impl Serialize) -> Edit {
         let fields = match serde_json::to_value(value).expect("record types serialise") {
             Value::Object(m) => m,
             other => panic!("edits set maps, got {other}"),

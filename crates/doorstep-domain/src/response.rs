@@ -75,17 +75,6 @@ impl FormResponse {
     }
 }
 
-fn set(path: &[&str], value: &impl Serialize) -> Edit {
-    let fields = match serde_json::to_value(value).expect("records serialise") {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    Edit {
-        path: path.iter().map(|s| s.to_string()).collect(),
-        fields,
-    }
-}
-
 /// Starts a draft response to `def` about `subject` (a member id), at an
 /// optional contact.
 pub fn start(
@@ -152,7 +141,7 @@ pub fn start(
         entered_in_error: None,
     };
     Ok(Action {
-        edits: vec![set(&["responses", &id.to_string()], &r)],
+        edits: vec![Edit::set(&["responses", &id.to_string()], &r)],
         message: "form.start".into(),
         audit_action: "form.start",
         record_id: id,
@@ -320,7 +309,7 @@ pub fn amend(
         ..r.clone()
     };
     Ok(Action {
-        edits: vec![set(&["responses", &new_id.to_string()], &a)],
+        edits: vec![Edit::set(&["responses", &new_id.to_string()], &a)],
         message: "form.amend".into(),
         audit_action: "form.amend",
         record_id: new_id,
