@@ -1,0 +1,447 @@
+//! Compact binary codec for [`SyncRequest`] and [`SyncResponse`].
+//!
+//! Layout (all integers unsigned; `leb` is canonical LEB128 of a `u64`):
+//!
+//! ```text
+//! request  = "DSQ" version:u8 protocol:u16le device_id:16 cursor? messages
+//! response = "DSR" version:u8 cursor messages evicted rejected flags:u8
+//! cursor?  = 0x00 | 0x01 cursor
+//! cursor   = epoch:string seq:leb
+//! messages = count:leb { doc_id:16 sync:bytes }
+//! evicted  = count:leb { doc_id:16 }
+//! rejected = count:leb { doc_id:16 reason:string }
+//! string   = len:leb utf8    bytes = len:leb octets
+//! flags    = bit 0 full_compare, bit 1 more, other bits zero
+//! ```
+//!
+//! Decoding is for hostile input: it never panics, checks every length
+//! against [`Limits`] and the remaining input before using it, never
+//! pre-allocates from an untrusted count, rejects the nil UUID, invalid
+//! UTF-8, non-canonical LEB128 and trailing bytes, and checks that every
+//! embedded Automerge sync message decodes.
+
+use automerge::sync::Message;
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::protocol::{Cursor, DocMessage, Rejection, SyncRequest, SyncResponse};
+
+/// Magic bytes opening an encoded [`SyncRequest`].
+pub const REQUEST_MAGIC: [u8; 3] = *b"DSQ";
+/// Magic bytes opening an encoded [`SyncResponse`].
+pub const RESPONSE_MAGIC: [u8; 3] = *b"DSR";
+/// The codec version this crate writes and reads.
+pub const CODEC_VERSION: u8 = 1;
+
+const FLAG_FULL_COMPARE: u8 = 0b01;
+const FLAG_MORE: u8 = 0b10;
+
+/// Size limits applied while decoding untrusted bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest whole encoded message.
+    pub max_message_bytes: usize,
+    /// Most entries in any one list (messages, evicted, rejected).
+    pub max_docs: usize,
+    /// Largest single embedded Automerge sync message.
+    pub max_doc_message_bytes: usize,
+    /// Longest string (epoch id, rejection reason).
+    pub max_string_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 16 * 1024 * 1024,
+            max_docs: 10_000,
+            max_doc_message_bytes: 4 * 1024 * 1024,
+            max_string_bytes: 4 * 1024,
+        }
+    }
+}
+
+/// Which [`Limits`] field an input exceeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// [`Limits::max_message_bytes`].
+    MessageBytes,
+    /// [`Limits::max_docs`].
+    Docs,
+    /// [`Limits::max_doc_message_bytes`].
+    DocMessageBytes,
+    /// [`Limits::max_string_bytes`].
+    StringBytes,
+}
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Error, PartialEq)]
+pub enum DecodeError {
+    /// The input ended early.
+    #[error("input truncated at byte {at}")]
+    Truncated {
+        /// Offset at which more input was needed.
+        at: usize,
+    },
+    /// The input does not start with the expected magic bytes.
+    #[error("bad magic bytes")]
+    BadMagic,
+    /// The codec version is not [`CODEC_VERSION`].
+    #[error("unsupported codec version {0}")]
+    UnsupportedVersion(u8),
+    /// A size exceeded a limit.
+    #[error("{limit:?} limit exceeded: {value} > {max}")]
+    OverLimit {
+        /// Which limit.
+        limit: Limit,
+        /// The size found (saturated to `u64`).
+        value: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Bytes remained after a complete message.
+    #[error("{0} trailing bytes")]
+    TrailingBytes(usize),
+    /// A LEB128 integer was overlong or overflowed 64 bits.
+    #[error("invalid LEB128 integer at byte {at}")]
+    InvalidInteger {
+        /// Offset of the integer.
+        at: usize,
+    },
+    /// A UUID was nil.
+    #[error("invalid (nil) UUID at byte {at}")]
+    InvalidUuid {
+        /// Offset of the UUID.
+        at: usize,
+    },
+    /// A string was not UTF-8.
+    #[error("invalid UTF-8 at byte {at}")]
+    InvalidUtf8 {
+        /// Offset of the string's bytes.
+        at: usize,
+    },
+    /// A tag or flags byte had an unknown value.
+    #[error("invalid tag or flags byte {value:#04x} at byte {at}")]
+    InvalidTag {
+        /// Offset of the byte.
+        at: usize,
+        /// The byte.
+        value: u8,
+    },
+    /// An embedded Automerge sync message did not decode.
+    #[error("invalid sync message for document {doc_id}: {reason}")]
+    InvalidSyncMessage {
+        /// The document the message was about.
+        doc_id: Uuid,
+        /// Automerge's description of the problem.
+        reason: String,
+    },
+}
+
+/// Either decoded message, as returned by [`decode_any`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// A device's request.
+    Request(SyncRequest),
+    /// A server's response.
+    Response(SyncResponse),
+}
+
+// ---------------------------------------------------------------- encoding
+
+fn put_leb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_leb(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn put_cursor(out: &mut Vec<u8>, c: &Cursor) {
+    put_bytes(out, c.epoch.as_bytes());
+    put_leb(out, c.seq);
+}
+
+fn put_messages(out: &mut Vec<u8>, messages: &[DocMessage]) {
+    put_leb(out, messages.len() as u64);
+    for m in messages {
+        out.extend_from_slice(m.doc_id.as_bytes());
+        put_bytes(out, &m.sync);
+    }
+}
+
+/// Encodes a request.
+pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&REQUEST_MAGIC);
+    out.push(CODEC_VERSION);
+    out.extend_from_slice(&req.protocol.to_le_bytes());
+    out.extend_from_slice(req.device_id.as_bytes());
+    match &req.cursor {
+        None => out.push(0),
+        Some(c) => {
+            out.push(1);
+            put_cursor(&mut out, c);
+        }
+    }
+    put_messages(&mut out, &req.messages);
+    out
+}
+
+/// Encodes a response.
+pub fn encode_response(resp: &SyncResponse) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&RESPONSE_MAGIC);
+    out.push(CODEC_VERSION);
+    put_cursor(&mut out, &resp.cursor);
+    put_messages(&mut out, &resp.messages);
+    put_leb(&mut out, resp.evicted.len() as u64);
+    for id in &resp.evicted {
+        out.extend_from_slice(id.as_bytes());
+    }
+    put_leb(&mut out, resp.rejected.len() as u64);
+    for r in &resp.rejected {
+        out.extend_from_slice(r.doc_id.as_bytes());
+        put_bytes(&mut out, r.reason.as_bytes());
+    }
+    let mut flags = 0;
+    if resp.full_compare {
+        flags |= FLAG_FULL_COMPARE;
+    }
+    if resp.more {
+        flags |= FLAG_MORE;
+    }
+    out.push(flags);
+    out
+}
+
+// ---------------------------------------------------------------- decoding
+
+struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    limits: &'a Limits,
+}
+
+fn over(limit: Limit, value: u64, max: usize) -> DecodeError {
+    DecodeError::OverLimit {
+        limit,
+        value,
+        max: u64::try_from(max).unwrap_or(u64::MAX),
+    }
+}
+
+impl<'a> Reader<'a> {
+    fn new(input: &'a [u8], limits: &'a Limits) -> Result<Self, DecodeError> {
+        if input.len() > limits.max_message_bytes {
+            return Err(over(
+                Limit::MessageBytes,
+                u64::try_from(input.len()).unwrap_or(u64::MAX),
+                limits.max_message_bytes,
+            ));
+        }
+        Ok(Self {
+            input,
+            pos: 0,
+            limits,
+        })
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&end| end <= self.input.len())
+            .ok_or(DecodeError::Truncated {
+                at: self.input.len(),
+            })?;
+        let out = &self.input[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn leb(&mut self) -> Result<u64, DecodeError> {
+        let at = self.pos;
+        let mut value: u64 = 0;
+        for i in 0..10 {
+            let byte = self.u8()?;
+            let bits = u64::from(byte & 0x7f);
+            if i == 9 && byte > 1 {
+                return Err(DecodeError::InvalidInteger { at });
+            }
+            value |= bits << (7 * i);
+            if byte & 0x80 == 0 {
+                if byte == 0 && i > 0 {
+                    return Err(DecodeError::InvalidInteger { at });
+                }
+                return Ok(value);
+            }
+        }
+        Err(DecodeError::InvalidInteger { at })
+    }
+
+    /// Reads a length or count and checks it against `max`.
+    fn len(&mut self, limit: Limit, max: usize) -> Result<usize, DecodeError> {
+        let v = self.leb()?;
+        match usize::try_from(v) {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(over(limit, v, max)),
+        }
+    }
+
+    fn uuid(&mut self) -> Result<Uuid, DecodeError> {
+        let at = self.pos;
+        let bytes: [u8; 16] = self
+            .take(16)?
+            .try_into()
+            .map_err(|_| DecodeError::Truncated { at })?;
+        let id = Uuid::from_bytes(bytes);
+        if id.is_nil() {
+            return Err(DecodeError::InvalidUuid { at });
+        }
+        Ok(id)
+    }
+
+    fn string(&mut self) -> Result<String, DecodeError> {
+        let n = self.len(Limit::StringBytes, self.limits.max_string_bytes)?;
+        let at = self.pos;
+        let bytes = self.take(n)?;
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| DecodeError::InvalidUtf8 { at })
+    }
+
+    fn cursor(&mut self) -> Result<Cursor, DecodeError> {
+        let epoch = self.string()?;
+        let seq = self.leb()?;
+        Ok(Cursor { epoch, seq })
+    }
+
+    fn count(&mut self) -> Result<usize, DecodeError> {
+        self.len(Limit::Docs, self.limits.max_docs)
+    }
+
+    fn messages(&mut self) -> Result<Vec<DocMessage>, DecodeError> {
+        let n = self.count()?;
+        // No pre-allocation: `n` is untrusted; the vector grows only as
+        // entries are actually read from the input.
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let doc_id = self.uuid()?;
+            let len = self.len(Limit::DocMessageBytes, self.limits.max_doc_message_bytes)?;
+            let sync = self.take(len)?;
+            if let Err(e) = Message::decode(sync) {
+                return Err(DecodeError::InvalidSyncMessage {
+                    doc_id,
+                    reason: e.to_string(),
+                });
+            }
+            out.push(DocMessage {
+                doc_id,
+                sync: sync.to_vec(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn header(&mut self, magic: [u8; 3]) -> Result<(), DecodeError> {
+        let found = self.take(3)?;
+        if found != magic {
+            return Err(DecodeError::BadMagic);
+        }
+        match self.u8()? {
+            CODEC_VERSION => Ok(()),
+            v => Err(DecodeError::UnsupportedVersion(v)),
+        }
+    }
+
+    fn finish(&self) -> Result<(), DecodeError> {
+        match self.input.len() - self.pos {
+            0 => Ok(()),
+            n => Err(DecodeError::TrailingBytes(n)),
+        }
+    }
+}
+
+/// Decodes a request from untrusted bytes.
+pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<SyncRequest, DecodeError> {
+    let mut r = Reader::new(bytes, limits)?;
+    r.header(REQUEST_MAGIC)?;
+    let protocol = u16::from_le_bytes([r.u8()?, r.u8()?]);
+    let device_id = r.uuid()?;
+    let at = r.pos;
+    let cursor = match r.u8()? {
+        0 => None,
+        1 => Some(r.cursor()?),
+        value => return Err(DecodeError::InvalidTag { at, value }),
+    };
+    let messages = r.messages()?;
+    r.finish()?;
+    Ok(SyncRequest {
+        protocol,
+        device_id,
+        cursor,
+        messages,
+    })
+}
+
+/// Decodes a response from untrusted bytes.
+pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, DecodeError> {
+    let mut r = Reader::new(bytes, limits)?;
+    r.header(RESPONSE_MAGIC)?;
+    let cursor = r.cursor()?;
+    let messages = r.messages()?;
+    let n = r.count()?;
+    let mut evicted = Vec::new();
+    for _ in 0..n {
+        evicted.push(r.uuid()?);
+    }
+    let n = r.count()?;
+    let mut rejected = Vec::new();
+    for _ in 0..n {
+        let doc_id = r.uuid()?;
+        let reason = r.string()?;
+        rejected.push(Rejection { doc_id, reason });
+    }
+    let at = r.pos;
+    let flags = r.u8()?;
+    if flags & !(FLAG_FULL_COMPARE | FLAG_MORE) != 0 {
+        return Err(DecodeError::InvalidTag { at, value: flags });
+    }
+    r.finish()?;
+    Ok(SyncResponse {
+        cursor,
+        messages,
+        evicted,
+        rejected,
+        full_compare: flags & FLAG_FULL_COMPARE != 0,
+        more: flags & FLAG_MORE != 0,
+    })
+}
+
+/// Tries both decoders with default [`Limits`]; the entry point for fuzzing.
+///
+/// Picks the decoder by magic bytes; input matching neither gives
+/// [`DecodeError::BadMagic`] (or [`DecodeError::Truncated`] if too short).
+pub fn decode_any(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let limits = Limits::default();
+    if bytes.starts_with(&RESPONSE_MAGIC) {
+        decode_response(bytes, &limits).map(Decoded::Response)
+    } else if bytes.len() < REQUEST_MAGIC.len() && RESPONSE_MAGIC.starts_with(bytes) {
+        Err(DecodeError::Truncated { at: bytes.len() })
+    } else {
+        decode_request(bytes, &limits).map(Decoded::Request)
+    }
+}

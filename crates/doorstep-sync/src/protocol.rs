@@ -1,0 +1,72 @@
+//! Wire messages of the Doorstep sync protocol, as plain data.
+//!
+//! A device sends a [`SyncRequest`] holding its [`Cursor`] (the server's
+//! change sequence it has seen, in the server's epoch) and Automerge sync
+//! messages for the documents it changed; the server answers with a
+//! [`SyncResponse`]. See ARCHITECTURE.md §5. The byte encoding lives in
+//! [`crate::codec`].
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The protocol version a device puts in [`SyncRequest::protocol`].
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// How far a device has followed the server's change sequence.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The server's epoch id; it changes when the server is restored from a
+    /// backup, which invalidates every sequence number.
+    pub epoch: String,
+    /// The server change sequence number the device has seen.
+    pub seq: u64,
+}
+
+/// One Automerge sync message about one document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMessage {
+    /// The document (family) the message is about.
+    pub doc_id: Uuid,
+    /// The encoded Automerge sync message.
+    pub sync: Vec<u8>,
+}
+
+/// A device's half of one round trip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// The protocol version; [`PROTOCOL_VERSION`] for this crate.
+    pub protocol: u16,
+    /// The enrolled device sending the request.
+    pub device_id: Uuid,
+    /// The device's cursor, or `None` before its first successful sync.
+    pub cursor: Option<Cursor>,
+    /// Sync messages for documents the device changed or is still syncing.
+    pub messages: Vec<DocMessage>,
+}
+
+/// A document the server refused to sync, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// The refused document.
+    pub doc_id: Uuid,
+    /// A reason fit to show in `doorstep sync status` (no patient data).
+    pub reason: String,
+}
+
+/// The server's half of one round trip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// The device's new cursor.
+    pub cursor: Cursor,
+    /// Sync messages for the device, one per document at most.
+    pub messages: Vec<DocMessage>,
+    /// Documents that left the device's caseload.
+    pub evicted: Vec<Uuid>,
+    /// Documents whose messages the server refused.
+    pub rejected: Vec<Rejection>,
+    /// The device's cursor named another epoch: it must send heads for all
+    /// of its documents.
+    pub full_compare: bool,
+    /// Another round trip is needed.
+    pub more: bool,
+}
