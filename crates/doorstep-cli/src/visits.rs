@@ -155,7 +155,7 @@ pub fn worklist(s: &mut Session, a: WorklistArgs, out: &Out) -> Result<(), CoreE
     Ok(())
 }
 
-fn reviews_text(reviews: &Vec<Review>) -> String {
+fn reviews_text(reviews: &[Review], today: chrono::NaiveDate) -> String {
     if reviews.is_empty() {
         return "No reviews: the family has no children or pregnancies.".into();
     }
@@ -167,7 +167,9 @@ fn reviews_text(reviews: &Vec<Review>) -> String {
             ReviewState::Open {
                 last_attempt: Some((d, a)),
             } => format!("open; {} on {d}", a.label().to_lowercase()),
-            ReviewState::Open { last_attempt: None } => "open".into(),
+            ReviewState::Open { last_attempt: None } if today < r.opens => "not yet due".into(),
+            ReviewState::Open { last_attempt: None } if today > r.due => "overdue".into(),
+            ReviewState::Open { last_attempt: None } => "due now".into(),
             ReviewState::NotOffered => {
                 "not offered (not first-time parents; offered on request)".into()
             }
@@ -188,7 +190,8 @@ fn reviews_text(reviews: &Vec<Review>) -> String {
 /// `doorstep reviews`.
 pub fn reviews(s: &mut Session, family: &str, out: &Out) -> Result<(), CoreError> {
     let r = s.family_reviews(family)?;
-    out.print(&r, reviews_text);
+    let today = s.clock().today();
+    out.print(&r, |r| reviews_text(r, today));
     Ok(())
 }
 
