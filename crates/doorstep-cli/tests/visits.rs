@@ -5,123 +5,18 @@
 //! the clock fixed by `DOORSTEP_NOW` (Sunday 22 November 2026) and key
 //! derivation at its floor so each run is quick.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use common::*;
 use serde_json::Value;
-use tempfile::TempDir;
 
-const PASS: &str = "correct horse battery staple";
-const NOW: &str = "2026-11-22T09:30:00Z";
-
-/// The result of one run of the binary.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    /// `stdout` parsed as JSON (`Null` when it is not JSON).
-    json: Value,
-}
-
-impl Run {
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    /// The problem texts reported for `field`, after checking the run
-    /// failed as invalid input (exit 3) with at least one such problem.
-    fn problems_for(&self, field: &str) -> Vec<String> {
-        assert_eq!(
-            self.code,
-            3,
-            "expected exit 3 for {field}:\n{}",
-            self.describe()
-        );
-        let e = &self.json["error"];
-        assert_eq!(e["code"], "invalid", "{}", self.describe());
-        let texts: Vec<String> = e["problems"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no problems array:\n{}", self.describe()))
-            .iter()
-            .filter(|p| p["field"] == field)
-            .filter_map(|p| p["problem"].as_str().map(str::to_string))
-            .collect();
-        assert!(
-            texts.iter().any(|t| !t.is_empty()),
-            "no problem for field {field}:\n{}",
-            self.describe()
-        );
-        texts
-    }
-}
-
-/// A device set up in a temporary data directory.
-struct Doorstep {
-    tmp: TempDir,
-}
-
+/// Visit-test helpers on top of the shared ones.
 impl Doorstep {
-    /// A device set up with `init` (fast KDF, no back-off).
-    fn init() -> Doorstep {
-        let d = Doorstep {
-            tmp: tempfile::tempdir().expect("temp dir"),
-        };
-        d.ok(&["init", "--kdf-target-ms", "0", "--backoff-ms", "0"]);
-        d
-    }
-
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    /// Runs `doorstep --data-dir <dir> [--json] args…` with the clock fixed.
-    fn exec(&self, json: bool, args: &[&str]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_doorstep"));
-        cmd.arg("--data-dir").arg(self.dir());
-        if json {
-            cmd.arg("--json");
-        }
-        cmd.args(args)
-            .env_remove("DOORSTEP_DATA_DIR")
-            .env_remove("DOORSTEP_NEW_PASSPHRASE")
-            .env("DOORSTEP_NOW", NOW)
-            .env("DOORSTEP_PASSPHRASE", PASS);
-        let out = cmd.output().expect("run doorstep");
-        let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
-        let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
-        Run {
-            code: out.status.code().expect("exited normally"),
-            json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-            stdout,
-            stderr,
-        }
-    }
-
-    /// `--json` run.
-    fn run(&self, args: &[&str]) -> Run {
-        self.exec(true, args)
-    }
-
     /// Plain-text run that must succeed; returns stdout.
-    fn text(&self, args: &[&str]) -> String {
-        let r = self.exec(false, args);
+    fn text_ok(&self, args: &[&str]) -> String {
+        let r = self.text(args);
         assert_eq!(r.code, 0, "doorstep {args:?} failed:\n{}", r.describe());
         r.stdout
-    }
-
-    /// `--json` run that must succeed; returns the JSON.
-    fn ok(&self, args: &[&str]) -> Value {
-        let r = self.run(args);
-        assert_eq!(r.code, 0, "doorstep {args:?} failed:\n{}", r.describe());
-        r.json
-    }
-
-    /// Runs a write that returns `{family_id, record_id}`; returns the record id.
-    fn write(&self, args: &[&str]) -> String {
-        id(&self.ok(args)["record_id"])
     }
 
     /// Adds a household; returns its id.
@@ -169,12 +64,6 @@ impl Doorstep {
     }
 }
 
-fn id(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not an id: {v}"))
-        .to_string()
-}
-
 /// The worklist items of `kind` for `person`.
 fn items_for<'a>(items: &'a [Value], kind: &str, person: &str) -> Vec<&'a Value> {
     items
@@ -216,7 +105,7 @@ fn signed_new_birth_visit(d: &Doorstep) -> (String, String, String) {
 fn new_birth_visit_journey() {
     let d = Doorstep::init();
     let f = d.family();
-    let empty = d.text(&["reviews", &f]);
+    let empty = d.text_ok(&["reviews", &f]);
     assert!(empty.contains("No reviews"), "{empty:?}");
     let c = d.child(&f, "Kofi", "2026-11-10", "1");
 
@@ -226,7 +115,7 @@ fn new_birth_visit_journey() {
     assert_eq!(nbv.len(), 1, "{before:#?}");
     assert_eq!(nbv[0]["category"], "due-now", "{:#?}", nbv[0]);
     assert_eq!(nbv[0]["family_id"], f.as_str());
-    let text = d.text(&["worklist"]);
+    let text = d.text_ok(&["worklist"]);
     assert!(text.contains("DUE NOW"), "{text}");
     assert!(text.contains("New birth visit for Kofi Okafor"), "{text}");
     assert!(text.trim_end().ends_with("\n1 item"), "{text}");
@@ -261,7 +150,7 @@ fn new_birth_visit_journey() {
         items_for(&after, "new-birth", &c).is_empty(),
         "the new birth visit is still listed after it was done:\n{after:#?}"
     );
-    assert_eq!(d.text(&["worklist"]).trim_end(), "Nothing due.");
+    assert_eq!(d.text_ok(&["worklist"]).trim_end(), "Nothing due.");
 
     let growth = d.ok(&["growth", "--family", &f, "--child", &c]);
     let ms = growth["measurements"].as_array().expect("measurements");
@@ -275,10 +164,10 @@ fn new_birth_visit_journey() {
     assert_eq!(a["table"]["weekly"], true, "{m:#}");
     assert_eq!(a["age_days"], 11, "{m:#}");
 
-    let text = d.text(&["growth", "--family", &f, "--child", &c]);
+    let text = d.text_ok(&["growth", "--family", &f, "--child", &c]);
     assert!(text.contains("centile"), "{text}");
 
-    let reviews = d.text(&["reviews", &f]);
+    let reviews = d.text_ok(&["reviews", &f]);
     let line = reviews
         .lines()
         .find(|l| l.contains("New birth visit"))
@@ -567,7 +456,7 @@ fn demo_caseload_summary_kpis_and_worklist() {
         s["children_under5"].as_u64().expect("children") > 0,
         "{s:#}"
     );
-    let text = d.text(&["caseload", "summary"]);
+    let text = d.text_ok(&["caseload", "summary"]);
     assert!(text.contains("Weighted caseload"), "{text}");
 
     // KPIs.
@@ -598,7 +487,7 @@ fn demo_caseload_summary_kpis_and_worklist() {
         total > 0,
         "every KPI denominator is 0 over 80 families:\n{k:#}"
     );
-    let csv = d.text(&["report", "kpi", "--quarter", "2026Q2", "--csv"]);
+    let csv = d.text_ok(&["report", "kpi", "--quarter", "2026Q2", "--csv"]);
     assert_eq!(
         csv.lines().next(),
         Some("code,title,numerator,denominator,percent"),
