@@ -265,7 +265,16 @@ impl Store {
         let tx = self.conn.transaction()?;
         for (w, (d, family, bytes)) in writes.iter().zip(prepared.iter_mut()) {
             write_document(&tx, w.id, d, bytes, w.create, who.now)?;
-            projection::write(&tx, family, who.today)?;
+            let parts = if w.create {
+                projection::Parts::ALL
+            } else {
+                let mut p = projection::Parts::default();
+                for e in w.actions.iter().flat_map(|a| &a.edits) {
+                    p.add_path(&e.path);
+                }
+                p
+            };
+            projection::write_parts(&tx, family, who.today, parts)?;
             for a in &w.actions {
                 audit::append(
                     &tx,

@@ -39,11 +39,86 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// Which of a family's projection tables a write rewrites. The family row
+/// is always rewritten (its counts, level and flags summarise the rest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Parts {
+    /// `people`.
+    pub people: bool,
+    /// `levels`.
+    pub levels: bool,
+    /// `flags`.
+    pub flags: bool,
+    /// `consents`.
+    pub consents: bool,
+    /// `contacts`, `contact_subjects` and `measurements`.
+    pub contacts: bool,
+}
+
+impl Parts {
+    /// Every table.
+    pub const ALL: Parts = Parts {
+        people: true,
+        levels: true,
+        flags: true,
+        consents: true,
+        contacts: true,
+    };
+
+    /// Adds the tables an edit at `path` can change (by the document map
+    /// it writes into; an edit at the root or the household changes only
+    /// the family row).
+    pub fn add_path(&mut self, path: &[String]) {
+        match path.first().map(String::as_str) {
+            Some("members") => self.people = true,
+            Some("levels") => self.levels = true,
+            Some("flags") => self.flags = true,
+            Some("consents") => self.consents = true,
+            Some("contacts") | Some("measurements") => self.contacts = true,
+            Some("household") | Some("allocation") | Some("responses") => {}
+            // The root (a new family) or anything unforeseen: everything.
+            _ => *self = Parts::ALL,
+        }
+    }
+
+    fn tables(&self) -> Vec<&'static str> {
+        let mut t = vec!["families"];
+        let pick = [
+            (self.people, &["people"][..]),
+            (self.levels, &["levels"][..]),
+            (self.flags, &["flags"][..]),
+            (self.consents, &["consents"][..]),
+            (
+                self.contacts,
+                &["contacts", "contact_subjects", "measurements"][..],
+            ),
+        ];
+        for (on, names) in pick {
+            if on {
+                t.extend_from_slice(names);
+            }
+        }
+        t
+    }
+}
+
 /// Replaces every projection row of `family` (as of `today`).
 pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(), StoreError> {
+    write_parts(conn, family, today, Parts::ALL)
+}
+
+/// Replaces the family row and the `parts` tables' rows of `family`: the
+/// rows are rewritten whole from the record, so the result is the same as a
+/// full rewrite of those tables.
+pub fn write_parts(
+    conn: &Connection,
+    family: &Family,
+    today: NaiveDate,
+    parts: Parts,
+) -> Result<(), StoreError> {
     let id = family.id.to_string();
-    for t in TABLES {
-        let col = if *t == "families" { "id" } else { "family_id" };
+    for t in parts.tables() {
+        let col = if t == "families" { "id" } else { "family_id" };
         conn.execute(&format!("DELETE FROM {t} WHERE {col} = ?1"), [&id])?;
     }
     let h = &family.household;
@@ -80,140 +155,150 @@ pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(),
             family.next_date_change(today).map(day),
         ],
     )?;
-    let mut person = conn.prepare_cached(
-        "INSERT INTO people (id, family_id, role, given_name, family_name, name_key, date_of_birth, expected_delivery,
-            sex, nhs_number, nhs_number_status, ethnic_category, gp_practice, gestation_weeks, gestation_days,
-            birth_weight_g, entered_in_error, antenatal_requested, birth_recorded)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-    )?;
-    for (pid, p) in &family.members {
-        person.execute(params![
-            pid.to_string(),
-            id,
-            p.role.code(),
-            p.given_name,
-            p.family_name,
-            name_key(&format!(
-                "{} {}",
-                p.given_name.as_deref().unwrap_or(""),
-                p.family_name
-            )),
-            p.date_of_birth.map(day),
-            p.expected_delivery_date.map(day),
-            p.sex.map(|s| s.code()),
-            p.nhs_number.as_ref().map(|n| n.as_str().to_string()),
-            p.nhs_number_status.map(|s| s.code()),
-            p.ethnic_category.map(|e| e.code()),
-            p.gp_practice.as_ref().map(|g| g.as_str().to_string()),
-            p.gestation_weeks,
-            p.gestation_days,
-            p.birth_weight_grams,
-            b(p.entered_in_error.is_some()),
-            b(p.antenatal_requested.unwrap_or(false)),
-            b(p.birth_recorded.is_some()),
-        ])?;
-    }
-    let mut level = conn.prepare_cached(
-        "INSERT INTO levels (id, family_id, level, effective, reason, recorded_by, recorded_at, entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for (lid, l) in &family.levels {
-        level.execute(params![
-            lid.to_string(),
-            id,
-            l.level.code(),
-            day(l.effective),
-            l.reason,
-            l.recorded.by,
-            l.recorded.at.to_rfc3339(),
-            b(l.entered_in_error.is_some()),
-        ])?;
-    }
-    let mut flag = conn.prepare_cached(
-        "INSERT INTO flags (id, family_id, person_id, kind, cp_category, alert, start, end, lead_agency, entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
-    for (fid, f) in &family.flags {
-        flag.execute(params![
-            fid.to_string(),
-            id,
-            f.person_id.map(|p| p.to_string()),
-            f.kind.code(),
-            f.cp_category.map(|c| c.code()),
-            f.alert.map(|a| a.code()),
-            day(f.start),
-            f.end.map(day),
-            f.lead_agency,
-            b(f.entered_in_error.is_some()),
-        ])?;
-    }
-    let mut consent = conn.prepare_cached(
-        "INSERT INTO consents (id, family_id, person_id, decision, date, scope, entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    for (cid, c) in &family.consents {
-        consent.execute(params![
-            cid.to_string(),
-            id,
-            c.person_id.map(|p| p.to_string()),
-            c.decision.code(),
-            day(c.date),
-            c.scope,
-            b(c.entered_in_error.is_some()),
-        ])?;
-    }
-    let mut contact = conn.prepare_cached(
-        "INSERT INTO contacts (id, family_id, kind, at, date, duration_minutes, location, mechanism, attendance,
-            declined_reason, practitioner, role, accountable_hv, asq3_completed, status, entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?;
-    let mut subject = conn.prepare_cached(
-        "INSERT INTO contact_subjects (contact_id, person_id, family_id) VALUES (?1, ?2, ?3)",
-    )?;
-    for (cid, c) in &family.contacts {
-        contact.execute(params![
-            cid.to_string(),
-            id,
-            c.kind.code(),
-            c.at.to_rfc3339(),
-            day(c.date),
-            c.duration_minutes,
-            c.location.code(),
-            c.mechanism.code(),
-            c.attendance.code(),
-            c.declined_reason,
-            c.practitioner,
-            c.role.code(),
-            c.accountable_hv,
-            b(c.asq3_completed.unwrap_or(false)),
-            if c.status == ContactStatus::Signed {
-                "signed"
-            } else {
-                "draft"
-            },
-            b(c.entered_in_error.is_some()),
-        ])?;
-        for (pid, on) in &c.subjects {
-            if *on {
-                subject.execute(params![cid.to_string(), pid.to_string(), id])?;
-            }
+    if parts.people {
+        let mut person = conn.prepare_cached(
+            "INSERT INTO people (id, family_id, role, given_name, family_name, name_key, date_of_birth, expected_delivery,
+                sex, nhs_number, nhs_number_status, ethnic_category, gp_practice, gestation_weeks, gestation_days,
+                birth_weight_g, entered_in_error, antenatal_requested, birth_recorded)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?;
+        for (pid, p) in &family.members {
+            person.execute(params![
+                pid.to_string(),
+                id,
+                p.role.code(),
+                p.given_name,
+                p.family_name,
+                name_key(&format!(
+                    "{} {}",
+                    p.given_name.as_deref().unwrap_or(""),
+                    p.family_name
+                )),
+                p.date_of_birth.map(day),
+                p.expected_delivery_date.map(day),
+                p.sex.map(|s| s.code()),
+                p.nhs_number.as_ref().map(|n| n.as_str().to_string()),
+                p.nhs_number_status.map(|s| s.code()),
+                p.ethnic_category.map(|e| e.code()),
+                p.gp_practice.as_ref().map(|g| g.as_str().to_string()),
+                p.gestation_weeks,
+                p.gestation_days,
+                p.birth_weight_grams,
+                b(p.entered_in_error.is_some()),
+                b(p.antenatal_requested.unwrap_or(false)),
+                b(p.birth_recorded.is_some()),
+            ])?;
         }
     }
-    let mut measurement = conn.prepare_cached(
-        "INSERT INTO measurements (id, family_id, contact_id, person_id, measure, value, measured_on, entered_in_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for (mid, m) in &family.measurements {
-        measurement.execute(params![
-            mid.to_string(),
-            id,
-            m.contact_id.to_string(),
-            m.person_id.to_string(),
-            m.measure.code(),
-            m.value,
-            day(m.measured_on),
-            b(m.entered_in_error.is_some()),
-        ])?;
+    if parts.levels {
+        let mut level = conn.prepare_cached(
+            "INSERT INTO levels (id, family_id, level, effective, reason, recorded_by, recorded_at, entered_in_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for (lid, l) in &family.levels {
+            level.execute(params![
+                lid.to_string(),
+                id,
+                l.level.code(),
+                day(l.effective),
+                l.reason,
+                l.recorded.by,
+                l.recorded.at.to_rfc3339(),
+                b(l.entered_in_error.is_some()),
+            ])?;
+        }
+    }
+    if parts.flags {
+        let mut flag = conn.prepare_cached(
+            "INSERT INTO flags (id, family_id, person_id, kind, cp_category, alert, start, end, lead_agency, entered_in_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (fid, f) in &family.flags {
+            flag.execute(params![
+                fid.to_string(),
+                id,
+                f.person_id.map(|p| p.to_string()),
+                f.kind.code(),
+                f.cp_category.map(|c| c.code()),
+                f.alert.map(|a| a.code()),
+                day(f.start),
+                f.end.map(day),
+                f.lead_agency,
+                b(f.entered_in_error.is_some()),
+            ])?;
+        }
+    }
+    if parts.consents {
+        let mut consent = conn.prepare_cached(
+            "INSERT INTO consents (id, family_id, person_id, decision, date, scope, entered_in_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (cid, c) in &family.consents {
+            consent.execute(params![
+                cid.to_string(),
+                id,
+                c.person_id.map(|p| p.to_string()),
+                c.decision.code(),
+                day(c.date),
+                c.scope,
+                b(c.entered_in_error.is_some()),
+            ])?;
+        }
+    }
+    if parts.contacts {
+        let mut contact = conn.prepare_cached(
+            "INSERT INTO contacts (id, family_id, kind, at, date, duration_minutes, location, mechanism, attendance,
+                declined_reason, practitioner, role, accountable_hv, asq3_completed, status, entered_in_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?;
+        let mut subject = conn.prepare_cached(
+            "INSERT INTO contact_subjects (contact_id, person_id, family_id) VALUES (?1, ?2, ?3)",
+        )?;
+        for (cid, c) in &family.contacts {
+            contact.execute(params![
+                cid.to_string(),
+                id,
+                c.kind.code(),
+                c.at.to_rfc3339(),
+                day(c.date),
+                c.duration_minutes,
+                c.location.code(),
+                c.mechanism.code(),
+                c.attendance.code(),
+                c.declined_reason,
+                c.practitioner,
+                c.role.code(),
+                c.accountable_hv,
+                b(c.asq3_completed.unwrap_or(false)),
+                if c.status == ContactStatus::Signed {
+                    "signed"
+                } else {
+                    "draft"
+                },
+                b(c.entered_in_error.is_some()),
+            ])?;
+            for (pid, on) in &c.subjects {
+                if *on {
+                    subject.execute(params![cid.to_string(), pid.to_string(), id])?;
+                }
+            }
+        }
+        let mut measurement = conn.prepare_cached(
+            "INSERT INTO measurements (id, family_id, contact_id, person_id, measure, value, measured_on, entered_in_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for (mid, m) in &family.measurements {
+            measurement.execute(params![
+                mid.to_string(),
+                id,
+                m.contact_id.to_string(),
+                m.person_id.to_string(),
+                m.measure.code(),
+                m.value,
+                day(m.measured_on),
+                b(m.entered_in_error.is_some()),
+            ])?;
+        }
     }
     Ok(())
 }

@@ -161,6 +161,10 @@ fn signed_contacts_cannot_change_and_corrections_keep_the_original() {
         "Recorded against the wrong child"
     );
     assert_eq!(fam.measurements.len(), 1, "the measurement is kept too");
+    // Every partial projection update equals a full rebuild.
+    let incremental = s.projection_dump().unwrap();
+    s.rebuild_projections().unwrap();
+    assert_eq!(incremental, s.projection_dump().unwrap());
     // Entered in error: the review is open again.
     let items = s.worklist(&WorklistQuery::default()).unwrap();
     assert!(items.iter().any(|i| i.kind == ContactKind::NewBirth));

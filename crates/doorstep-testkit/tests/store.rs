@@ -172,6 +172,31 @@ fn projection_rebuild_equals_incremental_maintenance_at_600_families() {
         )
         .unwrap();
     }
+    // Household updates, a person entered in error, a consent.
+    for f in page.families.iter().take(5) {
+        s.update_household(
+            &f.id,
+            &doorstep_core::domain::family::HouseholdUpdate {
+                phone: Some("07700 900999".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let view = s.show_family(&f.id).unwrap();
+        let (pid, _) = view.family.members.iter().next().unwrap();
+        s.mark_entered_in_error(&f.id, &pid.to_string(), "Duplicate record")
+            .unwrap();
+        s.record_consent(
+            &f.id,
+            &doorstep_core::domain::family::NewConsent {
+                decision: "given".into(),
+                date: "2026-11-20".into(),
+                scope: "GP".into(),
+                person_id: None,
+            },
+        )
+        .unwrap();
+    }
     let incremental = s.projection_dump().unwrap();
     assert!(
         incremental
