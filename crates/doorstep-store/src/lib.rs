@@ -246,7 +246,7 @@ impl Store {
                 ));
             }
             self.drop_if_stale(w.id)?;
-            self.records.remove(&w.id);
+            let cached = self.records.remove(&w.id);
             let mut d = match (w.create, self.docs.remove(&w.id)) {
                 (true, _) => AutoCommit::new(),
                 (false, Some(d)) => d,
@@ -258,7 +258,23 @@ impl Store {
             for a in &w.actions {
                 doc::commit(&mut d, &a.edits, &a.message, who.now.timestamp())?;
             }
-            let family = hydrate(&d)?;
+            // The record after the edits: the cached record with the same
+            // merge applied (cheap), or read from the document. Debug builds
+            // (every test) check the two agree.
+            let family = match cached {
+                Some(mut f) if !w.create => {
+                    for a in &w.actions {
+                        doorstep_domain::family::apply_locally(&mut f, &a.edits);
+                    }
+                    debug_assert_eq!(
+                        f,
+                        hydrate(&d)?,
+                        "the cached record drifted from its document"
+                    );
+                    f
+                }
+                _ => hydrate(&d)?,
+            };
             let bytes = d.save_after(&before);
             prepared.push((d, family, bytes));
         }
