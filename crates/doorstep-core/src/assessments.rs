@@ -185,7 +185,7 @@ impl Session {
     pub fn goals(&mut self, family_id: &str) -> Result<Vec<response::GoalHistory>, CoreError> {
         let id = self.resolve_family(family_id)?;
         let family = self.store.family(id)?;
-        crate::contacts::audit_view(self, "goals.view", id)?;
+        self.audit_view("goals.view", id)?;
         Ok(response::goal_history(&family))
     }
 }

@@ -10,7 +10,7 @@ use doorstep_domain::Problems;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::session::{actor, Written};
+use crate::session::Written;
 use crate::{CoreError, Session};
 
 /// A measurement with its centile, as shown to the practitioner.
@@ -138,7 +138,7 @@ impl Session {
     pub fn family_reviews(&mut self, family_id: &str) -> Result<Vec<Review>, CoreError> {
         let id = self.resolve_family(family_id)?;
         let family = self.store.family(id)?;
-        audit_view(self, "reviews.view", id)?;
+        self.audit_view("reviews.view", id)?;
         let (children, contacts) = schedule::facts_of(&family);
         let today = self.clock().today();
         Ok(children
@@ -157,7 +157,7 @@ impl Session {
     pub fn growth(&mut self, family_id: &str, person_id: &str) -> Result<GrowthView, CoreError> {
         let id = self.resolve_family(family_id)?;
         let family = self.store.family(id)?;
-        audit_view(self, "growth.view", id)?;
+        self.audit_view("growth.view", id)?;
         let pid = Uuid::parse_str(person_id.trim())
             .map_err(|_| CoreError::invalid("child", "is not a record id"))?;
         let child = family
@@ -227,17 +227,4 @@ impl Session {
             bmi,
         })
     }
-}
-
-/// Records the view of a contact-related screen in the audit log.
-pub(crate) fn audit_view(
-    session: &mut Session,
-    action: &str,
-    family: Uuid,
-) -> Result<(), CoreError> {
-    let cx = session.context();
-    session
-        .store
-        .record_view(action, Some(family), &actor(&cx))?;
-    Ok(())
 }

@@ -9,7 +9,6 @@ use doorstep_domain::fhir;
 use doorstep_domain::response::{FormResponse, ResponseStatus};
 use uuid::Uuid;
 
-use crate::contacts::audit_view;
 use crate::{CoreError, Session};
 
 fn latest_completed<'a>(
@@ -40,7 +39,7 @@ impl Session {
             .map_err(|_| CoreError::invalid("response", "is not a record id"))?;
         let bundle = fhir::response_bundle(&family, rid)
             .map_err(|e| CoreError::invalid("response", e.to_string()))?;
-        audit_view(self, "form.export-fhir", id)?;
+        self.audit_view("form.export-fhir", id)?;
         Ok(bundle)
     }
 
@@ -62,7 +61,7 @@ impl Session {
             latest_completed(&family, "family-partnership"),
             self.clock().today(),
         );
-        audit_view(self, "form.export-early-help", id)?;
+        self.audit_view("form.export-early-help", id)?;
         Ok(summary)
     }
 }

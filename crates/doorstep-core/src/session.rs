@@ -183,7 +183,7 @@ impl Session {
         let id = self.resolve_family(family_id)?;
         let cx = self.context();
         let current = self.store.family(id)?;
-        let action = family::update_household(&current, input, &cx)?;
+        let action = family::update_household(&current, input)?;
         self.write(id, action, &cx)
     }
 
@@ -267,6 +267,13 @@ impl Session {
         let current = self.store.family(id)?;
         let action = family::mark_entered_in_error(&current, record_id, reason, &cx)?;
         self.write(id, action, &cx)
+    }
+
+    /// Records that the practitioner viewed something of family `id`.
+    pub(crate) fn audit_view(&mut self, action: &str, id: Uuid) -> Result<(), CoreError> {
+        let cx = self.context();
+        self.store.record_view(action, Some(id), &actor(&cx))?;
+        Ok(())
     }
 
     /// Shows a family, and records the view in the audit log.

@@ -142,11 +142,7 @@ pub struct Person {
 impl Person {
     /// A name to show: "Given Family", or "Unborn baby Family".
     pub fn display_name(&self) -> String {
-        match (&self.given_name, self.role) {
-            (Some(g), _) => format!("{} {}", g, self.family_name),
-            (None, MemberRole::Unborn) => format!("Unborn baby {}", self.family_name),
-            (None, _) => self.family_name.clone(),
-        }
+        display_name(self.given_name.as_deref(), &self.family_name, self.role)
     }
 
     /// Whether this record counts (not entered in error).
@@ -163,6 +159,16 @@ impl Person {
                         .checked_add_months(Months::new(60))
                         .is_some_and(|d| today < d)
             })
+    }
+}
+
+/// A name to show for a member: "Given Family", or "Unborn baby Family"
+/// when an unborn baby has no given name yet.
+pub fn display_name(given: Option<&str>, family_name: &str, role: MemberRole) -> String {
+    match (given, role) {
+        (Some(g), _) => format!("{g} {family_name}"),
+        (None, MemberRole::Unborn) => format!("Unborn baby {family_name}"),
+        (None, _) => family_name.to_string(),
     }
 }
 
@@ -916,8 +922,7 @@ fn require_open(family: &Family) -> Result<(), Problems> {
     Ok(())
 }
 
-fn member<'a>(family: &'a Family, field: &str, id: &str) -> Result<(Uuid, &'a Person), String> {
-    let _ = field;
+fn member<'a>(family: &'a Family, id: &str) -> Result<(Uuid, &'a Person), String> {
     let id = Uuid::parse_str(id.trim()).map_err(|_| "is not a record id".to_string())?;
     match family.members.get(&id) {
         Some(p) if p.is_current() => Ok((id, p)),
@@ -936,7 +941,7 @@ pub fn record_birth(
 ) -> Result<Action, Problems> {
     require_open(family)?;
     let mut p = Problems::new();
-    let found = p.check("person", member(family, "person", person_id));
+    let found = p.check("person", member(family, person_id));
     if let Some((_, person)) = found {
         if person.role != MemberRole::Unborn {
             p.push("person", "is not an unborn baby");
@@ -1076,8 +1081,8 @@ pub fn add_flag(
     let kind = p.check("kind", FlagKind::parse(input.kind.trim()));
     let cp = parse_opt(&mut p, "cp_category", &input.cp_category, CpCategory::parse);
     let alert = parse_opt(&mut p, "alert", &input.alert, SafetyAlertKind::parse);
-    let person = opt(&input.person_id)
-        .and_then(|s| p.check("person", member(family, "person", s)).map(|m| m.0));
+    let person =
+        opt(&input.person_id).and_then(|s| p.check("person", member(family, s)).map(|m| m.0));
     let start = p.check("start", date(input.start.trim()));
     let end = parse_opt(&mut p, "end", &input.end, date);
     let lead = p
@@ -1201,8 +1206,8 @@ pub fn record_consent(
     let decision = p.check("decision", ConsentDecision::parse(input.decision.trim()));
     let day = past_date("date", &mut p, input.date.trim(), cx.today);
     let scope = p.check("scope", required_text(&input.scope, TEXT_MAX));
-    let person = opt(&input.person_id)
-        .and_then(|s| p.check("person", member(family, "person", s)).map(|m| m.0));
+    let person =
+        opt(&input.person_id).and_then(|s| p.check("person", member(family, s)).map(|m| m.0));
     if !p.is_empty() {
         return Err(p);
     }
@@ -1309,13 +1314,8 @@ pub struct HouseholdUpdate {
 
 /// Validates a change of household details; only the fields given are
 /// written, so a concurrent change to another field never conflicts.
-pub fn update_household(
-    family: &Family,
-    input: &HouseholdUpdate,
-    cx: &ActionContext,
-) -> Result<Action, Problems> {
+pub fn update_household(family: &Family, input: &HouseholdUpdate) -> Result<Action, Problems> {
     require_open(family)?;
-    let _ = cx;
     let mut p = Problems::new();
     let mut fields = Map::new();
     let mut text =

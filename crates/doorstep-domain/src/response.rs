@@ -75,6 +75,23 @@ impl FormResponse {
     }
 }
 
+/// The id typed into `field`, if given and `is_current` accepts it;
+/// otherwise records `problem` against the field.
+fn current_id(
+    p: &mut Problems,
+    field: &str,
+    raw: Option<&str>,
+    is_current: impl Fn(&Uuid) -> bool,
+    problem: &str,
+) -> Option<Uuid> {
+    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    let found = Uuid::parse_str(raw).ok().filter(|u| is_current(u));
+    if found.is_none() {
+        p.push(field, problem);
+    }
+    found
+}
+
 /// Starts a draft response to `def` about `subject` (a member id), at an
 /// optional contact.
 pub fn start(
@@ -92,36 +109,20 @@ pub fn start(
         ));
     }
     let mut p = Problems::new();
-    let subject = subject
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .and_then(|s| {
-            match Uuid::parse_str(s)
-                .ok()
-                .filter(|u| family.members.get(u).is_some_and(|m| m.is_current()))
-            {
-                Some(u) => Some(u),
-                None => {
-                    p.push("child", "is not a current member of this family");
-                    None
-                }
-            }
-        });
-    let contact = contact
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .and_then(|s| {
-            match Uuid::parse_str(s)
-                .ok()
-                .filter(|u| family.contacts.get(u).is_some_and(|c| c.is_current()))
-            {
-                Some(u) => Some(u),
-                None => {
-                    p.push("contact", "is not a current contact of this family");
-                    None
-                }
-            }
-        });
+    let subject = current_id(
+        &mut p,
+        "child",
+        subject,
+        |u| family.members.get(u).is_some_and(|m| m.is_current()),
+        "is not a current member of this family",
+    );
+    let contact = current_id(
+        &mut p,
+        "contact",
+        contact,
+        |u| family.contacts.get(u).is_some_and(|c| c.is_current()),
+        "is not a current contact of this family",
+    );
     if !p.is_empty() {
         return Err(p);
     }

@@ -494,19 +494,26 @@ fn days(n: i64) -> String {
     }
 }
 
+/// Whether the parents of baby `me` (due `edd`) are first-time parents: no
+/// other child in the household (`born`: id and date of birth) was born more
+/// than six months before the EDD. Twins, and the baby itself once born,
+/// don't count. False when there is no EDD.
+pub fn first_time_parents(me: Uuid, edd: Option<NaiveDate>, born: &[(Uuid, NaiveDate)]) -> bool {
+    edd.is_some_and(|edd| {
+        !born
+            .iter()
+            .any(|(id, dob)| *id != me && *dob + Days::new(183) < edd)
+    })
+}
+
 /// The facts of every child and pregnancy in a family document, and of its
 /// contacts, for the schedule.
 pub fn facts_of(family: &crate::family::Family) -> (Vec<ChildFacts>, Vec<ContactFacts>) {
-    // First-time parents: no other child in the household born more than
-    // six months before this baby's EDD (twins and this baby don't count).
-    let first_time = |me: &Uuid, edd: Option<NaiveDate>| {
-        let Some(edd) = edd else { return false };
-        !family.current_members().any(|(id, p)| {
-            id != me
-                && p.role == MemberRole::Child
-                && p.date_of_birth.is_some_and(|d| d + Days::new(183) < edd)
-        })
-    };
+    let born: Vec<(Uuid, NaiveDate)> = family
+        .current_members()
+        .filter(|(_, p)| p.role == MemberRole::Child)
+        .filter_map(|(id, p)| Some((*id, p.date_of_birth?)))
+        .collect();
     let children = family
         .current_members()
         .filter(|(_, p)| matches!(p.role, MemberRole::Child | MemberRole::Unborn))
@@ -519,7 +526,7 @@ pub fn facts_of(family: &crate::family::Family) -> (Vec<ChildFacts>, Vec<Contact
             expected_delivery_date: p.expected_delivery_date,
             gestation_weeks: p.gestation_weeks,
             gestation_days: p.gestation_days,
-            first_time_parents: first_time(id, p.expected_delivery_date),
+            first_time_parents: first_time_parents(*id, p.expected_delivery_date, &born),
             ethnic_category_stated: p.ethnic_category.is_some_and(|e| e.is_stated()),
             antenatal_requested: p.antenatal_requested.unwrap_or(false),
             practitioner: family.allocation.practitioner.clone(),

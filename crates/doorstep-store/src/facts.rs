@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use doorstep_domain::caseload::CaseloadFamily;
 use doorstep_domain::codes::{
     Attendance, ContactKind, EthnicCategory, FlagKind, LevelOfService, MemberRole,
 };
 use doorstep_domain::growth::Measure;
-use doorstep_domain::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+use doorstep_domain::schedule::{self, ChildFacts, ContactFacts, MeasurementFacts};
 use rusqlite::Connection;
 use uuid::Uuid;
 
@@ -54,11 +54,7 @@ pub fn children(
         let role = code(r.get_ref(2)?.as_str()?, MemberRole::parse)?;
         let given: Option<String> = r.get(3)?;
         let family_name: String = r.get(4)?;
-        let name = match (&given, role) {
-            (Some(g), _) => format!("{g} {family_name}"),
-            (None, MemberRole::Unborn) => format!("Unborn baby {family_name}"),
-            (None, _) => family_name,
-        };
+        let name = doorstep_domain::family::display_name(given.as_deref(), &family_name, role);
         let ethnic = r.get_ref(10)?.as_str_or_null()?;
         out.push(ChildFacts {
             person_id: uuid(r.get_ref(0)?.as_str()?)?,
@@ -77,8 +73,7 @@ pub fn children(
             practitioner: r.get(11)?,
         });
     }
-    // First-time parents: no other child in the family born more than six
-    // months before this baby's EDD (the same rule as schedule::facts_of).
+    // First-time parents, by the schedule's rule, over each family's children.
     let mut born: HashMap<Uuid, Vec<(Uuid, NaiveDate)>> = HashMap::new();
     for c in &out {
         if let (MemberRole::Child, Some(d)) = (c.role, c.date_of_birth) {
@@ -86,12 +81,9 @@ pub fn children(
         }
     }
     for c in &mut out {
-        c.first_time_parents = c.expected_delivery_date.is_some_and(|edd| {
-            !born.get(&c.family_id).is_some_and(|v| {
-                v.iter()
-                    .any(|(id, d)| *id != c.person_id && *d + Days::new(183) < edd)
-            })
-        });
+        let siblings = born.get(&c.family_id).map(Vec::as_slice).unwrap_or(&[]);
+        c.first_time_parents =
+            schedule::first_time_parents(c.person_id, c.expected_delivery_date, siblings);
     }
     Ok(out)
 }
