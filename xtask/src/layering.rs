@@ -27,14 +27,24 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
     ("doorstep-cli", Only(&["doorstep-core", "doorstep-domain"])),
     (
         "doorstep-core",
-        Only(&["doorstep-store", "doorstep-sync", "doorstep-domain"]),
+        Only(&[
+            "doorstep-store",
+            "doorstep-sync",
+            "doorstep-document",
+            "doorstep-domain",
+        ]),
     ),
-    ("doorstep-store", Only(&["doorstep-domain"])),
-    ("doorstep-sync", Only(&["doorstep-domain"])),
     (
-        "doorstep-server",
-        Only(&["doorstep-sync", "doorstep-domain"]),
+        "doorstep-store",
+        Only(&["doorstep-document", "doorstep-domain"]),
     ),
+    ("doorstep-sync", Only(&["doorstep-domain"])),
+    ("doorstep-document", Only(&["doorstep-domain"])),
+    (
+        "doorstep-hub",
+        Only(&["doorstep-sync", "doorstep-document", "doorstep-domain"]),
+    ),
+    ("doorstep-server", Only(&["doorstep-hub", "doorstep-sync"])),
     ("doorstep-domain", Only(&[])),
     ("doorstep-testkit", AnyExcept(&["doorstep-desktop"])),
     ("xtask", Only(&[])),
@@ -44,7 +54,7 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
 const EXCLUSIVE: &[(&str, &str)] = &[("tauri", "doorstep-desktop"), ("axum", "doorstep-server")];
 
 /// Packages that must stay pure (no runtime, no SQL, no HTTP) ...
-const PURE: &[&str] = &["doorstep-domain", "doorstep-sync"];
+const PURE: &[&str] = &["doorstep-domain", "doorstep-sync", "doorstep-document"];
 
 /// ... so may not depend, even transitively, on any of these.
 const IMPURE: &[&str] = &[

@@ -8,7 +8,6 @@
 
 pub mod audit;
 pub mod db;
-pub mod doc;
 pub mod facts;
 pub mod key;
 pub mod profile;
@@ -18,6 +17,7 @@ use std::collections::HashMap;
 
 use automerge::AutoCommit;
 use chrono::{DateTime, NaiveDate, Utc};
+use doorstep_document::{author, json, record};
 use doorstep_domain::family::{Action, Family};
 use doorstep_domain::listing::{FamilyPage, FamilyQuery};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -73,6 +73,9 @@ pub enum StoreError {
     /// Automerge.
     #[error("document error: {0}")]
     Document(#[from] automerge::AutomergeError),
+    /// A family document that does not fit the model.
+    #[error("document error: {0}")]
+    FamilyDocument(Box<doorstep_document::DocumentError>),
     /// File system.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
@@ -90,9 +93,17 @@ pub struct Write {
     pub create: bool,
 }
 
+impl From<doorstep_document::DocumentError> for StoreError {
+    fn from(e: doorstep_document::DocumentError) -> Self {
+        StoreError::FamilyDocument(Box::new(e))
+    }
+}
+
 /// The unlocked device store.
 pub struct Store {
     conn: Connection,
+    /// This device, named in the actor id of every change it writes.
+    device: Uuid,
     docs: HashMap<Uuid, AutoCommit>,
     /// The record each cached document holds, read once per change.
     records: HashMap<Uuid, Family>,
@@ -112,10 +123,12 @@ pub struct Actor<'a> {
 impl Store {
     /// Creates the database with `key` and applies the migrations.
     pub fn create(dir: &ProfileDir, key: &DataKey) -> Result<Store, StoreError> {
+        let device = dir.info()?.device_id;
         let mut conn = db::open(&dir.database(), key, true)?;
         db::migrate(&mut conn)?;
         Ok(Store {
             conn,
+            device,
             docs: HashMap::new(),
             records: HashMap::new(),
         })
@@ -123,10 +136,12 @@ impl Store {
 
     /// Opens the database with `key` (migrating it if the app is newer).
     pub fn open(dir: &ProfileDir, key: &DataKey) -> Result<Store, StoreError> {
+        let device = dir.info()?.device_id;
         let mut conn = db::open(&dir.database(), key, false)?;
         db::migrate(&mut conn)?;
         Ok(Store {
             conn,
+            device,
             docs: HashMap::new(),
             records: HashMap::new(),
         })
@@ -137,7 +152,11 @@ impl Store {
         &self.conn
     }
 
-    fn load_doc(conn: &Connection, id: Uuid) -> Result<Option<AutoCommit>, StoreError> {
+    fn load_doc(
+        conn: &Connection,
+        device: Uuid,
+        id: Uuid,
+    ) -> Result<Option<AutoCommit>, StoreError> {
         let snapshot: Option<Vec<u8>> = conn
             .query_row(
                 "SELECT snapshot FROM documents WHERE family_id = ?1",
@@ -154,7 +173,11 @@ impl Store {
         let chunks = stmt
             .query_map([id.to_string()], |r| r.get::<_, Vec<u8>>(0))?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(doc::load(&snapshot, &chunks)?))
+        Ok(Some(json::load(
+            &snapshot,
+            &chunks,
+            author::actor_for(device),
+        )?))
     }
 
     /// Forgets a cached document when the database holds a newer one (another
@@ -180,7 +203,8 @@ impl Store {
 
     fn doc_mut(&mut self, id: Uuid) -> Result<&mut AutoCommit, StoreError> {
         if !self.docs.contains_key(&id) {
-            let d = Self::load_doc(&self.conn, id)?.ok_or(StoreError::FamilyNotFound)?;
+            let d =
+                Self::load_doc(&self.conn, self.device, id)?.ok_or(StoreError::FamilyNotFound)?;
             self.docs.insert(id, d);
         }
         Ok(self.docs.get_mut(&id).expect("just loaded"))
@@ -248,15 +272,20 @@ impl Store {
             self.drop_if_stale(w.id)?;
             let cached = self.records.remove(&w.id);
             let mut d = match (w.create, self.docs.remove(&w.id)) {
-                (true, _) => AutoCommit::new(),
+                (true, _) => AutoCommit::new().with_actor(author::actor_for(self.device)),
                 (false, Some(d)) => d,
-                (false, None) => {
-                    Self::load_doc(&self.conn, w.id)?.ok_or(StoreError::FamilyNotFound)?
-                }
+                (false, None) => Self::load_doc(&self.conn, self.device, w.id)?
+                    .ok_or(StoreError::FamilyNotFound)?,
             };
             let before = d.get_heads();
             for a in &w.actions {
-                doc::commit(&mut d, &a.edits, &a.message, who.now.timestamp())?;
+                json::commit(
+                    &mut d,
+                    &a.edits,
+                    &a.message,
+                    who.practitioner,
+                    who.now.timestamp(),
+                )?;
             }
             // The record after the edits: the cached record with the same
             // merge applied (cheap), or read from the document. Debug builds
@@ -392,7 +421,7 @@ impl Store {
         for id in &ids {
             let uuid =
                 Uuid::parse_str(id).map_err(|_| StoreError::Corrupt("bad family id".into()))?;
-            let d = Self::load_doc(&tx, uuid)?.ok_or(StoreError::FamilyNotFound)?;
+            let d = Self::load_doc(&tx, self.device, uuid)?.ok_or(StoreError::FamilyNotFound)?;
             projection::write(&tx, &hydrate(&d)?, today)?;
         }
         tx.commit()?;
@@ -407,7 +436,7 @@ impl Store {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         for id in &ids {
-            let d = Self::load_doc(&tx, *id)?.ok_or(StoreError::FamilyNotFound)?;
+            let d = Self::load_doc(&tx, self.device, *id)?.ok_or(StoreError::FamilyNotFound)?;
             projection::write(&tx, &hydrate(&d)?, today)?;
         }
         tx.commit()?;
@@ -459,8 +488,7 @@ fn heads_text(d: &mut AutoCommit) -> String {
 }
 
 fn hydrate(d: &AutoCommit) -> Result<Family, StoreError> {
-    serde_json::from_value(doc::to_json(d))
-        .map_err(|e| StoreError::Corrupt(format!("family document: {e}")))
+    Ok(record::family(d)?)
 }
 
 /// Saves the new change bytes: the first save is the snapshot; later ones

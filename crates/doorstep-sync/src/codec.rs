@@ -3,11 +3,13 @@
 //! Layout (all integers unsigned; `leb` is canonical LEB128 of a `u64`):
 //!
 //! ```text
-//! request  = "DSQ" version:u8 protocol:u16le device_id:16 cursor? messages
-//! response = "DSR" version:u8 cursor messages evicted rejected flags:u8
+//! request  = "DSQ" version:u8 protocol:u16le device_id:16 cursor? messages uploads
+//! response = "DSR" version:u8 cursor messages acks evicted rejected flags:u8
 //! cursor?  = 0x00 | 0x01 cursor
 //! cursor   = epoch:string seq:leb
 //! messages = count:leb { doc_id:16 sync:bytes }
+//! uploads  = count:leb { doc_id:16 doc:bytes }
+//! acks     = count:leb { doc_id:16 count:leb { hash:32 } }
 //! evicted  = count:leb { doc_id:16 }
 //! rejected = count:leb { doc_id:16 reason:string }
 //! string   = len:leb utf8    bytes = len:leb octets
@@ -24,7 +26,9 @@ use automerge::sync::Message;
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::protocol::{Cursor, DocMessage, Rejection, SyncRequest, SyncResponse};
+use crate::protocol::{
+    Cursor, DocAck, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse,
+};
 
 /// Magic bytes opening an encoded [`SyncRequest`].
 pub const REQUEST_MAGIC: [u8; 3] = *b"DSQ";
@@ -47,6 +51,10 @@ pub struct Limits {
     pub max_doc_message_bytes: usize,
     /// Longest string (epoch id, rejection reason).
     pub max_string_bytes: usize,
+    /// Largest uploaded whole document.
+    pub max_doc_bytes: usize,
+    /// Most change hashes in one acknowledgement.
+    pub max_heads: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +64,8 @@ impl Default for Limits {
             max_docs: 10_000,
             max_doc_message_bytes: 4 * 1024 * 1024,
             max_string_bytes: 4 * 1024,
+            max_doc_bytes: 4 * 1024 * 1024,
+            max_heads: 1024,
         }
     }
 }
@@ -71,6 +81,10 @@ pub enum Limit {
     DocMessageBytes,
     /// [`Limits::max_string_bytes`].
     StringBytes,
+    /// [`Limits::max_doc_bytes`].
+    DocBytes,
+    /// [`Limits::max_heads`].
+    Heads,
 }
 
 /// Why bytes could not be decoded.
@@ -193,6 +207,11 @@ pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
         }
     }
     put_messages(&mut out, &req.messages);
+    put_leb(&mut out, req.uploads.len() as u64);
+    for u in &req.uploads {
+        out.extend_from_slice(u.doc_id.as_bytes());
+        put_bytes(&mut out, &u.doc);
+    }
     out
 }
 
@@ -203,6 +222,14 @@ pub fn encode_response(resp: &SyncResponse) -> Vec<u8> {
     out.push(CODEC_VERSION);
     put_cursor(&mut out, &resp.cursor);
     put_messages(&mut out, &resp.messages);
+    put_leb(&mut out, resp.acks.len() as u64);
+    for a in &resp.acks {
+        out.extend_from_slice(a.doc_id.as_bytes());
+        put_leb(&mut out, a.heads.len() as u64);
+        for h in &a.heads {
+            out.extend_from_slice(h);
+        }
+    }
     put_leb(&mut out, resp.evicted.len() as u64);
     for id in &resp.evicted {
         out.extend_from_slice(id.as_bytes());
@@ -356,6 +383,38 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    fn uploads(&mut self) -> Result<Vec<DocUpload>, DecodeError> {
+        let n = self.count()?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let doc_id = self.uuid()?;
+            let len = self.len(Limit::DocBytes, self.limits.max_doc_bytes)?;
+            let doc = self.take(len)?.to_vec();
+            out.push(DocUpload { doc_id, doc });
+        }
+        Ok(out)
+    }
+
+    fn acks(&mut self) -> Result<Vec<DocAck>, DecodeError> {
+        let n = self.count()?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let doc_id = self.uuid()?;
+            let m = self.len(Limit::Heads, self.limits.max_heads)?;
+            let mut heads = Vec::new();
+            for _ in 0..m {
+                let at = self.pos;
+                let h: [u8; 32] = self
+                    .take(32)?
+                    .try_into()
+                    .map_err(|_| DecodeError::Truncated { at })?;
+                heads.push(h);
+            }
+            out.push(DocAck { doc_id, heads });
+        }
+        Ok(out)
+    }
+
     fn header(&mut self, magic: [u8; 3]) -> Result<(), DecodeError> {
         let found = self.take(3)?;
         if found != magic {
@@ -388,12 +447,14 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<SyncRequest, Deco
         value => return Err(DecodeError::InvalidTag { at, value }),
     };
     let messages = r.messages()?;
+    let uploads = r.uploads()?;
     r.finish()?;
     Ok(SyncRequest {
         protocol,
         device_id,
         cursor,
         messages,
+        uploads,
     })
 }
 
@@ -403,6 +464,7 @@ pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, De
     r.header(RESPONSE_MAGIC)?;
     let cursor = r.cursor()?;
     let messages = r.messages()?;
+    let acks = r.acks()?;
     let n = r.count()?;
     let mut evicted = Vec::new();
     for _ in 0..n {
@@ -424,6 +486,7 @@ pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, De
     Ok(SyncResponse {
         cursor,
         messages,
+        acks,
         evicted,
         rejected,
         full_compare: flags & FLAG_FULL_COMPARE != 0,

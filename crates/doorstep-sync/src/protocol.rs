@@ -31,6 +31,28 @@ pub struct DocMessage {
     pub sync: Vec<u8>,
 }
 
+/// A whole saved Automerge document sent by a device: a family created on
+/// the device (the server has never seen it), or one that left the caseload
+/// and still holds changes the server has not acknowledged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocUpload {
+    /// The document (family).
+    pub doc_id: Uuid,
+    /// `AutoCommit::save()` bytes.
+    pub doc: Vec<u8>,
+}
+
+/// The server's acknowledgement for one document: of the heads the device
+/// reported for it in this request (in its sync message or upload), the
+/// ones the server now holds durably.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocAck {
+    /// The document.
+    pub doc_id: Uuid,
+    /// Change hashes (32 bytes each) the server has committed.
+    pub heads: Vec<[u8; 32]>,
+}
+
 /// A device's half of one round trip.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
@@ -42,6 +64,9 @@ pub struct SyncRequest {
     pub cursor: Option<Cursor>,
     /// Sync messages for documents the device changed or is still syncing.
     pub messages: Vec<DocMessage>,
+    /// Whole documents: families created on the device, and families
+    /// leaving the caseload with unacknowledged changes.
+    pub uploads: Vec<DocUpload>,
 }
 
 /// A document the server refused to sync, and why.
@@ -60,6 +85,8 @@ pub struct SyncResponse {
     pub cursor: Cursor,
     /// Sync messages for the device, one per document at most.
     pub messages: Vec<DocMessage>,
+    /// Acknowledgements for the documents the request carried.
+    pub acks: Vec<DocAck>,
     /// Documents that left the device's caseload.
     pub evicted: Vec<Uuid>,
     /// Documents whose messages the server refused.

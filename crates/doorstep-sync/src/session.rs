@@ -3,11 +3,15 @@
 //! One [`DocSync`] holds the sync state for one document and one peer (the
 //! device keeps one per document for the server; the server keeps one per
 //! document and device). Between syncs the state is persisted with
-//! [`DocSync::encode_state`]; decoding it keeps only what both sides are
-//! known to share, so an interrupted sync simply starts over.
+//! [`DocSync::encode_state`], which keeps only the heads both sides are known
+//! to share. [`DocSync::decode_state`] resumes from them *optimistically*:
+//! the first message of the next sync already carries every change made
+//! since those shared heads, so a day's sync takes one round trip instead of
+//! two. If the peer in fact has less (it lost data), Automerge's protocol
+//! asks for the rest; if it has more, the extra changes are ignored.
 
-use automerge::sync::{Message, State, SyncDoc};
-use automerge::AutoCommit;
+use automerge::sync::{Capability, Have, Message, State, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
 use thiserror::Error;
 
 /// Why a sync message or a persisted state could not be used.
@@ -31,9 +35,22 @@ pub struct DocSync {
 }
 
 impl DocSync {
-    /// A state for a peer we know nothing about.
+    /// A state for a peer we know nothing about (it may hold any part of
+    /// the document): the first exchange compares heads and Bloom filters.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A state for a peer known to hold nothing of the document (a first
+    /// download, a newly allocated family): the first message carries the
+    /// whole document, compressed.
+    pub fn for_empty_peer() -> Self {
+        let mut state = State::new();
+        state.their_heads = Some(Vec::new());
+        state.their_need = Some(Vec::new());
+        state.their_have = Some(vec![Have::default()]);
+        state.their_capabilities = Some(vec![Capability::MessageV1, Capability::MessageV2]);
+        Self { state }
     }
 
     /// The next sync message to send for `doc`, or `None` if there is
@@ -51,15 +68,31 @@ impl DocSync {
         Ok(())
     }
 
+    /// The heads both sides are known to hold.
+    pub fn shared_heads(&self) -> &[ChangeHash] {
+        &self.state.shared_heads
+    }
+
     /// The state to persist between syncs (the heads known to be shared).
     pub fn encode_state(&self) -> Vec<u8> {
         self.state.encode()
     }
 
-    /// Restores a state persisted with [`DocSync::encode_state`].
+    /// Resumes a state persisted with [`DocSync::encode_state`], assuming
+    /// the peer holds exactly the shared heads (see the module comment).
     pub fn decode_state(bytes: &[u8]) -> Result<Self, SyncError> {
-        Ok(Self {
-            state: State::decode(bytes)?,
-        })
+        let mut state = State::decode(bytes)?;
+        state.their_need = Some(Vec::new());
+        state.their_have = Some(vec![Have {
+            last_sync: state.shared_heads.clone(),
+            bloom: Default::default(),
+        }]);
+        Ok(Self { state })
     }
+}
+
+/// The heads the sender of an encoded sync message reported (its document's
+/// heads when it sent the message).
+pub fn message_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, SyncError> {
+    Ok(Message::decode(bytes)?.heads)
 }

@@ -8,7 +8,7 @@ use doorstep_sync::codec::{
     Decoded, Limit, Limits,
 };
 use doorstep_sync::protocol::{
-    Cursor, DocMessage, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
+    Cursor, DocAck, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
 };
 use doorstep_sync::session::DocSync;
 use uuid::Uuid;
@@ -69,6 +69,10 @@ fn request() -> SyncRequest {
                 sync: sync_bytes(2),
             },
         ],
+        uploads: vec![DocUpload {
+            doc_id: id(8),
+            doc: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3],
+        }],
     }
 }
 
@@ -82,6 +86,16 @@ fn response() -> SyncResponse {
             doc_id: id(3),
             sync: sync_bytes(3),
         }],
+        acks: vec![
+            DocAck {
+                doc_id: id(3),
+                heads: vec![[7u8; 32], [9u8; 32]],
+            },
+            DocAck {
+                doc_id: id(8),
+                heads: vec![],
+            },
+        ],
         evicted: vec![id(4), id(5)],
         rejected: vec![Rejection {
             doc_id: id(6),
@@ -102,6 +116,7 @@ fn round_trips() {
         device_id: id(9),
         cursor: None,
         messages: vec![],
+        uploads: vec![],
     };
     assert_eq!(decode_request(&encode_request(&empty), &l).unwrap(), empty);
     let resp = response();

@@ -1,6 +1,7 @@
 //! The bridge between family documents (Automerge) and plain JSON: applying
-//! a domain [`Edit`] to a document, reading a document back as JSON, and
-//! loading a document from its saved snapshot and chunks with a fresh actor.
+//! a domain [`Edit`] to a document as one attributed commit, reading a
+//! document back as JSON, and loading a document from its saved snapshot and
+//! chunks with a fresh actor.
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
@@ -9,26 +10,33 @@ use automerge::{
 use doorstep_domain::family::Edit;
 use serde_json::{Map, Number, Value};
 
-use crate::StoreError;
+use crate::DocumentError;
 
 /// Loads a document from its snapshot and incremental chunks, and gives it
-/// a fresh actor id (a restored laptop must never reuse an old one).
-pub fn load(snapshot: &[u8], chunks: &[Vec<u8>]) -> Result<AutoCommit, StoreError> {
+/// a fresh `actor` (a restored laptop must never reuse an old one; see
+/// [`crate::author::actor_for`]).
+pub fn load(
+    snapshot: &[u8],
+    chunks: &[Vec<u8>],
+    actor: ActorId,
+) -> Result<AutoCommit, DocumentError> {
     let mut doc = AutoCommit::load(snapshot)?;
     for c in chunks {
         doc.load_incremental(c)?;
     }
-    doc.set_actor(ActorId::random());
+    doc.set_actor(actor);
     Ok(doc)
 }
 
-/// Applies `edits` and commits them as one change with `message` and time.
+/// Applies `edits` and commits them as one change: `action` by
+/// `practitioner` at `unix_seconds` (see [`crate::author`]).
 pub fn commit(
     doc: &mut AutoCommit,
     edits: &[Edit],
-    message: &str,
+    action: &str,
+    practitioner: &str,
     unix_seconds: i64,
-) -> Result<(), StoreError> {
+) -> Result<(), DocumentError> {
     for edit in edits {
         let mut obj = ROOT;
         for key in &edit.path {
@@ -38,14 +46,14 @@ pub fn commit(
     }
     doc.commit_with(
         CommitOptions::default()
-            .with_message(message)
+            .with_message(crate::author::message(action, practitioner))
             .with_time(unix_seconds),
     );
     Ok(())
 }
 
 /// The map under `key` in `obj`, created when missing.
-fn map_at(doc: &mut AutoCommit, obj: &ObjId, key: &str) -> Result<ObjId, StoreError> {
+fn map_at(doc: &mut AutoCommit, obj: &ObjId, key: &str) -> Result<ObjId, DocumentError> {
     if let Some((AmValue::Object(ObjType::Map), id)) = doc.get(obj, key)? {
         return Ok(id);
     }
@@ -56,7 +64,7 @@ fn put_fields(
     doc: &mut AutoCommit,
     obj: &ObjId,
     fields: &Map<String, Value>,
-) -> Result<(), StoreError> {
+) -> Result<(), DocumentError> {
     for (key, value) in fields {
         match value {
             // Null clears a value that is there (e.g. a draft answer taken
@@ -98,7 +106,7 @@ fn put_fields(
     Ok(())
 }
 
-fn scalar(v: &Value) -> Result<ScalarValue, StoreError> {
+fn scalar(v: &Value) -> Result<ScalarValue, DocumentError> {
     Ok(match v {
         Value::Bool(b) => ScalarValue::Boolean(*b),
         Value::String(s) => ScalarValue::Str(s.as_str().into()),
@@ -113,7 +121,7 @@ fn scalar(v: &Value) -> Result<ScalarValue, StoreError> {
         }
         Value::Null => ScalarValue::Null,
         other => {
-            return Err(StoreError::Corrupt(format!(
+            return Err(DocumentError::Corrupt(format!(
                 "nested value not allowed in a list: {other}"
             )))
         }
@@ -146,7 +154,7 @@ fn read(doc: &AutoCommit, obj: &ObjId) -> Value {
     }
 }
 
-fn value_of(doc: &AutoCommit, v: AmValue<'_>, id: &ObjId) -> Value {
+pub(crate) fn value_of(doc: &AutoCommit, v: AmValue<'_>, id: &ObjId) -> Value {
     match v {
         AmValue::Object(_) => read(doc, id),
         AmValue::Scalar(s) => match s.as_ref() {
@@ -180,7 +188,7 @@ mod tests {
     fn edits_round_trip_through_json() {
         let mut doc = AutoCommit::new();
         let v = json!({"a": "x", "n": 3, "f": 1.5, "b": true, "m": {"k": "v"}, "l": ["p", "q"]});
-        commit(&mut doc, &[edit(&[], v.clone())], "t", 0).unwrap();
+        commit(&mut doc, &[edit(&[], v.clone())], "t", "tester", 0).unwrap();
         assert_eq!(to_json(&doc), v);
     }
 
@@ -191,6 +199,7 @@ mod tests {
             &mut doc,
             &[edit(&["m"], json!({"a": "x", "b": "y"}))],
             "one",
+            "tester",
             0,
         )
         .unwrap();
@@ -199,6 +208,7 @@ mod tests {
             &mut doc,
             &[edit(&["m"], json!({"a": "x", "b": "z"}))],
             "two",
+            "tester",
             0,
         )
         .unwrap();
@@ -210,9 +220,9 @@ mod tests {
     #[test]
     fn load_gives_a_fresh_actor() {
         let mut doc = AutoCommit::new();
-        commit(&mut doc, &[edit(&[], json!({"a": 1}))], "one", 0).unwrap();
+        commit(&mut doc, &[edit(&[], json!({"a": 1}))], "one", "tester", 0).unwrap();
         let bytes = doc.save();
-        let loaded = load(&bytes, &[]).unwrap();
+        let loaded = load(&bytes, &[], ActorId::random()).unwrap();
         assert_ne!(loaded.get_actor(), doc.get_actor());
         assert_eq!(to_json(&loaded), json!({"a": 1}));
     }
