@@ -1,10 +1,11 @@
-//! `cargo xtask`: the project's task runner (tidy, test, demo, bench).
+//! `cargo xtask`: the project's task runner (tidy, test, demo, bench, fuzz).
 //!
 //! Arguments are parsed by hand to keep this crate light. Each subcommand
 //! lives in its own module; `main` only dispatches.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod layering;
 mod test;
 mod tidy;
@@ -19,14 +20,26 @@ commands:
   tidy    layering rules, `//!` file headers, no todo!/unimplemented!
   test    tidy, fmt, clippy, tests, crash cycles (stops at first failure)
   demo    run the demo
-  bench   run the benchmarks";
+  bench   run the benchmarks
+  fuzz    build the libFuzzer targets and run each for 20 s";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [cmd] = args.as_slice() else {
+    let Some(cmd) = args.first() else {
         return usage_error();
     };
+    if cmd != "fuzz" && args.len() != 1 {
+        return usage_error();
+    }
     let result = match cmd.as_str() {
+        "fuzz" => {
+            let seconds = match args.get(1).map(|s| s.parse::<u64>()) {
+                None => 20,
+                Some(Ok(s)) => s,
+                Some(Err(_)) => return usage_error(),
+            };
+            fuzz::run(&repo_root(), seconds)
+        }
         "tidy" => tidy::run_and_report(),
         "test" => test::run(),
         "demo" => demo::demo(),

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{repo_root, tidy};
+use crate::{fuzz, repo_root, tidy};
 
 /// What a step does, given the repository root.
 type Action = Box<dyn Fn(&Path) -> Result<()>>;
@@ -60,6 +60,10 @@ fn steps(root: &Path) -> Vec<Step> {
     } else {
         steps.push(cargo(&["test", "--workspace"]));
     }
+    steps.push(Step {
+        name: "fuzz the sync decoder for 20 s".into(),
+        run: Box::new(|root| fuzz::run(root, 20)),
+    });
     steps
 }
 
