@@ -44,7 +44,10 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
         "doorstep-hub",
         Only(&["doorstep-sync", "doorstep-document", "doorstep-domain"]),
     ),
-    ("doorstep-server", Only(&["doorstep-hub", "doorstep-sync"])),
+    (
+        "doorstep-server",
+        Only(&["doorstep-hub", "doorstep-sync", "doorstep-domain"]),
+    ),
     ("doorstep-domain", Only(&[])),
     ("doorstep-testkit", AnyExcept(&["doorstep-desktop"])),
     ("xtask", Only(&[])),

@@ -1,8 +1,14 @@
 //! Dev-only helpers for Doorstep's tests and benchmarks: throwaway devices
 //! in temporary directories, a fixed clock, and the crash-safety harness
-//! that kills a writer process at random moments.
+//! that kills a writer process at random moments, and the sync test rig:
+//! a throwaway PostgreSQL cluster, the server as a child process, test TLS
+//! certificates and a fault-injecting proxy.
 
 pub mod crash;
+pub mod pg;
+pub mod proxy;
+pub mod server;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,704 @@
+//! The database under the hub: SQLite (rusqlite, unkeyed) or PostgreSQL
+//! (the synchronous `postgres` crate), behind one small interface so every
+//! query is written once.
+//!
+//! Queries use `$1, $2, …` placeholders; for SQLite they are rewritten to
+//! `?1, ?2, …` and ` FOR UPDATE` is dropped (SQLite transactions here are
+//! `BEGIN IMMEDIATE`, which already excludes every other writer). Values
+//! cross the interface as [`Value`]: ids and times are TEXT, numbers
+//! BIGINT, bytes BLOB/BYTEA.
+//!
+//! Each backend keeps a small pool of connections, opened on demand.
+//! [`Db::transaction`] runs a closure in one transaction and runs it again
+//! (a few times, with a short back-off) when the database reports
+//! contention: a PostgreSQL serialization failure or deadlock, or SQLite
+//! `BUSY`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::Rng;
+use uuid::Uuid;
+
+use crate::HubError;
+
+/// Most PostgreSQL connections one hub holds.
+const PG_MAX_CONNECTIONS: usize = 16;
+/// Most SQLite connections one hub holds.
+const SQLITE_MAX_CONNECTIONS: usize = 8;
+/// How long to wait for a pooled connection before giving up as busy.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+/// How many times a transaction is attempted when the database is busy.
+const ATTEMPTS: u32 = 12;
+
+/// A query parameter or a column value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer (BIGINT).
+    Int(i64),
+    /// Text (ids, times in RFC 3339 UTC, names).
+    Text(String),
+    /// Bytes (BLOB on SQLite, BYTEA on PostgreSQL).
+    Blob(Vec<u8>),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Value::Text(s.clone())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<Uuid> for Value {
+    fn from(u: Uuid) -> Self {
+        Value::Text(u.to_string())
+    }
+}
+
+impl From<&Uuid> for Value {
+    fn from(u: &Uuid) -> Self {
+        Value::Text(u.to_string())
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(b: Vec<u8>) -> Self {
+        Value::Blob(b)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(b: &[u8]) -> Self {
+        Value::Blob(b.to_vec())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(o: Option<T>) -> Self {
+        o.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One result row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row(pub Vec<Value>);
+
+fn corrupt(column: usize, wanted: &str) -> HubError {
+    HubError::Corrupt(format!("column {column} is not {wanted}"))
+}
+
+impl Row {
+    /// The value in column `i` (Null past the end).
+    pub fn get(&self, i: usize) -> &Value {
+        self.0.get(i).unwrap_or(&Value::Null)
+    }
+
+    /// Column `i` as text.
+    pub fn text(&self, i: usize) -> Result<String, HubError> {
+        match self.get(i) {
+            Value::Text(s) => Ok(s.clone()),
+            _ => Err(corrupt(i, "text")),
+        }
+    }
+
+    /// Column `i` as text, or `None` when NULL.
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, HubError> {
+        match self.get(i) {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            _ => Err(corrupt(i, "text")),
+        }
+    }
+
+    /// Column `i` as an integer.
+    pub fn int(&self, i: usize) -> Result<i64, HubError> {
+        match self.get(i) {
+            Value::Int(n) => Ok(*n),
+            Value::Text(s) => s.parse().map_err(|_| corrupt(i, "an integer")),
+            _ => Err(corrupt(i, "an integer")),
+        }
+    }
+
+    /// Column `i` as bytes.
+    pub fn blob(&self, i: usize) -> Result<&[u8], HubError> {
+        match self.get(i) {
+            Value::Blob(b) => Ok(b),
+            _ => Err(corrupt(i, "bytes")),
+        }
+    }
+
+    /// Column `i` as a UUID written as text.
+    pub fn uuid(&self, i: usize) -> Result<Uuid, HubError> {
+        match self.get(i) {
+            Value::Text(s) => Uuid::parse_str(s).map_err(|_| corrupt(i, "an id")),
+            _ => Err(corrupt(i, "an id")),
+        }
+    }
+}
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite, one file.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The statements a transaction can run. Placeholders are `$1, $2, …`.
+pub trait Tx {
+    /// Runs a query and returns every row.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, HubError>;
+    /// Runs a statement and returns the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, HubError>;
+    /// Runs several `;`-separated statements without parameters.
+    fn batch(&mut self, sql: &str) -> Result<(), HubError>;
+    /// The engine, for the rare statement that differs.
+    fn engine(&self) -> Engine;
+}
+
+impl dyn Tx + '_ {
+    /// Runs a query and returns its first row, if any.
+    pub fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, HubError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs a query that must return a row.
+    pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, HubError> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| HubError::Corrupt("an expected row is missing".into()))
+    }
+}
+
+/// Whether a transaction writes (SQLite takes the write lock up front).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Read,
+    Write,
+}
+
+/// A hub database: a pool of connections to one SQLite file or one
+/// PostgreSQL database.
+pub(crate) struct Db {
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite {
+        path: PathBuf,
+        pool: Pool<rusqlite::Connection>,
+    },
+    Postgres {
+        config: Box<postgres::Config>,
+        pool: Pool<PgConn>,
+    },
+}
+
+impl Db {
+    /// Opens `url`: `postgres://…` or `postgresql://…` for PostgreSQL;
+    /// `sqlite:PATH`, `sqlite://PATH` or a plain path for a SQLite file
+    /// (created when missing). One connection is opened at once, so a bad
+    /// URL fails here.
+    pub fn open(url: &str) -> Result<Db, HubError> {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut config: postgres::Config = url
+                .parse()
+                .map_err(|_| HubError::Invalid("database: not a valid PostgreSQL URL".into()))?;
+            config.connect_timeout(Duration::from_secs(10));
+            Backend::Postgres {
+                config: Box::new(config),
+                pool: Pool::new(PG_MAX_CONNECTIONS),
+            }
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            if path.is_empty() || path == ":memory:" {
+                return Err(HubError::Invalid(
+                    "database: give a SQLite file path or a postgres:// URL".into(),
+                ));
+            }
+            Backend::Sqlite {
+                path: PathBuf::from(path),
+                pool: Pool::new(SQLITE_MAX_CONNECTIONS),
+            }
+        };
+        let db = Db { backend };
+        // Open (and check) one connection now.
+        db.run(Mode::Read, &mut |_tx: &mut dyn Tx| Ok(()))?;
+        Ok(db)
+    }
+
+    /// The engine behind this database.
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite { .. } => Engine::Sqlite,
+            Backend::Postgres { .. } => Engine::Postgres,
+        }
+    }
+
+    /// Runs `f` in one writing transaction, again if the database was busy.
+    pub fn transaction<T>(
+        &self,
+        mut f: impl FnMut(&mut dyn Tx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        self.retrying(Mode::Write, &mut f)
+    }
+
+    /// Runs `f` in one read-only transaction (a consistent view on SQLite;
+    /// on PostgreSQL each statement sees what was committed when it began).
+    pub fn read<T>(
+        &self,
+        mut f: impl FnMut(&mut dyn Tx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        self.retrying(Mode::Read, &mut f)
+    }
+
+    fn retrying<T>(
+        &self,
+        mode: Mode,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        let mut attempt = 0;
+        loop {
+            match self.run(mode, f) {
+                Err(HubError::Busy) if attempt + 1 < ATTEMPTS => {
+                    attempt += 1;
+                    let base = 2u64.saturating_pow(attempt.min(7));
+                    let jitter = rand::thread_rng().gen_range(0..=base);
+                    std::thread::sleep(Duration::from_millis(base + jitter));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn run<T>(
+        &self,
+        mode: Mode,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        match &self.backend {
+            Backend::Sqlite { path, pool } => {
+                let mut conn = pool.get(|| open_sqlite(path))?;
+                let result = run_sqlite(conn.get_mut()?, mode, f);
+                if !conn.get_mut()?.is_autocommit() {
+                    // Stuck in a transaction that would not roll back.
+                    conn.discard();
+                }
+                result
+            }
+            Backend::Postgres { config, pool } => {
+                let mut conn = pool.get(|| {
+                    Ok(PgConn {
+                        client: config.connect(postgres::NoTls)?,
+                        statements: HashMap::new(),
+                        broken: false,
+                    })
+                })?;
+                let result = run_postgres(conn.get_mut()?, mode, f);
+                let c = conn.get_mut()?;
+                if c.broken || c.client.is_closed() {
+                    conn.discard();
+                }
+                result
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ pool
+
+struct Pool<C> {
+    state: Mutex<PoolState<C>>,
+    freed: Condvar,
+    max: usize,
+}
+
+struct PoolState<C> {
+    idle: Vec<C>,
+    open: usize,
+}
+
+impl<C> Pool<C> {
+    fn new(max: usize) -> Self {
+        Pool {
+            state: Mutex::new(PoolState {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            freed: Condvar::new(),
+            max,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PoolState<C>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle connection, a new one while under the maximum, or the next
+    /// one returned.
+    fn get(
+        &self,
+        connect: impl FnOnce() -> Result<C, HubError>,
+    ) -> Result<Pooled<'_, C>, HubError> {
+        let mut state = self.lock();
+        loop {
+            if let Some(c) = state.idle.pop() {
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(c),
+                });
+            }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return match connect() {
+                    Ok(c) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(c),
+                    }),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let (next, timeout) = self
+                .freed
+                .wait_timeout(state, POOL_WAIT)
+                .unwrap_or_else(|e| e.into_inner());
+            state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
+                return Err(HubError::Busy);
+            }
+        }
+    }
+}
+
+struct Pooled<'a, C> {
+    pool: &'a Pool<C>,
+    conn: Option<C>,
+}
+
+impl<C> Pooled<'_, C> {
+    fn get_mut(&mut self) -> Result<&mut C, HubError> {
+        // Some until the guard is dropped or discarded.
+        self.conn
+            .as_mut()
+            .ok_or_else(|| HubError::Storage("the connection was released".into()))
+    }
+
+    /// Closes the connection instead of returning it to the pool.
+    fn discard(mut self) {
+        self.conn = None;
+    }
+}
+
+impl<C> Drop for Pooled<'_, C> {
+    fn drop(&mut self) {
+        let mut state = self.pool.lock();
+        match self.conn.take() {
+            Some(c) => state.idle.push(c),
+            None => state.open -= 1,
+        }
+        drop(state);
+        self.pool.freed.notify_one();
+    }
+}
+
+// ---------------------------------------------------------------- SQLite
+
+fn open_sqlite(path: &PathBuf) -> Result<rusqlite::Connection, HubError> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(HubError::Storage("SQLite would not use WAL".into()));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// `$N` placeholders to `?N`, and no ` FOR UPDATE`.
+fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+    if !sql.contains('$') && !sql.contains(" FOR UPDATE") {
+        return Cow::Borrowed(sql);
+    }
+    let sql = sql.replace(" FOR UPDATE", "");
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value as Sv, ValueRef};
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(Sv::Null),
+            Value::Int(i) => ToSqlOutput::Owned(Sv::Integer(*i)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+struct SqliteTx<'a> {
+    conn: &'a rusqlite::Connection,
+}
+
+impl Tx for SqliteTx<'_> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, HubError> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(columns);
+            for i in 0..columns {
+                row.push(match r.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => Value::Int(n),
+                    ValueRef::Real(_) => return Err(corrupt(i, "an integer")),
+                    ValueRef::Text(t) => Value::Text(
+                        String::from_utf8(t.to_vec()).map_err(|_| corrupt(i, "UTF-8 text"))?,
+                    ),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                });
+            }
+            out.push(Row(row));
+        }
+        Ok(out)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, HubError> {
+        let mut stmt = self.conn.prepare_cached(&sqlite_sql(sql))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        // Step through any rows (a RETURNING clause, a PRAGMA).
+        while rows.next()?.is_some() {}
+        drop(rows);
+        Ok(self.conn.changes())
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), HubError> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+}
+
+fn run_sqlite<T>(
+    conn: &mut rusqlite::Connection,
+    mode: Mode,
+    f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, HubError>,
+) -> Result<T, HubError> {
+    conn.execute_batch(match mode {
+        Mode::Write => "BEGIN IMMEDIATE",
+        Mode::Read => "BEGIN DEFERRED",
+    })?;
+    let result = f(&mut SqliteTx { conn }).and_then(|v| {
+        conn.execute_batch("COMMIT")?;
+        Ok(v)
+    });
+    if result.is_err() && !conn.is_autocommit() {
+        // A failed rollback leaves the transaction open; the caller then
+        // discards the connection.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result
+}
+
+// ------------------------------------------------------------ PostgreSQL
+
+struct PgConn {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+    /// A transaction would not roll back: close rather than reuse.
+    broken: bool,
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, HubError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        if self.statements.len() >= 256 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        match self {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
+                _ => Err(format!("an integer cannot be sent as {ty}").into()),
+            },
+            Value::Text(s) => s.as_str().to_sql(ty, out),
+            Value::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+struct PgTx<'a> {
+    conn: &'a mut PgConn,
+}
+
+impl PgTx<'_> {
+    fn run(&mut self, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>, HubError> {
+        let stmt = self.conn.statement(sql)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self.conn.client.query(&stmt, &refs)?)
+    }
+}
+
+fn pg_value(row: &postgres::Row, i: usize) -> Result<Value, HubError> {
+    use postgres::types::Type;
+    let ty = row.columns().get(i).map(|c| c.type_().clone());
+    let bad = |_| corrupt(i, "a supported type");
+    Ok(match ty {
+        Some(Type::INT8) => row.try_get::<_, Option<i64>>(i).map_err(bad)?.into(),
+        Some(Type::INT4) => row
+            .try_get::<_, Option<i32>>(i)
+            .map_err(bad)?
+            .map(i64::from)
+            .into(),
+        Some(Type::INT2) => row
+            .try_get::<_, Option<i16>>(i)
+            .map_err(bad)?
+            .map(i64::from)
+            .into(),
+        Some(Type::BOOL) => row
+            .try_get::<_, Option<bool>>(i)
+            .map_err(bad)?
+            .map(i64::from)
+            .into(),
+        Some(Type::BYTEA) => row.try_get::<_, Option<Vec<u8>>>(i).map_err(bad)?.into(),
+        Some(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME) => {
+            row.try_get::<_, Option<String>>(i).map_err(bad)?.into()
+        }
+        _ => return Err(corrupt(i, "a supported type")),
+    })
+}
+
+impl Tx for PgTx<'_> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, HubError> {
+        let rows = self.run(sql, params)?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| pg_value(r, i))
+                    .collect::<Result<_, _>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, HubError> {
+        let stmt = self.conn.statement(sql)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self.conn.client.execute(&stmt, &refs)?)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), HubError> {
+        Ok(self.conn.client.batch_execute(sql)?)
+    }
+
+    fn engine(&self) -> Engine {
+        Engine::Postgres
+    }
+}
+
+fn run_postgres<T>(
+    conn: &mut PgConn,
+    mode: Mode,
+    f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, HubError>,
+) -> Result<T, HubError> {
+    conn.client.batch_execute(match mode {
+        Mode::Write => "BEGIN ISOLATION LEVEL READ COMMITTED",
+        Mode::Read => "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY",
+    })?;
+    let result = f(&mut PgTx { conn: &mut *conn }).and_then(|v| {
+        conn.client.batch_execute("COMMIT")?;
+        Ok(v)
+    });
+    if result.is_err() && conn.client.batch_execute("ROLLBACK").is_err() {
+        conn.broken = true;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_sqlite_numbered_parameters() {
+        assert_eq!(
+            sqlite_sql("SELECT a FROM t WHERE x = $1 AND y = $12 FOR UPDATE"),
+            "SELECT a FROM t WHERE x = ?1 AND y = ?12"
+        );
+        assert!(matches!(sqlite_sql("SELECT 1"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,209 @@
+//! Family documents, the global change sequence and the audit log in the
+//! database: the pieces the sync exchange, allocation and the notification
+//! import share.
+//!
+//! A family row holds the document's latest snapshot (`save()`), its heads
+//! and the sequence number of its last change; every change is also kept
+//! once in `changes` (idempotent by hash). The sequence lives in `meta.seq`
+//! and is bumped by [`bump_seq`] after the documents are worked out, just
+//! before the rows that carry it are written: the row lock it takes is held
+//! until commit, so writers commit in sequence order.
+
+use automerge::{AutoCommit, ChangeHash};
+use chrono::{DateTime, Utc};
+use doorstep_document::author;
+use doorstep_domain::family::Edit;
+use uuid::Uuid;
+
+use crate::db::{Tx, Value};
+use crate::{stamp, HubError, SERVER_DEVICE_ID};
+
+/// A family row, locked for the rest of the transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct FamilyRow {
+    /// The named practitioner.
+    pub practitioner_id: Uuid,
+    /// The team.
+    pub team_id: Uuid,
+    /// The saved document.
+    pub snapshot: Vec<u8>,
+}
+
+/// Locks and reads a family (`SELECT … FOR UPDATE` on PostgreSQL).
+pub(crate) fn lock_family(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FamilyRow>, HubError> {
+    let row = tx.query_opt(
+        "SELECT practitioner_id, team_id, snapshot FROM families WHERE id = $1 FOR UPDATE",
+        &[id.into()],
+    )?;
+    row.map(|r| {
+        Ok(FamilyRow {
+            practitioner_id: r.uuid(0)?,
+            team_id: r.uuid(1)?,
+            snapshot: r.blob(2)?.to_vec(),
+        })
+    })
+    .transpose()
+}
+
+/// Loads a stored snapshot.
+pub(crate) fn load_doc(snapshot: &[u8]) -> Result<AutoCommit, HubError> {
+    AutoCommit::load(snapshot)
+        .map_err(|_| HubError::Corrupt("a family document does not load".into()))
+}
+
+/// The epoch and the current sequence.
+pub(crate) fn read_meta(tx: &mut dyn Tx) -> Result<(String, i64), HubError> {
+    let mut epoch = None;
+    let mut seq = None;
+    for r in tx.query(
+        "SELECT key, value FROM meta WHERE key = 'epoch' OR key = 'seq'",
+        &[],
+    )? {
+        match r.text(0)?.as_str() {
+            "epoch" => epoch = Some(r.text(1)?),
+            _ => seq = Some(r.int(1)?),
+        }
+    }
+    match (epoch, seq) {
+        (Some(e), Some(s)) => Ok((e, s)),
+        _ => Err(HubError::Corrupt("meta has no epoch or sequence".into())),
+    }
+}
+
+/// Takes the next global sequence number. Call it once per transaction,
+/// after the documents are worked out and before writing the rows that
+/// carry it.
+pub(crate) fn bump_seq(tx: &mut dyn Tx) -> Result<i64, HubError> {
+    tx.query_one(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'seq' RETURNING value",
+        &[],
+    )?
+    .int(0)
+}
+
+/// Heads as stored: sorted hex, comma-separated.
+pub(crate) fn heads_text(heads: &[ChangeHash]) -> String {
+    let mut h: Vec<String> = heads.iter().map(ToString::to_string).collect();
+    h.sort();
+    h.join(",")
+}
+
+/// Heads as stored, split.
+pub(crate) fn heads_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Inserts a new family row; `false` if another transaction created it
+/// first.
+pub(crate) fn insert_family(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    practitioner: Uuid,
+    team: Uuid,
+    seq: i64,
+    doc: &mut AutoCommit,
+    now: DateTime<Utc>,
+) -> Result<bool, HubError> {
+    let heads = heads_text(&doc.get_heads());
+    let n = tx.execute(
+        "INSERT INTO families (id, practitioner_id, team_id, seq, snapshot, heads, created_at, allocated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING",
+        &[
+            id.into(),
+            practitioner.into(),
+            team.into(),
+            Value::Int(seq),
+            Value::Blob(doc.save()),
+            heads.into(),
+            stamp(now).into(),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Writes a family's new snapshot, heads and sequence.
+pub(crate) fn update_family_doc(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    seq: i64,
+    doc: &mut AutoCommit,
+) -> Result<(), HubError> {
+    let heads = heads_text(&doc.get_heads());
+    tx.execute(
+        "UPDATE families SET snapshot = $2, heads = $3, seq = $4 WHERE id = $1",
+        &[
+            id.into(),
+            Value::Blob(doc.save()),
+            heads.into(),
+            Value::Int(seq),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores every change of `doc` not reachable from `since` (all of them
+/// when `since` is empty), once each.
+pub(crate) fn store_changes(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    seq: i64,
+    doc: &mut AutoCommit,
+    since: &[ChangeHash],
+) -> Result<usize, HubError> {
+    let mut changes = doc.get_changes(since);
+    let count = changes.len();
+    for c in &mut changes {
+        let hash = c.hash().to_string();
+        tx.execute(
+            "INSERT INTO changes (family_id, hash, bytes, seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (family_id, hash) DO NOTHING",
+            &[
+                id.into(),
+                hash.into(),
+                Value::Blob(c.bytes().into_owned()),
+                Value::Int(seq),
+            ],
+        )?;
+    }
+    Ok(count)
+}
+
+/// Commits `edits` to `doc` as the server (a fresh server actor), as one
+/// change: `action` by `author`.
+pub(crate) fn commit_as_server(
+    doc: &mut AutoCommit,
+    edits: &[Edit],
+    action: &str,
+    author_name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), HubError> {
+    doc.set_actor(author::actor_for(SERVER_DEVICE_ID));
+    doorstep_document::json::commit(doc, edits, action, author_name, now.timestamp())
+        .map_err(|_| HubError::Corrupt("an edit could not be applied to a family document".into()))
+}
+
+/// Appends an audit row. `detail` must hold no patient data.
+pub(crate) fn audit(
+    tx: &mut dyn Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    family: Option<Uuid>,
+    detail: &str,
+) -> Result<(), HubError> {
+    tx.execute(
+        "INSERT INTO audit (id, at, actor, action, family_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            Uuid::new_v4().into(),
+            stamp(now).into(),
+            actor.into(),
+            action.into(),
+            family.into(),
+            detail.into(),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The Doorstep central server's storage and rules, synchronous and without
+//! HTTP: one SQL schema on SQLite (a file) or PostgreSQL, administration,
+//! enrolment, token authorisation, and answering devices' sync requests
+//! (docs/SYNC.md is the contract). The `doorstep-server` binary puts HTTP
+//! in front of a [`Hub`]; it calls these methods from blocking threads.
+//!
+//! - [`db`]: the two backends behind one query interface, with pooling and
+//!   transaction retries.
+//! - [`schema`]: the embedded migrations.
+//! - [`admin`]: teams, practitioners, enrolment codes, allocation,
+//!   revocation, the epoch.
+//! - [`import`]: birth and antenatal notifications from CSV.
+//! - [`enrol`]: enrolment and token authentication.
+//! - [`exchange`]: answering a `SyncRequest`.
+//! - [`report`]: caseload figures per practitioner and team.
+//! - `documents`: family documents, the change sequence and the audit log
+//!   in the database (shared by the modules above).
+
+pub mod admin;
+pub mod db;
+mod documents;
+pub mod enrol;
+mod error;
+pub mod exchange;
+pub mod import;
+pub mod report;
+pub mod schema;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use doorstep_sync::codec::Limits;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub use admin::{Device, EnrolmentCode, Practitioner, Team, PRACTITIONER_ROLES};
+pub use db::{Row, Tx, Value};
+pub use enrol::{DeviceIdentity, Enrolment};
+pub use error::HubError;
+pub use exchange::{FamilySummary, MAX_MESSAGES, NOT_IN_CASELOAD};
+pub use import::{ImportReport, ImportedRow, RejectedRow};
+pub use report::{CaseloadReport, PractitionerCaseload, TeamCaseload};
+
+/// The device id the server writes under: changes the server itself makes
+/// to family documents (notification imports, allocation) carry actor ids
+/// made from it by `doorstep_document::author::actor_for`, so every reader
+/// can tell them from a laptop's. It is
+/// `d0025e7e-5e7e-4e7e-8e7e-000000000001`.
+pub const SERVER_DEVICE_ID: Uuid = Uuid::from_u128(0xd002_5e7e_5e7e_4e7e_8e7e_0000_0000_0001);
+
+/// The hub: one database and the rules over it. `Send + Sync`; share it
+/// in an `Arc`.
+pub struct Hub {
+    db: db::Db,
+    limits: Limits,
+    max_messages: usize,
+}
+
+impl Hub {
+    /// Opens the database at `url` and brings its schema up to date.
+    /// `postgres://…` and `postgresql://…` are PostgreSQL; `sqlite:PATH`,
+    /// `sqlite://PATH` or a plain path is a SQLite file (created when
+    /// missing).
+    pub fn open(url: &str) -> Result<Hub, HubError> {
+        let db = db::Db::open(url)?;
+        schema::migrate(&db)?;
+        Ok(Hub {
+            db,
+            limits: Limits::default(),
+            max_messages: MAX_MESSAGES,
+        })
+    }
+
+    /// The same hub with other decoding limits for sync requests.
+    pub fn with_limits(mut self, limits: Limits) -> Hub {
+        self.limits = limits;
+        self
+    }
+
+    /// The same hub with another cap on the messages in one sync response
+    /// (default [`MAX_MESSAGES`]; at least 1). Replies to the device's own
+    /// messages are never held back; the cap limits the rest.
+    pub fn with_max_messages(mut self, max: usize) -> Hub {
+        self.max_messages = max.max(1);
+        self
+    }
+
+    /// The decoding limits applied to sync requests.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Which database engine the hub uses.
+    pub fn engine(&self) -> db::Engine {
+        self.db.engine()
+    }
+
+    /// Runs `f` in one database transaction (again if the database was
+    /// busy). For administration tools and tests; the hub's rules live in
+    /// the other methods.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnMut(&mut dyn Tx) -> Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        self.db.transaction(f)
+    }
+}
+
+/// An instant as stored: RFC 3339 UTC with milliseconds, so text order is
+/// time order.
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Reads an instant written by [`stamp`].
+pub(crate) fn parse_stamp(s: &str) -> Result<DateTime<Utc>, HubError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| HubError::Corrupt("a stored time is not RFC 3339".into()))
+}
+
+/// SHA-256 of `text`, lower-case hex.
+pub(crate) fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A new random epoch id (32 hex digits).
+pub(crate) fn random_epoch() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Hub>();
+    }
+
+    #[test]
+    fn the_server_device_id_is_the_documented_one() {
+        assert_eq!(
+            SERVER_DEVICE_ID.to_string(),
+            "d0025e7e-5e7e-4e7e-8e7e-000000000001"
+        );
+    }
+
+    #[test]
+    fn stamps_sort_as_times() {
+        let a = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap();
+        let b = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.5Z").unwrap();
+        let (a, b) = (stamp(a.with_timezone(&Utc)), stamp(b.with_timezone(&Utc)));
+        assert!(a < b);
+        assert_eq!(a, "2026-01-02T03:04:05.000Z");
+        assert!(parse_stamp(&a).is_ok());
+    }
+}

@@ -1,0 +1,1350 @@
+//! The hub end to end, without HTTP: administration, enrolment, the sync
+//! exchange against honest simulated devices, the notification import and
+//! the caseload report. Every scenario runs on SQLite and on PostgreSQL (a
+//! throwaway cluster from `doorstep_testkit::pg`).
+//!
+//! All data is synthetic: NHS numbers come from the 999 test range.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use doorstep_document::{author, json, record};
+use doorstep_domain::caseload::CaseloadConfig;
+use doorstep_domain::codes::{FlagKind, LevelOfService};
+use doorstep_domain::family::{
+    add_family, add_flag, add_person, set_level, update_household, Action, ActionContext,
+    HouseholdUpdate, NewFamily, NewFlag, NewLevel, NewPerson,
+};
+use doorstep_domain::nhs_number::{check_digit, NhsNumber};
+use doorstep_hub::{DeviceIdentity, Hub, HubError, Value, NOT_IN_CASELOAD, SERVER_DEVICE_ID};
+use doorstep_sync::codec::{decode_response, encode_request, Limits};
+use doorstep_sync::protocol::{
+    Cursor, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
+};
+use doorstep_sync::session::DocSync;
+use doorstep_testkit::pg::Cluster;
+use uuid::Uuid;
+
+// ------------------------------------------------------------ fixtures
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T09:30:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+}
+
+/// Where a scenario's database lives.
+struct Backend {
+    url: String,
+    name: &'static str,
+}
+
+impl Backend {
+    fn open(&self) -> Hub {
+        Hub::open(&self.url).unwrap_or_else(|e| panic!("{}: open: {e}", self.name))
+    }
+}
+
+/// Runs `f` on a fresh SQLite file, then on a fresh PostgreSQL database.
+fn both(f: impl Fn(&Backend)) {
+    let dir = tempfile::tempdir().unwrap();
+    f(&Backend {
+        url: format!("sqlite:{}", dir.path().join("hub.db").display()),
+        name: "sqlite",
+    });
+    let cluster = Cluster::start();
+    f(&Backend {
+        url: cluster.fresh_url(),
+        name: "postgres",
+    });
+}
+
+/// The `n`th NHS number of the 999 test range that passes Modulus 11.
+fn nhs(n: u32) -> String {
+    let mut found = 0;
+    for k in 0.. {
+        let digits = format!("999{k:06}");
+        let first9: [u8; 9] = digits
+            .bytes()
+            .map(|b| b - b'0')
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        if let Some(c) = check_digit(&first9) {
+            if found == n {
+                let s = format!("{digits}{c}");
+                assert!(NhsNumber::parse(&s).unwrap().is_test_range());
+                return s;
+            }
+            found += 1;
+        }
+    }
+    unreachable!()
+}
+
+const HEADER: &str = "notification,parent_given_name,parent_family_name,address_line1,town,postcode,phone,child_given_name,child_family_name,sex,date_of_birth,nhs_number,gestation_weeks,birth_weight_g,expected_delivery,health_visitor";
+
+fn birth_row(family: &str, child: &str, dob: &str, nhs_no: &str, hv: &str) -> String {
+    format!("new-birth,Jo,{family},1 Test Street,Leeds,LS1 4AP,,{child},{family},female,{dob},{nhs_no},39+2,3400,,{hv}")
+}
+
+fn antenatal_row(family: &str, due: &str, hv: &str) -> String {
+    format!("antenatal,Sam,{family},2 Test Road,Leeds,LS2 7EW,,,,,,,,,{due},{hv}")
+}
+
+/// Two health visitors in one team: Asha Patel and Ben Okafor.
+fn staff(hub: &Hub) {
+    hub.create_team("North Leeds").unwrap();
+    hub.create_practitioner("Asha Patel", "health-visitor", "North Leeds")
+        .unwrap();
+    hub.create_practitioner("Ben Okafor", "hv", "north leeds")
+        .unwrap();
+}
+
+/// Imports `rows` and returns the new family ids in order.
+fn import(hub: &Hub, rows: &[String]) -> Vec<Uuid> {
+    let csv = format!("{HEADER}\n{}\n", rows.join("\n"));
+    let report = hub.import_notifications(&csv, now(), today()).unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    report.imported.iter().map(|r| r.family_id).collect()
+}
+
+fn count(hub: &Hub, table: &str) -> i64 {
+    hub.transaction(|tx| {
+        tx.query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+            .first()
+            .map(|r| r.int(0))
+            .unwrap_or(Ok(0))
+    })
+    .unwrap()
+}
+
+/// The server's document of a family.
+fn server_doc(hub: &Hub, family: Uuid) -> AutoCommit {
+    let bytes = hub
+        .transaction(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT snapshot FROM families WHERE id = $1",
+                    &[Value::Text(family.to_string())],
+                )?
+                .first()
+                .map(|r| r.blob(0).map(<[u8]>::to_vec)))
+        })
+        .unwrap()
+        .expect("family exists")
+        .unwrap();
+    AutoCommit::load(&bytes).unwrap()
+}
+
+fn sorted_heads(doc: &mut AutoCommit) -> Vec<String> {
+    let mut h: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
+    h.sort();
+    h
+}
+
+// ------------------------------------------------------- a honest device
+
+/// A device as the product runs one: documents, persisted sync states,
+/// acknowledged heads, a cursor; a sync session is a loop of round trips.
+struct Device {
+    id: Uuid,
+    token: String,
+    practitioner: String,
+    docs: BTreeMap<Uuid, AutoCommit>,
+    states: BTreeMap<Uuid, Vec<u8>>,
+    acked: BTreeMap<Uuid, BTreeSet<ChangeHash>>,
+    known_to_server: BTreeSet<Uuid>,
+    evicted: BTreeSet<Uuid>,
+    cursor: Option<Cursor>,
+    rejections: Vec<Rejection>,
+    /// Every change this device committed, to check none is lost.
+    made: Vec<(Uuid, ChangeHash)>,
+}
+
+/// What one sync session did.
+#[derive(Debug, Default)]
+struct Session {
+    round_trips: usize,
+    responses: Vec<SyncResponse>,
+}
+
+impl Session {
+    fn full_compare(&self) -> bool {
+        self.responses.iter().any(|r| r.full_compare)
+    }
+    fn evicted(&self) -> BTreeSet<Uuid> {
+        self.responses
+            .iter()
+            .flat_map(|r| r.evicted.clone())
+            .collect()
+    }
+}
+
+impl Device {
+    fn enrol(hub: &Hub, practitioner: &str) -> Device {
+        let code = hub
+            .issue_enrolment_code(practitioner, Duration::hours(24), now())
+            .unwrap();
+        let id = Uuid::new_v4();
+        let e = hub.enrol(&code.code, id, "Test laptop", now()).unwrap();
+        assert_eq!(e.practitioner.name, practitioner);
+        Device {
+            id,
+            token: e.token,
+            practitioner: practitioner.into(),
+            docs: BTreeMap::new(),
+            states: BTreeMap::new(),
+            acked: BTreeMap::new(),
+            known_to_server: BTreeSet::new(),
+            evicted: BTreeSet::new(),
+            cursor: None,
+            rejections: Vec::new(),
+            made: Vec::new(),
+        }
+    }
+
+    fn identity(&self, hub: &Hub) -> DeviceIdentity {
+        hub.authenticate(&self.token).unwrap()
+    }
+
+    fn shared(states: &BTreeMap<Uuid, DocSync>, id: &Uuid) -> BTreeSet<ChangeHash> {
+        states
+            .get(id)
+            .map(|s| s.shared_heads().iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn pending(&mut self, live: &BTreeMap<Uuid, DocSync>, id: &Uuid) -> bool {
+        let Some(doc) = self.docs.get_mut(id) else {
+            return false;
+        };
+        let mut ok = Self::shared(live, id);
+        ok.extend(self.acked.get(id).into_iter().flatten().copied());
+        !doc.get_heads().iter().all(|h| ok.contains(h))
+    }
+
+    /// One request.
+    fn request(
+        &mut self,
+        live: &mut BTreeMap<Uuid, DocSync>,
+        answer: &BTreeSet<Uuid>,
+        compare_all: bool,
+    ) -> SyncRequest {
+        let ids: Vec<Uuid> = self.docs.keys().copied().collect();
+        let mut messages = Vec::new();
+        let mut uploads = Vec::new();
+        for id in ids {
+            let pending = self.pending(live, &id);
+            if !self.known_to_server.contains(&id) || (self.evicted.contains(&id) && pending) {
+                let doc = self.docs.get_mut(&id).unwrap();
+                uploads.push(DocUpload {
+                    doc_id: id,
+                    doc: doc.save(),
+                });
+                continue;
+            }
+            if self.evicted.contains(&id) {
+                continue;
+            }
+            if pending || answer.contains(&id) || compare_all {
+                let st = live.entry(id).or_default();
+                if let Some(sync) = st.generate(self.docs.get_mut(&id).unwrap()) {
+                    messages.push(DocMessage { doc_id: id, sync });
+                }
+            }
+        }
+        SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: self.id,
+            cursor: self.cursor.clone(),
+            messages,
+            uploads,
+        }
+    }
+
+    /// Applies a response.
+    fn receive(
+        &mut self,
+        live: &mut BTreeMap<Uuid, DocSync>,
+        answer: &mut BTreeSet<Uuid>,
+        resp: &SyncResponse,
+    ) {
+        answer.clear();
+        if resp.full_compare {
+            live.clear();
+            self.states.clear();
+        }
+        for m in &resp.messages {
+            let device = self.id;
+            let doc = self
+                .docs
+                .entry(m.doc_id)
+                .or_insert_with(|| AutoCommit::new().with_actor(author::actor_for(device)));
+            live.entry(m.doc_id)
+                .or_default()
+                .receive(doc, &m.sync)
+                .unwrap();
+            self.known_to_server.insert(m.doc_id);
+            answer.insert(m.doc_id);
+        }
+        for a in &resp.acks {
+            self.known_to_server.insert(a.doc_id);
+            self.acked
+                .entry(a.doc_id)
+                .or_default()
+                .extend(a.heads.iter().map(|h| ChangeHash(*h)));
+        }
+        self.evicted.extend(resp.evicted.iter().copied());
+        self.rejections.extend(resp.rejected.iter().cloned());
+        self.cursor = Some(resp.cursor.clone());
+        for (id, st) in live.iter() {
+            self.states.insert(*id, st.encode_state());
+        }
+        // Evicted families leave once nothing of theirs is unacknowledged.
+        for id in self.evicted.clone() {
+            if self.docs.contains_key(&id) && !self.pending(live, &id) {
+                self.docs.remove(&id);
+                self.states.remove(&id);
+                live.remove(&id);
+            }
+        }
+    }
+
+    /// A sync session: round trips until nothing is left to say (at most 8).
+    fn sync(&mut self, hub: &Hub) -> Session {
+        self.try_sync(hub).unwrap()
+    }
+
+    fn try_sync(&mut self, hub: &Hub) -> Result<Session, HubError> {
+        let identity = self.identity(hub);
+        let mut live: BTreeMap<Uuid, DocSync> = self
+            .states
+            .iter()
+            .map(|(id, s)| (*id, DocSync::decode_state(s).unwrap()))
+            .collect();
+        let mut answer = BTreeSet::new();
+        let mut session = Session::default();
+        let mut compare_all = false;
+        let mut more = false;
+        for round in 0..8 {
+            let req = self.request(&mut live, &answer, compare_all);
+            if round > 0 && req.messages.is_empty() && req.uploads.is_empty() && !more {
+                return Ok(session);
+            }
+            let body = hub.sync(&identity, &encode_request(&req), now())?;
+            let resp = decode_response(&body, &Limits::default()).unwrap();
+            session.round_trips += 1;
+            compare_all = resp.full_compare;
+            more = resp.more;
+            self.receive(&mut live, &mut answer, &resp);
+            session.responses.push(resp);
+        }
+        panic!("sync did not settle in 8 round trips");
+    }
+
+    /// Makes a validated change on the device (one commit).
+    fn edit(
+        &mut self,
+        family: Uuid,
+        make: impl FnOnce(&doorstep_domain::family::Family, &ActionContext) -> Action,
+    ) {
+        let cx = ActionContext {
+            practitioner: self.practitioner.clone(),
+            now: now(),
+            today: today(),
+        };
+        let doc = self.docs.get_mut(&family).expect("device holds the family");
+        let record = record::family(doc).unwrap();
+        let action = make(&record, &cx);
+        json::commit(
+            doc,
+            &action.edits,
+            &action.message,
+            &self.practitioner,
+            now().timestamp(),
+        )
+        .unwrap();
+        let head = doc.get_heads()[0];
+        self.made.push((family, head));
+    }
+
+    /// Creates a family on the device (not yet known to the server).
+    fn add_family(&mut self) -> Uuid {
+        let cx = ActionContext {
+            practitioner: self.practitioner.clone(),
+            now: now(),
+            today: today(),
+        };
+        let id = Uuid::new_v4();
+        let (family, a1) = add_family(
+            id,
+            &NewFamily {
+                address_line1: "9 Device Lane".into(),
+                postcode: "LS6 2AA".into(),
+                ..NewFamily::default()
+            },
+            &cx,
+        )
+        .unwrap();
+        let a2 = add_person(
+            &family,
+            Uuid::new_v4(),
+            &NewPerson {
+                role: "parent".into(),
+                given_name: Some("Kim".into()),
+                family_name: "Device".into(),
+                ..NewPerson::default()
+            },
+            &cx,
+        )
+        .unwrap();
+        let mut doc = AutoCommit::new().with_actor(author::actor_for(self.id));
+        for a in [a1, a2] {
+            json::commit(
+                &mut doc,
+                &a.edits,
+                &a.message,
+                &self.practitioner,
+                now().timestamp(),
+            )
+            .unwrap();
+        }
+        self.docs.insert(id, doc);
+        id
+    }
+
+    fn heads(&mut self, family: Uuid) -> Vec<String> {
+        sorted_heads(self.docs.get_mut(&family).unwrap())
+    }
+}
+
+fn set_phone(
+    phone: &'static str,
+) -> impl FnOnce(&doorstep_domain::family::Family, &ActionContext) -> Action {
+    move |f, _| {
+        update_household(
+            f,
+            &HouseholdUpdate {
+                phone: Some(phone.into()),
+                ..HouseholdUpdate::default()
+            },
+        )
+        .unwrap()
+    }
+}
+
+fn set_town(
+    town: String,
+) -> impl FnOnce(&doorstep_domain::family::Family, &ActionContext) -> Action {
+    move |f, _| {
+        update_household(
+            f,
+            &HouseholdUpdate {
+                town: Some(town),
+                ..HouseholdUpdate::default()
+            },
+        )
+        .unwrap()
+    }
+}
+
+// --------------------------------------------------------------- tests
+
+#[test]
+fn migrations_run_twice_without_change() {
+    both(|b| {
+        // Several processes starting together on an empty database.
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let url = b.url.clone();
+                std::thread::spawn(move || Hub::open(&url).and_then(|h| h.epoch()))
+            })
+            .collect();
+        let epochs: BTreeSet<String> = openers
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap())
+            .collect();
+        assert_eq!(epochs.len(), 1, "{}: one epoch", b.name);
+        let hub = b.open();
+        let epoch = hub.epoch().unwrap();
+        assert!(epochs.contains(&epoch));
+        staff(&hub);
+        drop(hub);
+        let hub = b.open();
+        assert_eq!(hub.epoch().unwrap(), epoch, "{}", b.name);
+        assert_eq!(hub.list_teams().unwrap().len(), 1);
+        let version = hub
+            .transaction(|tx| tx.query("SELECT value FROM meta WHERE key = 'schema_version'", &[]))
+            .unwrap();
+        assert_eq!(version[0].text(0).unwrap(), "1");
+    });
+}
+
+#[test]
+fn enrolment_issues_tokens_and_refuses_bad_codes_alike() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        // Administration checks.
+        let dup = hub.create_team("north LEEDS").unwrap_err();
+        assert!(
+            matches!(&dup, HubError::Invalid(m) if m.starts_with("name:")),
+            "{dup}"
+        );
+        let role = hub
+            .create_practitioner("Cat Jones", "surgeon", "North Leeds")
+            .unwrap_err();
+        assert!(
+            matches!(&role, HubError::Invalid(m) if m.starts_with("role:")),
+            "{role}"
+        );
+        assert_eq!(
+            hub.create_practitioner("Cat Jones", "team-leader", "Nowhere"),
+            Err(HubError::NotFound("team"))
+        );
+        let roles: Vec<String> = hub
+            .list_practitioners()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.role)
+            .collect();
+        assert_eq!(roles, ["health-visitor", "health-visitor"]);
+
+        // Happy path.
+        let code = hub
+            .issue_enrolment_code("Asha Patel", Duration::hours(1), now())
+            .unwrap();
+        assert_eq!(code.code.len(), 14);
+        let device = Uuid::new_v4();
+        let e = hub
+            .enrol(&code.code.to_lowercase(), device, "Laptop 1", now())
+            .unwrap();
+        assert_eq!((e.device_id, e.team.name.as_str()), (device, "North Leeds"));
+        assert_eq!(e.token.len(), 64);
+        assert_eq!(e.epoch, hub.epoch().unwrap());
+        let who = hub.authenticate(&e.token).unwrap();
+        assert_eq!(
+            (who.device_id, who.practitioner_id, who.team_id),
+            (device, e.practitioner.id, e.team.id)
+        );
+
+        // Used, unknown and expired codes get the same answer.
+        let used = hub
+            .enrol(&code.code, Uuid::new_v4(), "Laptop 2", now())
+            .unwrap_err();
+        let unknown = hub
+            .enrol("ABCD-EFGH-JKMN", Uuid::new_v4(), "Laptop 2", now())
+            .unwrap_err();
+        let short = hub
+            .enrol("nonsense", Uuid::new_v4(), "Laptop 2", now())
+            .unwrap_err();
+        let late = hub
+            .issue_enrolment_code("Asha Patel", Duration::hours(1), now())
+            .unwrap();
+        let expired = hub
+            .enrol(
+                &late.code,
+                Uuid::new_v4(),
+                "Laptop 2",
+                now() + Duration::hours(2),
+            )
+            .unwrap_err();
+        for e in [&used, &unknown, &short, &expired] {
+            assert_eq!(*e, HubError::EnrolmentRefused);
+            assert_eq!(e.to_string(), "enrolment code not accepted");
+        }
+        // A device id enrols once.
+        let again = hub
+            .issue_enrolment_code("Ben Okafor", Duration::hours(1), now())
+            .unwrap();
+        let dup = hub
+            .enrol(&again.code, device, "Laptop 1", now())
+            .unwrap_err();
+        assert!(
+            matches!(&dup, HubError::Invalid(m) if m.starts_with("device_id:")),
+            "{dup}"
+        );
+        // ... and that attempt did not use the code up.
+        hub.enrol(&again.code, Uuid::new_v4(), "Laptop 3", now())
+            .unwrap();
+
+        // Neither the token nor any code is stored.
+        let plain = code.code.replace('-', "");
+        for table in ["devices", "enrolment_codes", "audit", "meta"] {
+            let rows = hub
+                .transaction(|tx| tx.query(&format!("SELECT * FROM {table}"), &[]))
+                .unwrap();
+            for row in rows {
+                for v in row.0 {
+                    if let Value::Text(t) = v {
+                        assert!(!t.contains(&e.token), "token stored in {table}");
+                        assert!(!t.contains(&plain), "code stored in {table}");
+                    }
+                }
+            }
+        }
+
+        // Tokens: malformed or unknown, then revoked.
+        assert_eq!(hub.authenticate("not a token"), Err(HubError::Unauthorised));
+        assert_eq!(
+            hub.authenticate(&"ab".repeat(32)),
+            Err(HubError::Unauthorised)
+        );
+        hub.revoke_device(device, now()).unwrap();
+        hub.revoke_device(device, now()).unwrap();
+        assert_eq!(hub.authenticate(&e.token), Err(HubError::Revoked));
+        assert_eq!(
+            hub.revoke_device(Uuid::new_v4(), now()),
+            Err(HubError::NotFound("device"))
+        );
+        let devices = hub.list_devices().unwrap();
+        assert_eq!(devices.len(), 2);
+        assert!(devices
+            .iter()
+            .find(|d| d.id == device)
+            .unwrap()
+            .revoked_at
+            .is_some());
+        // A revoked device's sync is refused too.
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: device,
+            cursor: None,
+            messages: vec![],
+            uploads: vec![],
+        };
+        assert_eq!(
+            hub.sync(&who, &encode_request(&req), now()),
+            Err(HubError::Revoked)
+        );
+    });
+}
+
+#[test]
+fn first_sync_downloads_the_caseload_then_syncs_edits_up() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let asha = import(
+            &hub,
+            &[
+                birth_row("Adams", "Ava", "2026-10-01", &nhs(1), "Asha Patel"),
+                birth_row("Brown", "Bo", "2026-09-01", &nhs(2), "Asha Patel"),
+                antenatal_row("Clark", "2027-02-01", "Asha Patel"),
+            ],
+        );
+        let ben = import(
+            &hub,
+            &[birth_row("Dunn", "Di", "2026-10-05", &nhs(3), "Ben Okafor")],
+        );
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        let s = d.sync(&hub);
+        assert!(
+            s.round_trips <= 2,
+            "{}: {} round trips",
+            b.name,
+            s.round_trips
+        );
+        let first = &s.responses[0];
+        assert_eq!(
+            first.messages.len(),
+            3,
+            "the whole caseload in the first answer"
+        );
+        assert!(!first.more && !first.full_compare);
+        assert_eq!(
+            d.docs.keys().copied().collect::<BTreeSet<_>>(),
+            asha.iter().copied().collect()
+        );
+        let identity = d.identity(&hub);
+        for id in &asha {
+            let summary = hub.family_heads(&identity, *id).unwrap().unwrap();
+            assert_eq!(summary.heads, d.heads(*id));
+            assert_eq!(record::family(&d.docs[id]).unwrap().id, *id);
+        }
+        // Another practitioner's family and an unknown id look the same.
+        assert_eq!(hub.family_heads(&identity, ben[0]).unwrap(), None);
+        assert_eq!(hub.family_heads(&identity, Uuid::new_v4()).unwrap(), None);
+
+        // Nothing new: one quiet round trip.
+        let s = d.sync(&hub);
+        assert_eq!(s.round_trips, 1);
+        assert!(s.responses[0].messages.is_empty());
+
+        // An edit on the device goes up in one round trip and is acked.
+        d.edit(asha[0], set_phone("0113 496 0000"));
+        let s = d.sync(&hub);
+        assert_eq!(s.round_trips, 1, "{}", b.name);
+        let ack = &s.responses[0].acks;
+        assert_eq!(ack.len(), 1);
+        assert_eq!(ack[0].doc_id, asha[0]);
+        let head = d.made[0].1;
+        assert!(ack[0].heads.contains(&head.0));
+        let mut server = server_doc(&hub, asha[0]);
+        assert_eq!(sorted_heads(&mut server), d.heads(asha[0]));
+        let family = record::family(&server).unwrap();
+        assert_eq!(family.household.phone.unwrap().as_str(), "01134960000");
+        assert_eq!(
+            hub.family_heads(&identity, asha[0]).unwrap().unwrap().heads,
+            d.heads(asha[0])
+        );
+        // A second device of the same practitioner receives the edit.
+        let mut d2 = Device::enrol(&hub, "Asha Patel");
+        d2.sync(&hub);
+        assert_eq!(d2.heads(asha[0]), d.heads(asha[0]));
+        // And the first device is told about nothing new afterwards.
+        let s = d.sync(&hub);
+        assert_eq!(s.round_trips, 1);
+        assert!(s.responses[0].messages.is_empty());
+    });
+}
+
+#[test]
+fn a_replayed_request_is_harmless() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let fam = import(
+            &hub,
+            &[birth_row(
+                "Adams",
+                "Ava",
+                "2026-10-01",
+                &nhs(1),
+                "Asha Patel",
+            )],
+        );
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        d.edit(fam[0], set_phone("0113 496 0001"));
+        let mut live: BTreeMap<Uuid, DocSync> = d
+            .states
+            .iter()
+            .map(|(id, s)| (*id, DocSync::decode_state(s).unwrap()))
+            .collect();
+        let req = d.request(&mut live, &BTreeSet::new(), false);
+        assert_eq!(req.messages.len(), 1);
+        let body = encode_request(&req);
+        let identity = d.identity(&hub);
+        let first = hub.sync(&identity, &body, now()).unwrap();
+        let changes = count(&hub, "changes");
+        let families = count(&hub, "families");
+        let second = hub.sync(&identity, &body, now()).unwrap();
+        let (r1, r2) = (
+            decode_response(&first, &Limits::default()).unwrap(),
+            decode_response(&second, &Limits::default()).unwrap(),
+        );
+        assert_eq!(r1, r2, "{}", b.name);
+        assert_eq!(first, second);
+        assert_eq!(count(&hub, "changes"), changes);
+        assert_eq!(count(&hub, "families"), families);
+        let dup = hub
+            .transaction(|tx| {
+                tx.query(
+                    "SELECT family_id, hash, COUNT(*) FROM changes GROUP BY family_id, hash HAVING COUNT(*) > 1",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert!(dup.is_empty());
+    });
+}
+
+#[test]
+fn messages_outside_the_caseload_are_refused_alike_and_change_nothing() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let ben = import(
+            &hub,
+            &[birth_row("Dunn", "Di", "2026-10-05", &nhs(3), "Ben Okafor")],
+        );
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        let before = (
+            count(&hub, "families"),
+            count(&hub, "changes"),
+            count(&hub, "sync_states"),
+            sorted_heads(&mut server_doc(&hub, ben[0])),
+        );
+        // A device that somehow holds a document with a change.
+        let mut forged = AutoCommit::new();
+        forged.put(automerge::ROOT, "id", "forged").unwrap();
+        forged.commit();
+        let sync = DocSync::for_empty_peer().generate(&mut forged).unwrap();
+        let unknown = Uuid::new_v4();
+        // And a family document claiming to be Ben's family.
+        let cx = ActionContext {
+            practitioner: "Asha Patel".into(),
+            now: now(),
+            today: today(),
+        };
+        let (_, claim) = add_family(
+            ben[0],
+            &NewFamily {
+                address_line1: "1 Other Street".into(),
+                postcode: "LS1 4AP".into(),
+                ..NewFamily::default()
+            },
+            &cx,
+        )
+        .unwrap();
+        let mut claimed = AutoCommit::new();
+        json::commit(&mut claimed, &claim.edits, &claim.message, "Asha Patel", 0).unwrap();
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: d.id,
+            cursor: d.cursor.clone(),
+            messages: vec![
+                DocMessage {
+                    doc_id: ben[0],
+                    sync: sync.clone(),
+                },
+                DocMessage {
+                    doc_id: unknown,
+                    sync,
+                },
+            ],
+            uploads: vec![DocUpload {
+                doc_id: ben[0],
+                doc: claimed.save(),
+            }],
+        };
+        let body = hub
+            .sync(&d.identity(&hub), &encode_request(&req), now())
+            .unwrap();
+        let resp = decode_response(&body, &Limits::default()).unwrap();
+        assert_eq!(resp.rejected.len(), 2);
+        assert_eq!(resp.rejected[0].reason, NOT_IN_CASELOAD);
+        assert_eq!(resp.rejected[0].reason, resp.rejected[1].reason);
+        assert!(resp.messages.is_empty() && resp.acks.is_empty());
+        let after = (
+            count(&hub, "families"),
+            count(&hub, "changes"),
+            count(&hub, "sync_states"),
+            sorted_heads(&mut server_doc(&hub, ben[0])),
+        );
+        assert_eq!(before, after, "{}", b.name);
+        let refused = hub
+            .transaction(|tx| {
+                tx.query(
+                    "SELECT family_id FROM audit WHERE action = 'sync.rejected'",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(refused.len(), 2);
+    });
+}
+
+#[test]
+fn uploads_create_families_and_bad_requests_are_refused() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        let new = d.add_family();
+        let s = d.sync(&hub);
+        assert_eq!(s.round_trips, 1, "{}", b.name);
+        assert!(d.known_to_server.contains(&new));
+        let identity = d.identity(&hub);
+        let summary = hub
+            .family_heads(&identity, new)
+            .unwrap()
+            .expect("allocated to Asha");
+        assert_eq!(summary.heads, d.heads(new));
+        let asha = hub
+            .list_practitioners()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name == "Asha Patel")
+            .unwrap();
+        let report = hub
+            .caseload_report(today(), &CaseloadConfig::default())
+            .unwrap();
+        let mine = report
+            .practitioners
+            .iter()
+            .find(|p| p.practitioner.id == asha.id)
+            .unwrap();
+        assert_eq!(mine.summary.families, 1);
+        // Quiet afterwards.
+        let s = d.sync(&hub);
+        assert_eq!((s.round_trips, s.responses[0].messages.len()), (1, 0));
+
+        // Bad requests.
+        let base = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: d.id,
+            cursor: d.cursor.clone(),
+            messages: vec![],
+            uploads: vec![],
+        };
+        let bad = |req: &SyncRequest| {
+            hub.sync(&identity, &encode_request(req), now())
+                .unwrap_err()
+        };
+        let mut other = d.docs[&new].clone();
+        let wrong_id = SyncRequest {
+            uploads: vec![DocUpload {
+                doc_id: Uuid::new_v4(),
+                doc: other.save(),
+            }],
+            ..base.clone()
+        };
+        assert!(matches!(bad(&wrong_id), HubError::BadRequest(m) if m.contains("another id")));
+        let garbage = SyncRequest {
+            uploads: vec![DocUpload {
+                doc_id: Uuid::new_v4(),
+                doc: b"not automerge".to_vec(),
+            }],
+            ..base.clone()
+        };
+        assert!(matches!(bad(&garbage), HubError::BadRequest(_)));
+        let not_family = SyncRequest {
+            uploads: vec![DocUpload {
+                doc_id: Uuid::new_v4(),
+                doc: AutoCommit::new().save(),
+            }],
+            ..base.clone()
+        };
+        assert!(matches!(bad(&not_family), HubError::BadRequest(_)));
+        let someone_else = SyncRequest {
+            device_id: Uuid::new_v4(),
+            ..base.clone()
+        };
+        assert!(matches!(bad(&someone_else), HubError::BadRequest(_)));
+        let old = SyncRequest {
+            protocol: PROTOCOL_VERSION + 1,
+            ..base.clone()
+        };
+        assert!(matches!(bad(&old), HubError::BadRequest(_)));
+        let body = encode_request(&base);
+        assert!(matches!(
+            hub.sync(&identity, &body[..body.len() - 1], now()),
+            Err(HubError::BadRequest(m)) if m.contains("truncated")
+        ));
+        let small = Hub::open(&b.url).unwrap().with_limits(Limits {
+            max_message_bytes: 64,
+            ..Limits::default()
+        });
+        let big = SyncRequest {
+            uploads: vec![DocUpload {
+                doc_id: new,
+                doc: d.docs.get_mut(&new).unwrap().save(),
+            }],
+            ..base.clone()
+        };
+        assert_eq!(
+            small.sync(&identity, &encode_request(&big), now()),
+            Err(HubError::TooLarge { limit: 64 })
+        );
+        // Nothing above changed the hub.
+        assert_eq!(count(&hub, "families"), 1);
+    });
+}
+
+#[test]
+fn reallocation_evicts_keeps_offline_work_and_moves_the_family() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let fam = import(
+            &hub,
+            &[birth_row(
+                "Adams",
+                "Ava",
+                "2026-10-01",
+                &nhs(1),
+                "Asha Patel",
+            )],
+        )[0];
+        let mut d1 = Device::enrol(&hub, "Asha Patel");
+        d1.sync(&hub);
+        let mut d2 = Device::enrol(&hub, "Ben Okafor");
+        assert!(d2.sync(&hub).responses[0].messages.is_empty());
+
+        // Asha edits offline; meanwhile the family moves to Ben.
+        d1.edit(fam, set_phone("0113 496 0002"));
+        let offline = d1.made[0].1;
+        hub.allocate(fam, "Ben Okafor", now()).unwrap();
+        hub.allocate(fam, "Ben Okafor", now()).unwrap(); // no-op
+        assert_eq!(
+            hub.allocate(Uuid::new_v4(), "Ben Okafor", now()),
+            Err(HubError::NotFound("family"))
+        );
+
+        let s = d1.sync(&hub);
+        assert!(s.evicted().contains(&fam), "{}", b.name);
+        let acked: BTreeSet<[u8; 32]> = s
+            .responses
+            .iter()
+            .flat_map(|r| r.acks.iter().filter(|a| a.doc_id == fam))
+            .flat_map(|a| a.heads.clone())
+            .collect();
+        assert!(
+            acked.contains(&offline.0),
+            "the offline edit is acknowledged"
+        );
+        assert!(!d1.docs.contains_key(&fam), "evicted once acknowledged");
+
+        let s = d2.sync(&hub);
+        assert!(s.round_trips <= 2);
+        let doc = d2.docs.get_mut(&fam).expect("Ben's device has the family");
+        assert!(
+            doc.get_change_by_hash(&offline).is_some(),
+            "with Asha's edit"
+        );
+        let record = record::family(doc).unwrap();
+        assert_eq!(record.household.phone.unwrap().as_str(), "01134960002");
+        assert_eq!(
+            record.allocation.practitioner.as_deref(),
+            Some("Ben Okafor")
+        );
+        // Asha's device no longer sees it, and further syncs are quiet.
+        let s = d1.sync(&hub);
+        assert!(s.responses[0].messages.is_empty());
+        assert_eq!(hub.family_heads(&d1.identity(&hub), fam).unwrap(), None);
+    });
+}
+
+#[test]
+fn a_new_epoch_makes_devices_compare_everything() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let fams = import(
+            &hub,
+            &[
+                birth_row("Adams", "Ava", "2026-10-01", &nhs(1), "Asha Patel"),
+                antenatal_row("Clark", "2027-02-01", "Asha Patel"),
+            ],
+        );
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        let old = d.cursor.clone().unwrap().epoch;
+        let epoch = hub.new_epoch().unwrap();
+        assert_ne!(epoch, old);
+        d.edit(fams[1], set_phone("0113 496 0003"));
+        let s = d.sync(&hub);
+        assert!(s.full_compare(), "{}", b.name);
+        assert_eq!(d.cursor.as_ref().unwrap().epoch, epoch);
+        for id in &fams {
+            assert_eq!(sorted_heads(&mut server_doc(&hub, *id)), d.heads(*id));
+        }
+        // Settled: the next sync is an ordinary quiet one.
+        let s = d.sync(&hub);
+        assert!(!s.full_compare());
+        assert_eq!((s.round_trips, s.responses[0].messages.len()), (1, 0));
+    });
+}
+
+#[test]
+fn csv_import_takes_good_rows_reports_bad_ones_and_is_idempotent() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let rows = [
+            birth_row("Adams", "Ava", "2026-10-01", &nhs(1), "Asha Patel"),
+            antenatal_row("Clark", "2027-02-01", "ben okafor"),
+            birth_row("Evans", "Eli", "2026-10-01", &nhs(2), "Nobody Known")
+                .replace("LS1 4AP", "NOT A POSTCODE"),
+            birth_row("Ford", "Fay", "2026-12-01", "9990000000", "Asha Patel"),
+            "stork,Jo,Gray,1 Test Street,Leeds,LS1 4AP,,,,,,,,,,Asha Patel".to_string(),
+            "new-birth,Jo,Hill".to_string(),
+            birth_row("Irwin", "", "2026-10-01", "", "Asha Patel"),
+            antenatal_row("Jones", "2026-01-01", "Asha Patel"),
+        ];
+        let csv = format!("{HEADER}\n{}\n", rows.join("\n"));
+        let report = hub.import_notifications(&csv, now(), today()).unwrap();
+        let imported: Vec<usize> = report.imported.iter().map(|r| r.row).collect();
+        assert_eq!(imported, [1, 2], "{}: {:?}", b.name, report.rejected);
+        let reasons: Vec<(usize, &str)> = report
+            .rejected
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (3, "postcode: is not a UK postcode (expected a form like SW1A 1AA); health_visitor: no practitioner has this name or id"),
+                (4, "date_of_birth: must not be in the future; nhs_number: is not a valid NHS number: its check digit would be 10, so it is never issued"),
+                (5, "notification: must be new-birth or antenatal"),
+                (6, "row: has 3 fields, expected 16"),
+                (7, "child_given_name: is required; nhs_number: is required for a new-birth notification"),
+                (8, "expected_delivery: must be between 4 weeks ago and 43 weeks from today"),
+            ],
+            "{}",
+            b.name
+        );
+
+        // The documents are what a device would have made.
+        let birth = report.imported[0].family_id;
+        let mut doc = server_doc(&hub, birth);
+        let family = record::family(&doc).unwrap();
+        assert_eq!(family.id, birth);
+        assert_eq!(
+            family.allocation.practitioner.as_deref(),
+            Some("Asha Patel")
+        );
+        assert_eq!(family.allocation.team.as_deref(), Some("North Leeds"));
+        let mut roles: Vec<_> = family.members.values().map(|p| p.role.code()).collect();
+        roles.sort();
+        assert_eq!(roles, ["child", "parent"]);
+        let child = family
+            .members
+            .values()
+            .find(|p| p.role.code() == "child")
+            .unwrap();
+        assert_eq!(child.nhs_number.as_ref().unwrap().as_str(), nhs(1));
+        assert_eq!(
+            (child.gestation_weeks, child.gestation_days),
+            (Some(39), Some(2))
+        );
+        assert_eq!(child.birth_weight_grams, Some(3400));
+        for m in doc.get_changes_meta(&[]) {
+            assert_eq!(author::device_of(&m.actor), Some(SERVER_DEVICE_ID));
+            let msg = m.message.unwrap();
+            assert!(msg.ends_with("|notification import"), "{msg}");
+        }
+        assert_eq!(doc.get_changes(&[]).len(), 3, "family, mother, child");
+        let antenatal = record::family(&server_doc(&hub, report.imported[1].family_id)).unwrap();
+        assert_eq!(
+            antenatal.allocation.practitioner.as_deref(),
+            Some("Ben Okafor")
+        );
+        assert!(antenatal.members.values().any(|p| p.role.code() == "unborn"
+            && p.expected_delivery_date == NaiveDate::from_ymd_opt(2027, 2, 1)));
+
+        // Importing again takes nothing twice.
+        let again = hub.import_notifications(&csv, now(), today()).unwrap();
+        assert!(again.imported.is_empty());
+        assert_eq!(
+            again.rejected[0],
+            doorstep_hub::RejectedRow {
+                row: 1,
+                reason: "nhs_number: already imported".into()
+            }
+        );
+        assert!(again.rejected[1].reason.contains("already imported"));
+        assert_eq!(count(&hub, "families"), 2);
+        // A header with a missing column is refused whole.
+        let err = hub
+            .import_notifications("notification,town\nnew-birth,Leeds\n", now(), today())
+            .unwrap_err();
+        assert!(
+            matches!(err, HubError::Invalid(m) if m.starts_with("csv: missing columns: parent_given_name"))
+        );
+    });
+}
+
+#[test]
+fn the_caseload_report_counts_from_the_documents() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let asha = import(
+            &hub,
+            &[
+                birth_row("Adams", "Ava", "2026-10-01", &nhs(1), "Asha Patel"),
+                birth_row("Brown", "Bo", "2021-11-22", &nhs(2), "Asha Patel"),
+                antenatal_row("Clark", "2027-02-01", "Asha Patel"),
+            ],
+        );
+        import(
+            &hub,
+            &[birth_row("Dunn", "Di", "2026-10-05", &nhs(3), "Ben Okafor")],
+        );
+        // Brown: targeted with a child protection plan, set on the device.
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        d.edit(asha[1], |f, cx| {
+            set_level(
+                f,
+                Uuid::new_v4(),
+                &NewLevel {
+                    level: "targeted".into(),
+                    effective: "2026-11-01".into(),
+                    reason: "Assessed need".into(),
+                },
+                cx,
+            )
+            .unwrap()
+        });
+        d.edit(asha[1], |f, cx| {
+            add_flag(
+                f,
+                Uuid::new_v4(),
+                &NewFlag {
+                    kind: "child-protection".into(),
+                    cp_category: Some("neglect".into()),
+                    start: "2026-11-01".into(),
+                    ..NewFlag::default()
+                },
+                cx,
+            )
+            .unwrap()
+        });
+        d.sync(&hub);
+
+        let cfg = CaseloadConfig::default();
+        let report = hub.caseload_report(today(), &cfg).unwrap();
+        assert_eq!(report.unreadable, 0);
+        let names: Vec<&str> = report
+            .practitioners
+            .iter()
+            .map(|p| p.practitioner.name.as_str())
+            .collect();
+        assert_eq!(names, ["Asha Patel", "Ben Okafor"]);
+        let a = &report.practitioners[0].summary;
+        // Adams: universal, 1 child under five -> 1.
+        // Brown: targeted (3) + child protection (5), Bo turned five today -> 0 children.
+        // Clark: universal, a pregnancy (not a child) -> 1.
+        assert_eq!((a.families, a.children_under5), (3, 1), "{}", b.name);
+        assert_eq!(a.weighted, 1.0 + 3.0 + 5.0 + 1.0);
+        let level = |l: LevelOfService| a.by_level.iter().find(|c| c.level == l).unwrap().families;
+        assert_eq!(
+            (
+                level(LevelOfService::Universal),
+                level(LevelOfService::Targeted)
+            ),
+            (2, 1)
+        );
+        let cp = a
+            .by_flag
+            .iter()
+            .find(|f| f.flag == FlagKind::ChildProtection)
+            .unwrap();
+        assert_eq!((cp.families, cp.children_under5), (1, 0));
+        let ben = &report.practitioners[1].summary;
+        assert_eq!(
+            (ben.families, ben.children_under5, ben.weighted),
+            (1, 1, 1.0)
+        );
+        assert_eq!(report.teams.len(), 1);
+        let team = &report.teams[0].summary;
+        assert_eq!(
+            (team.families, team.children_under5, team.weighted),
+            (4, 2, 11.0)
+        );
+        assert!(team.warnings.is_empty());
+    });
+}
+
+#[test]
+fn concurrent_syncs_of_one_family_through_two_hubs_lose_nothing() {
+    both(|b| {
+        let setup = b.open();
+        staff(&setup);
+        let fam = import(
+            &setup,
+            &[birth_row(
+                "Adams",
+                "Ava",
+                "2026-10-01",
+                &nhs(1),
+                "Asha Patel",
+            )],
+        )[0];
+        let mut d1 = Device::enrol(&setup, "Asha Patel");
+        let mut d2 = Device::enrol(&setup, "Asha Patel");
+        d1.sync(&setup);
+        d2.sync(&setup);
+        drop(setup);
+        let hubs = [Arc::new(b.open()), Arc::new(b.open())];
+        const ROUNDS: usize = 8;
+        // Both devices sync at the same moment, every round.
+        let start = Arc::new(std::sync::Barrier::new(2));
+        let workers: Vec<_> = [d1, d2]
+            .into_iter()
+            .zip(hubs.iter().cloned())
+            .enumerate()
+            .map(|(n, (mut dev, hub))| {
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    for i in 0..ROUNDS {
+                        start.wait();
+                        if n == 0 {
+                            dev.edit(fam, set_phone(["0113 496 0010", "0113 496 0011"][i % 2]));
+                        } else {
+                            dev.edit(fam, set_town(format!("Town {i}")));
+                        }
+                        dev.try_sync(&hub).unwrap();
+                    }
+                    dev
+                })
+            })
+            .collect();
+        let mut devices: Vec<Device> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        // Settle: each device syncs until both hold what the server holds.
+        for _ in 0..2 {
+            for (dev, hub) in devices.iter_mut().zip(&hubs) {
+                dev.sync(hub);
+            }
+        }
+        let mut server = server_doc(&hubs[0], fam);
+        for dev in &mut devices {
+            for (_, change) in &dev.made {
+                assert!(
+                    server.get_change_by_hash(change).is_some(),
+                    "{}: a change was lost",
+                    b.name
+                );
+            }
+            assert_eq!(dev.heads(fam), sorted_heads(&mut server));
+        }
+        let family = record::family(&server).unwrap();
+        assert_eq!(family.household.town.as_deref(), Some("Town 7"));
+        assert_eq!(family.household.phone.unwrap().as_str(), "01134960011");
+    });
+}
+
+#[test]
+fn a_capped_answer_sets_more_and_the_rest_follows() {
+    both(|b| {
+        let hub = b.open().with_max_messages(2);
+        staff(&hub);
+        let rows: Vec<String> = (0..5)
+            .map(|i| {
+                birth_row(
+                    &format!("Family{i}"),
+                    "Ava",
+                    "2026-10-01",
+                    &nhs(10 + i),
+                    "Asha Patel",
+                )
+            })
+            .collect();
+        let fams = import(&hub, &rows);
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        let s = d.sync(&hub);
+        let first = &s.responses[0];
+        assert_eq!(first.messages.len(), 2, "{}", b.name);
+        assert!(first.more);
+        assert!(s.responses.iter().all(|r| r.messages.len() <= 2 || !r.more));
+        assert_eq!(
+            d.docs.keys().copied().collect::<BTreeSet<_>>(),
+            fams.iter().copied().collect()
+        );
+        for id in &fams {
+            assert_eq!(sorted_heads(&mut server_doc(&hub, *id)), d.heads(*id));
+        }
+        // Once everything is across, a sync is quiet again.
+        let s = d.sync(&hub);
+        assert_eq!(
+            (s.round_trips, s.responses[0].messages.len()),
+            (1, 0),
+            "{}",
+            b.name
+        );
+    });
+}

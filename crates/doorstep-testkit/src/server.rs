@@ -1,0 +1,124 @@
+//! The real `doorstep-server` binary as a child process for end-to-end
+//! tests: started on a free loopback port, stopped gracefully, killed with
+//! SIGKILL, restarted on the same database and address.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server process; killed when dropped.
+pub struct ServerProcess {
+    bin: PathBuf,
+    database_url: String,
+    tls: Option<(PathBuf, PathBuf)>,
+    listen: String,
+    child: Option<Child>,
+    addr: Option<SocketAddr>,
+}
+
+impl ServerProcess {
+    /// Starts `bin serve` on `database_url` on a free loopback port; plain
+    /// HTTP (`--insecure-dev-http`) unless `tls` gives a certificate and key.
+    pub fn start(bin: &Path, database_url: &str, tls: Option<(PathBuf, PathBuf)>) -> Self {
+        let mut s = ServerProcess {
+            bin: bin.to_owned(),
+            database_url: database_url.to_owned(),
+            tls,
+            listen: "127.0.0.1:0".into(),
+            child: None,
+            addr: None,
+        };
+        s.spawn();
+        // Restarts reuse the port so devices and proxies keep their URL.
+        s.listen = s.addr().to_string();
+        s
+    }
+
+    fn spawn(&mut self) {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args([
+            "serve",
+            "--database-url",
+            &self.database_url,
+            "--listen",
+            &self.listen,
+        ]);
+        match &self.tls {
+            Some((cert, key)) => {
+                cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+            }
+            None => {
+                cmd.arg("--insecure-dev-http");
+            }
+        }
+        cmd.env("DOORSTEP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        // The port may still be in TIME_WAIT right after a kill: retry.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut child = cmd.spawn().expect("start doorstep-server");
+            let stdout = child.stdout.take().expect("stdout");
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            if let Some(url) = line.trim().strip_prefix("doorstep-server listening on ") {
+                let addr = url
+                    .split("://")
+                    .nth(1)
+                    .and_then(|a| a.parse().ok())
+                    .expect("server printed its address");
+                self.addr = Some(addr);
+                self.child = Some(child);
+                return;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(
+                Instant::now() < deadline,
+                "doorstep-server did not start (first line: {line:?})"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr.expect("started")
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        match self.addr() {
+            a if self.tls.is_some() => format!("{scheme}://localhost:{}", a.port()),
+            a => format!("{scheme}://{a}"),
+        }
+    }
+
+    /// Kills the server with SIGKILL (no chance to finish anything).
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same database and address.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    /// The database URL the server runs on.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
