@@ -119,6 +119,24 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Enrol this device with the trust's sync server (one-time code from an administrator).
+    Enrol(EnrolArgs),
+    /// Sync with the trust's server; `sync status` shows where sync stands.
+    Sync {
+        /// What to do (nothing: sync now).
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+    },
+    /// Fields two devices changed at once: list them, or resolve one.
+    #[command(args_conflicts_with_subcommands = true)]
+    Conflicts {
+        /// Only this family's conflicts (id or its first 8+ characters).
+        #[arg(long)]
+        family: Option<String>,
+        /// What to do (nothing: list them).
+        #[command(subcommand)]
+        command: Option<ConflictsCommand>,
+    },
     /// Synthetic demo data.
     Demo {
         /// What to do.
@@ -760,4 +778,56 @@ pub enum FormCommand {
         #[arg(long)]
         response: String,
     },
+}
+
+/// `doorstep enrol`.
+#[derive(Debug, Args)]
+pub struct EnrolArgs {
+    /// The server's URL (https://; http:// only for 127.0.0.1, ::1 or localhost).
+    #[arg(long)]
+    pub server: String,
+    /// The one-time enrolment code.
+    #[arg(long)]
+    pub code: String,
+    /// A PEM file with the CA certificate that signed the server's certificate (a trust's own CA).
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// A name for this device, shown to administrators (default: the computer's name).
+    #[arg(long)]
+    pub device_name: Option<String>,
+    /// Replace the current enrolment (when the server no longer accepts it).
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `doorstep sync …`.
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Server, practitioner, last sync, pending and refused families.
+    Status,
+}
+
+/// `doorstep conflicts …`.
+#[derive(Debug, Subcommand)]
+pub enum ConflictsCommand {
+    /// Resolve one conflict: keep one of its values (--choose) or write another (--value).
+    Resolve(ResolveArgs),
+}
+
+/// `doorstep conflicts resolve`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("resolution").required(true).args(["choose", "value"])))]
+pub struct ResolveArgs {
+    /// Family id (or its first 8+ characters).
+    #[arg(long)]
+    pub family: String,
+    /// The field, as `doorstep conflicts` shows it (e.g. household/phone).
+    #[arg(long)]
+    pub field: String,
+    /// Keep value number K of the conflict.
+    #[arg(long)]
+    pub choose: Option<usize>,
+    /// Write this value instead (text, or JSON for a number, true/false or null).
+    #[arg(long)]
+    pub value: Option<String>,
 }

@@ -6,6 +6,7 @@ mod args;
 mod assess;
 mod output;
 mod secret;
+mod sync;
 mod visits;
 
 use std::process::ExitCode;
@@ -44,6 +45,11 @@ fn exit_code(e: &CoreError) -> u8 {
         CoreError::NoProfile => 6,
         CoreError::ProfileExists => 7,
         CoreError::NotFound(_) => 8,
+        CoreError::Revoked { .. } => 5,
+        CoreError::Unreachable(_) => 9,
+        CoreError::NotEnrolled(_) => 10,
+        CoreError::SyncFailed(_) => 11,
+        CoreError::AlreadyEnrolled(_) => 12,
     }
 }
 
@@ -78,7 +84,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), CoreError> {
         }
         command => {
             let pass = secret::passphrase("DOORSTEP_PASSPHRASE", "Passphrase: ")?;
-            let mut session = device::unlock(&dir, &pass, clock)?;
+            let mut session = device::unlock(&dir, &pass, clock)
+                .map_err(|e| doorstep_core::sync::explain_erased(&dir, e))?;
             drop(pass);
             unlocked(&mut session, command, out)
         }
@@ -268,6 +275,9 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
                 }
             }
         },
+        Command::Enrol(a) => sync::enrol(s, a, out)?,
+        Command::Sync { command } => sync::sync(s, command, out)?,
+        Command::Conflicts { family, command } => sync::conflicts(s, family, command, out)?,
         Command::Demo {
             command: DemoCommand::Seed { families, seed },
         } => {

@@ -23,6 +23,17 @@ pub enum ErrorCode {
     NotFound,
     /// The store failed or is damaged.
     Storage,
+    /// The trust's server revoked this device; its local data was erased.
+    Revoked,
+    /// The sync server could not be reached (nothing was lost).
+    Unreachable,
+    /// The device is not enrolled, or the server no longer accepts its
+    /// enrolment: enrol (again).
+    NotEnrolled,
+    /// The device is already enrolled.
+    AlreadyEnrolled,
+    /// The server refused or failed a sync request (nothing was lost).
+    SyncFailed,
 }
 
 /// A use-case failure.
@@ -59,6 +70,32 @@ pub enum CoreError {
     /// Store failure (the detail is for logs, not patient data).
     #[error("The device store could not complete this: {0}")]
     Storage(String),
+    /// The server revoked this device and the local data was erased.
+    #[error("{}", revoked_message(*.just_now))]
+    Revoked {
+        /// Whether this sync erased it.
+        just_now: bool,
+    },
+    /// The server could not be reached.
+    #[error("Server not reachable: {0}; your work is saved on this device and will sync later.")]
+    Unreachable(String),
+    /// Not enrolled, or the enrolment is no longer accepted.
+    #[error("{0}")]
+    NotEnrolled(String),
+    /// Already enrolled with a server (its URL).
+    #[error("This device is already enrolled with {0}: give --replace to enrol it again.")]
+    AlreadyEnrolled(String),
+    /// The server refused or failed a sync request.
+    #[error("Sync failed: {0}")]
+    SyncFailed(String),
+}
+
+fn revoked_message(just_now: bool) -> &'static str {
+    if just_now {
+        "This device was revoked by the trust's server, so the local data on it has been erased. Ask your administrator to enrol the device again (doorstep init, then doorstep enrol)."
+    } else {
+        "The local data on this device was erased because the device was revoked by the trust's server. Ask your administrator to enrol the device again (doorstep init, then doorstep enrol)."
+    }
 }
 
 fn erased_message(just_now: bool) -> &'static str {
@@ -80,6 +117,11 @@ impl CoreError {
             CoreError::ProfileExists => ErrorCode::ProfileExists,
             CoreError::NotFound(_) => ErrorCode::NotFound,
             CoreError::Storage(_) => ErrorCode::Storage,
+            CoreError::Revoked { .. } => ErrorCode::Revoked,
+            CoreError::Unreachable(_) => ErrorCode::Unreachable,
+            CoreError::NotEnrolled(_) => ErrorCode::NotEnrolled,
+            CoreError::AlreadyEnrolled(_) => ErrorCode::AlreadyEnrolled,
+            CoreError::SyncFailed(_) => ErrorCode::SyncFailed,
         }
     }
 
@@ -132,6 +174,8 @@ impl From<StoreError> for CoreError {
             StoreError::FamilyNotFound => {
                 CoreError::NotFound("No such family on this device.".into())
             }
+            StoreError::AlreadyEnrolled => CoreError::AlreadyEnrolled("a server".into()),
+            StoreError::NotInConflict => CoreError::invalid("field", "is not in conflict"),
             other => CoreError::Storage(other.to_string()),
         }
     }

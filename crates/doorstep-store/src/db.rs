@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../../migrations/client/0002_contacts.sql"),
     ),
+    (3, include_str!("../../../migrations/client/0003_sync.sql")),
 ];
 
 /// Opens (or creates, when `create` is set) the encrypted database.

@@ -4,7 +4,9 @@
 //!
 //! Every write goes through [`Store::apply`]: the document change, its
 //! projection rows and its audit row are written in one SQL transaction, so
-//! a crash leaves either all of them or none.
+//! a crash leaves either all of them or none. Sync's writes (merging what
+//! the server sent, evicting a family, resolving a conflict) keep the same
+//! rule; see [`sync_state`].
 
 pub mod audit;
 pub mod db;
@@ -12,6 +14,7 @@ pub mod facts;
 pub mod key;
 pub mod profile;
 pub mod projection;
+pub mod sync_state;
 
 use std::collections::HashMap;
 
@@ -79,6 +82,12 @@ pub enum StoreError {
     /// File system.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The device is already enrolled with a server.
+    #[error("this device is already enrolled")]
+    AlreadyEnrolled,
+    /// A conflict resolution named a key that holds a single value.
+    #[error("that field is not in conflict")]
+    NotInConflict,
 }
 
 /// One family's part of a write: its id, the actions, and whether the
@@ -320,6 +329,11 @@ impl Store {
                 p
             };
             projection::write_parts(&tx, family, who.today, parts)?;
+            // The conflicts projection follows the document: a write to a
+            // key in conflict resolves it.
+            if !w.create && sync_state::has_conflicts(&tx, w.id)? {
+                sync_state::write_conflicts(&tx, w.id, &doorstep_document::conflicts::list(d))?;
+            }
             for a in &w.actions {
                 audit::append(
                     &tx,
@@ -435,9 +449,11 @@ impl Store {
         for t in projection::TABLES {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
+        tx.execute("DELETE FROM conflicts", [])?;
         for id in &ids {
-            let d = Self::load_doc(&tx, self.device, *id)?.ok_or(StoreError::FamilyNotFound)?;
+            let mut d = Self::load_doc(&tx, self.device, *id)?.ok_or(StoreError::FamilyNotFound)?;
             projection::write(&tx, &hydrate(&d)?, today)?;
+            sync_state::write_conflicts(&tx, *id, &doorstep_document::conflicts::list(&mut d))?;
         }
         tx.commit()?;
         Ok(ids.len())

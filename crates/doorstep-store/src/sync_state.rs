@@ -1,0 +1,876 @@
+//! What the store keeps for sync with the trust's server (docs/SYNC.md):
+//! the enrolment (its token stays inside the encrypted database), each
+//! family's sync state, acknowledged heads and eviction mark, the server's
+//! refusals, and the conflicts projection. Also the writes sync makes, each
+//! in one SQL transaction with the family's projections, conflicts and an
+//! audit row: merging a received document (creating the family when it is
+//! new to the device), evicting a family's copy from the device, and
+//! resolving a conflict.
+
+use std::collections::HashMap;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
+use chrono::{DateTime, Utc};
+use doorstep_document::author;
+use doorstep_document::conflicts::{self, Conflict, ConflictValue};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{audit, hydrate, projection, write_document, Actor, Store, StoreError};
+
+/// The device's enrolment with the server, as `doorstep enrol` stored it.
+#[derive(Clone)]
+pub struct Enrolment {
+    /// The server's base URL (`https://…`).
+    pub url: String,
+    /// An extra CA certificate (PEM) to trust for this server.
+    pub ca_pem: Option<String>,
+    /// This device's id (the profile's), as the server knows it.
+    pub device_id: Uuid,
+    /// The name the device was enrolled under.
+    pub device_name: String,
+    /// The bearer token.
+    pub token: String,
+    /// The enrolled practitioner's id on the server.
+    pub practitioner_id: String,
+    /// Their name on the server.
+    pub practitioner_name: String,
+    /// Their role on the server.
+    pub practitioner_role: String,
+    /// Their team's id, if they have one.
+    pub team_id: Option<String>,
+    /// Their team's name.
+    pub team_name: Option<String>,
+    /// When the device was enrolled.
+    pub enrolled_at: DateTime<Utc>,
+    /// The server's epoch at enrolment (then the cursor's).
+    pub epoch: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    /// Everything but the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("url", &self.url)
+            .field("device_id", &self.device_id)
+            .field("practitioner_id", &self.practitioner_id)
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The enrolment with the sync bookkeeping kept beside it.
+#[derive(Debug, Clone)]
+pub struct SyncServer {
+    /// The enrolment.
+    pub enrolment: Enrolment,
+    /// The cursor's sequence; `None` before the first successful sync.
+    pub seq: Option<u64>,
+    /// When a sync last completed.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// When a sync was last tried.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed, when it did (no patient data).
+    pub last_error: Option<String>,
+}
+
+/// One family's sync bookkeeping.
+#[derive(Debug, Clone)]
+pub struct SyncFamily {
+    /// The family.
+    pub family_id: Uuid,
+    /// Whether its document is on the device (a family whose first download
+    /// has not completed has only a sync row).
+    pub on_device: bool,
+    /// The document's heads (empty when not on the device).
+    pub heads: Vec<ChangeHash>,
+    /// The persisted sync state, if any.
+    pub state: Option<Vec<u8>>,
+    /// The heads the server acknowledged last.
+    pub acked_heads: Vec<ChangeHash>,
+    /// Whether the server has ever acknowledged or sent the family.
+    pub known_to_server: bool,
+    /// When the server evicted it, if it did.
+    pub evicted_at: Option<String>,
+}
+
+/// What merging a received document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MergeOutcome {
+    /// The family was new to the device.
+    pub created: bool,
+    /// The document gained changes.
+    pub changed: bool,
+    /// Conflicts in the family afterwards.
+    pub conflicts: usize,
+}
+
+/// An acknowledgement to record.
+#[derive(Debug, Clone)]
+pub struct AckUpdate {
+    /// The family.
+    pub family_id: Uuid,
+    /// The heads the server now holds.
+    pub acked_heads: Vec<ChangeHash>,
+    /// A sync state to store with it (after a whole-document upload).
+    pub state: Option<Vec<u8>>,
+}
+
+/// Everything one response changes besides documents, written in one
+/// transaction once the response has been applied; the cursor last.
+#[derive(Debug, Clone, Default)]
+pub struct RoundTripRecord {
+    /// Acknowledgements.
+    pub acks: Vec<AckUpdate>,
+    /// Refused families with the server's reason.
+    pub rejections: Vec<(Uuid, String)>,
+    /// Families to mark evicted (removed later, once acknowledged).
+    pub evicted: Vec<Uuid>,
+    /// Families to send whole again: the server does not know them (it
+    /// was restored from a backup older than their upload).
+    pub unknown: Vec<Uuid>,
+    /// Sync states of families the server sent messages about that brought
+    /// no document change (such a family is known to the server and, being
+    /// sent, in the caseload: any eviction mark is cleared).
+    pub states: Vec<(Uuid, Vec<u8>)>,
+    /// The new cursor: epoch and sequence.
+    pub cursor: Option<(String, u64)>,
+}
+
+/// A refusal as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectionRow {
+    /// The family.
+    pub family_id: Uuid,
+    /// The server's reason.
+    pub reason: String,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+}
+
+/// A conflict as stored in the projection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRow {
+    /// The family.
+    pub family_id: Uuid,
+    /// Its position among the family's conflicts.
+    pub idx: i64,
+    /// Map keys from the document root.
+    pub path: Vec<String>,
+    /// Every value with who wrote it, when and where.
+    pub values: Vec<ConflictValue>,
+}
+
+/// Change hashes as stored: comma-separated hex.
+pub fn heads_to_text(heads: &[ChangeHash]) -> String {
+    heads
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Change hashes from their stored text.
+pub fn heads_from_text(text: &str) -> Result<Vec<ChangeHash>, StoreError> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ChangeHash>()
+                .map_err(|_| StoreError::Corrupt("bad change hash".into()))
+        })
+        .collect()
+}
+
+fn time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn parse_id(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt("bad family id".into()))
+}
+
+impl Store {
+    /// The enrolment and sync bookkeeping, or `None` when not enrolled.
+    pub fn sync_server(&self) -> Result<Option<SyncServer>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT url, ca_pem, device_id, device_name, token, practitioner_id, practitioner_name,
+                        practitioner_role, team_id, team_name, enrolled_at, epoch, seq,
+                        last_success_at, last_attempt_at, last_error
+                 FROM sync_server WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        (
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, String>(6)?,
+                            r.get::<_, String>(7)?,
+                        ),
+                        (
+                            r.get::<_, Option<String>>(8)?,
+                            r.get::<_, Option<String>>(9)?,
+                            r.get::<_, String>(10)?,
+                            r.get::<_, String>(11)?,
+                            r.get::<_, Option<i64>>(12)?,
+                            r.get::<_, Option<String>>(13)?,
+                            r.get::<_, Option<String>>(14)?,
+                            r.get::<_, Option<String>>(15)?,
+                        ),
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((a, b)) = row else {
+            return Ok(None);
+        };
+        let enrolment = Enrolment {
+            url: a.0,
+            ca_pem: a.1,
+            device_id: Uuid::parse_str(&a.2)
+                .map_err(|_| StoreError::Corrupt("bad enrolled device id".into()))?,
+            device_name: a.3,
+            token: a.4,
+            practitioner_id: a.5,
+            practitioner_name: a.6,
+            practitioner_role: a.7,
+            team_id: b.0,
+            team_name: b.1,
+            enrolled_at: time(Some(b.2))
+                .ok_or_else(|| StoreError::Corrupt("bad enrolment time".into()))?,
+            epoch: b.3,
+        };
+        Ok(Some(SyncServer {
+            enrolment,
+            seq: b.4.and_then(|s| u64::try_from(s).ok()),
+            last_success_at: time(b.5),
+            last_attempt_at: time(b.6),
+            last_error: b.7,
+        }))
+    }
+
+    /// Stores the enrolment and audits it (`device.enrol`). An existing
+    /// enrolment is refused unless `replace` is set; replacing one forgets
+    /// the cursor, every sync state and every acknowledgement, so the next
+    /// sync compares everything afresh (nothing is lost: the documents stay,
+    /// and families the server never acknowledged are still uploaded).
+    pub fn enrol(
+        &mut self,
+        e: &Enrolment,
+        replace: bool,
+        who: &Actor<'_>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM sync_server WHERE id = 1", [], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if exists && !replace {
+            return Err(StoreError::AlreadyEnrolled);
+        }
+        tx.execute("DELETE FROM sync_server", [])?;
+        tx.execute("UPDATE sync_docs SET state = NULL, acked_heads = ''", [])?;
+        tx.execute(
+            "INSERT INTO sync_server (id, url, ca_pem, device_id, device_name, token, practitioner_id,
+                practitioner_name, practitioner_role, team_id, team_name, enrolled_at, epoch)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                e.url,
+                e.ca_pem,
+                e.device_id.to_string(),
+                e.device_name,
+                e.token,
+                e.practitioner_id,
+                e.practitioner_name,
+                e.practitioner_role,
+                e.team_id,
+                e.team_name,
+                e.enrolled_at.to_rfc3339(),
+                e.epoch,
+            ],
+        )?;
+        audit::append(
+            &tx,
+            &audit::Entry {
+                practitioner: who.practitioner,
+                action: "device.enrol",
+                record_kind: "device",
+                record_id: Some(e.device_id.to_string()),
+                family_id: None,
+                at: who.now,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a sync attempt: `error` when it failed, else a success.
+    pub fn record_sync_attempt(
+        &mut self,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let at = at.to_rfc3339();
+        match error {
+            Some(e) => self.conn.execute(
+                "UPDATE sync_server SET last_attempt_at = ?1, last_error = ?2 WHERE id = 1",
+                params![at, e],
+            )?,
+            None => self.conn.execute(
+                "UPDATE sync_server SET last_attempt_at = ?1, last_success_at = ?1, last_error = NULL WHERE id = 1",
+                params![at],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Every family's sync bookkeeping: each family on the device, and each
+    /// sync row whose family is not (yet) on it.
+    pub fn sync_families(&self) -> Result<Vec<SyncFamily>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.family_id, d.heads, s.state, s.acked_heads, s.known_to_server, s.evicted_at
+             FROM documents d LEFT JOIN sync_docs s ON s.family_id = d.family_id
+             UNION ALL
+             SELECT s.family_id, NULL, s.state, s.acked_heads, s.known_to_server, s.evicted_at
+             FROM sync_docs s WHERE s.family_id NOT IN (SELECT family_id FROM documents)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, heads, state, acked, known, evicted_at) = row?;
+            out.push(SyncFamily {
+                family_id: parse_id(&id)?,
+                on_device: heads.is_some(),
+                heads: heads_from_text(heads.as_deref().unwrap_or(""))?,
+                state,
+                acked_heads: heads_from_text(acked.as_deref().unwrap_or(""))?,
+                known_to_server: known.unwrap_or(0) != 0,
+                evicted_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A family's document to sync, loaded with a fresh actor for this
+    /// device; `None` when the family is not on the device.
+    pub fn document_for_sync(&self, id: Uuid) -> Result<Option<AutoCommit>, StoreError> {
+        Self::load_doc(&self.conn, self.device, id)
+    }
+
+    /// Merges `doc` (a family's document after receiving the server's sync
+    /// message, or a document the server sent whole) into the device copy,
+    /// creating the family when it is new to the device, and stores `state`.
+    /// The change bytes, the family's projections, its conflicts, an audit
+    /// row (`sync.merge`) and the sync state are written in one transaction.
+    /// An empty `doc` for a family not on the device stores only the state
+    /// (the download has not completed).
+    pub fn merge_synced(
+        &mut self,
+        id: Uuid,
+        doc: &mut AutoCommit,
+        state: &[u8],
+        who: &Actor<'_>,
+    ) -> Result<MergeOutcome, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut outcome = MergeOutcome::default();
+        match Self::load_doc(&tx, self.device, id)? {
+            None => {
+                if !doc.get_heads().is_empty() {
+                    let family = hydrate(doc)?;
+                    if family.id != id {
+                        return Err(StoreError::Corrupt(
+                            "a received document names another family".into(),
+                        ));
+                    }
+                    // A new document is saved whole (the bytes are unused).
+                    write_document(&tx, id, doc, &[], true, who.now)?;
+                    projection::write(&tx, &family, who.today)?;
+                    outcome.conflicts = write_conflicts(&tx, id, &conflicts::list(doc))?;
+                    audit_merge(&tx, id, who)?;
+                    outcome.created = true;
+                    outcome.changed = true;
+                }
+            }
+            Some(mut stored) => {
+                let before = stored.get_heads();
+                stored.merge(doc)?;
+                if stored.get_heads() != before {
+                    let family = hydrate(&stored)?;
+                    let bytes = stored.save_after(&before);
+                    write_document(&tx, id, &mut stored, &bytes, false, who.now)?;
+                    projection::write(&tx, &family, who.today)?;
+                    outcome.conflicts = write_conflicts(&tx, id, &conflicts::list(&mut stored))?;
+                    audit_merge(&tx, id, who)?;
+                    outcome.changed = true;
+                }
+            }
+        }
+        upsert_state(&tx, id, state)?;
+        tx.execute(
+            "UPDATE sync_docs SET known_to_server = 1, evicted_at = NULL WHERE family_id = ?1",
+            [id.to_string()],
+        )?;
+        tx.commit()?;
+        self.docs.remove(&id);
+        self.records.remove(&id);
+        Ok(outcome)
+    }
+
+    /// Records what one response changed besides documents: sync states
+    /// that came without document changes, acknowledgements (which also
+    /// clear a family's refusal and mark it known to the server), refusals,
+    /// eviction marks, families to send whole again, and last the cursor.
+    pub fn record_round_trip(
+        &mut self,
+        r: &RoundTripRecord,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (id, state) in &r.states {
+            upsert_state(&tx, *id, state)?;
+            tx.execute(
+                "UPDATE sync_docs SET known_to_server = 1, evicted_at = NULL WHERE family_id = ?1",
+                [id.to_string()],
+            )?;
+        }
+        for a in &r.acks {
+            let id = a.family_id.to_string();
+            tx.execute(
+                "INSERT INTO sync_docs (family_id, state, acked_heads, known_to_server) VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT(family_id) DO UPDATE SET acked_heads = excluded.acked_heads,
+                    known_to_server = 1, state = coalesce(excluded.state, sync_docs.state)",
+                params![id, a.state, heads_to_text(&a.acked_heads)],
+            )?;
+            tx.execute("DELETE FROM sync_rejections WHERE family_id = ?1", [&id])?;
+        }
+        for (id, reason) in &r.rejections {
+            tx.execute(
+                "INSERT INTO sync_rejections (family_id, reason, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(family_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                params![id.to_string(), reason, at.to_rfc3339()],
+            )?;
+        }
+        for id in &r.evicted {
+            tx.execute(
+                "INSERT INTO sync_docs (family_id, evicted_at) VALUES (?1, ?2)
+                 ON CONFLICT(family_id) DO UPDATE SET evicted_at = coalesce(sync_docs.evicted_at, excluded.evicted_at)",
+                params![id.to_string(), at.to_rfc3339()],
+            )?;
+        }
+        for id in &r.unknown {
+            tx.execute(
+                "INSERT INTO sync_docs (family_id, known_to_server) VALUES (?1, 0)
+                 ON CONFLICT(family_id) DO UPDATE SET known_to_server = 0",
+                [id.to_string()],
+            )?;
+        }
+        if let Some((epoch, seq)) = &r.cursor {
+            let seq = i64::try_from(*seq)
+                .map_err(|_| StoreError::Corrupt("cursor sequence out of range".into()))?;
+            tx.execute(
+                "UPDATE sync_server SET epoch = ?1, seq = ?2 WHERE id = 1",
+                params![epoch, seq],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets every family's sync state to `state` and forgets acknowledged
+    /// heads (the server was restored from a backup: compare everything).
+    pub fn reset_sync_states(&mut self, state: &[u8]) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sync_docs SET state = ?1, acked_heads = ''",
+            params![state],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a family's copy from this device — its document, projection
+    /// rows, conflicts and sync rows — and audits it (`family.evicted`),
+    /// but only if every head of the stored document is in `acknowledged`
+    /// (checked inside the transaction, so a change written meanwhile is
+    /// never lost); returns whether it was removed. The record lives on in
+    /// the server; nothing is removed there.
+    pub fn evict_family(
+        &mut self,
+        id: Uuid,
+        acknowledged: &[ChangeHash],
+        who: &Actor<'_>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let id_s = id.to_string();
+        let heads: Option<String> = tx
+            .query_row(
+                "SELECT heads FROM documents WHERE family_id = ?1",
+                [&id_s],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(heads) = heads {
+            if heads_from_text(&heads)?
+                .iter()
+                .any(|h| !acknowledged.contains(h))
+            {
+                return Ok(false);
+            }
+        }
+        tx.execute("DELETE FROM document_chunks WHERE family_id = ?1", [&id_s])?;
+        tx.execute("DELETE FROM documents WHERE family_id = ?1", [&id_s])?;
+        for t in projection::TABLES {
+            let col = if *t == "families" { "id" } else { "family_id" };
+            tx.execute(&format!("DELETE FROM {t} WHERE {col} = ?1"), [&id_s])?;
+        }
+        for t in ["conflicts", "sync_docs", "sync_rejections"] {
+            tx.execute(&format!("DELETE FROM {t} WHERE family_id = ?1"), [&id_s])?;
+        }
+        audit::append(
+            &tx,
+            &audit::Entry {
+                practitioner: who.practitioner,
+                action: "family.evicted",
+                record_kind: "family",
+                record_id: Some(id_s.clone()),
+                family_id: Some(id_s),
+                at: who.now,
+            },
+        )?;
+        tx.commit()?;
+        self.docs.remove(&id);
+        self.records.remove(&id);
+        Ok(true)
+    }
+
+    /// The server's refusals, oldest first.
+    pub fn sync_rejections(&self) -> Result<Vec<RejectionRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT family_id, reason, at FROM sync_rejections ORDER BY at, family_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, reason, at) = row?;
+            out.push(RejectionRow {
+                family_id: parse_id(&id)?,
+                reason,
+                at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The names families are listed under (`families.display_name`, or
+    /// the first address line for a household with no members yet), for
+    /// the ids given that are on the device.
+    pub fn family_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT CASE WHEN display_name = '' THEN address_line1 ELSE display_name END
+             FROM families WHERE id = ?1",
+        )?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(name) = stmt
+                .query_row([id.to_string()], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert(*id, name);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The conflicts projection: of one family, or of all, in family then
+    /// document order.
+    pub fn conflict_rows(&self, family: Option<Uuid>) -> Result<Vec<ConflictRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT family_id, idx, path, vals FROM conflicts
+             WHERE ?1 IS NULL OR family_id = ?1 ORDER BY family_id, idx",
+        )?;
+        let rows = stmt.query_map([family.map(|f| f.to_string())], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, idx, path, vals) = row?;
+            let bad = |_| StoreError::Corrupt("bad conflict row".into());
+            out.push(ConflictRow {
+                family_id: parse_id(&id)?,
+                idx,
+                path: serde_json::from_str(&path).map_err(bad)?,
+                values: serde_json::from_str::<Vec<StoredValue>>(&vals)
+                    .map_err(bad)?
+                    .into_iter()
+                    .map(ConflictValue::from)
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Resolves the conflict at `path` of family `id` by writing `value`
+    /// there: one commit by `who` (action `conflict.resolve`), written with
+    /// the projections, the family's conflicts and an audit row in one
+    /// transaction. The value is written even when it equals the one the
+    /// record shows, since writing the key is what resolves it. Refused
+    /// with [`StoreError::NotInConflict`] when the key holds one value.
+    pub fn resolve_conflict(
+        &mut self,
+        id: Uuid,
+        path: &[String],
+        value: &Value,
+        who: &Actor<'_>,
+    ) -> Result<doorstep_domain::family::Family, StoreError> {
+        let Some((last, parents)) = path.split_last() else {
+            return Err(StoreError::NotInConflict);
+        };
+        self.drop_if_stale(id)?;
+        self.records.remove(&id);
+        // Out of the cache while it changes: a failed write is reloaded.
+        let mut d = match self.docs.remove(&id) {
+            Some(d) => d,
+            None => {
+                Self::load_doc(&self.conn, self.device, id)?.ok_or(StoreError::FamilyNotFound)?
+            }
+        };
+        let mut obj = ROOT;
+        for key in parents {
+            match d.get(&obj, key.as_str())? {
+                Some((automerge::Value::Object(ObjType::Map), child)) => obj = child,
+                _ => return Err(StoreError::NotInConflict),
+            }
+        }
+        if d.get_all(&obj, last.as_str())?.len() < 2 {
+            return Err(StoreError::NotInConflict);
+        }
+        let before = d.get_heads();
+        put_value(&mut d, &obj, last, value)?;
+        d.commit_with(
+            CommitOptions::default()
+                .with_message(author::message("conflict.resolve", who.practitioner))
+                .with_time(who.now.timestamp()),
+        );
+        let family = hydrate(&d)?;
+        let bytes = d.save_after(&before);
+        let (kind, record) = record_at(path, id);
+        let tx = self.conn.transaction()?;
+        write_document(&tx, id, &mut d, &bytes, false, who.now)?;
+        projection::write(&tx, &family, who.today)?;
+        write_conflicts(&tx, id, &conflicts::list(&mut d))?;
+        audit::append(
+            &tx,
+            &audit::Entry {
+                practitioner: who.practitioner,
+                action: "conflict.resolve",
+                record_kind: kind,
+                record_id: Some(record.to_string()),
+                family_id: Some(id.to_string()),
+                at: who.now,
+            },
+        )?;
+        tx.commit()?;
+        self.docs.insert(id, d);
+        self.records.insert(id, family.clone());
+        Ok(family)
+    }
+
+    /// Closes the database (before a crypto-erase removes its files). The
+    /// store cannot be used afterwards: every call fails.
+    pub fn close(&mut self) -> Result<(), StoreError> {
+        let closed = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        self.docs.clear();
+        self.records.clear();
+        closed.close().map_err(|(_, e)| StoreError::Sql(e))
+    }
+}
+
+/// The kind and id of the record a conflicting key belongs to: the record
+/// map's entry for `[map, id, …]`, else the family.
+fn record_at(path: &[String], family: Uuid) -> (&'static str, Uuid) {
+    use doorstep_domain::family::RecordKind;
+    if let [map, id, _, ..] = path {
+        if let Ok(record) = Uuid::parse_str(id) {
+            for kind in [
+                RecordKind::Person,
+                RecordKind::Level,
+                RecordKind::Flag,
+                RecordKind::Consent,
+                RecordKind::Contact,
+                RecordKind::Measurement,
+                RecordKind::Response,
+            ] {
+                if kind.map_name() == Some(map.as_str()) {
+                    return (kind.name(), record);
+                }
+            }
+        }
+    }
+    ("family", family)
+}
+
+fn upsert_state(conn: &Connection, id: Uuid, state: &[u8]) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sync_docs (family_id, state) VALUES (?1, ?2)
+         ON CONFLICT(family_id) DO UPDATE SET state = excluded.state",
+        params![id.to_string(), state],
+    )?;
+    Ok(())
+}
+
+fn audit_merge(tx: &Transaction<'_>, id: Uuid, who: &Actor<'_>) -> Result<(), StoreError> {
+    audit::append(
+        tx,
+        &audit::Entry {
+            practitioner: who.practitioner,
+            action: "sync.merge",
+            record_kind: "family",
+            record_id: Some(id.to_string()),
+            family_id: Some(id.to_string()),
+            at: who.now,
+        },
+    )
+}
+
+/// A conflict value as stored in `conflicts.vals`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredValue {
+    value: Value,
+    practitioner: Option<String>,
+    action: Option<String>,
+    device: Option<Uuid>,
+    at: Option<i64>,
+    change: Option<String>,
+}
+
+impl From<StoredValue> for ConflictValue {
+    fn from(v: StoredValue) -> Self {
+        ConflictValue {
+            value: v.value,
+            practitioner: v.practitioner,
+            action: v.action,
+            device: v.device,
+            at: v.at,
+            change: v.change,
+        }
+    }
+}
+
+/// Rewrites a family's rows of the conflicts projection; returns how many.
+pub(crate) fn write_conflicts(
+    conn: &Connection,
+    id: Uuid,
+    list: &[Conflict],
+) -> Result<usize, StoreError> {
+    let id_s = id.to_string();
+    conn.execute("DELETE FROM conflicts WHERE family_id = ?1", [&id_s])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO conflicts (family_id, idx, path, vals) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, c) in list.iter().enumerate() {
+        let vals: Vec<StoredValue> = c
+            .values
+            .iter()
+            .map(|v| StoredValue {
+                value: v.value.clone(),
+                practitioner: v.practitioner.clone(),
+                action: v.action.clone(),
+                device: v.device,
+                at: v.at,
+                change: v.change.clone(),
+            })
+            .collect();
+        let path = serde_json::to_string(&c.path)
+            .map_err(|e| StoreError::Corrupt(format!("conflict path: {e}")))?;
+        let vals = serde_json::to_string(&vals)
+            .map_err(|e| StoreError::Corrupt(format!("conflict values: {e}")))?;
+        stmt.execute(params![id_s, i as i64, path, vals])?;
+    }
+    Ok(list.len())
+}
+
+/// Whether a family has rows in the conflicts projection.
+pub(crate) fn has_conflicts(conn: &Connection, id: Uuid) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM conflicts WHERE family_id = ?1 LIMIT 1")?
+        .query_row([id.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn scalar(v: &Value) -> ScalarValue {
+    match v {
+        Value::Bool(b) => ScalarValue::Boolean(*b),
+        Value::String(s) => ScalarValue::Str(s.as_str().into()),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => ScalarValue::Int(i),
+            (None, Some(u)) => ScalarValue::Uint(u),
+            _ => ScalarValue::F64(n.as_f64().unwrap_or(0.0)),
+        },
+        _ => ScalarValue::Null,
+    }
+}
+
+/// Writes `value` at `key` of the map `obj` unconditionally (objects and
+/// lists are written as new maps and lists).
+fn put_value(d: &mut AutoCommit, obj: &ObjId, key: &str, value: &Value) -> Result<(), StoreError> {
+    match value {
+        Value::Object(fields) => {
+            let m = d.put_object(obj, key, ObjType::Map)?;
+            for (k, v) in fields {
+                put_value(d, &m, k, v)?;
+            }
+        }
+        Value::Array(items) => {
+            let l = d.put_object(obj, key, ObjType::List)?;
+            insert_items(d, &l, items)?;
+        }
+        v => d.put(obj, key, scalar(v))?,
+    }
+    Ok(())
+}
+
+fn insert_items(d: &mut AutoCommit, list: &ObjId, items: &[Value]) -> Result<(), StoreError> {
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::Object(fields) => {
+                let m = d.insert_object(list, i, ObjType::Map)?;
+                for (k, v) in fields {
+                    put_value(d, &m, k, v)?;
+                }
+            }
+            Value::Array(inner) => {
+                let l = d.insert_object(list, i, ObjType::List)?;
+                insert_items(d, &l, inner)?;
+            }
+            v => d.insert(list, i, scalar(v))?,
+        }
+    }
+    Ok(())
+}
