@@ -578,8 +578,22 @@ fn limits_and_hostile_input_never_hurt_other_devices() {
         sync(&a);
         let raw = RawDevice::enrol(&trust, ASHA);
         let token = Some(raw.token.as_str());
-        let big = raw.post_sync(vec![0u8; 17 * 1024 * 1024], token);
-        assert_eq!(big.status, 413);
+        // A body declared over the 16 MiB limit is refused before it is
+        // read (raw HTTP, so the answer is read without sending the body).
+        let head = raw.declare_oversized_sync(17 * 1024 * 1024);
+        assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+        assert!(head.contains("too large"), "{head}");
+        // A body under the limit holding a document over the 4 MiB
+        // document limit: 413 too.
+        let mut oversized =
+            doorstep_sync::codec::decode_request(&raw.request(&[]), &Default::default())
+                .expect("decode");
+        oversized.uploads = vec![doorstep_sync::protocol::DocUpload {
+            doc_id: uuid::Uuid::new_v4(),
+            doc: vec![7u8; 5 * 1024 * 1024],
+        }];
+        let big = raw.post_sync(doorstep_sync::codec::encode_request(&oversized), token);
+        assert_eq!(big.status, 413, "{}", String::from_utf8_lossy(&big.body));
         assert!(big.json()["error"]
             .as_str()
             .unwrap_or("")
