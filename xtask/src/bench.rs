@@ -10,7 +10,8 @@ use crate::repo_root;
 /// Runs every benchmark binary in release mode.
 pub fn bench() -> Result<()> {
     let root = repo_root();
-    // All of testkit's binaries: crash-cycles needs crash-writer beside it.
+    // All of testkit's binaries (crash-cycles needs crash-writer beside
+    // it), and the server binary the sync benchmark starts.
     let status = Command::new("cargo")
         .args([
             "build",
@@ -18,6 +19,8 @@ pub fn bench() -> Result<()> {
             "--release",
             "-p",
             "doorstep-testkit",
+            "-p",
+            "doorstep-server",
             "--bins",
         ])
         .current_dir(&root)
@@ -25,9 +28,12 @@ pub fn bench() -> Result<()> {
     if !status.success() {
         bail!("building the benchmarks failed");
     }
+    let server = root.join("target/release/doorstep-server");
+    let server = server.display().to_string();
     for (bin, args) in [
         ("doorstep-bench", vec![]),
         ("crash-cycles", vec!["--cycles", "1000"]),
+        ("sync-bench", vec!["--server-bin", server.as_str()]),
     ] {
         println!("==> {bin} {}", args.join(" "));
         let status = Command::new(root.join("target/release").join(bin))
