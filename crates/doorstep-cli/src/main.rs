@@ -50,6 +50,7 @@ fn exit_code(e: &CoreError) -> u8 {
         CoreError::NotEnrolled(_) => 10,
         CoreError::SyncFailed(_) => 11,
         CoreError::AlreadyEnrolled(_) => 12,
+        CoreError::Locked => 13,
     }
 }
 

@@ -14,6 +14,7 @@ use crate::{CoreError, Session};
 
 /// An installed form.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormSummary {
     /// Id, version and content hash.
     pub form: FormRef,
@@ -23,6 +24,7 @@ pub struct FormSummary {
 
 /// A response as shown: the record, what is still wrong, and the scores so far.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResponseView {
     /// Response id.
     pub id: Uuid,

@@ -15,6 +15,7 @@ use crate::{CoreError, Session};
 
 /// A measurement with its centile, as shown to the practitioner.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MeasurementView {
     /// Measurement id.
     pub id: Uuid,
@@ -28,6 +29,7 @@ pub struct MeasurementView {
 
 /// A BMI computed from a weight and a height taken at the same contact.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BmiView {
     /// The contact.
     pub contact_id: Uuid,
@@ -41,6 +43,7 @@ pub struct BmiView {
 
 /// A child's growth: every measurement with its centile, and BMIs.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GrowthView {
     /// The child.
     pub person_id: Uuid,

@@ -65,6 +65,7 @@ const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
 
 /// How many of each thing a seed made.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SeedReport {
     /// Families.
     pub families: usize,

@@ -9,6 +9,7 @@ use doorstep_domain::config::Config;
 use doorstep_domain::passphrase;
 use doorstep_domain::validate::required_text;
 use doorstep_store::{KdfParams, ProfileDir, ProfileInfo, Store, UnlockPolicy};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{Clock, CoreError, Session};
@@ -66,6 +67,7 @@ impl Default for InitOptions {
 
 /// What init made.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InitReport {
     /// The data directory.
     pub data_dir: PathBuf,
@@ -166,4 +168,57 @@ pub fn load_config(dir: &Path) -> Result<Config, CoreError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
         Err(_) => Err(CoreError::invalid("config.json", "cannot be read")),
     }
+}
+
+/// What a data directory holds, readable without the passphrase (the
+/// unlock screen shows whose device it is; nothing clinical is in it).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProfileStatus {
+    /// Whether a profile exists (else the first-run screen).
+    pub exists: bool,
+    /// When and why the local data was erased, if it was.
+    pub erased: Option<ErasedView>,
+    /// The practitioner's display name.
+    pub practitioner: Option<String>,
+    /// Their role.
+    pub role: Option<String>,
+    /// Their team.
+    pub team: Option<String>,
+}
+
+/// An erasure, as shown before a new set-up.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasedView {
+    /// When (UTC).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Why (revocation or failed unlocks; no patient data).
+    pub reason: String,
+}
+
+/// Reads the profile's public part.
+pub fn profile_status(dir: &Path) -> Result<ProfileStatus, CoreError> {
+    let profile = ProfileDir::new(dir);
+    let erased = profile.erased_marker().map(|m| ErasedView {
+        at: m.at,
+        reason: m.reason,
+    });
+    if !profile.exists() {
+        return Ok(ProfileStatus {
+            exists: false,
+            erased,
+            practitioner: None,
+            role: None,
+            team: None,
+        });
+    }
+    let info = profile.info()?;
+    Ok(ProfileStatus {
+        exists: true,
+        erased,
+        practitioner: Some(info.practitioner),
+        role: Some(info.role),
+        team: info.team,
+    })
 }

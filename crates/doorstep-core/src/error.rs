@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// The closed set of error codes the CLI and UI branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
     /// Input failed validation; see the field problems.
@@ -34,6 +35,9 @@ pub enum ErrorCode {
     AlreadyEnrolled,
     /// The server refused or failed a sync request (nothing was lost).
     SyncFailed,
+    /// The device is locked (after the idle time, or by the user): unlock
+    /// it with the passphrase.
+    Locked,
 }
 
 /// A use-case failure.
@@ -88,6 +92,11 @@ pub enum CoreError {
     /// The server refused or failed a sync request.
     #[error("Sync failed: {0}")]
     SyncFailed(String),
+    /// The device is locked.
+    #[error(
+        "Doorstep is locked: unlock it with your passphrase to go on. Nothing you saved was lost."
+    )]
+    Locked,
 }
 
 fn revoked_message(just_now: bool) -> &'static str {
@@ -122,6 +131,7 @@ impl CoreError {
             CoreError::NotEnrolled(_) => ErrorCode::NotEnrolled,
             CoreError::AlreadyEnrolled(_) => ErrorCode::AlreadyEnrolled,
             CoreError::SyncFailed(_) => ErrorCode::SyncFailed,
+            CoreError::Locked => ErrorCode::Locked,
         }
     }
 

@@ -11,7 +11,9 @@ use doorstep_store::facts;
 use crate::{CoreError, Session};
 
 /// The worklist request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
 pub struct WorklistQuery {
     /// As of this day (default today).
     pub from: Option<NaiveDate>,

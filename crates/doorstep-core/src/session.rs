@@ -18,6 +18,7 @@ use doorstep_domain::config::Config;
 /// A family as `family show` presents it: the record plus what is derived
 /// from it today.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FamilyView {
     /// The record.
     pub family: Family,
@@ -31,6 +32,7 @@ pub struct FamilyView {
 
 /// What a write changed: the family and the record created or changed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Written {
     /// The family id.
     pub family_id: Uuid,
@@ -40,6 +42,7 @@ pub struct Written {
 
 /// What a projection rebuild did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RebuildReport {
     /// Families whose projections were rebuilt.
     pub families: usize,

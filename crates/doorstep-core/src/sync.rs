@@ -68,6 +68,7 @@ pub struct EnrolOptions {
 
 /// What enrolment stored (never the token).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolReport {
     /// The server.
     pub server: String,
@@ -85,6 +86,7 @@ pub struct EnrolReport {
 
 /// What one sync did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     /// Round trips made.
     pub round_trips: usize,
@@ -119,6 +121,7 @@ pub struct SyncReport {
 
 /// A family named in the sync status.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FamilyRef {
     /// The family.
     pub family_id: Uuid,
@@ -128,6 +131,7 @@ pub struct FamilyRef {
 
 /// A refusal shown in the sync status.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RejectionView {
     /// The family.
     pub family_id: Uuid,
@@ -141,6 +145,7 @@ pub struct RejectionView {
 
 /// The cursor, as shown.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CursorView {
     /// The server's epoch.
     pub epoch: String,
@@ -150,6 +155,7 @@ pub struct CursorView {
 
 /// `doorstep sync status`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     /// Whether the device is enrolled.
     pub enrolled: bool,
@@ -184,6 +190,7 @@ pub struct SyncStatus {
 
 /// One value of a conflict, as shown.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictValueView {
     /// The number to give `--choose`.
     pub choice: usize,
@@ -203,6 +210,7 @@ pub struct ConflictValueView {
 
 /// A conflict, as `doorstep conflicts` shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictView {
     /// Its number in this listing.
     pub number: usize,
@@ -217,7 +225,9 @@ pub struct ConflictView {
 }
 
 /// How to resolve a conflict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
 pub enum Resolution {
     /// Keep value number K (from 1) of the listing.
     Choose(usize),
@@ -227,6 +237,7 @@ pub enum Resolution {
 
 /// What a resolution wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Resolved {
     /// The family.
     pub family_id: Uuid,

@@ -18,6 +18,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The body of `POST /v1/enrol`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolRequest {
     /// The one-time enrolment code the administrator gave.
     pub code: String,
@@ -29,6 +30,7 @@ pub struct EnrolRequest {
 
 /// The practitioner a device is enrolled for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolledPractitioner {
     /// Their id on the server.
     pub id: String,
@@ -40,6 +42,7 @@ pub struct EnrolledPractitioner {
 
 /// The practitioner's team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolledTeam {
     /// The team's id on the server.
     pub id: String,
@@ -49,6 +52,7 @@ pub struct EnrolledTeam {
 
 /// The answer to `POST /v1/enrol`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolResponse {
     /// The device id the server enrolled (this device's).
     pub device_id: Uuid,

@@ -15,6 +15,7 @@ use crate::{author, json};
 
 /// One key with concurrent values.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Conflict {
     /// Map keys from the document root to the conflicting key.
     pub path: Vec<String>,
@@ -24,6 +25,7 @@ pub struct Conflict {
 
 /// One of the concurrent values and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictValue {
     /// The value (objects are read as JSON).
     pub value: Value,

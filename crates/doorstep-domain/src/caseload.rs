@@ -17,6 +17,7 @@ use crate::codes::{FlagKind, LevelOfService};
 
 /// The weight of a family at each level of service.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct LevelWeights {
     /// Community (default 0).
@@ -54,6 +55,7 @@ impl LevelWeights {
 
 /// Caseload weights and the limit (every value [R]: set per organisation).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct CaseloadConfig {
     /// The weight of a family at each level of service.
@@ -109,6 +111,7 @@ impl CaseloadConfig {
 
 /// One family on a caseload, as the summary sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseloadFamily {
     /// Its current level of service.
     pub level: LevelOfService,
@@ -123,6 +126,7 @@ pub struct CaseloadFamily {
 
 /// Families and children at one level of service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LevelCount {
     /// The level.
     pub level: LevelOfService,
@@ -134,6 +138,7 @@ pub struct LevelCount {
 
 /// Families and children with one kind of flag active.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FlagCount {
     /// The kind of flag.
     pub flag: FlagKind,
@@ -145,6 +150,7 @@ pub struct FlagCount {
 
 /// A caseload's size and weighted load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseloadSummary {
     /// Families.
     pub families: u32,

@@ -13,6 +13,7 @@ use crate::schedule::ScheduleConfig;
 
 /// High-impact-area topic labels by code (`hia-1` … `hia-6`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HiaLabels {
     /// Which framework the labels come from (`2021`, `2026` or a local name).
     pub set: String,
@@ -72,6 +73,7 @@ impl Default for HiaLabels {
 
 /// Everything an organisation can configure.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Config {
     /// Review windows and prematurity.
@@ -84,6 +86,26 @@ pub struct Config {
     pub hia: HiaLabels,
     /// Screening cut-offs (EPDS, GAD-2, ASQ-3).
     pub forms: crate::forms::FormsConfig,
+    /// The desktop app's behaviour (idle lock).
+    pub desktop: DesktopConfig,
+}
+
+/// How the desktop app behaves on a shared or unattended laptop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct DesktopConfig {
+    /// Minutes without use after which the app locks and drops the key
+    /// from memory (default 15).
+    pub idle_lock_minutes: u32,
+}
+
+impl Default for DesktopConfig {
+    fn default() -> Self {
+        DesktopConfig {
+            idle_lock_minutes: 15,
+        }
+    }
 }
 
 impl Config {

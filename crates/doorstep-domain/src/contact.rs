@@ -23,6 +23,7 @@ use crate::validate::{optional_text, required_text};
 
 /// Whether a contact can still be edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ContactStatus {
     /// Saved, editable.
@@ -33,6 +34,7 @@ pub enum ContactStatus {
 
 /// A dated correction or addition to a signed contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Addendum {
     /// Who wrote it.
     pub by: String,
@@ -44,6 +46,7 @@ pub struct Addendum {
 
 /// A contact with the family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Contact {
     /// What kind of contact.
     pub kind: ContactKind,
@@ -122,6 +125,7 @@ impl Contact {
 
 /// A measurement taken at a contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Measurement {
     /// The contact it was taken at.
     pub contact_id: Uuid,
@@ -145,6 +149,7 @@ pub struct Measurement {
 
 /// What the user typed to record a contact.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewContact {
     /// Contact kind code.
     pub kind: String,
@@ -495,6 +500,7 @@ pub fn add_addendum(
 
 /// The validated measurement values a user typed for one child.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewMeasurements {
     /// The child measured.
     pub person_id: String,

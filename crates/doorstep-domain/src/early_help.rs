@@ -19,6 +19,7 @@ pub const TITLE: &str = "Early Help Assessment — summary from the Family Healt
 
 /// One member of the family as listed in the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberLine {
     /// Display name.
     pub name: String,
@@ -34,6 +35,7 @@ pub struct MemberLine {
 
 /// One side of the assessment framework triangle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AssessmentSide {
     /// The side's heading (the form's group text).
     pub title: String,
@@ -45,6 +47,7 @@ pub struct AssessmentSide {
 
 /// One family-partnership goal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GoalLine {
     /// The goal in the family's words.
     pub text: String,
@@ -58,6 +61,7 @@ pub struct GoalLine {
 
 /// Everything the Early Help Assessment summary shows, ready to render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EarlyHelpSummary {
     /// The document title ([`TITLE`]).
     pub title: String,

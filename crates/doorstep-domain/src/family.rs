@@ -32,6 +32,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 /// Who did something and when (UTC).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stamp {
     /// The practitioner's display name.
     pub by: String,
@@ -41,6 +42,7 @@ pub struct Stamp {
 
 /// Marks a record entered in error: who, when and why. The record stays.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorMark {
     /// Who marked it.
     pub by: String,
@@ -52,6 +54,7 @@ pub struct ErrorMark {
 
 /// The household's address and contact details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Household {
     /// First line of the address.
     pub address_line1: String,
@@ -76,6 +79,7 @@ pub struct Household {
 
 /// Who the family is allocated to. The server is authoritative for this.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Allocation {
     /// The named practitioner (health visitor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +91,7 @@ pub struct Allocation {
 
 /// A parent or carer, a child, or an unborn baby.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     /// Parent, child or unborn.
     pub role: MemberRole,
@@ -174,6 +179,7 @@ pub fn display_name(given: Option<&str>, family_name: &str, role: MemberRole) ->
 
 /// One entry in the level-of-service history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LevelRecord {
     /// The level of service.
     pub level: LevelOfService,
@@ -190,6 +196,7 @@ pub struct LevelRecord {
 
 /// A safeguarding flag or a safety alert.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Flag {
     /// What kind of flag.
     pub kind: FlagKind,
@@ -232,6 +239,7 @@ impl Flag {
 
 /// An information-sharing consent decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Consent {
     /// Given, refused or withdrawn.
     pub decision: ConsentDecision,
@@ -251,6 +259,7 @@ pub struct Consent {
 
 /// The whole family record, as a family document holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Family {
     /// Layout version.
     pub schema: i64,
@@ -375,6 +384,7 @@ impl Family {
 
 /// The kinds of record a family holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordKind {
     /// The household itself.
@@ -468,6 +478,7 @@ pub struct Action {
 
 /// What the user typed to add a family.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewFamily {
     /// Address line 1 (required).
     pub address_line1: String,
@@ -492,6 +503,7 @@ pub struct NewFamily {
 
 /// What the user typed to add a person.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewPerson {
     /// `parent`, `child` or `unborn`.
     pub role: String,
@@ -524,6 +536,7 @@ pub struct NewPerson {
 
 /// What the user typed to record a birth for an unborn baby.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewBirth {
     /// Date of birth.
     pub date_of_birth: String,
@@ -545,6 +558,7 @@ pub struct NewBirth {
 
 /// What the user typed to set the level of service.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewLevel {
     /// Level code.
     pub level: String,
@@ -556,6 +570,7 @@ pub struct NewLevel {
 
 /// What the user typed to add a flag.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewFlag {
     /// Flag kind code.
     pub kind: String,
@@ -577,6 +592,7 @@ pub struct NewFlag {
 
 /// What the user typed to record consent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewConsent {
     /// given / refused / withdrawn.
     pub decision: String,
@@ -1295,6 +1311,7 @@ pub fn mark_entered_in_error(
 /// What the user typed to change household details; `None` leaves a field
 /// as it is.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdUpdate {
     /// Address line 1.
     pub address_line1: Option<String>,

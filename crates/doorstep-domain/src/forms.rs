@@ -56,6 +56,7 @@ pub use validate::{is_enabled, validate};
 
 /// The exact definition a response was made with.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormRef {
     /// The form's id (e.g. `epds`).
     pub id: String,
@@ -90,6 +91,7 @@ pub enum FormError {
 
 /// What kind of answer an item takes (FHIR `Questionnaire.item.type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ItemType {
     /// A group of items; takes no answer itself.
@@ -128,6 +130,7 @@ impl ItemType {
 
 /// A coded answer option.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Coding {
     /// The code stored in answers.
     pub code: String,
@@ -138,6 +141,7 @@ pub struct Coding {
 
 /// One answer option (`answerOption[].valueCoding`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnswerOption {
     /// The option.
@@ -146,6 +150,7 @@ pub struct AnswerOption {
 
 /// The comparison in an `enableWhen` condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Operator {
     /// The question has (answer `true`) or has no (answer `false`) answer.
     #[serde(rename = "exists")]
@@ -188,6 +193,7 @@ impl Operator {
 /// One `enableWhen` condition: the item is asked when `question`'s answer
 /// compares with `answer` by `operator`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "RawEnableWhen"))]
 #[serde(try_from = "RawEnableWhen", into = "RawEnableWhen")]
 pub struct EnableWhen {
     /// The linkId of the question it depends on (inside a repeating group,
@@ -202,6 +208,7 @@ pub struct EnableWhen {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawEnableWhen {
     question: String,
@@ -221,6 +228,7 @@ struct RawEnableWhen {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 struct RawCode {
     code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -298,6 +306,7 @@ impl From<EnableWhen> for RawEnableWhen {
 
 /// How several `enableWhen` conditions combine.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum EnableBehavior {
     /// Every condition must hold (the default with one condition).
@@ -309,6 +318,7 @@ pub enum EnableBehavior {
 
 /// One item of a form: a question or a group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Item {
     /// Unique id within the form; answers are keyed by it (see the module
@@ -383,6 +393,7 @@ impl Item {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 struct RawQuestionnaire {
     resource_type: String,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Serializes as the code; deserializing validates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 pub struct GpPracticeCode(String);
 

@@ -60,6 +60,7 @@ pub const NINE_CENTILES: [(f64, f64); 9] = [
 
 /// A growth measurement type with a WHO 2006 reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Measure {
     /// Weight (kg), birth to 5 years.
@@ -127,6 +128,7 @@ impl Measure {
 /// The LMS parameters at one age: Box-Cox power `l`, median `m` and
 /// coefficient of variation `s`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Lms {
     /// Box-Cox power.
     pub l: f64,
@@ -170,6 +172,7 @@ impl Lms {
 
 /// Which WHO table an LMS value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TableUsed {
     /// The measure the table is for.
     pub measure: Measure,
@@ -181,6 +184,7 @@ pub struct TableUsed {
 
 /// The result of assessing one measurement.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Assessment {
     /// Chronological age in whole days (0 on the day of birth).
     pub age_days: i64,
@@ -199,6 +203,7 @@ pub struct Assessment {
 
 /// The child being measured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Subject {
     /// The sex whose chart is used.
     pub sex: GrowthSex,
@@ -221,6 +226,7 @@ pub struct Subject {
 /// day `until_days_if_32_to_36`. Term births and unknown gestations are
 /// assessed at chronological age.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Prematurity {
     /// Correct only births before this many completed weeks (37).
     pub correct_below_weeks: u8,

@@ -40,6 +40,7 @@ const MONTHS: [&str; 12] = [
 /// Q1 is April–June 2026, Q2 July–September 2026, Q3 October–December 2026
 /// and Q4 January–March 2027.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Quarter {
     /// The calendar year the financial year starts in (2026 for 2026/27).
     pub year: i32,
@@ -159,6 +160,7 @@ impl FromStr for Quarter {
 /// configurable so they can be reconciled with the OHID/NHSE CSDS
 /// derivations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct KpiConfig {
     /// New birth visit "within" this many days of birth (C2; later is C3).
@@ -191,6 +193,7 @@ impl Default for KpiConfig {
 
 /// A numerator over a denominator.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Ratio {
     /// How many met the measure.
     pub numerator: u32,
@@ -222,6 +225,7 @@ impl Ratio {
 
 /// One metric of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Metric {
     /// The indicator code ("C2", or "ETH" / "BMI2" for data quality).
     pub code: &'static str,
@@ -236,6 +240,7 @@ pub struct Metric {
 
 /// The did-not-attend rate of one review kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DnaRate {
     /// Which review.
     pub review: ContactKind,
@@ -250,6 +255,7 @@ pub struct DnaRate {
 
 /// The quarter's metrics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KpiReport {
     /// The quarter reported on.
     pub quarter: Quarter,

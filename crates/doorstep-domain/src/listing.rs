@@ -7,6 +7,7 @@ use crate::codes::{FlagKind, LevelOfService};
 
 /// How a family list is sorted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum SortBy {
     /// By family name, then postcode.
@@ -35,6 +36,7 @@ impl SortBy {
 
 /// A family list request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FamilyQuery {
     /// Only families at this level.
     pub level: Option<LevelOfService>,
@@ -71,6 +73,7 @@ impl Default for FamilyQuery {
 
 /// One row of a family list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FamilySummary {
     /// Family id.
     pub id: String,
@@ -98,6 +101,7 @@ pub struct FamilySummary {
 
 /// A page of a family list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FamilyPage {
     /// Families matching the filters, over all pages.
     pub total: u64,

@@ -39,6 +39,7 @@ pub fn check_digit(first9: &[u8; 9]) -> Option<u8> {
 /// Serializes as the bare 10-digit string; deserializing validates.
 /// [`Display`](fmt::Display) shows the `3 3 4` form, e.g. `999 000 0018`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 pub struct NhsNumber(String);
 

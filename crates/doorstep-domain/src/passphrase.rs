@@ -27,6 +27,7 @@ const COMMON: &[&str] = &[
 
 /// How strong a passphrase looks, for feedback while typing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Strength {
     /// Rejected.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// Serializes as the digits; deserializing validates.
 /// [`Display`](fmt::Display) shows [`Phone::formatted`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 

@@ -21,6 +21,7 @@ const NOT_A_POSTCODE: &str = "is not a UK postcode (expected a form like SW1A 1A
 ///
 /// Serializes as the normalised string; deserializing validates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Postcode(String);
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing wrong with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldProblem {
     /// The field's name as the user knows it (e.g. `nhs_number`, `postcode`).
     pub field: String,
@@ -32,6 +33,7 @@ impl std::fmt::Display for FieldProblem {
 
 /// Every problem found in one input; empty means valid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("{}", display_problems(.0))]
 pub struct Problems(pub Vec<FieldProblem>);
 

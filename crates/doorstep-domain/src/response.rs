@@ -16,6 +16,7 @@ use crate::problem::{problem, Problems};
 
 /// Draft or completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ResponseStatus {
     /// Being filled in; saved on every answer.
@@ -26,6 +27,7 @@ pub enum ResponseStatus {
 
 /// One response to one form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormResponse {
     /// The exact definition it was made with.
     pub form: FormRef,
@@ -321,6 +323,7 @@ pub fn amend(
 /// One goal across every completed family-partnership assessment: its
 /// ratings over time are the "outcome after targeted work".
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GoalHistory {
     /// The goal, as last written.
     pub text: String,

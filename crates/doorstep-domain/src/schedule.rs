@@ -18,6 +18,7 @@ use crate::codes::{Attendance, ContactKind, MemberRole};
 
 /// A point relative to a date: days or calendar months after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Offset {
     /// Whole days.
@@ -40,6 +41,7 @@ impl Offset {
 /// One review's window, relative to the date of birth (or, for the
 /// antenatal review, to the EDD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Window {
     /// When it can first be done.
     pub opens: Offset,
@@ -55,6 +57,7 @@ pub struct Window {
 
 /// Which reviews use corrected age for babies born early.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PrematurityRule {
     /// Babies born before this many completed weeks are corrected.
     pub below_weeks: u8,
@@ -64,6 +67,7 @@ pub struct PrematurityRule {
 
 /// The schedule configuration (every value is [R]: confirm locally).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScheduleConfig {
     /// Antenatal review, relative to the EDD (28 weeks of pregnancy = EDD − 84 days).
     pub antenatal: Window,
@@ -144,6 +148,7 @@ impl ScheduleConfig {
 
 /// What the schedule needs to know about a child or pregnancy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChildFacts {
     /// The person.
     pub person_id: Uuid,
@@ -173,6 +178,7 @@ pub struct ChildFacts {
 
 /// A contact, as the schedule sees it (one row per child it concerns).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactFacts {
     /// The contact.
     pub contact_id: Uuid,
@@ -194,6 +200,7 @@ pub struct ContactFacts {
 
 /// A measurement, as reports see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MeasurementFacts {
     /// The contact it was taken at.
     pub contact_id: Uuid,
@@ -205,6 +212,7 @@ pub struct MeasurementFacts {
 
 /// Where a review stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum ReviewState {
     /// Done: a contact of this kind was attended.
@@ -235,6 +243,7 @@ pub enum ReviewState {
 
 /// One review for one child, with its window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Review {
     /// Which review.
     pub kind: ContactKind,
@@ -349,6 +358,7 @@ pub fn reviews(
 
 /// Why an item is on the worklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     /// Past its due date.
@@ -363,6 +373,7 @@ pub enum Category {
 
 /// One line of the worklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WorkItem {
     /// Why it is listed.
     pub category: Category,

@@ -31,6 +31,7 @@ pub struct Entry<'a> {
 
 /// An audit row as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Row {
     /// Position in the chain, from 1.
     pub seq: i64,
@@ -144,6 +145,7 @@ pub fn for_family(conn: &Connection, family_id: &str) -> Result<Vec<Row>, StoreE
 
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verification {
     /// Rows checked.
     pub rows: usize,

@@ -43,6 +43,7 @@ impl std::fmt::Debug for DataKey {
 
 /// Argon2id parameters, stored with the wrapped key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KdfParams {
     /// Memory in KiB (at least [`MIN_MEMORY_KIB`]).
     pub memory_kib: u32,
@@ -88,6 +89,7 @@ fn derive(
 
 /// The wrapped data key as stored on disk (`key.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WrappedKey {
     /// Format version.
     pub version: u32,

@@ -20,6 +20,7 @@ use crate::StoreError;
 
 /// Unlock policy chosen at init.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UnlockPolicy {
     /// Failed attempts after which the local data is erased.
     pub max_failures: u32,
@@ -53,6 +54,7 @@ impl UnlockPolicy {
 
 /// Who uses this device, and its unlock policy (`profile.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProfileInfo {
     /// This device's id.
     pub device_id: Uuid,
@@ -69,6 +71,7 @@ pub struct ProfileInfo {
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 struct UnlockState {
     failures: u32,
     last_failure: Option<DateTime<Utc>>,
@@ -76,6 +79,7 @@ struct UnlockState {
 
 /// Marker left after a crypto-erase.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErasedMarker {
     /// When.
     pub at: DateTime<Utc>,

@@ -760,6 +760,7 @@ fn audit_merge(tx: &Transaction<'_>, id: Uuid, who: &Actor<'_>) -> Result<(), St
 
 /// A conflict value as stored in `conflicts.vals`.
 #[derive(serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 struct StoredValue {
     value: Value,
     practitioner: Option<String>,

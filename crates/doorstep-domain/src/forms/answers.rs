@@ -15,6 +15,7 @@ use crate::FieldProblem;
 /// `{"valueDecimal":32.5}`, `{"valueString":"…"}`, `{"valueDate":"2025-01-31"}`,
 /// `{"valueCoding":"adult-bed"}` (a choice stores its code only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Answer {
     /// A boolean item.
     #[serde(rename = "valueBoolean")]
@@ -97,6 +98,7 @@ impl std::fmt::Display for Answer {
 /// path scheme: `linkId`, or `group[index].linkId` inside a repeating
 /// group).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Answers(pub BTreeMap<String, Answer>);
 

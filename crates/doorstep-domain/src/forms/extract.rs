@@ -32,6 +32,7 @@ pub fn confirmed_level(answers: &Answers) -> Option<LevelOfService> {
 
 /// One family-partnership goal (the repeating group `goals`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Goal {
     /// The instance index in the answers (`goals[index].…`).
     pub index: usize,

@@ -24,6 +24,7 @@ use super::{Answer, Answers, FormDefinition};
 
 /// Something a score asks the practitioner to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ScoreFlag {
     /// Screen positive: consider assessment or referral.
@@ -38,6 +39,7 @@ pub enum ScoreFlag {
 
 /// One computed score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Score {
     /// Stable code, e.g. `gad2-total`, `epds-total`, `epds-item10`,
     /// `whooley-positive` (1 or 0), `asq3-interval`, `asq3-communication`,
@@ -74,6 +76,7 @@ impl Score {
 
 /// Facts about the subject that scoring needs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScoreContext {
     /// The child's age in days on the day of the review.
     pub child_age_days: Option<i64>,
@@ -84,6 +87,7 @@ pub struct ScoreContext {
 
 /// The five ASQ-3 domains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum AsqDomain {
     /// Communication.
@@ -145,6 +149,7 @@ impl AsqDomain {
 
 /// One number per ASQ-3 domain.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub struct AsqDomainValues {
     /// Communication.
@@ -184,6 +189,7 @@ impl AsqDomainValues {
 
 /// Cut-offs for one ASQ-3 questionnaire interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AsqIntervalCutoffs {
     /// Referral cut-off per domain (mean − 2 SD): below it, refer.
     pub cutoff: AsqDomainValues,
@@ -210,6 +216,7 @@ impl AsqIntervalCutoffs {
 /// reference: the defaults are a **[R] placeholder** of cut-off + 10 points
 /// and must be replaced with the published values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct AsqCutoffs {
     /// 24-month questionnaire.
@@ -256,6 +263,7 @@ impl AsqCutoffs {
 
 /// Scoring configuration (REFERENCE §3; keep configurable).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct FormsConfig {
     /// EPDS total at or above which depression is probable (13).
@@ -282,6 +290,7 @@ impl Default for FormsConfig {
 
 /// An ASQ-3 domain's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum AsqZone {
     /// Below the cut-off: further assessment may be needed.
@@ -430,6 +439,7 @@ pub fn epds_item_score(item: u8, response_position: u8) -> u8 {
 
 /// How the ASQ-3 questionnaire interval was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IntervalChoice {
     /// 24, 27 or 30.
     pub interval: u8,
@@ -441,6 +451,7 @@ pub struct IntervalChoice {
 
 /// One ASQ-3 domain's result.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AsqDomainResult {
     /// The domain.
     pub domain: AsqDomain,

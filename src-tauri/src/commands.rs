@@ -1,0 +1,260 @@
+//! Every command the UI can call, each declared once: a request in, one
+//! doorstep-core call, the result or an [`IpcError`] out. The
+//! [`commands!`] macro turns each declaration into a Tauri command, its
+//! name (for the capability check) and its TypeScript signature.
+
+use std::time::Duration;
+
+use doorstep_core::assessments::{FormSummary, ResponseView};
+use doorstep_core::contacts::GrowthView;
+use doorstep_core::device::{self, InitOptions};
+use doorstep_core::domain::caseload::CaseloadSummary;
+use doorstep_core::domain::contact::{NewContact, NewMeasurements};
+use doorstep_core::domain::kpi::KpiReport;
+use doorstep_core::domain::listing::{FamilyPage, FamilyQuery};
+use doorstep_core::domain::passphrase::{self, Strength};
+use doorstep_core::domain::response::GoalHistory;
+use doorstep_core::domain::schedule::{Review, WorkItem};
+use doorstep_core::reports::WorklistQuery;
+use doorstep_core::session::{FamilyView, Written};
+use doorstep_core::sync::{ConflictView, EnrolReport, Resolved};
+use doorstep_core::{demo, CoreError, EnrolOptions, Resolution, SyncReport, SyncStatus};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::desktop::{AppState, Desktop};
+use crate::ipc::{IpcError, Signature};
+
+/// What the first-run screen sends to set the device up.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewProfile {
+    /// The new passphrase.
+    pub passphrase: String,
+    /// The practitioner's display name.
+    pub practitioner: String,
+    /// Their role code.
+    pub role: String,
+    /// Their team.
+    pub team: Option<String>,
+    /// Families of synthetic demo data to create (none for a real device).
+    pub demo_families: Option<u32>,
+}
+
+/// Feedback on a passphrase while it is typed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PassphraseCheck {
+    /// How strong it looks.
+    pub strength: Strength,
+    /// Why it is not accepted, when it is not.
+    pub problem: Option<String>,
+}
+
+/// What the enrol screen sends.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct Enrolment {
+    /// The server's address (https://…).
+    pub server: String,
+    /// The one-time code from the administrator.
+    pub code: String,
+    /// The trust's CA certificate (PEM), when the server uses one.
+    pub ca_pem: Option<String>,
+    /// A name for this laptop, shown to administrators.
+    pub device_name: Option<String>,
+}
+
+macro_rules! commands {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident $name:ident ( $v:ident $(, $arg:ident : $ty:ty)* ) -> $ret:ty $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[tauri::command(rename_all = "snake_case")]
+            pub async fn $name(
+                state: tauri::State<'_, Desktop>,
+                $($arg: $ty),*
+            ) -> Result<$ret, IpcError> {
+                commands!(@run $kind state $v (move || $body) $ret)
+            }
+        )*
+
+        /// The names of every registered command.
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        /// Every command's TypeScript signature.
+        pub fn signatures() -> Vec<Signature> {
+            let cfg = crate::ipc::ts_config();
+            vec![$(Signature {
+                name: stringify!($name),
+                docs: concat!($($doc, "\n"),*),
+                args: vec![$((stringify!($arg), <$ty as TS>::name(&cfg))),*],
+                returns: <$ret as TS>::name(&cfg),
+            }),*]
+        }
+
+        /// Visits every type a command takes or returns.
+        pub fn visit_types(v: &mut impl ts_rs::TypeVisitor) {
+            $($(v.visit::<$ty>();)* v.visit::<$ret>();)*
+        }
+
+        /// The invoke handler with every command.
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+    };
+    (@run device $state:ident $v:ident (move || $body:block) $ret:ty) => {
+        $state.with_device(move |$v| -> Result<$ret, CoreError> { $body }).await
+    };
+    (@run session $state:ident $v:ident (move || $body:block) $ret:ty) => {
+        $state.with_session(move |$v| -> Result<$ret, CoreError> { $body }).await
+    };
+}
+
+commands! {
+    /// The profile (readable while locked), whether it is unlocked, and the idle limit.
+    device app_state(d) -> AppState { d.state() }
+
+    /// How strong a new passphrase is, and why it is refused if it is.
+    device passphrase_strength(_d, passphrase: String) -> PassphraseCheck {
+        Ok(match passphrase::check(&passphrase) {
+            Ok(strength) => PassphraseCheck { strength, problem: None },
+            Err(problem) => PassphraseCheck { strength: Strength::Weak, problem: Some(problem) },
+        })
+    }
+
+    /// Sets the device up with a passphrase (and demo data if asked), then unlocks it.
+    device create_profile(d, profile: NewProfile) -> AppState {
+        device::init(d.dir(), &profile.passphrase, &InitOptions {
+            practitioner: profile.practitioner,
+            role: profile.role,
+            team: profile.team,
+            max_failures: 10,
+            backoff_base_ms: 1000,
+            kdf_target: Duration::from_millis(500),
+        })?;
+        d.unlock(&profile.passphrase)?;
+        if let Some(n) = profile.demo_families.filter(|n| *n > 0) {
+            demo::seed(d.session()?, n.min(2000) as usize, 1)?;
+        }
+        d.state()
+    }
+
+    /// Unlocks the device with the passphrase.
+    device unlock(d, passphrase: String) -> AppState {
+        d.unlock(&passphrase)?;
+        d.state()
+    }
+
+    /// Locks the device now, dropping the key from memory.
+    device lock(d) -> AppState {
+        d.lock();
+        d.state()
+    }
+
+    /// Counts as use (the UI calls it while the user types), so the idle lock waits.
+    session keep_alive(_s) -> () { Ok(()) }
+
+    /// Enrols the device with the trust's server using a one-time code.
+    session enrol(s, enrolment: Enrolment) -> EnrolReport {
+        s.enrol(&EnrolOptions {
+            server: enrolment.server,
+            code: enrolment.code,
+            ca_pem: enrolment.ca_pem.filter(|p| !p.trim().is_empty()),
+            device_name: enrolment
+                .device_name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "Doorstep laptop".into()),
+            replace: false,
+        })
+    }
+
+    /// Overdue, follow-ups, due and upcoming reviews, most urgent first.
+    session worklist(s, query: WorklistQuery) -> Vec<WorkItem> { s.worklist(&query) }
+
+    /// The caseload, filtered, searched and paged.
+    session list_families(s, query: FamilyQuery) -> FamilyPage { s.list_families(&query) }
+
+    /// Families and children by level and flag, and the weighted caseload against the limit.
+    session caseload_summary(s) -> CaseloadSummary { s.caseload_summary(None) }
+
+    /// One family's record.
+    session show_family(s, family_id: String) -> FamilyView { s.show_family(&family_id) }
+
+    /// The family's children's mandated reviews with their state.
+    session family_reviews(s, family_id: String) -> Vec<Review> { s.family_reviews(&family_id) }
+
+    /// A child's measurements with SDS and centiles, and BMIs.
+    session growth(s, family_id: String, person_id: String) -> GrowthView {
+        s.growth(&family_id, &person_id)
+    }
+
+    /// Records a contact as a draft, with any measurements taken at it.
+    session record_contact(s, family_id: String, contact: NewContact, measurements: Vec<NewMeasurements>) -> Written {
+        s.record_contact(&family_id, &contact, &measurements)
+    }
+
+    /// Adds measurements to a draft contact.
+    session add_measurements(s, family_id: String, contact_id: String, measurements: NewMeasurements) -> Written {
+        s.add_measurements(&family_id, &contact_id, &measurements)
+    }
+
+    /// Signs a draft contact; it cannot change after this.
+    session sign_contact(s, family_id: String, contact_id: String) -> Written {
+        s.sign_contact(&family_id, &contact_id)
+    }
+
+    /// Adds a dated correction to a signed contact.
+    session add_addendum(s, family_id: String, contact_id: String, text: String) -> Written {
+        s.add_addendum(&family_id, &contact_id, &text)
+    }
+
+    /// Marks a record entered in error, with the reason; the original is kept.
+    session mark_entered_in_error(s, family_id: String, record_id: String, reason: String) -> Written {
+        s.mark_entered_in_error(&family_id, &record_id, &reason)
+    }
+
+    /// The assessment forms available.
+    session form_list(s) -> Vec<FormSummary> { Ok(s.form_list()) }
+
+    /// Starts a form for the family (optionally about one member, at one contact).
+    session form_start(s, family_id: String, form_id: String, subject: Option<String>, contact: Option<String>) -> Written {
+        s.form_start(&family_id, &form_id, subject.as_deref(), contact.as_deref())
+    }
+
+    /// Saves one answer (autosave).
+    session form_answer(s, family_id: String, response_id: String, item: String, value: String) -> Written {
+        s.form_answer(&family_id, &response_id, &item, &value)
+    }
+
+    /// A form response with its definition, answers, scores and problems.
+    session form_show(s, family_id: String, response_id: String) -> ResponseView {
+        s.form_show(&family_id, &response_id)
+    }
+
+    /// Completes a form once every required answer is given.
+    session form_complete(s, family_id: String, response_id: String) -> Written {
+        s.form_complete(&family_id, &response_id)
+    }
+
+    /// The family's goals with their ratings over time.
+    session goals(s, family_id: String) -> Vec<GoalHistory> { s.goals(&family_id) }
+
+    /// Syncs with the trust's server now.
+    session sync_now(s) -> SyncReport { s.sync() }
+
+    /// Last sync, pending families, refusals and conflicts.
+    session sync_status(s) -> SyncStatus { s.sync_status() }
+
+    /// Fields with competing values (all families, or one).
+    session conflicts(s, family_id: Option<String>) -> Vec<ConflictView> {
+        s.conflicts(family_id.as_deref())
+    }
+
+    /// Resolves a conflict by keeping one value or writing a new one.
+    session resolve_conflict(s, family_id: String, field: String, choice: Resolution) -> Resolved {
+        s.resolve_conflict(&family_id, &field, &choice)
+    }
+
+    /// The KPI report for a quarter such as 2026Q3.
+    session kpi_report(s, quarter: String) -> KpiReport { s.kpi_report(&quarter) }
+}

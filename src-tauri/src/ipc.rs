@@ -1,0 +1,279 @@
+//! The IPC contract between the UI and the shell: the error every command
+//! returns, and the TypeScript generated from the Rust types and command
+//! signatures into `ui/src/generated/` (committed; the crate's tests fail
+//! when it drifts; `cargo xtask codegen` rewrites it).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use doorstep_core::domain::FieldProblem;
+use doorstep_core::{CoreError, ErrorCode};
+use serde::Serialize;
+use ts_rs::{TypeVisitor, TS};
+
+/// A failed command, as the UI receives it: a closed code to branch on,
+/// a message safe to show that says what to do, and the field problems for
+/// invalid input.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IpcError {
+    /// What kind of failure.
+    pub code: ErrorCode,
+    /// What went wrong and what to do.
+    pub message: String,
+    /// Invalid input, by field.
+    pub problems: Vec<FieldProblem>,
+    /// A warning to show beside the message (e.g. unlock attempts left).
+    pub warning: Option<String>,
+}
+
+impl IpcError {
+    /// A failure inside the shell itself (a panicked worker thread).
+    pub fn internal() -> IpcError {
+        IpcError {
+            code: ErrorCode::Storage,
+            message: "Doorstep hit an internal error and did not finish this. Nothing saved was lost; try again, and restart Doorstep if it happens again.".into(),
+            problems: Vec::new(),
+            warning: None,
+        }
+    }
+}
+
+impl From<CoreError> for IpcError {
+    fn from(e: CoreError) -> Self {
+        IpcError {
+            code: e.code(),
+            message: e.to_string(),
+            problems: e.problems().to_vec(),
+            warning: e.warning(),
+        }
+    }
+}
+
+/// One command's TypeScript signature.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// The command's name.
+    pub name: &'static str,
+    /// Its documentation.
+    pub docs: &'static str,
+    /// Argument names and TypeScript types.
+    pub args: Vec<(&'static str, String)>,
+    /// The TypeScript type it resolves to.
+    pub returns: String,
+}
+
+/// The ts-rs configuration the generated files use.
+pub fn ts_config() -> ts_rs::Config {
+    ts_rs::Config::new().with_large_int("number")
+}
+
+/// Collects every named type reachable from the command signatures.
+pub struct TypeSet {
+    files: BTreeMap<String, String>,
+    owners: BTreeMap<String, &'static str>,
+    error: Option<String>,
+    cfg: ts_rs::Config,
+    seen: std::collections::HashSet<std::any::TypeId>,
+}
+
+impl TypeVisitor for TypeSet {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(std::any::TypeId::of::<T>()) {
+            return;
+        }
+        match T::output_path() {
+            Some(path) => {
+                let file = path.to_string_lossy().into_owned();
+                let rust = std::any::type_name::<T>();
+                match T::export_to_string(&self.cfg) {
+                    Ok(text) => match self.files.get(&file) {
+                        // ts-rs maps some types to one declaration (serde_json's Value).
+                        Some(old) if *old == text => {}
+                        Some(_) => {
+                            let other = self.owners[&file];
+                            self.error = Some(format!("{rust} and {other} both export {file}"));
+                        }
+                        None => {
+                            self.owners.insert(file.clone(), rust);
+                            self.files.insert(file, text);
+                        }
+                    },
+                    Err(e) => self.error = Some(format!("{rust}: {e}")),
+                }
+                T::visit_dependencies(self);
+            }
+            None => {
+                T::visit_dependencies(self);
+                T::visit_generics(self);
+            }
+        }
+    }
+}
+
+/// Every generated file by name: one per type, `index.ts` re-exporting
+/// them, and `commands.ts` with one typed function per command.
+pub fn generate(
+    signatures: &[Signature],
+    visit: impl Fn(&mut TypeSet),
+) -> Result<BTreeMap<String, String>, String> {
+    let mut types = TypeSet {
+        files: BTreeMap::new(),
+        owners: BTreeMap::new(),
+        error: None,
+        cfg: ts_config(),
+        seen: Default::default(),
+    };
+    visit(&mut types);
+    types.visit::<IpcError>();
+    if let Some(e) = types.error {
+        return Err(e);
+    }
+    let mut files = types.files;
+    // (type name, module path without ".ts")
+    let names: Vec<(String, String)> = files
+        .keys()
+        .map(|f| {
+            let module = f.trim_end_matches(".ts").to_string();
+            let name = module.rsplit('/').next().unwrap_or(&module).to_string();
+            (name, module)
+        })
+        .collect();
+
+    let mut index = String::from(HEADER);
+    for (n, m) in &names {
+        let _ = writeln!(index, "export type {{ {n} }} from \"./{m}\";");
+    }
+    index.push_str("export * from \"./commands\";\n");
+
+    let mut commands = String::from(HEADER);
+    commands.push_str("import { invoke } from \"@tauri-apps/api/core\";\n");
+    let used = |n: &str| {
+        signatures.iter().any(|s| {
+            std::iter::once(&s.returns)
+                .chain(s.args.iter().map(|(_, t)| t))
+                .any(|t| {
+                    t.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w == n)
+                })
+        })
+    };
+    for (n, m) in names.iter().filter(|(n, _)| used(n)) {
+        let _ = writeln!(commands, "import type {{ {n} }} from \"./{m}\";");
+    }
+    commands.push_str(
+        "\n/** Every command the shell registers, by name. */\nexport const COMMANDS = [\n",
+    );
+    for s in signatures {
+        let _ = writeln!(commands, "  \"{}\",", s.name);
+    }
+    commands.push_str("] as const;\n");
+    for s in signatures {
+        commands.push('\n');
+        let docs = s.docs.trim();
+        if !docs.is_empty() {
+            let _ = writeln!(
+                commands,
+                "/** {} */",
+                docs.replace("*/", "* /").replace('\n', "\n * ")
+            );
+        }
+        let params: Vec<String> = s.args.iter().map(|(a, t)| format!("{a}: {t}")).collect();
+        let object: Vec<&str> = s.args.iter().map(|(a, _)| *a).collect();
+        let _ = writeln!(
+            commands,
+            "export function {}({}): Promise<{}> {{\n  return invoke(\"{}\"{});\n}}",
+            camel(s.name),
+            params.join(", "),
+            s.returns,
+            s.name,
+            if object.is_empty() {
+                String::new()
+            } else {
+                format!(", {{ {} }}", object.join(", "))
+            }
+        );
+    }
+    files.insert("index.ts".into(), index);
+    files.insert("commands.ts".into(), commands);
+    Ok(files)
+}
+
+const HEADER: &str = "// Generated by doorstep-desktop (cargo xtask codegen). Do not edit.\n\n";
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Differences between the generated files and those in `dir`: files that
+/// differ, are missing, or should not be there.
+pub fn drift(dir: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, text) in files {
+        match std::fs::read_to_string(dir.join(name)) {
+            Ok(old) if old == *text => {}
+            Ok(_) => out.push(format!("{name} differs")),
+            Err(_) => out.push(format!("{name} is missing")),
+        }
+    }
+    for name in files_under(dir, "") {
+        if !files.contains_key(&name) {
+            out.push(format!("{name} is not generated"));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every file under `dir`, as `/`-separated paths relative to it.
+fn files_under(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+        if e.path().is_dir() {
+            out.extend(files_under(&e.path(), &format!("{name}/")));
+        } else {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Replaces `dir`'s contents with the generated files.
+pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::camel;
+
+    #[test]
+    fn command_names_become_camel_case_functions() {
+        assert_eq!(camel("resolve_conflict"), "resolveConflict");
+        assert_eq!(camel("lock"), "lock");
+    }
+}
