@@ -5,8 +5,10 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use doorstep_core::assessments::{FormSummary, ResponseView};
-use doorstep_core::contacts::GrowthView;
+use doorstep_core::code_lists::CodeLists;
+use doorstep_core::contacts::{GrowthChart, GrowthView, MeasurementPreview};
 use doorstep_core::device::{self, InitOptions};
 use doorstep_core::domain::caseload::CaseloadSummary;
 use doorstep_core::domain::contact::{NewContact, NewMeasurements};
@@ -155,8 +157,8 @@ commands! {
     session keep_alive(_s) -> () { Ok(()) }
 
     /// Enrols the device with the trust's server using a one-time code.
-    session enrol(s, enrolment: Enrolment) -> EnrolReport {
-        s.enrol(&EnrolOptions {
+    device enrol(d, enrolment: Enrolment) -> EnrolReport {
+        let report = d.session()?.enrol(&EnrolOptions {
             server: enrolment.server,
             code: enrolment.code,
             ca_pem: enrolment.ca_pem.filter(|p| !p.trim().is_empty()),
@@ -165,7 +167,9 @@ commands! {
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| "Doorstep laptop".into()),
             replace: false,
-        })
+        })?;
+        d.remember_server();
+        Ok(report)
     }
 
     /// Overdue, follow-ups, due and upcoming reviews, most urgent first.
@@ -187,6 +191,19 @@ commands! {
     session growth(s, family_id: String, person_id: String) -> GrowthView {
         s.growth(&family_id, &person_id)
     }
+
+    /// A growth chart (WHO centile lines and the child's points) for one measure.
+    session growth_chart(s, family_id: String, person_id: String, measure: String) -> GrowthChart {
+        s.growth_chart(&family_id, &person_id, &measure)
+    }
+
+    /// Checks typed measurements (impossible, implausible) and gives SDS and centile, saving nothing.
+    session preview_measurements(s, family_id: String, measured_on: NaiveDate, measurements: NewMeasurements) -> Vec<MeasurementPreview> {
+        s.preview_measurements(&family_id, measured_on, &measurements)
+    }
+
+    /// The code lists for forms and filters, with the configured topic labels.
+    session code_lists(s) -> CodeLists { Ok(s.code_lists()) }
 
     /// Records a contact as a draft, with any measurements taken at it.
     session record_contact(s, family_id: String, contact: NewContact, measurements: Vec<NewMeasurements>) -> Written {
@@ -240,7 +257,7 @@ commands! {
     session goals(s, family_id: String) -> Vec<GoalHistory> { s.goals(&family_id) }
 
     /// Syncs with the trust's server now.
-    session sync_now(s) -> SyncReport { s.sync() }
+    device sync_now(d) -> SyncReport { d.sync() }
 
     /// Last sync, pending families, refusals and conflicts.
     session sync_status(s) -> SyncStatus { s.sync_status() }

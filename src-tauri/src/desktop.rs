@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use doorstep_core::{device, sync::explain_erased, Clock, CoreError, Session};
+use chrono::{DateTime, Utc};
+use doorstep_core::sync::{explain_erased, ServerAddress};
+use doorstep_core::{device, Clock, CoreError, Session, SyncProgress, SyncReport};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -24,6 +26,47 @@ pub struct AppState {
     pub idle_lock_minutes: u32,
 }
 
+/// News for the status bar, sent as the `doorstep://sync` event while a
+/// sync runs and when it ends.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncEvent {
+    /// What is happening.
+    pub state: SyncState,
+    /// The phase, while running.
+    pub progress: Option<SyncProgress>,
+    /// What the sync did, when done.
+    pub report: Option<SyncReport>,
+    /// Why it failed, when it failed.
+    pub error: Option<IpcError>,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+}
+
+/// The states of [`SyncEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncState {
+    /// Running (see the progress).
+    Running,
+    /// Finished.
+    Done,
+    /// Failed (see the error); nothing was lost.
+    Failed,
+    /// The server cannot be reached: offline.
+    Offline,
+}
+
+/// The event names the shell emits.
+pub mod events {
+    /// A [`super::SyncEvent`].
+    pub const SYNC: &str = "doorstep://sync";
+    /// The app locked itself (an [`super::AppState`]).
+    pub const LOCKED: &str = "doorstep://locked";
+}
+
+/// Sends an event to the UI (the Tauri app handle, or nothing in tests).
+pub type Emit = Box<dyn Fn(&str, serde_json::Value) + Send + Sync>;
+
 /// The shared state every command reaches through `tauri::State`.
 #[derive(Clone)]
 pub struct Desktop {
@@ -34,6 +77,9 @@ struct Shared {
     dir: PathBuf,
     clock: Clock,
     slot: Mutex<Slot>,
+    emit: std::sync::OnceLock<Emit>,
+    /// The enrolled server, remembered so the online check needs no lock.
+    server: Mutex<Option<ServerAddress>>,
 }
 
 #[derive(Default)]
@@ -47,6 +93,7 @@ pub struct Device<'a> {
     dir: &'a Path,
     clock: Clock,
     slot: MutexGuard<'a, Slot>,
+    shared: &'a Shared,
 }
 
 impl Desktop {
@@ -57,8 +104,28 @@ impl Desktop {
                 dir,
                 clock,
                 slot: Mutex::new(Slot::default()),
+                emit: std::sync::OnceLock::new(),
+                server: Mutex::new(None),
             }),
         }
+    }
+
+    /// Where events go (set once, when the app starts).
+    pub fn set_emitter(&self, emit: Emit) {
+        let _ = self.shared.emit.set(emit);
+    }
+
+    fn emit(&self, name: &str, payload: impl Serialize) {
+        self.shared.emit(name, payload);
+    }
+
+    /// The enrolled server, as last seen by a command.
+    pub fn server(&self) -> Option<ServerAddress> {
+        self.shared
+            .server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Runs `f` on a blocking thread with the device (session slot locked),
@@ -91,21 +158,61 @@ impl Desktop {
             dir: &self.shared.dir,
             clock: self.shared.clock,
             slot: self.shared.slot.lock().unwrap_or_else(|p| p.into_inner()),
+            shared: &self.shared,
+        }
+    }
+
+    /// The device if no command is using it, else none.
+    pub fn try_device(&self) -> Option<Device<'_>> {
+        let slot = self.shared.slot.try_lock().ok()?;
+        Some(Device {
+            dir: &self.shared.dir,
+            clock: self.shared.clock,
+            slot,
+            shared: &self.shared,
+        })
+    }
+
+    /// One pass of the background work: lock when idle (telling the UI),
+    /// then, if unlocked, enrolled and the server answers, sync. It never
+    /// waits for a command that is running; it tries again next time.
+    pub fn background_pass(&self, sync: bool) {
+        if self.lock_if_idle() {
+            if let Some(d) = self.try_device() {
+                if let Ok(state) = d.state() {
+                    self.emit(events::LOCKED, state);
+                }
+            }
+            return;
+        }
+        if !sync {
+            return;
+        }
+        let Some(server) = self.server() else {
+            return;
+        };
+        // The network check runs without the lock, so typing never waits on it.
+        if !server.reachable() {
+            self.emit(
+                events::SYNC,
+                SyncEvent::now(SyncState::Offline, None, None, None),
+            );
+            return;
+        }
+        if let Some(mut d) = self.try_device() {
+            if d.is_unlocked() {
+                let _ = d.sync();
+            }
         }
     }
 
     /// Locks the device if it has been idle too long; true if it did.
     /// Skips (returns false) while a command holds the session.
     pub fn lock_if_idle(&self) -> bool {
-        let Ok(slot) = self.shared.slot.try_lock() else {
-            return false;
-        };
-        let mut d = Device {
-            dir: &self.shared.dir,
-            clock: self.shared.clock,
-            slot,
-        };
-        d.expire_if_idle()
+        match self.try_device() {
+            Some(mut d) => d.expire_if_idle(),
+            None => false,
+        }
     }
 }
 
@@ -140,7 +247,41 @@ impl Device<'_> {
             .map_err(|e| explain_erased(self.dir, e))?;
         self.slot.session = Some(session);
         self.slot.last_used = Some(Instant::now());
+        self.remember_server();
         Ok(())
+    }
+
+    /// Notes the enrolled server for the background online check.
+    pub fn remember_server(&mut self) {
+        let address = match self.slot.session.as_mut() {
+            Some(s) => s.server_address().ok().flatten(),
+            None => return,
+        };
+        *self.shared.server.lock().unwrap_or_else(|p| p.into_inner()) = address;
+    }
+
+    /// Syncs now, sending progress, the result or the failure to the UI as
+    /// [`SyncEvent`]s.
+    pub fn sync(&mut self) -> Result<SyncReport, CoreError> {
+        let shared = self.shared;
+        let result = self.session()?.sync_reporting(&mut |p| {
+            shared.emit(
+                events::SYNC,
+                SyncEvent::now(SyncState::Running, Some(p), None, None),
+            )
+        });
+        let event = match &result {
+            Ok(r) => SyncEvent::now(SyncState::Done, None, Some(r.clone()), None),
+            Err(e @ CoreError::Unreachable(_)) => {
+                SyncEvent::now(SyncState::Offline, None, None, Some(IpcError::from_ref(e)))
+            }
+            Err(e) => SyncEvent::now(SyncState::Failed, None, None, Some(IpcError::from_ref(e))),
+        };
+        shared.emit(events::SYNC, event);
+        if matches!(result, Err(CoreError::Revoked { .. })) {
+            self.lock();
+        }
+        result
     }
 
     /// Drops the session and the key with it.
@@ -169,7 +310,8 @@ impl Device<'_> {
         })
     }
 
-    fn expire_if_idle(&mut self) -> bool {
+    /// Locks when the idle time has passed; true if it did.
+    pub fn expire_if_idle(&mut self) -> bool {
         let idle = self.idle_limit();
         match self.slot.last_used {
             Some(t) if self.slot.session.is_some() && t.elapsed() >= idle => {
@@ -177,6 +319,31 @@ impl Device<'_> {
                 true
             }
             _ => false,
+        }
+    }
+}
+
+impl Shared {
+    fn emit(&self, name: &str, payload: impl Serialize) {
+        if let (Some(emit), Ok(value)) = (self.emit.get(), serde_json::to_value(payload)) {
+            emit(name, value);
+        }
+    }
+}
+
+impl SyncEvent {
+    fn now(
+        state: SyncState,
+        progress: Option<SyncProgress>,
+        report: Option<SyncReport>,
+        error: Option<IpcError>,
+    ) -> SyncEvent {
+        SyncEvent {
+            state,
+            progress,
+            report,
+            error,
+            at: Utc::now(),
         }
     }
 }

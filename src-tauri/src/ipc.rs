@@ -41,6 +41,13 @@ impl IpcError {
 
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
+        IpcError::from_ref(&e)
+    }
+}
+
+impl IpcError {
+    /// The error as the UI receives it.
+    pub fn from_ref(e: &CoreError) -> Self {
         IpcError {
             code: e.code(),
             message: e.to_string(),
@@ -126,6 +133,7 @@ pub fn generate(
     };
     visit(&mut types);
     types.visit::<IpcError>();
+    types.visit::<crate::desktop::SyncEvent>();
     if let Some(e) = types.error {
         return Err(e);
     }

@@ -1,9 +1,12 @@
 //! Contact use-cases: record a draft (with measurements) offline, add
 //! measurements to a draft, sign, add an addendum, and see the reviews and
-//! growth of a family's children.
+//! growth of a family's children: centiles as values are typed, and growth
+//! charts with the WHO centile lines.
 
+use chrono::NaiveDate;
 use doorstep_domain::contact::{self, Measurement, NewContact, NewMeasurements};
 use doorstep_domain::family::Action;
+use doorstep_domain::family::{Family, Person};
 use doorstep_domain::growth::{self, Assessment, Measure, Subject};
 use doorstep_domain::schedule::{self, Review};
 use doorstep_domain::Problems;
@@ -161,27 +164,11 @@ impl Session {
         let id = self.resolve_family(family_id)?;
         let family = self.store.family(id)?;
         self.audit_view("growth.view", id)?;
-        let pid = Uuid::parse_str(person_id.trim())
-            .map_err(|_| CoreError::invalid("child", "is not a record id"))?;
-        let child = family
-            .members
-            .get(&pid)
-            .ok_or_else(|| CoreError::invalid("child", "is not a member of this family"))?;
-        let subject = match (child.sex.and_then(|s| s.growth_sex()), child.date_of_birth) {
-            (Some(sex), Some(dob)) => Some(Subject {
-                sex,
-                date_of_birth: dob,
-                gestation_weeks: child.gestation_weeks,
-                gestation_days: child.gestation_days,
-            }),
-            _ => None,
-        };
+        let (pid, child) = child_of(&family, person_id)?;
+        let subject = subject_of(child);
         let assess = |measure: Measure, on, value| match &subject {
             Some(s) => growth::assess(s, measure, on, value).map_err(|e| e.to_string()),
-            None => Err(
-                "no WHO reference: the child's sex (male or female) and date of birth are needed"
-                    .to_string(),
-            ),
+            None => Err(NO_REFERENCE.to_string()),
         };
         let mut list: Vec<(&Uuid, &Measurement)> = family
             .measurements
@@ -229,5 +216,249 @@ impl Session {
             measurements,
             bmi,
         })
+    }
+}
+
+/// The centile lines of the UK-WHO charts: (label, SDS).
+const CENTILES: [(&str, f64); 9] = [
+    ("0.4th", -2.67),
+    ("2nd", -2.0),
+    ("9th", -1.33),
+    ("25th", -0.67),
+    ("50th", 0.0),
+    ("75th", 0.67),
+    ("91st", 1.33),
+    ("98th", 2.0),
+    ("99.6th", 2.67),
+];
+
+/// One centile line of a chart.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CentileLine {
+    /// "50th" and so on.
+    pub centile: String,
+    /// Its SDS.
+    pub sds: f64,
+    /// (age in days, value) points.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// One plotted measurement.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChartPoint {
+    /// The measurement.
+    pub measurement_id: Uuid,
+    /// When it was taken.
+    pub measured_on: NaiveDate,
+    /// Age in days it is plotted at (corrected age when correction applies).
+    pub age_days: i64,
+    /// Whether that age is corrected for prematurity.
+    pub corrected: bool,
+    /// The value.
+    pub value: f64,
+    /// Its centile, 0–100.
+    pub centile: f64,
+    /// Its SDS.
+    pub sds: f64,
+}
+
+/// A growth chart for one child and measure: WHO centile lines over the
+/// child's age range, and the child's measurements on them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GrowthChart {
+    /// The child.
+    pub person_id: Uuid,
+    /// What is plotted.
+    pub measure: Measure,
+    /// Its unit.
+    pub unit: String,
+    /// The chart's name, e.g. "Weight-for-age, girls (WHO 2006)".
+    pub title: String,
+    /// First and last age in days on the x axis.
+    pub from_days: i64,
+    /// Last age in days.
+    pub to_days: i64,
+    /// Centile lines, lowest first.
+    pub lines: Vec<CentileLine>,
+    /// The child's measurements that have a centile, oldest first.
+    pub points: Vec<ChartPoint>,
+    /// Why the chart has no lines, when it has none (e.g. no date of birth).
+    pub unavailable: Option<String>,
+}
+
+/// One typed value checked before it is saved.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MeasurementPreview {
+    /// The input field (weight_kg, length_cm, height_cm, head_cm).
+    pub field: String,
+    /// The measure.
+    pub measure: Measure,
+    /// The value, when it is a number.
+    pub value: Option<f64>,
+    /// Why it would be refused.
+    pub problem: Option<String>,
+    /// Why it needs confirming (implausible).
+    pub warning: Option<String>,
+    /// SDS and centile, when a WHO reference applies.
+    pub assessment: Option<Assessment>,
+    /// Why there is no centile, when there is none.
+    pub no_assessment: Option<String>,
+}
+
+fn child_of<'f>(family: &'f Family, person_id: &str) -> Result<(Uuid, &'f Person), CoreError> {
+    let pid = Uuid::parse_str(person_id.trim())
+        .map_err(|_| CoreError::invalid("child", "is not a record id"))?;
+    let child = family
+        .members
+        .get(&pid)
+        .ok_or_else(|| CoreError::invalid("child", "is not a member of this family"))?;
+    Ok((pid, child))
+}
+
+fn subject_of(child: &Person) -> Option<Subject> {
+    match (child.sex.and_then(|s| s.growth_sex()), child.date_of_birth) {
+        (Some(sex), Some(dob)) => Some(Subject {
+            sex,
+            date_of_birth: dob,
+            gestation_weeks: child.gestation_weeks,
+            gestation_days: child.gestation_days,
+        }),
+        _ => None,
+    }
+}
+
+const NO_REFERENCE: &str =
+    "no WHO reference: the child's sex (male or female) and date of birth are needed";
+
+impl Session {
+    /// A growth chart of `measure` (weight, length, height, head, bmi) for
+    /// a child: the centile lines and the child's points.
+    pub fn growth_chart(
+        &mut self,
+        family_id: &str,
+        person_id: &str,
+        measure: &str,
+    ) -> Result<GrowthChart, CoreError> {
+        let measure = Measure::parse(measure).map_err(|e| CoreError::invalid("measure", e))?;
+        let view = self.growth(family_id, person_id)?;
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        let (pid, child) = child_of(&family, person_id)?;
+        let mut points: Vec<ChartPoint> = view
+            .measurements
+            .iter()
+            .filter(|m| m.measurement.measure == measure)
+            .filter_map(|m| {
+                let a = m.assessment.as_ref()?;
+                Some(ChartPoint {
+                    measurement_id: m.id,
+                    measured_on: m.measurement.measured_on,
+                    age_days: a.corrected_age_days.unwrap_or(a.age_days),
+                    corrected: a.corrected_age_days.is_some(),
+                    value: m.measurement.value,
+                    centile: a.centile,
+                    sds: a.sds,
+                })
+            })
+            .collect();
+        points.sort_by_key(|p| (p.measured_on, p.age_days));
+        let title = format!("{}-for-age (WHO 2006)", measure.label());
+        let Some(subject) = subject_of(child) else {
+            return Ok(GrowthChart {
+                person_id: pid,
+                measure,
+                unit: measure.unit().into(),
+                title,
+                from_days: 0,
+                to_days: 0,
+                lines: Vec::new(),
+                points,
+                unavailable: Some(NO_REFERENCE.into()),
+            });
+        };
+        let age_today = (self.clock().today() - subject.date_of_birth).num_days();
+        let last_point = points.iter().map(|p| p.age_days).max().unwrap_or(0);
+        let to_days = (age_today.max(last_point) + 61).clamp(91, 1826);
+        let step = (to_days / 150).max(1);
+        let lines = CENTILES
+            .iter()
+            .map(|(label, z)| CentileLine {
+                centile: (*label).into(),
+                sds: *z,
+                points: growth::centile_line(measure, subject.sex, *z, 0, to_days, step),
+            })
+            .collect();
+        Ok(GrowthChart {
+            person_id: pid,
+            measure,
+            unit: measure.unit().into(),
+            title,
+            from_days: 0,
+            to_days,
+            lines,
+            points,
+            unavailable: None,
+        })
+    }
+
+    /// Checks typed measurement values for a child as they would be
+    /// checked on saving (impossible, implausible) and gives their SDS and
+    /// centile, without writing anything.
+    pub fn preview_measurements(
+        &mut self,
+        family_id: &str,
+        measured_on: NaiveDate,
+        input: &NewMeasurements,
+    ) -> Result<Vec<MeasurementPreview>, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        let (_, child) = child_of(&family, &input.person_id)?;
+        let subject = subject_of(child);
+        let fields = [
+            ("weight_kg", Measure::Weight, &input.weight_kg),
+            ("length_cm", Measure::Length, &input.length_cm),
+            ("height_cm", Measure::Height, &input.height_cm),
+            ("head_cm", Measure::HeadCircumference, &input.head_cm),
+        ];
+        let mut out = Vec::new();
+        for (field, measure, raw) in fields {
+            let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let mut p = MeasurementPreview {
+                field: field.into(),
+                measure,
+                value: None,
+                problem: None,
+                warning: None,
+                assessment: None,
+                no_assessment: None,
+            };
+            match raw.parse::<f64>() {
+                Err(_) => p.problem = Some("must be a number".into()),
+                Ok(value) => {
+                    p.value = Some(value);
+                    match doorstep_domain::plausibility::check(child, measure, value, measured_on) {
+                        Err(e) => p.problem = Some(e),
+                        Ok(w) => p.warning = w,
+                    }
+                    if p.problem.is_none() {
+                        match &subject {
+                            Some(s) => match growth::assess(s, measure, measured_on, value) {
+                                Ok(a) => p.assessment = Some(a),
+                                Err(e) => p.no_assessment = Some(e.to_string()),
+                            },
+                            None => p.no_assessment = Some(NO_REFERENCE.into()),
+                        }
+                    }
+                }
+            }
+            out.push(p);
+        }
+        Ok(out)
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod assessments;
 pub mod clock;
+pub mod code_lists;
 pub mod contacts;
 pub mod demo;
 pub mod device;
@@ -20,7 +21,7 @@ pub use clock::Clock;
 pub use device::{default_data_dir, init, resolve_data_dir, InitOptions};
 pub use error::{CoreError, ErrorCode};
 pub use session::Session;
-pub use sync::{EnrolOptions, Resolution, SyncReport, SyncStatus};
+pub use sync::{EnrolOptions, Resolution, SyncPhase, SyncProgress, SyncReport, SyncStatus};
 pub use transport::{HttpTransport, Transport, TransportError};
 
 pub use doorstep_domain as domain;

@@ -224,6 +224,49 @@ pub struct ConflictView {
     pub values: Vec<ConflictValueView>,
 }
 
+/// The enrolled server's address and the CA it is trusted with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAddress {
+    /// Base URL.
+    pub url: String,
+    /// Extra CA certificate (PEM).
+    pub ca_pem: Option<String>,
+}
+
+impl ServerAddress {
+    /// Whether the server answers its health check within a few seconds.
+    pub fn reachable(&self) -> bool {
+        HttpTransport::new(&self.url, self.ca_pem.as_deref(), None)
+            .and_then(|t| t.health())
+            .is_ok()
+    }
+}
+
+/// Where a running sync is, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SyncProgress {
+    /// The phase.
+    pub phase: SyncPhase,
+    /// The round trip (from 1).
+    pub round_trip: u32,
+    /// Families in this phase.
+    pub families: u32,
+}
+
+/// The phases of one round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncPhase {
+    /// Working out what to send.
+    Preparing,
+    /// Sending local changes and waiting for the server's answer.
+    Exchanging,
+    /// Merging what the server sent.
+    Merging,
+}
+
 /// How to resolve a conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -459,9 +502,18 @@ struct Exchange<'a> {
     received: HashSet<Uuid>,
     merged: HashSet<Uuid>,
     report: SyncReport,
+    progress: &'a mut dyn FnMut(SyncProgress),
 }
 
 impl Exchange<'_> {
+    fn tell(&mut self, phase: SyncPhase, round: usize, families: usize) {
+        (self.progress)(SyncProgress {
+            phase,
+            round_trip: round as u32 + 1,
+            families: families as u32,
+        });
+    }
+
     fn load(&mut self, id: Uuid) -> Result<(), Stop> {
         let device = self.device;
         let f = self.families.entry(id).or_insert_with(Tracked::incoming);
@@ -730,6 +782,7 @@ impl Exchange<'_> {
     fn run(&mut self) -> Result<(), Stop> {
         self.evict_ready()?;
         for round in 0..MAX_ROUND_TRIPS {
+            self.tell(SyncPhase::Preparing, round, self.families.len());
             let (messages, uploads, upload_heads) = self.build()?;
             if round > 0 && messages.is_empty() && uploads.is_empty() && !self.more {
                 self.report.complete = true;
@@ -752,11 +805,13 @@ impl Exchange<'_> {
             let body = codec::encode_request(&request);
             drop(request);
             self.report.bytes_up += body.len() as u64;
+            self.tell(SyncPhase::Exchanging, round, self.sent.len());
             let answer = self.transport.sync(body).map_err(Stop::Transport)?;
             self.report.round_trips += 1;
             self.report.bytes_down += answer.len() as u64;
             let resp = codec::decode_response(&answer, &Limits::default())
                 .map_err(|e| Stop::Transport(TransportError::InvalidResponse(e.to_string())))?;
+            self.tell(SyncPhase::Merging, round, resp.messages.len());
             self.apply(resp, &upload_heads)?;
         }
         let mut left = self.more;
@@ -872,11 +927,28 @@ impl Session {
 
     /// Syncs with the enrolled server over HTTPS (see [`Session::sync_with`]).
     pub fn sync(&mut self) -> Result<SyncReport, CoreError> {
+        self.sync_reporting(&mut |_| {})
+    }
+
+    /// Like [`Session::sync`], telling `progress` each phase as it starts.
+    pub fn sync_reporting(
+        &mut self,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncReport, CoreError> {
         let server = self.store.sync_server()?.ok_or_else(not_enrolled)?;
         let e = &server.enrolment;
         let transport = HttpTransport::new(&e.url, e.ca_pem.as_deref(), Some(e.token.clone()))
             .map_err(transport_error)?;
-        self.sync_with(&transport)
+        self.sync_with_progress(&transport, progress)
+    }
+
+    /// Where the enrolled server is (no token), for a reachability check
+    /// that needs no session; none when not enrolled.
+    pub fn server_address(&mut self) -> Result<Option<ServerAddress>, CoreError> {
+        Ok(self.store.sync_server()?.map(|s| ServerAddress {
+            url: s.enrolment.url,
+            ca_pem: s.enrolment.ca_pem,
+        }))
     }
 
     /// Runs the sync exchange of docs/SYNC.md over `transport`. A failure
@@ -885,6 +957,15 @@ impl Session {
     /// erasure, the local data is crypto-erased and
     /// [`CoreError::Revoked`] returned; the session cannot be used after.
     pub fn sync_with(&mut self, transport: &dyn Transport) -> Result<SyncReport, CoreError> {
+        self.sync_with_progress(transport, &mut |_| {})
+    }
+
+    /// [`Session::sync_with`], telling `progress` each phase as it starts.
+    pub fn sync_with_progress(
+        &mut self,
+        transport: &dyn Transport,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncReport, CoreError> {
         let server: SyncServer = self.store.sync_server()?.ok_or_else(not_enrolled)?;
         let families = self
             .store
@@ -911,6 +992,7 @@ impl Session {
             received: HashSet::new(),
             merged: HashSet::new(),
             report: SyncReport::default(),
+            progress,
         };
         let outcome = exchange.run();
         let mut report = std::mem::take(&mut exchange.report);

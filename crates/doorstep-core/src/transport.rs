@@ -207,6 +207,16 @@ impl HttpTransport {
         })
     }
 
+    /// `GET /v1/health` with a short timeout: whether the server answers.
+    pub fn health(&self) -> Result<(), TransportError> {
+        send(
+            self.client
+                .get(format!("{}/v1/health", self.base))
+                .timeout(std::time::Duration::from_secs(3)),
+        )
+        .map(|_| ())
+    }
+
     fn post(&self, path: &str) -> reqwest::blocking::RequestBuilder {
         let req = self.client.post(format!("{}{path}", self.base));
         match &self.token {

@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AppState } from "./AppState";
 import type { CaseloadSummary } from "./CaseloadSummary";
+import type { CodeLists } from "./CodeLists";
 import type { ConflictView } from "./ConflictView";
 import type { EnrolReport } from "./EnrolReport";
 import type { Enrolment } from "./Enrolment";
@@ -11,8 +12,10 @@ import type { FamilyQuery } from "./FamilyQuery";
 import type { FamilyView } from "./FamilyView";
 import type { FormSummary } from "./FormSummary";
 import type { GoalHistory } from "./GoalHistory";
+import type { GrowthChart } from "./GrowthChart";
 import type { GrowthView } from "./GrowthView";
 import type { KpiReport } from "./KpiReport";
+import type { MeasurementPreview } from "./MeasurementPreview";
 import type { NewContact } from "./NewContact";
 import type { NewMeasurements } from "./NewMeasurements";
 import type { NewProfile } from "./NewProfile";
@@ -42,6 +45,9 @@ export const COMMANDS = [
   "show_family",
   "family_reviews",
   "growth",
+  "growth_chart",
+  "preview_measurements",
+  "code_lists",
   "record_contact",
   "add_measurements",
   "sign_contact",
@@ -123,6 +129,21 @@ export function familyReviews(family_id: string): Promise<Array<Review>> {
 /** A child's measurements with SDS and centiles, and BMIs. */
 export function growth(family_id: string, person_id: string): Promise<GrowthView> {
   return invoke("growth", { family_id, person_id });
+}
+
+/** A growth chart (WHO centile lines and the child's points) for one measure. */
+export function growthChart(family_id: string, person_id: string, measure: string): Promise<GrowthChart> {
+  return invoke("growth_chart", { family_id, person_id, measure });
+}
+
+/** Checks typed measurements (impossible, implausible) and gives SDS and centile, saving nothing. */
+export function previewMeasurements(family_id: string, measured_on: string, measurements: NewMeasurements): Promise<Array<MeasurementPreview>> {
+  return invoke("preview_measurements", { family_id, measured_on, measurements });
+}
+
+/** The code lists for forms and filters, with the configured topic labels. */
+export function codeLists(): Promise<CodeLists> {
+  return invoke("code_lists");
 }
 
 /** Records a contact as a draft, with any measurements taken at it. */

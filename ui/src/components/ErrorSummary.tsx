@@ -1,0 +1,34 @@
+// The NHS.UK error summary: what went wrong, what to do, and a link to
+// each field with a problem. It takes focus so screen readers announce it.
+import { useEffect, useRef } from "react";
+import type { IpcError } from "../generated";
+
+export function ErrorSummary({ error, title = "There is a problem" }: { error: IpcError | null; title?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (error) ref.current?.focus();
+  }, [error]);
+  if (!error) return null;
+  return (
+    <div className="nhsuk-error-summary" aria-labelledby="error-summary-title" role="alert" tabIndex={-1} ref={ref}>
+      <h2 className="nhsuk-error-summary__title" id="error-summary-title">
+        {title}
+      </h2>
+      <div className="nhsuk-error-summary__body">
+        <p>{error.message}</p>
+        {error.warning && <p>{error.warning}</p>}
+        {error.problems.length > 0 && (
+          <ul className="nhsuk-list nhsuk-error-summary__list">
+            {error.problems.map((p) => (
+              <li key={p.field + p.problem}>
+                <a href={`#field-${p.field}`} onClick={(e) => { e.preventDefault(); document.getElementById(`field-${p.field}`)?.focus(); }}>
+                  {p.field.replace(/_/g, " ")} {p.problem}
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
