@@ -347,3 +347,148 @@ impl SyncEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use doorstep_core::device::InitOptions;
+    use doorstep_core::ErrorCode;
+
+    use super::*;
+
+    const PASS: &str = "correct horse battery staple";
+
+    fn set_up() -> (tempfile::TempDir, Desktop) {
+        let dir = tempfile::tempdir().unwrap();
+        device::init(
+            dir.path(),
+            PASS,
+            &InitOptions {
+                practitioner: "Test Visitor".into(),
+                role: "health-visitor".into(),
+                team: None,
+                max_failures: 10,
+                backoff_base_ms: 0,
+                kdf_target: Duration::from_millis(10),
+            },
+        )
+        .unwrap();
+        let desktop = Desktop::new(dir.path().to_path_buf(), Clock::System);
+        (dir, desktop)
+    }
+
+    fn idle_for(desktop: &Desktop, d: Duration) {
+        let mut slot = desktop.shared.slot.lock().unwrap();
+        slot.last_used = Some(Instant::now() - d);
+    }
+
+    fn list_families(desktop: &Desktop) -> Result<usize, IpcError> {
+        tauri::async_runtime::block_on(
+            desktop.with_session(|s| Ok(s.list_families(&Default::default())?.families.len())),
+        )
+    }
+
+    #[test]
+    fn the_state_says_who_before_unlocking_and_nothing_works_until_unlocked() {
+        let (_dir, desktop) = set_up();
+        let state = desktop.device().state().unwrap();
+        assert!(state.profile.exists);
+        assert_eq!(state.profile.practitioner.as_deref(), Some("Test Visitor"));
+        assert!(!state.unlocked);
+        assert_eq!(state.idle_lock_minutes, 15);
+        assert_eq!(list_families(&desktop).unwrap_err().code, ErrorCode::Locked);
+
+        let wrong = desktop
+            .device()
+            .unlock("not the passphrase at all")
+            .unwrap_err();
+        assert_eq!(IpcError::from(wrong).code, ErrorCode::WrongPassphrase);
+        desktop.device().unlock(PASS).unwrap();
+        assert_eq!(list_families(&desktop).unwrap(), 0);
+    }
+
+    #[test]
+    fn idle_time_drops_the_session_and_the_next_command_answers_locked() {
+        let (_dir, desktop) = set_up();
+        desktop.device().unlock(PASS).unwrap();
+        idle_for(&desktop, Duration::from_secs(14 * 60));
+        assert!(
+            list_families(&desktop).is_ok(),
+            "14 minutes idle is within the limit"
+        );
+        idle_for(&desktop, Duration::from_secs(15 * 60));
+        let e = list_families(&desktop).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Locked);
+        assert!(e.message.contains("unlock"), "{}", e.message);
+        assert!(
+            !desktop.device().is_unlocked(),
+            "the session (and key) is gone"
+        );
+    }
+
+    #[test]
+    fn the_idle_limit_comes_from_the_configuration() {
+        let (dir, desktop) = set_up();
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"desktop": {"idle_lock_minutes": 2}}"#,
+        )
+        .unwrap();
+        assert_eq!(desktop.device().state().unwrap().idle_lock_minutes, 2);
+        desktop.device().unlock(PASS).unwrap();
+        idle_for(&desktop, Duration::from_secs(2 * 60));
+        assert_eq!(list_families(&desktop).unwrap_err().code, ErrorCode::Locked);
+    }
+
+    #[test]
+    fn the_background_pass_locks_an_idle_device_and_tells_the_ui() {
+        let (_dir, desktop) = set_up();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        desktop.set_emitter(Box::new(move |name, payload| {
+            seen.lock().unwrap().push((name.to_string(), payload));
+        }));
+        desktop.device().unlock(PASS).unwrap();
+        desktop.background_pass(true);
+        assert!(desktop.device().is_unlocked(), "not idle yet");
+        assert!(
+            events.lock().unwrap().is_empty(),
+            "not enrolled: no sync event"
+        );
+
+        idle_for(&desktop, Duration::from_secs(16 * 60));
+        desktop.background_pass(false);
+        assert!(!desktop.device().is_unlocked());
+        let events = events.lock().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].0, events::LOCKED);
+        assert_eq!(events[0].1["unlocked"], false);
+    }
+
+    #[test]
+    fn lock_drops_the_session_at_once() {
+        let (_dir, desktop) = set_up();
+        desktop.device().unlock(PASS).unwrap();
+        desktop.device().lock();
+        assert_eq!(list_families(&desktop).unwrap_err().code, ErrorCode::Locked);
+    }
+
+    #[test]
+    fn sync_before_enrolment_says_how_to_enrol_and_tells_the_ui() {
+        let (_dir, desktop) = set_up();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        desktop.set_emitter(Box::new(move |name, payload| {
+            seen.lock().unwrap().push((name.to_string(), payload));
+        }));
+        desktop.device().unlock(PASS).unwrap();
+        let e = desktop.device().sync().unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotEnrolled);
+        let events = events.lock().unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(last.0, events::SYNC);
+        assert_eq!(last.1["state"], "failed");
+        assert_eq!(last.1["error"]["code"], "not-enrolled");
+    }
+}

@@ -14,7 +14,7 @@ fn crate_dir() -> PathBuf {
 
 #[test]
 fn generated_typescript_is_current() {
-    let files = ipc::generate(&commands::signatures(), |v| commands::visit_types(v))
+    let files = ipc::generate(&commands::signatures(), commands::visit_types)
         .expect("every IPC type exports");
     let dir = crate_dir().join("../ui/src/generated");
     if std::env::var_os("DOORSTEP_UPDATE_IPC").is_some() {
@@ -31,7 +31,7 @@ fn generated_typescript_is_current() {
 
 #[test]
 fn every_command_has_one_generated_function() {
-    let files = ipc::generate(&commands::signatures(), |v| commands::visit_types(v)).unwrap();
+    let files = ipc::generate(&commands::signatures(), commands::visit_types).unwrap();
     let ts = &files["commands.ts"];
     for name in commands::NAMES {
         assert!(

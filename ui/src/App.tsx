@@ -1,3 +1,200 @@
+// The app: asks the shell what state the laptop is in, then shows first
+// run (no profile), unlock (locked) or the main layout (header,
+// navigation, sync status, the screen for the route). It locks when the
+// user is idle, when they press Lock, when the shell says it locked, and
+// when a command answers `locked`.
+import "./app.css";
+import { useCallback, useEffect, useState } from "react";
+import { appState, asIpcError, lock, type AppState, type IpcError } from "./ipc";
+import { href, navigate, useRoute, type Route } from "./route";
+import { ErrorSummary } from "./components/ErrorSummary";
+import { onLockedEvent } from "./components/shell/events";
+import { Frame, Loading, focusMainHeading } from "./components/shell/Layout";
+import { onLockedError } from "./components/shell/locked";
+import { StatusBar } from "./components/shell/StatusBar";
+import { SyncActivityProvider } from "./components/shell/syncActivity";
+import { useIdleLock } from "./components/shell/useIdleLock";
+import { Caseload } from "./screens/Caseload";
+import { Conflicts } from "./screens/Conflicts";
+import { Family } from "./screens/Family";
+import { FirstRun } from "./screens/FirstRun";
+import { FormScreen } from "./screens/FormScreen";
+import { RecordContact } from "./screens/RecordContact";
+import { Reports } from "./screens/Reports";
+import { Sync } from "./screens/Sync";
+import { Today } from "./screens/Today";
+import { Unlock } from "./screens/Unlock";
+
+const TITLES: Record<Route["screen"], string> = {
+  today: "Today",
+  caseload: "Caseload",
+  family: "Family record",
+  contact: "Record a contact",
+  form: "Assessment form",
+  sync: "Sync",
+  conflicts: "Conflicts to review",
+  reports: "Reports",
+};
+
+function Screen({ route }: { route: Route }) {
+  switch (route.screen) {
+    case "today":
+      return <Today />;
+    case "caseload":
+      return <Caseload />;
+    case "family":
+      return <Family familyId={route.familyId} />;
+    case "contact":
+      return <RecordContact familyId={route.familyId} />;
+    case "form":
+      return <FormScreen familyId={route.familyId} responseId={route.responseId} />;
+    case "sync":
+      return <Sync />;
+    case "conflicts":
+      return <Conflicts />;
+    case "reports":
+      return <Reports />;
+  }
+}
+
+/** Focuses the main heading once it is there (screens may render it a moment later). */
+function useFocusHeading(key: string) {
+  useEffect(() => {
+    let tries = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = () => {
+      if (focusMainHeading()) return;
+      if (tries++ < 40) timer = setTimeout(attempt, 50);
+    };
+    attempt();
+    return () => clearTimeout(timer);
+  }, [key]);
+}
+
+function Main({ state, onLocked }: { state: AppState; onLocked: (state: AppState) => void }) {
+  const route = useRoute();
+  const routeKey = href(route);
+  const [locking, setLocking] = useState(false);
+
+  const lockNow = useCallback(async () => {
+    setLocking(true);
+    let next: AppState;
+    try {
+      next = await lock();
+    } catch {
+      next = { ...state, unlocked: false };
+    }
+    onLocked({ ...next, unlocked: false });
+  }, [state, onLocked]);
+
+  useIdleLock({
+    minutes: state.idle_lock_minutes,
+    onIdle: lockNow,
+    onLocked: () => onLocked({ ...state, unlocked: false }),
+  });
+
+  useFocusHeading(routeKey);
+  useEffect(() => {
+    document.title = `${TITLES[route.screen]} - Doorstep`;
+  }, [route.screen]);
+
+  return (
+    <SyncActivityProvider>
+      <Frame profile={state.profile} route={route} onLock={lockNow} locking={locking} status={<StatusBar />}>
+        <Screen key={routeKey} route={route} />
+      </Frame>
+    </SyncActivityProvider>
+  );
+}
+
+type Phase = "starting" | "first-run" | "unlock" | "main";
+
+function phaseOf(state: AppState | null): Phase {
+  if (!state) return "starting";
+  if (!state.profile.exists) return "first-run";
+  return state.unlocked ? "main" : "unlock";
+}
+
 export function App() {
-  return <main className="nhsuk-main-wrapper">Doorstep</main>;
+  const [state, setState] = useState<AppState | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    appState()
+      .then((s) => {
+        if (!current) return;
+        setState(s);
+        setError(null);
+      })
+      .catch((e: unknown) => current && setError(asIpcError(e)));
+    return () => {
+      current = false;
+    };
+  }, [attempt]);
+
+  // The shell locked itself (idle), or a command found the laptop locked.
+  useEffect(() => {
+    const stopShell = onLockedEvent((s) => setState({ ...s, unlocked: false }));
+    const stopScreens = onLockedError(() => setState((prev) => (prev && prev.unlocked ? { ...prev, unlocked: false } : prev)));
+    return () => {
+      stopShell();
+      stopScreens();
+    };
+  }, []);
+
+  const phase = phaseOf(state);
+  useEffect(() => {
+    if (phase === "first-run") document.title = "Set up - Doorstep";
+    else if (phase === "unlock") document.title = "Unlock - Doorstep";
+    if (phase === "first-run" || phase === "unlock") focusMainHeading();
+  }, [phase]);
+
+  const locked = useCallback((s: AppState) => setState(s), []);
+
+  if (!state) {
+    return (
+      <Frame>
+        {error ? (
+          <>
+            <h1 tabIndex={-1}>Doorstep could not start</h1>
+            <ErrorSummary error={error} />
+            <button type="button" className="nhsuk-button" onClick={() => setAttempt((a) => a + 1)}>
+              Try again
+            </button>
+          </>
+        ) : (
+          <>
+            <h1 tabIndex={-1} className="nhsuk-u-visually-hidden">Doorstep</h1>
+            <Loading>Starting Doorstep…</Loading>
+          </>
+        )}
+      </Frame>
+    );
+  }
+
+  if (phase === "first-run") {
+    return (
+      <Frame>
+        <FirstRun
+          state={state}
+          onDone={(s) => {
+            navigate({ screen: "today" });
+            setState(s);
+          }}
+        />
+      </Frame>
+    );
+  }
+
+  if (phase === "unlock") {
+    return (
+      <Frame>
+        <Unlock state={state} onUnlocked={setState} onSetUpAgain={setState} />
+      </Frame>
+    );
+  }
+
+  return <Main state={state} onLocked={locked} />;
 }

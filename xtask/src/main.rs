@@ -4,6 +4,7 @@
 //! lives in its own module; `main` only dispatches.
 
 mod bench;
+mod codegen;
 mod demo;
 mod fuzz;
 mod layering;
@@ -21,7 +22,8 @@ commands:
   test    tidy, fmt, clippy, tests, crash cycles (stops at first failure)
   demo    run the demo
   bench   run the benchmarks
-  fuzz    build the libFuzzer targets and run each for 20 s";
+  fuzz    build the libFuzzer targets and run each for 20 s
+  codegen rewrite the UI's IPC types (ui/src/generated) from the Rust";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         }
         "tidy" => tidy::run_and_report(),
         "test" => test::run(),
+        "codegen" => codegen::run(&repo_root()),
         "demo" => demo::demo(),
         "bench" => bench::bench(),
         "-h" | "--help" | "help" => {

@@ -20,15 +20,25 @@ struct Step {
 
 /// A step that runs `cargo <args>` in the repository root.
 fn cargo(args: &[&str]) -> Step {
+    program("cargo", ".", args)
+}
+
+/// A step that runs the UI's `npm <args>` in `ui/`.
+fn npm(args: &[&str]) -> Step {
+    program("npm", "ui", args)
+}
+
+/// A step that runs `program <args>` in `dir` (relative to the root).
+fn program(program: &'static str, dir: &'static str, args: &[&str]) -> Step {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     Step {
-        name: format!("cargo {}", args.join(" ")),
+        name: format!("{program} {} (in {dir})", args.join(" ")),
         run: Box::new(move |root| {
-            let status = Command::new("cargo")
+            let status = Command::new(program)
                 .args(&args)
-                .current_dir(root)
+                .current_dir(root.join(dir))
                 .status()
-                .context("starting cargo")?;
+                .with_context(|| format!("starting {program}"))?;
             if !status.success() {
                 bail!("exited with {status}");
             }
@@ -45,6 +55,14 @@ fn steps(root: &Path) -> Vec<Step> {
             run: Box::new(|_| tidy::run_and_report()),
         },
         cargo(&["fmt", "--all", "--", "--check"]),
+        // The UI first: the desktop binary embeds ui/dist.
+        npm(&["ci", "--no-audit", "--no-fund"]),
+        npm(&["run", "typecheck"]),
+        npm(&["test"]),
+        npm(&["run", "build"]),
+        // Every binary with the workspace's features, so end-to-end tests
+        // find them up to date (doorstep_testkit::bins).
+        cargo(&["build", "--workspace", "--bins"]),
         cargo(&[
             "clippy",
             "--workspace",

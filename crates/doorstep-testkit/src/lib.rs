@@ -2,13 +2,16 @@
 //! in temporary directories, a fixed clock, and the crash-safety harness
 //! that kills a writer process at random moments, and the sync test rig:
 //! a throwaway PostgreSQL cluster, the server as a child process, test TLS
-//! certificates and a fault-injecting proxy.
+//! certificates and a fault-injecting proxy; and for the desktop app, the
+//! workspace binaries and a WebDriver client.
 
+pub mod bins;
 pub mod crash;
 pub mod pg;
 pub mod proxy;
 pub mod server;
 pub mod tls;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -27,26 +27,10 @@ pub enum Backend {
 /// Both backends, for tests that must pass on each.
 pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
-/// The `doorstep-server` binary, built once per test binary.
+/// The `doorstep-server` binary (see [`doorstep_testkit::bins`]).
 pub fn server_bin() -> &'static PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "doorstep-server", "--bin", "doorstep-server"])
-            .status()
-            .expect("run cargo build for doorstep-server");
-        assert!(status.success(), "building doorstep-server failed");
-        // This test binary lives in target/<profile>/deps.
-        let exe = std::env::current_exe().expect("test exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("target/<profile>");
-        let bin = profile_dir.join("doorstep-server");
-        assert!(bin.exists(), "no {}", bin.display());
-        bin
-    })
+    BIN.get_or_init(|| doorstep_testkit::bins::workspace_bin("doorstep-server"))
 }
 
 fn cluster() -> &'static Cluster {

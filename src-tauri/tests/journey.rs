@@ -1,0 +1,335 @@
+//! End-to-end journeys through the real desktop app: the built binary (UI
+//! embedded) in a virtual X display, driven through tauri-driver and
+//! WebKitWebDriver, against the real `doorstep-server` on loopback, with a
+//! second device run through the real `doorstep` CLI. Each journey saves
+//! a screenshot of every main screen to `docs/screenshots/`.
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use doorstep_testkit::bins::workspace_bin;
+use doorstep_testkit::server::ServerProcess;
+use doorstep_testkit::webdriver::WebDriver;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const PASS: &str = "correct horse battery staple";
+/// The fixed clock, for the app and the CLI alike.
+const NOW: &str = "2026-11-22T09:30:00Z";
+const HV: &str = "Hana Visitor";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn screenshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+/// A device run through the `doorstep` CLI.
+struct Cli {
+    dir: PathBuf,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> Result<Value> {
+        let out = Command::new(workspace_bin("doorstep"))
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .arg("--json")
+            .args(args)
+            .env("DOORSTEP_NOW", NOW)
+            .env("DOORSTEP_PASSPHRASE", PASS)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "doorstep {args:?} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    }
+}
+
+/// The trust's server with one health visitor and new-birth notifications.
+struct Trust {
+    server: ServerProcess,
+    tmp: TempDir,
+}
+
+impl Trust {
+    fn start() -> Result<Trust> {
+        let tmp = tempfile::tempdir()?;
+        let db = tmp.path().join("hub.db").display().to_string();
+        let server = ServerProcess::start(&workspace_bin("doorstep-server"), &db, None);
+        let trust = Trust { server, tmp };
+        trust.admin(&["team", "create", "North"])?;
+        trust.admin(&[
+            "practitioner",
+            "create",
+            "--name",
+            HV,
+            "--role",
+            "health-visitor",
+            "--team",
+            "North",
+        ])?;
+        let csv = trust.tmp.path().join("births.csv");
+        let mut f = std::fs::File::create(&csv)?;
+        writeln!(f, "notification,parent_given_name,parent_family_name,address_line1,town,postcode,phone,child_given_name,child_family_name,sex,date_of_birth,nhs_number,gestation_weeks,birth_weight_g,expected_delivery,health_visitor")?;
+        writeln!(f, "new-birth,Amira,Okafor,1 Elm Row,Leeds,LS1 4AP,07700900123,Zara,Okafor,2,2026-11-12,9990000018,39,3400,,{HV}")?;
+        writeln!(f, "new-birth,Beth,Carter,2 Oak Lane,Leeds,LS2 7QT,07700900456,Leo,Carter,1,2026-11-10,9990000026,40,3600,,{HV}")?;
+        drop(f);
+        trust.admin(&["import-notifications", &csv.display().to_string()])?;
+        Ok(trust)
+    }
+
+    fn admin(&self, args: &[&str]) -> Result<Value> {
+        let out = Command::new(workspace_bin("doorstep-server"))
+            .args([
+                "admin",
+                "--database-url",
+                self.server.database_url(),
+                "--json",
+            ])
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            bail!("admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    }
+
+    /// A device set up, enrolled for the health visitor and synced.
+    fn device(&self, dir: &Path, name: &str) -> Result<Cli> {
+        let cli = Cli {
+            dir: dir.to_path_buf(),
+        };
+        cli.run(&["init", "--practitioner", HV])?;
+        let code = self.admin(&["enrolment-code", "--practitioner", HV])?["code"]
+            .as_str()
+            .context("code")?
+            .to_string();
+        cli.run(&[
+            "enrol",
+            "--server",
+            &self.server.url(),
+            "--code",
+            &code,
+            "--device-name",
+            name,
+        ])?;
+        cli.run(&["sync"])?;
+        Ok(cli)
+    }
+}
+
+/// Xvfb with tauri-driver in it; both are killed when dropped.
+struct Display {
+    child: Child,
+    url: String,
+}
+
+impl Display {
+    fn start(data_dir: &Path) -> Result<Display> {
+        for tool in ["xvfb-run", "tauri-driver", "WebKitWebDriver"] {
+            if which(tool).is_none() {
+                bail!("{tool} is not installed: run ./dev test (it installs xvfb, webkit2gtk-driver and tauri-driver)");
+            }
+        }
+        let port = free_port();
+        let native = free_port();
+        let child = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1366x768x24", "tauri-driver"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+            .env("DOORSTEP_DATA_DIR", data_dir)
+            .env("DOORSTEP_NOW", NOW)
+            .env("DOORSTEP_SYNC_SECONDS", "3600")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("start xvfb-run tauri-driver")?;
+        let url = format!("http://127.0.0.1:{port}");
+        let display = Display { child, url };
+        let client = reqwest::blocking::Client::new();
+        for _ in 0..100 {
+            if client
+                .get(format!("{}/status", display.url))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(display);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("tauri-driver did not answer on {}", display.url)
+    }
+
+    fn launch(&self) -> Result<WebDriver> {
+        WebDriver::launch(&self.url, Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        // The whole group: xvfb-run, Xvfb, tauri-driver, WebKitWebDriver, the app.
+        let _ = Command::new("kill")
+            .args(["-TERM", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+fn shot(app: &WebDriver, name: &str) -> Result<()> {
+    app.screenshot(&screenshots().join(format!("{name}.png")))
+}
+
+#[test]
+fn a_health_visitor_records_a_new_birth_visit_syncs_and_resolves_a_conflict() -> Result<()> {
+    let trust = Trust::start()?;
+    let laptop_dir = tempfile::tempdir()?;
+    let other_dir = tempfile::tempdir()?;
+    let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
+    let other = trust.device(other_dir.path(), "Laptop 2")?;
+
+    // The same field edited on both laptops: the desktop's laptop offline,
+    // the other one synced.
+    let families = other.run(&["family", "list", "--search", "Okafor"])?;
+    let family = families["families"][0]["id"]
+        .as_str()
+        .context("Okafor family on the other laptop")?
+        .to_string();
+    laptop.run(&["family", "update", &family, "--phone", "07700900111"])?;
+    other.run(&["family", "update", &family, "--phone", "07700900222"])?;
+    other.run(&["sync"])?;
+
+    let display = Display::start(laptop_dir.path())?;
+    let app = display.launch()?;
+    let result = journey(&app, &family);
+    if result.is_err() {
+        let _ = shot(&app, "failure");
+    }
+    let _ = app.quit();
+    result?;
+
+    // The resolution reached the other laptop through the server.
+    other.run(&["sync"])?;
+    let left = other.run(&["conflicts"])?;
+    assert_eq!(left.as_array().map(Vec::len), Some(0), "{left}");
+    Ok(())
+}
+
+fn journey(app: &WebDriver, family: &str) -> Result<()> {
+    // Unlock.
+    let pass = app.find("#field-passphrase")?;
+    shot(app, "unlock")?;
+    app.type_into(&pass, PASS)?;
+    app.click(&app.find_text("button", "Unlock")?)?;
+
+    // Today: the new birth visit is due for Zara.
+    app.find_text("h1", "Today")?;
+    app.find_text("[data-testid=worklist-item]", "Zara")?;
+    shot(app, "today")?;
+
+    // Find the family from the caseload.
+    app.click(&app.find_text("a", "Caseload")?)?;
+    let search = app.find("#field-search")?;
+    app.type_into(&search, "Okafor")?;
+    app.click(&app.find_text("[data-testid=family-link]", "Okafor")?)?;
+    app.find_text("h1", "Okafor")?;
+    shot(app, "family")?;
+
+    // Record the new birth visit with a weight, and sign it.
+    app.click(&app.find_text("a, button", "Record a contact")?)?;
+    app.find_text("h1", "Record a contact")?;
+    app.select("#field-kind", "new-birth-visit")?;
+    app.click(&app.find_text("label", "Zara")?)?;
+    app.click(&app.find_text("label", "Attended")?)?;
+    let weight = app.find("#field-weight_kg")?;
+    app.type_into(&weight, "3.55")?;
+    let centile = app.find_text("[data-testid=centile-weight_kg]", "centile")?;
+    let centile_text = app.text(&centile)?;
+    shot(app, "record-contact")?;
+    app.click(&app.find_text("button", "Save draft")?)?;
+    app.click(&app.find_text("button", "Sign")?)?;
+    app.find_text("body", "signed")?;
+
+    // The review is done: Zara's new birth visit has left the worklist.
+    app.go("#/today")?;
+    app.find_text("h1", "Today")?;
+    app.find_text("[data-testid=worklist-item]", "Leo")?;
+    app.wait_for(
+        "Zara's visit to leave the worklist",
+        Duration::from_secs(10),
+        |a| {
+            for e in a.all("[data-testid=worklist-item]")? {
+                if a.text(&e)?.contains("Zara") {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(()))
+        },
+    )?;
+
+    // The weight is on the growth chart.
+    app.go(&format!("#/family/{family}"))?;
+    app.find_text("h1", "Okafor")?;
+    app.find("[data-testid=growth-point]")?;
+    shot(app, "growth-chart")?;
+    assert!(!centile_text.is_empty());
+
+    // Sync with the server: the contact goes up, the conflict comes down.
+    app.click(&app.find_text("a", "Sync")?)?;
+    app.click(&app.find_text("button", "Sync now")?)?;
+    app.find_text("body", "Synced")?;
+    shot(app, "sync")?;
+
+    // The conflict made on the other laptop, resolved here.
+    app.click(&app.find_text("a", "Conflicts")?)?;
+    let conflict = app.find_text("[data-testid=conflict]", "07700900222")?;
+    assert!(app.text(&conflict)?.contains("07700900111"));
+    shot(app, "conflicts")?;
+    app.click(&app.find_text("[data-testid=keep-value]", "")?)?;
+    app.wait_for(
+        "the conflict to be resolved",
+        Duration::from_secs(10),
+        |a| Ok(a.all("[data-testid=conflict]")?.is_empty().then_some(())),
+    )?;
+    app.click(&app.find_text("a", "Sync")?)?;
+    app.click(&app.find_text("button", "Sync now")?)?;
+    app.find_text("body", "Synced")?;
+
+    // Reports.
+    app.click(&app.find_text("a", "Reports")?)?;
+    app.find_text("h1", "Reports")?;
+    shot(app, "reports")?;
+
+    // Lock.
+    app.click(&app.find_text("button", "Lock")?)?;
+    app.find("#field-passphrase")?;
+    Ok(())
+}

@@ -1,0 +1,253 @@
+// Labels and formatting shared by the family screens: code labels (the
+// same words as the Rust code lists), UK dates, NHS numbers, member names,
+// ages and centile descriptions.
+import type {
+  Assessment,
+  Attendance,
+  ContactKind,
+  CpCategory,
+  FlagKind,
+  LevelOfService,
+  Measure,
+  MemberRole,
+  Person,
+  PractitionerRole,
+  SafetyAlertKind,
+  Sex,
+} from "../../ipc";
+
+export const CONTACT_KIND_LABELS: Record<ContactKind, string> = {
+  antenatal: "Antenatal review",
+  "new-birth": "New birth visit",
+  "6-8-week": "6–8 week review",
+  "12-month": "12-month review",
+  "2-year": "2–2½ year review",
+  "targeted-visit": "Targeted visit",
+  "safeguarding-visit": "Safeguarding visit",
+  "phone-advice": "Phone advice",
+  clinic: "Clinic attendance",
+  other: "Other contact",
+};
+
+export const ATTENDANCE_LABELS: Record<Attendance, string> = {
+  attended: "Attended",
+  "late-seen": "Arrived late and seen",
+  "late-not-seen": "Arrived late, not seen",
+  "did-not-attend": "Did not attend",
+  "cancelled-by-family": "Cancelled by family",
+  "cancelled-by-service": "Cancelled by service",
+  "no-access": "No access",
+  declined: "Declined",
+};
+
+export const ROLE_LABELS: Record<PractitionerRole, string> = {
+  "health-visitor": "Health visitor",
+  "community-public-health-nurse": "Community public health nurse",
+  "senior-public-health-assistant": "Senior public health assistant",
+  "early-years-public-health-assistant": "Early years public health assistant",
+  "nursery-nurse": "Nursery nurse",
+};
+
+export const FLAG_LABELS: Record<FlagKind, string> = {
+  "child-protection": "Child protection plan",
+  "child-in-need": "Child in need",
+  "looked-after": "Looked after",
+  "early-help": "Early help",
+  "pre-birth-cp": "Pre-birth child protection",
+  "safety-alert": "Safety alert",
+};
+
+export const CP_CATEGORY_LABELS: Record<CpCategory, string> = {
+  neglect: "Neglect",
+  physical: "Physical abuse",
+  sexual: "Sexual abuse",
+  emotional: "Emotional abuse",
+  multiple: "Multiple categories",
+};
+
+export const SAFETY_ALERT_LABELS: Record<SafetyAlertKind, string> = {
+  "lone-worker-risk": "Lone worker risk",
+  "dog-in-house": "Dog in the house",
+  "two-person-visit": "Two-person visit",
+  other: "Other",
+};
+
+export const LEVEL_LABELS: Record<LevelOfService, string> = {
+  community: "Community",
+  universal: "Universal",
+  targeted: "Targeted",
+  specialist: "Specialist",
+};
+
+export const SEX_LABELS: Record<Sex, string> = {
+  "1": "Male",
+  "2": "Female",
+  "9": "Indeterminate",
+  X: "Not known",
+};
+
+export const MEMBER_ROLE_LABELS: Record<MemberRole, string> = {
+  parent: "Parent or carer",
+  child: "Child",
+  unborn: "Unborn baby",
+};
+
+export const MEASURE_LABELS: Record<Measure, string> = {
+  weight: "Weight",
+  length: "Length",
+  height: "Height",
+  "head-circumference": "Head circumference",
+  bmi: "BMI",
+};
+
+/** A label for a code, or the code itself when it is not known. */
+export function labelOf<K extends string>(labels: Record<K, string>, code: string | null | undefined): string {
+  if (!code) return "";
+  return (labels as Record<string, string>)[code] ?? code;
+}
+
+const MONTHS = [
+  "January", "February", "March", "April", "May", "June",
+  "July", "August", "September", "October", "November", "December",
+];
+
+/** YYYY-MM-DD as "3 March 2026" (no time zone involved). */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  if (!m) return iso;
+  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+}
+
+/** A UTC instant as UK local date and time, e.g. "3 March 2026, 10:30". */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/London",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+  return `${get("day")} ${get("month")} ${get("year")}, ${get("hour")}:${get("minute")}`;
+}
+
+/** The UK calendar date (YYYY-MM-DD) of a UTC instant. */
+export function londonDate(iso: string): string {
+  const d = new Date(iso);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit",
+  }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
+
+/** Today's local date as YYYY-MM-DD. */
+export function todayIso(now: Date = new Date()): string {
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+export function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** "9990000018" as "999 000 0018". */
+export function formatNhsNumber(n: string | null | undefined): string {
+  if (!n) return "";
+  const digits = n.replace(/\s/g, "");
+  if (!/^\d{10}$/.test(digits)) return n;
+  return `${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`;
+}
+
+/** "Given Family", or "Unborn baby Family" for an unnamed pregnancy. */
+export function personName(p: Person): string {
+  if (p.given_name) return `${p.given_name} ${p.family_name}`;
+  if (p.role === "unborn") return `Unborn baby ${p.family_name}`;
+  return p.family_name;
+}
+
+/** Whole days from one YYYY-MM-DD date to another. */
+export function daysBetween(from: string, to: string): number {
+  const a = Date.UTC(+from.slice(0, 4), +from.slice(5, 7) - 1, +from.slice(8, 10));
+  const b = Date.UTC(+to.slice(0, 4), +to.slice(5, 7) - 1, +to.slice(8, 10));
+  return Math.round((b - a) / 86_400_000);
+}
+
+/** Whether a child born on `dob` is 2 or over on `on` (both YYYY-MM-DD): height is measured standing from then. */
+export function isTwoOrOver(dob: string, on: string): boolean {
+  const y = +dob.slice(0, 4) + 2;
+  const m = +dob.slice(5, 7);
+  const lastDay = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const day = Math.min(+dob.slice(8, 10), lastDay);
+  const second = `${y}-${pad(m)}-${pad(day)}`;
+  return on >= second;
+}
+
+/** An age in days in words: days to 2 weeks, weeks to 13 weeks, months to 2 years, then years and months. */
+export function describeAge(days: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (days < 0) return "before birth";
+  if (days < 14) return plural(days, "day");
+  if (days < 91) return plural(Math.floor(days / 7), "week");
+  const months = Math.floor(days / 30.4375);
+  if (months < 24) return plural(months, "month");
+  const years = Math.floor(months / 12);
+  const rest = months % 12;
+  return rest ? `${plural(years, "year")} ${plural(rest, "month")}` : plural(years, "year");
+}
+
+/** The UK-WHO centile lines: label and SDS, lowest first. */
+export const CENTILE_LINES: [string, number][] = [
+  ["0.4th", -2.67],
+  ["2nd", -2.0],
+  ["9th", -1.33],
+  ["25th", -0.67],
+  ["50th", 0.0],
+  ["75th", 0.67],
+  ["91st", 1.33],
+  ["98th", 2.0],
+  ["99.6th", 2.67],
+];
+
+/**
+ * A centile in the UK-WHO chart words: on a centile line when within a
+ * quarter of a centile space of it ("50th centile"), otherwise between the
+ * two lines ("between the 9th and 25th centiles").
+ */
+export function describeCentile(sds: number): string {
+  const quarter = 0.67 / 4;
+  for (const [label, z] of CENTILE_LINES) {
+    if (Math.abs(sds - z) <= quarter) return `${label} centile`;
+  }
+  if (sds < CENTILE_LINES[0][1]) return `below the ${CENTILE_LINES[0][0]} centile`;
+  const last = CENTILE_LINES[CENTILE_LINES.length - 1];
+  if (sds > last[1]) return `above the ${last[0]} centile`;
+  for (let i = 0; i < CENTILE_LINES.length - 1; i++) {
+    const [lo, zl] = CENTILE_LINES[i];
+    const [hi, zh] = CENTILE_LINES[i + 1];
+    if (sds > zl && sds < zh) return `between the ${lo} and ${hi} centiles`;
+  }
+  return `SDS ${formatSds(sds)}`;
+}
+
+/** An SDS with its sign and two decimals, e.g. "−0.95" or "0.02". */
+export function formatSds(sds: number): string {
+  const s = Math.abs(sds).toFixed(2);
+  return sds < 0 && s !== "0.00" ? `−${s}` : s;
+}
+
+/** "50th centile (SDS 0.02)", with the corrected-age note when it applies. */
+export function describeAssessment(a: Assessment): string {
+  const corrected = a.corrected_age_days !== null ? ", corrected for prematurity" : "";
+  return `${describeCentile(a.sds)} (SDS ${formatSds(a.sds)}${corrected})`;
+}
+
+/** A number without trailing zeros, at most `digits` decimals. */
+export function formatNumber(v: number, digits = 2): string {
+  return String(Number(v.toFixed(digits)));
+}

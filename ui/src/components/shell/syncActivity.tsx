@@ -1,0 +1,58 @@
+// What the background sync is doing, from the shell's doorstep://sync
+// events and the browser's online/offline state, for the status bar and
+// the Sync screen.
+import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import type { SyncEvent, SyncProgress } from "../../ipc";
+import { onSyncEvent } from "./events";
+
+export type SyncActivity = {
+  /** The latest event, if any arrived since the app started. */
+  latest: SyncEvent | null;
+  /** Whether a sync is running. */
+  running: boolean;
+  /** Where the running sync is. */
+  progress: SyncProgress | null;
+  /** The latest finished sync (with its report). */
+  lastDone: SyncEvent | null;
+  /** Whether the laptop has a network connection, as far as the browser knows. */
+  networkUp: boolean;
+};
+
+const idle: SyncActivity = { latest: null, running: false, progress: null, lastDone: null, networkUp: true };
+
+const Context = createContext<SyncActivity>(idle);
+
+export function SyncActivityProvider({ children }: { children: ReactNode }) {
+  const [activity, setActivity] = useState<SyncActivity>(() => ({
+    ...idle,
+    networkUp: typeof navigator === "undefined" ? true : navigator.onLine !== false,
+  }));
+
+  useEffect(() => {
+    const stop = onSyncEvent((e) =>
+      setActivity((a) => ({
+        ...a,
+        latest: e,
+        running: e.state === "running",
+        progress: e.state === "running" ? e.progress : null,
+        lastDone: e.state === "done" ? e : a.lastDone,
+      })),
+    );
+    const up = () => setActivity((a) => ({ ...a, networkUp: true }));
+    const down = () => setActivity((a) => ({ ...a, networkUp: false }));
+    window.addEventListener("online", up);
+    window.addEventListener("offline", down);
+    return () => {
+      stop();
+      window.removeEventListener("online", up);
+      window.removeEventListener("offline", down);
+    };
+  }, []);
+
+  return <Context.Provider value={activity}>{children}</Context.Provider>;
+}
+
+/** The sync activity (nothing happening, outside a provider). */
+export function useSyncActivity(): SyncActivity {
+  return useContext(Context);
+}

@@ -1,0 +1,575 @@
+// An assessment form: every question the form asks given the answers so
+// far (enableWhen), each answer saved as it is given (form_answer with its
+// item path), the core's problems next to their questions, the scores as
+// they update, and "Complete", which the core refuses while a required
+// answer is missing. A completed response is shown read-only.
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import {
+  formAnswer,
+  formComplete,
+  formShow,
+  problemFor,
+  showFamily,
+  type FamilyView,
+  type IpcError,
+  type ResponseView,
+  type Score,
+} from "../ipc";
+import { failure } from "../components/family/failure";
+import { href } from "../route";
+import { ErrorSummary } from "../components/ErrorSummary";
+import { Radios, TextArea, TextInput } from "../components/fields";
+import {
+  answerText,
+  answeredButNotAsked,
+  definitionFor,
+  enabled,
+  instancesOf,
+  type Answers,
+  type Definition,
+  type Indices,
+  type Item,
+} from "../components/family/formDefinition";
+import { formatDate, formatDateTime, formatNumber, personName } from "../components/family/format";
+
+/** Problems that only mean "not answered yet": shown once Complete has been tried. */
+const MISSING = /^(is required|needs at least one entry)$/;
+
+const TEXT_SAVE_DELAY_MS = 1000;
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** "Goals" as "goal", for "Goal 2" and "Add another goal". */
+function singular(text: string): string {
+  const t = text.trim();
+  return t.length > 3 && t.endsWith("s") && !t.endsWith("ss") ? t.slice(0, -1) : t;
+}
+
+type SaveState = { state: "idle" } | { state: "saving" } | { state: "saved"; at: Date } | { state: "failed"; message: string };
+
+function ScoreFlags({ score }: { score: Score }) {
+  const flags = score.flags ?? [];
+  if (flags.length === 0) return null;
+  const cls = { urgent: "nhsuk-tag--red", refer: "nhsuk-tag--orange", positive: "nhsuk-tag--yellow", monitor: "nhsuk-tag--blue" };
+  return (
+    <>
+      {flags.map((f) => (
+        <span key={f}>
+          {" "}
+          <strong className={`nhsuk-tag ${cls[f]}`}>{capitalise(f)}</strong>
+        </span>
+      ))}
+    </>
+  );
+}
+
+function Scores({ scores }: { scores: Score[] }) {
+  return (
+    <section aria-labelledby="scores-heading" className="nhsuk-u-margin-bottom-5">
+      <h2 className="nhsuk-heading-m" id="scores-heading">
+        Scores
+      </h2>
+      <div aria-live="polite" data-testid="scores">
+        {scores.length === 0 ? (
+          <p className="nhsuk-body">Scores appear here as the questions they need are answered.</p>
+        ) : (
+          <dl className="nhsuk-summary-list">
+            {scores.map((s) => (
+              <div className="nhsuk-summary-list__row" key={s.code}>
+                <dt className="nhsuk-summary-list__key">{s.label}</dt>
+                <dd className="nhsuk-summary-list__value">
+                  <strong>{formatNumber(s.value)}</strong>
+                  {s.interpretation ? `: ${s.interpretation}` : ""}
+                  <ScoreFlags score={s} />
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </div>
+    </section>
+  );
+}
+
+export function FormScreen({ familyId, responseId }: { familyId: string; responseId: string }) {
+  const [view, setView] = useState<ResponseView | null>(null);
+  const [loadError, setLoadError] = useState<IpcError | null>(null);
+  const [family, setFamily] = useState<FamilyView | null>(null);
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [save, setSave] = useState<SaveState>({ state: "idle" });
+  const [completeError, setCompleteError] = useState<IpcError | null>(null);
+  const [tried, setTried] = useState(false);
+  const [added, setAdded] = useState<Record<string, number[]>>({});
+  const [justCompleted, setJustCompleted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const timers = useRef<Record<string, { timer: ReturnType<typeof setTimeout>; run: () => void }>>({});
+  const shown = useRef(0);
+  const doneRef = useRef<HTMLHeadingElement>(null);
+
+  const reload = useCallback(async () => {
+    const mine = ++shown.current;
+    const v = await formShow(familyId, responseId);
+    if (mine === shown.current) setView(v);
+    return v;
+  }, [familyId, responseId]);
+
+  useEffect(() => {
+    setView(null);
+    setLoadError(null);
+    reload().catch((e) => setLoadError(failure(e)));
+    showFamily(familyId)
+      .then(setFamily)
+      .catch(() => undefined);
+    const pending = timers.current;
+    return () => {
+      // Leaving the screen saves what was typed but not yet saved.
+      for (const t of Object.values(pending)) {
+        clearTimeout(t.timer);
+        t.run();
+      }
+    };
+  }, [familyId, responseId, reload]);
+
+  useEffect(() => {
+    if (justCompleted) doneRef.current?.focus();
+  }, [justCompleted]);
+
+  const found = view ? definitionFor(view) : null;
+  const def: Definition | null = found?.def ?? null;
+  const answers: Answers = view?.response.answers ?? {};
+
+  /** Saves one answer (queued, so answers are saved in the order given), then refreshes problems and scores. */
+  function saveAnswer(path: string, value: string) {
+    const pending = timers.current[path];
+    if (pending) {
+      clearTimeout(pending.timer);
+      delete timers.current[path];
+    }
+    const task = async () => {
+      setSave({ state: "saving" });
+      try {
+        await formAnswer(familyId, responseId, path, value);
+        setFieldErrors((old) => {
+          const { [path]: _gone, ...rest } = old;
+          return rest;
+        });
+        setDrafts((old) => {
+          if (old[path] !== value) return old;
+          const { [path]: _gone, ...rest } = old;
+          return rest;
+        });
+        let v = await reload();
+        const d = definitionFor(v)?.def;
+        // Take back answers to questions no longer asked (e.g. details of an answer since changed).
+        const stale = d ? answeredButNotAsked(d, v.response.answers) : [];
+        if (stale.length > 0) {
+          for (const p of stale) await formAnswer(familyId, responseId, p, "");
+          v = await reload();
+        }
+        setSave({ state: "saved", at: new Date() });
+      } catch (e) {
+        const err = failure(e);
+        const problem = problemFor(err, path) ?? err.problems[0]?.problem ?? err.message;
+        setFieldErrors((old) => ({ ...old, [path]: capitalise(problem) }));
+        setSave({ state: "failed", message: `Not saved: ${problem}` });
+      }
+    };
+    queue.current = queue.current.then(task);
+    return queue.current;
+  }
+
+  /** Text typed: kept locally, saved after a pause (and on leaving the field). */
+  function typed(path: string, value: string) {
+    setDrafts((old) => ({ ...old, [path]: value }));
+    const pending = timers.current[path];
+    if (pending) clearTimeout(pending.timer);
+    const run = () => {
+      delete timers.current[path];
+      if (value !== answerText(answers[path]) && !(value.trim() === "" && answers[path] === undefined)) void saveAnswer(path, value);
+    };
+    timers.current[path] = { timer: setTimeout(run, TEXT_SAVE_DELAY_MS), run };
+  }
+
+  function left(path: string) {
+    const pending = timers.current[path];
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.run();
+    }
+  }
+
+  function chosen(path: string, value: string) {
+    setDrafts((old) => ({ ...old, [path]: value }));
+    void saveAnswer(path, value);
+  }
+
+  async function complete() {
+    setBusy(true);
+    for (const t of Object.values(timers.current)) {
+      clearTimeout(t.timer);
+      t.run();
+    }
+    await queue.current;
+    try {
+      await formComplete(familyId, responseId);
+      setCompleteError(null);
+      setJustCompleted(true);
+      await reload();
+    } catch (e) {
+      setCompleteError(failure(e));
+      setTried(true);
+      await reload().catch(() => undefined);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const subject = view?.response.subject ? family?.family.members[view.response.subject] : undefined;
+  const back = href({ screen: "family", familyId });
+  const heading = (
+    <h1>
+      {subject && (
+        <span className="nhsuk-caption-l">
+          About {personName(subject)}
+          <span className="nhsuk-u-visually-hidden"> – </span>
+        </span>
+      )}
+      {view?.title ?? "Assessment form"}
+    </h1>
+  );
+
+  if (!view) {
+    return (
+      <>
+        <a className="nhsuk-back-link" href={back}>
+          Back to the family record
+        </a>
+        {heading}
+        {loadError ? <ErrorSummary error={loadError} /> : <p className="nhsuk-body">Loading the form…</p>}
+      </>
+    );
+  }
+
+  if (!def) {
+    return (
+      <>
+        <a className="nhsuk-back-link" href={back}>
+          Back to the family record
+        </a>
+        {heading}
+        <p className="nhsuk-body">
+          This screen cannot show version {view.response.form.version} of the form "{view.response.form.id}". Update Doorstep to
+          open it.
+        </p>
+      </>
+    );
+  }
+
+  const completed = view.response.status === "completed";
+
+  /** The problem to show beside a field: a refused answer, or the core's problem (missing answers once Complete was tried). */
+  function problemAt(path: string): string | undefined {
+    if (fieldErrors[path]) return fieldErrors[path];
+    const p = view!.problems.find((x) => x.field === path);
+    if (!p) return undefined;
+    if (MISSING.test(p.problem) && !tried) return undefined;
+    return capitalise(p.problem);
+  }
+
+  function question(item: Item, path: string): ReactNode {
+    const label = item.text || item.linkId;
+    const value = drafts[path] ?? answerText(answers[path]);
+    const error = problemAt(path);
+    const hasAnswer = answers[path] !== undefined;
+    const optional = !item.required ? " (optional)" : "";
+    const range =
+      item.minValue !== undefined && item.maxValue !== undefined
+        ? `From ${item.minValue} to ${item.maxValue}`
+        : item.minValue !== undefined
+          ? `At least ${item.minValue}`
+          : item.maxValue !== undefined
+            ? `At most ${item.maxValue}`
+            : undefined;
+    const clear = hasAnswer && (
+      <button
+        type="button"
+        className="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-bottom-4"
+        style={{ marginTop: -16 }}
+        onClick={() => {
+          setDrafts((old) => {
+            const { [path]: _gone, ...rest } = old;
+            return rest;
+          });
+          void saveAnswer(path, "");
+        }}
+      >
+        Clear answer<span className="nhsuk-u-visually-hidden">: {label}</span>
+      </button>
+    );
+    switch (item.type) {
+      case "boolean":
+        return (
+          <div key={path}>
+            <Radios
+              name={path}
+              legend={label + optional}
+              inline
+              value={value}
+              onChange={(v) => chosen(path, v)}
+              options={[
+                { value: "yes", label: "Yes" },
+                { value: "no", label: "No" },
+              ]}
+              error={error}
+            />
+            {!item.required && clear}
+          </div>
+        );
+      case "choice":
+        return (
+          <div key={path}>
+            <Radios
+              name={path}
+              legend={label + optional}
+              value={value}
+              onChange={(v) => chosen(path, v)}
+              options={(item.answerOption ?? []).map((o) => ({ value: o.valueCoding.code, label: o.valueCoding.display || o.valueCoding.code }))}
+              error={error}
+            />
+            {!item.required && clear}
+          </div>
+        );
+      case "integer":
+      case "decimal":
+        return (
+          <TextInput
+            key={path}
+            name={path}
+            label={label + optional}
+            hint={range}
+            inputMode={item.type === "integer" ? "numeric" : "decimal"}
+            width={4}
+            value={value}
+            onChange={(v) => typed(path, v)}
+            onBlur={() => left(path)}
+            error={error}
+          />
+        );
+      case "date":
+        return (
+          <TextInput
+            key={path}
+            name={path}
+            label={label + optional}
+            type="date"
+            value={value}
+            onChange={(v) => chosen(path, v)}
+            error={error}
+          />
+        );
+      case "text":
+        return (
+          <TextArea
+            key={path}
+            name={path}
+            label={label + optional}
+            rows={3}
+            value={value}
+            onChange={(v) => typed(path, v)}
+            onBlur={() => left(path)}
+            error={error}
+          />
+        );
+      case "string":
+      default:
+        return (
+          <TextInput
+            key={path}
+            name={path}
+            label={label + optional}
+            width={30}
+            value={value}
+            onChange={(v) => typed(path, v)}
+            onBlur={() => left(path)}
+            error={error}
+          />
+        );
+    }
+  }
+
+  function renderItems(items: Item[], prefix: string, indices: Indices, level: number): ReactNode[] {
+    return items
+      .filter((item) => enabled(def!, answers, item, indices))
+      .map((item) => {
+        const path = prefix + item.linkId;
+        if (item.type !== "group") return question(item, item.repeats ? `${path}[0]` : path);
+        const legendClass = level === 0 ? "nhsuk-fieldset__legend--m" : "nhsuk-fieldset__legend--s";
+        if (!item.repeats) {
+          return (
+            <fieldset className="nhsuk-fieldset nhsuk-u-margin-bottom-5" key={path} data-group={item.linkId}>
+              <legend className={`nhsuk-fieldset__legend ${legendClass}`}>
+                <h2 className="nhsuk-fieldset__heading">{item.text || item.linkId}</h2>
+              </legend>
+              {renderItems(item.item ?? [], prefix, indices, level + 1)}
+            </fieldset>
+          );
+        }
+        const name = singular(item.text || item.linkId);
+        const have = instancesOf(answers, path);
+        const extra = added[path] ?? [];
+        let list = [...new Set([...have, ...extra])].sort((a, b) => a - b);
+        if (list.length === 0) list = [0];
+        const next = Math.max(...list) + 1;
+        const groupProblem = problemAt(path);
+        return (
+          <section key={path} aria-labelledby={`group-${path}-heading`} className="nhsuk-u-margin-bottom-5" data-group={item.linkId}>
+            <h2 className="nhsuk-heading-m" id={`group-${path}-heading`}>
+              {item.text || item.linkId}
+            </h2>
+            <div id={`field-${path}`} tabIndex={-1}>
+              {groupProblem && (
+                <p className="nhsuk-error-message">
+                  <span className="nhsuk-u-visually-hidden">Error:</span> {groupProblem}
+                </p>
+              )}
+            </div>
+            {list.map((i, n) => (
+              <fieldset className="nhsuk-fieldset nhsuk-u-margin-bottom-4" key={i} style={{ borderLeft: "4px solid #d8dde0", paddingLeft: 16 }}>
+                <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">
+                  {name} {n + 1}
+                </legend>
+                {renderItems(item.item ?? [], `${path}[${i}].`, [...indices, [item.linkId, i]], level + 1)}
+                {have.includes(i) && !completed && (
+                  <button
+                    type="button"
+                    className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+                    onClick={() => {
+                      for (const k of Object.keys(answers).filter((k) => k.startsWith(`${path}[${i}].`))) void saveAnswer(k, "");
+                      setAdded((old) => ({ ...old, [path]: (old[path] ?? []).filter((x) => x !== i) }));
+                    }}
+                  >
+                    Remove {name.toLowerCase()} {n + 1}
+                  </button>
+                )}
+              </fieldset>
+            ))}
+            <button
+              type="button"
+              className="nhsuk-button nhsuk-button--secondary"
+              onClick={() => setAdded((old) => ({ ...old, [path]: [...(old[path] ?? []), next] }))}
+            >
+              Add another {name.toLowerCase()}
+            </button>
+          </section>
+        );
+      });
+  }
+
+  function readOnly(items: Item[], prefix: string, indices: Indices): ReactNode[] {
+    return items.flatMap<ReactNode>((item) => {
+      const path = prefix + item.linkId;
+      if (item.type === "group") {
+        const inner = (p: string, ix: Indices) => readOnly(item.item ?? [], p, ix);
+        if (!item.repeats) return inner(prefix, indices);
+        return instancesOf(answers, path).flatMap((i) => inner(`${path}[${i}].`, [...indices, [item.linkId, i]]));
+      }
+      const a = answers[path];
+      if (a === undefined) return [];
+      let shownValue = answerText(a);
+      if ("valueBoolean" in a) shownValue = a.valueBoolean ? "Yes" : "No";
+      if ("valueCoding" in a) shownValue = item.answerOption?.find((o) => o.valueCoding.code === a.valueCoding)?.valueCoding.display || a.valueCoding;
+      if ("valueDate" in a) shownValue = formatDate(a.valueDate);
+      const index = /\[(\d+)\]\.[^.]*$/.exec(path);
+      return [
+        <div className="nhsuk-summary-list__row" key={path}>
+          <dt className="nhsuk-summary-list__key">
+            {item.text || item.linkId}
+            {index ? ` (${Number(index[1]) + 1})` : ""}
+          </dt>
+          <dd className="nhsuk-summary-list__value" style={{ whiteSpace: "pre-wrap" }}>
+            {shownValue}
+          </dd>
+        </div>,
+      ];
+    });
+  }
+
+  return (
+    <>
+      <a className="nhsuk-back-link" href={back}>
+        Back to the family record
+      </a>
+      {heading}
+      <ErrorSummary error={completeError} title="The form cannot be completed yet" />
+
+      {found?.warning && (
+        <div className="nhsuk-inset-text">
+          <span className="nhsuk-u-visually-hidden">Information: </span>
+          <p>{found.warning}</p>
+        </div>
+      )}
+
+      {completed ? (
+        <>
+          {justCompleted ? (
+            <div className="nhsuk-panel" data-testid="completed-panel">
+              <h2 className="nhsuk-panel__heading" tabIndex={-1} ref={doneRef}>
+                Form completed
+              </h2>
+              <div className="nhsuk-panel__body">It is signed and saved in the family record.</div>
+            </div>
+          ) : (
+            <p className="nhsuk-body">
+              <strong className="nhsuk-tag nhsuk-tag--green">Completed</strong>{" "}
+              {view.response.completed ? `by ${view.response.completed.by}, ${formatDateTime(view.response.completed.at)}` : ""}
+            </p>
+          )}
+          <Scores scores={view.scores} />
+          <h2 className="nhsuk-heading-m">Answers</h2>
+          <dl className="nhsuk-summary-list">{readOnly(def.item, "", [])}</dl>
+          <p className="nhsuk-body">
+            <a href={back}>Back to the family record</a>
+          </p>
+        </>
+      ) : (
+        <>
+          <p className="nhsuk-body">
+            <strong className="nhsuk-tag nhsuk-tag--grey">Draft</strong> Each answer is saved as you give it. Started by{" "}
+            {view.response.started.by}, {formatDateTime(view.response.started.at)}.
+          </p>
+          <p className="nhsuk-body-s" aria-live="polite" data-testid="save-status">
+            {save.state === "saving"
+              ? "Saving…"
+              : save.state === "saved"
+                ? `Saved at ${save.at.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}`
+                : save.state === "failed"
+                  ? save.message
+                  : ""}
+          </p>
+          <form
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              void complete();
+            }}
+          >
+            {renderItems(def.item, "", [], 0)}
+            <Scores scores={view.scores} />
+            <div className="nhsuk-button-group">
+              <button type="submit" className="nhsuk-button" disabled={busy}>
+                Complete
+              </button>
+              <a className="nhsuk-link" href={back}>
+                Finish later
+              </a>
+            </div>
+          </form>
+        </>
+      )}
+    </>
+  );
+}

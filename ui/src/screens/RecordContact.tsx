@@ -1,0 +1,545 @@
+// Record a contact: what kind, with whom, when, where and how, the outcome,
+// topics and a note, and measurements per child with centiles as they are
+// typed. "Save draft" records it (the core validates everything and names
+// each problem's field); "Sign" then freezes it. Nothing typed is lost
+// when the core refuses it.
+import { useEffect, useRef, useState } from "react";
+import {
+  addMeasurements,
+  appState,
+  codeLists,
+  problemFor,
+  recordContact,
+  showFamily,
+  signContact,
+  type CodeLists,
+  type FamilyView,
+  type IpcError,
+  type NewContact,
+  type NewMeasurements,
+  type Person,
+  type Written,
+} from "../ipc";
+import { failure } from "../components/family/failure";
+import { href } from "../route";
+import { ErrorSummary } from "../components/ErrorSummary";
+import { Checkboxes, Radios, Select, TextArea, TextInput, type Option } from "../components/fields";
+import {
+  ChildMeasurements,
+  measureFields,
+  NO_MEASUREMENTS,
+  type MeasureField,
+  type TypedMeasurements,
+} from "../components/family/ChildMeasurements";
+import { formatDate, isTwoOrOver, pad, personName, ROLE_LABELS, todayIso } from "../components/family/format";
+
+type Fields = {
+  kind: string;
+  subjects: string[];
+  date: string;
+  time: string;
+  duration_minutes: string;
+  location: string;
+  mechanism: string;
+  attendance: string;
+  declined_reason: string;
+  present: string;
+  role: string;
+  accountable_hv: string;
+  topics: string[];
+  note: string;
+  asq3_completed: string;
+  bmi_not_recorded_reason: string;
+};
+
+function initialFields(now: Date): Fields {
+  return {
+    kind: "",
+    subjects: [],
+    date: todayIso(now),
+    time: `${pad(now.getHours())}:${pad(now.getMinutes())}`,
+    duration_minutes: "",
+    location: "A01",
+    mechanism: "01",
+    attendance: "",
+    declined_reason: "",
+    present: "",
+    role: "health-visitor",
+    accountable_hv: "",
+    topics: [],
+    note: "",
+    asq3_completed: "",
+    bmi_not_recorded_reason: "",
+  };
+}
+
+/** Outcomes where the family was not seen, so nothing was measured. */
+const NOT_SEEN = new Set(["late-not-seen", "did-not-attend", "cancelled-by-family", "cancelled-by-service", "no-access", "declined"]);
+
+const text = (v: string) => (v.trim() === "" ? null : v.trim());
+
+/** The start time as UTC ISO, or null when the date or time is not valid. */
+export function startTime(date: string, time: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) return null;
+  const d = new Date(`${date}T${time}:00`);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** The contact as the core takes it: fields that do not apply are left out. */
+export function toNewContact(f: Fields, at: string): NewContact {
+  const twoYear = f.kind === "2-year";
+  return {
+    kind: f.kind,
+    subjects: f.subjects,
+    at,
+    duration_minutes: text(f.duration_minutes),
+    location: f.location,
+    mechanism: f.mechanism,
+    attendance: f.attendance,
+    declined_reason: f.attendance === "declined" ? text(f.declined_reason) : null,
+    present: text(f.present),
+    role: f.role,
+    accountable_hv: f.role !== "health-visitor" ? text(f.accountable_hv) : null,
+    topics: f.topics,
+    note: f.note.trim() === "" ? null : f.note,
+    asq3_completed: twoYear && f.asq3_completed ? f.asq3_completed === "yes" : null,
+    bmi_not_recorded_reason: twoYear ? text(f.bmi_not_recorded_reason) : null,
+  };
+}
+
+function toNewMeasurements(personId: string, m: TypedMeasurements, standing: boolean): NewMeasurements | null {
+  const out: NewMeasurements = {
+    person_id: personId,
+    weight_kg: text(m.weight_kg),
+    length_cm: standing ? null : text(m.length_cm),
+    height_cm: standing ? text(m.height_cm) : null,
+    head_cm: text(m.head_cm),
+    confirm_implausible: text(m.confirm_implausible),
+  };
+  return out.weight_kg || out.length_cm || out.height_cm || out.head_cm ? out : null;
+}
+
+function invalid(field: string, problem: string, message: string): IpcError {
+  return { code: "invalid", message, problems: [{ field, problem }], warning: null };
+}
+
+function memberOption([id, p]: [string, Person]): Option {
+  const when =
+    p.role === "unborn"
+      ? p.expected_delivery_date
+        ? `unborn, due ${formatDate(p.expected_delivery_date)}`
+        : "unborn"
+      : p.date_of_birth
+        ? `born ${formatDate(p.date_of_birth)}`
+        : "child";
+  return { value: id, label: `${personName(p)} (${when})` };
+}
+
+export function RecordContact({ familyId }: { familyId: string }) {
+  const [view, setView] = useState<FamilyView | null>(null);
+  const [lists, setLists] = useState<CodeLists | null>(null);
+  const [loadError, setLoadError] = useState<IpcError | null>(null);
+  const [f, setF] = useState<Fields>(() => initialFields(new Date()));
+  const [typed, setTyped] = useState<Record<string, TypedMeasurements>>({});
+  const [error, setError] = useState<IpcError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<Written | null>(null);
+  const [addingMore, setAddingMore] = useState(false);
+  const [addedNote, setAddedNote] = useState("");
+  const [signed, setSigned] = useState(false);
+  const savedRef = useRef<HTMLDivElement>(null);
+  const signedRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    Promise.all([showFamily(familyId), codeLists()])
+      .then(([v, l]) => {
+        if (!live) return;
+        setView(v);
+        setLists(l);
+      })
+      .catch((e) => live && setLoadError(failure(e)));
+    appState()
+      .then((s) => {
+        const role = s.profile.role;
+        if (live && role && role in ROLE_LABELS) setF((old) => (old.role === "health-visitor" ? { ...old, role } : old));
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [familyId]);
+
+  useEffect(() => {
+    if (saved && !signed) savedRef.current?.focus();
+  }, [saved, signed]);
+  useEffect(() => {
+    if (signed) signedRef.current?.focus();
+  }, [signed]);
+
+  const set = <K extends keyof Fields>(k: K) => (v: Fields[K]) => setF((old) => ({ ...old, [k]: v }));
+
+  if (!view || !lists) {
+    return (
+      <>
+        <h1>Record a contact</h1>
+        {loadError ? <ErrorSummary error={loadError} /> : <p className="nhsuk-body">Loading…</p>}
+      </>
+    );
+  }
+
+  const family = view.family;
+  const back = href({ screen: "family", familyId });
+  const listed = Object.entries(family.members).filter(([, p]) => !p.entered_in_error);
+  const name = listed.find(([, p]) => p.role === "parent")?.[1].family_name ?? listed[0]?.[1].family_name ?? "";
+  const subjectOptions = listed
+    .filter(([, p]) => p.role !== "parent")
+    .sort(([, a], [, b]) => (a.date_of_birth ?? a.expected_delivery_date ?? "").localeCompare(b.date_of_birth ?? b.expected_delivery_date ?? ""));
+  const measuredOn = /^\d{4}-\d{2}-\d{2}$/.test(f.date) ? f.date : "";
+  const measureChildren = subjectOptions
+    .filter(([id, p]) => p.role === "child" && f.subjects.includes(id))
+    .map(([id, p]) => ({
+      id,
+      name: personName(p),
+      standing: !!p.date_of_birth && isTwoOrOver(p.date_of_birth, measuredOn || todayIso()),
+    }));
+  const measuring = !NOT_SEEN.has(f.attendance);
+  const opts = (list: { code: string; label: string }[]): Option[] => list.map((o) => ({ value: o.code, label: o.label }));
+  const p = (field: string) => problemFor(error, field);
+
+  /** The core names measurement problems by field only: show each next to the first child with a value there. */
+  function measurementProblems(childId: string): Partial<Record<MeasureField | "confirm_implausible", string>> {
+    const out: Partial<Record<MeasureField | "confirm_implausible", string>> = {};
+    if (!error) return out;
+    for (const field of ["weight_kg", "length_cm", "height_cm", "head_cm", "confirm_implausible"] as const) {
+      const problem = problemFor(error, field);
+      if (!problem) continue;
+      const owner =
+        measureChildren.find((c) => (typed[c.id]?.[field] ?? "").trim() !== "" && (field === "confirm_implausible" || measureFields(c.standing).includes(field))) ??
+        measureChildren[0];
+      if (owner?.id === childId) out[field] = problem;
+    }
+    return out;
+  }
+
+  function measurementsToSend(): NewMeasurements[] {
+    if (!measuring) return [];
+    return measureChildren
+      .map((c) => toNewMeasurements(c.id, typed[c.id] ?? NO_MEASUREMENTS, c.standing))
+      .filter((m): m is NewMeasurements => m !== null);
+  }
+
+  async function save() {
+    const at = startTime(f.date, f.time);
+    if (!at) {
+      setError(invalid("at", "must be a real date and time, for example 14 March 2026 at 10:30", "Check the date and time of the contact."));
+      return;
+    }
+    setBusy(true);
+    try {
+      const written = await recordContact(familyId, toNewContact(f, at), measurementsToSend());
+      setSaved(written);
+      setError(null);
+    } catch (e) {
+      setError(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function addMore() {
+    if (!saved) return;
+    const list = measurementsToSend();
+    if (list.length === 0) {
+      setError(invalid("measurements", "no measurement given: type a weight, length or height, or head circumference", "There is nothing to add."));
+      return;
+    }
+    setBusy(true);
+    try {
+      for (const m of list) await addMeasurements(familyId, saved.record_id, m);
+      setError(null);
+      setAddingMore(false);
+      setAddedNote("Measurements added to the draft.");
+    } catch (e) {
+      setError(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function sign() {
+    if (!saved) return;
+    setBusy(true);
+    try {
+      await signContact(familyId, saved.record_id);
+      setSigned(true);
+      setError(null);
+    } catch (e) {
+      setError(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (signed) {
+    return (
+      <>
+        <h1>Record a contact</h1>
+        <div className="nhsuk-panel" data-testid="signed-panel">
+          <h2 className="nhsuk-panel__heading" tabIndex={-1} ref={signedRef}>
+            Contact signed
+          </h2>
+          <div className="nhsuk-panel__body">
+            The contact is saved in the {name} family record and cannot be changed now. To correct it, add an addendum from the
+            family record.
+          </div>
+        </div>
+        <p className="nhsuk-body">
+          <a href={back}>Back to the {name} family record</a>
+        </p>
+        <button
+          type="button"
+          className="nhsuk-button nhsuk-button--secondary"
+          onClick={() => {
+            setF((old) => ({ ...initialFields(new Date()), role: old.role, accountable_hv: old.accountable_hv }));
+            setTyped({});
+            setSaved(null);
+            setSigned(false);
+            setAddingMore(false);
+            setAddedNote("");
+          }}
+        >
+          Record another contact
+        </button>
+      </>
+    );
+  }
+
+  const locked = !!saved;
+  const measurementsLocked = locked && !addingMore;
+
+  return (
+    <>
+      <a className="nhsuk-back-link" href={back}>
+        Back to the {name} family record
+      </a>
+      <h1>
+        <span className="nhsuk-caption-l">
+          {name} family<span className="nhsuk-u-visually-hidden"> – </span>
+        </span>
+        Record a contact
+      </h1>
+
+      <ErrorSummary error={error} />
+
+      {saved && (
+        <div
+          className="nhsuk-notification-banner nhsuk-notification-banner--success"
+          role="region"
+          aria-labelledby="draft-saved-title"
+          tabIndex={-1}
+          ref={savedRef}
+          data-testid="draft-saved"
+        >
+          <div className="nhsuk-notification-banner__header">
+            <h2 className="nhsuk-notification-banner__title" id="draft-saved-title">
+              Success
+            </h2>
+          </div>
+          <div className="nhsuk-notification-banner__content">
+            <p className="nhsuk-notification-banner__heading">Draft saved</p>
+            <p className="nhsuk-body">
+              Check it, then sign it. Once signed it cannot be changed; until then you can add measurements.
+            </p>
+            {addedNote && <p className="nhsuk-body" aria-live="polite">{addedNote}</p>}
+          </div>
+        </div>
+      )}
+
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!saved) void save();
+        }}
+      >
+        <fieldset className="nhsuk-fieldset" disabled={locked}>
+          <legend className="nhsuk-u-visually-hidden">Contact details</legend>
+          <Select
+            name="kind"
+            label="Kind of contact"
+            value={f.kind}
+            placeholder="Choose the kind of contact"
+            onChange={set("kind")}
+            options={opts(lists.contact_kinds)}
+            error={p("kind")}
+          />
+          {subjectOptions.length > 0 ? (
+            <Checkboxes
+              name="child"
+              legend="Children concerned"
+              hint="A review is about one child, or an unborn baby for the antenatal review."
+              values={f.subjects}
+              onChange={set("subjects")}
+              options={subjectOptions.map(memberOption)}
+              error={p("child") ?? p("subjects")}
+            />
+          ) : (
+            <p className="nhsuk-body">This family has no children or unborn babies recorded.</p>
+          )}
+          <div className="nhsuk-grid-row">
+            <div className="nhsuk-grid-column-one-third">
+              <TextInput name="at" label="Date" type="date" value={f.date} onChange={set("date")} error={p("at")} />
+            </div>
+            <div className="nhsuk-grid-column-one-third">
+              <TextInput name="at_time" label="Start time" type="time" value={f.time} onChange={set("time")} />
+            </div>
+            <div className="nhsuk-grid-column-one-third">
+              <TextInput
+                name="duration_minutes"
+                label="Duration (minutes)"
+                inputMode="numeric"
+                width={4}
+                value={f.duration_minutes}
+                onChange={set("duration_minutes")}
+                error={p("duration_minutes")}
+              />
+            </div>
+          </div>
+          <div className="nhsuk-grid-row">
+            <div className="nhsuk-grid-column-one-half">
+              <Select name="location" label="Location" value={f.location} placeholder="Choose a location" onChange={set("location")} options={opts(lists.locations)} error={p("location")} />
+            </div>
+            <div className="nhsuk-grid-column-one-half">
+              <Select name="mechanism" label="How it took place" value={f.mechanism} placeholder="Choose how" onChange={set("mechanism")} options={opts(lists.mechanisms)} error={p("mechanism")} />
+            </div>
+          </div>
+          <Radios name="attendance" legend="Outcome" value={f.attendance} onChange={set("attendance")} options={opts(lists.attendance)} error={p("attendance")} />
+          {f.attendance === "declined" && (
+            <TextInput name="declined_reason" label="Why the family declined" value={f.declined_reason} onChange={set("declined_reason")} error={p("declined_reason")} />
+          )}
+          {f.attendance !== "declined" && p("declined_reason") && (
+            <p className="nhsuk-error-message" id="field-declined_reason" tabIndex={-1}>
+              <span className="nhsuk-u-visually-hidden">Error:</span> Declined reason {p("declined_reason")}
+            </p>
+          )}
+          <TextInput name="present" label="Who was present" hint="For example, mother, father, baby" value={f.present} onChange={set("present")} error={p("present")} />
+          <div className="nhsuk-grid-row">
+            <div className="nhsuk-grid-column-one-half">
+              <Select name="role" label="Your role" value={f.role} onChange={set("role")} options={opts(lists.roles)} error={p("role")} />
+            </div>
+            <div className="nhsuk-grid-column-one-half">
+              {f.role !== "health-visitor" && (
+                <TextInput
+                  name="accountable_hv"
+                  label="Accountable health visitor"
+                  hint="The contact was delegated: name the health visitor accountable for it"
+                  value={f.accountable_hv}
+                  onChange={set("accountable_hv")}
+                  error={p("accountable_hv")}
+                />
+              )}
+            </div>
+          </div>
+          <Checkboxes name="topics" legend="Topics discussed" values={f.topics} onChange={set("topics")} options={opts(lists.topics)} error={p("topics")} />
+          <TextArea name="note" label="Note" rows={6} value={f.note} onChange={set("note")} error={p("note")} />
+          {f.kind === "2-year" && (
+            <>
+              <Radios
+                name="asq3_completed"
+                legend="Was an ASQ-3 completed?"
+                inline
+                value={f.asq3_completed}
+                onChange={set("asq3_completed")}
+                options={[
+                  { value: "yes", label: "Yes" },
+                  { value: "no", label: "No" },
+                ]}
+                error={p("asq3_completed")}
+              />
+              <TextInput
+                name="bmi_not_recorded_reason"
+                label="Reason height or weight was not recorded (if not)"
+                hint="A 2–2½ year review needs a height and a weight for BMI, or a reason"
+                value={f.bmi_not_recorded_reason}
+                onChange={set("bmi_not_recorded_reason")}
+                error={p("bmi_not_recorded_reason")}
+              />
+            </>
+          )}
+        </fieldset>
+
+        <section aria-labelledby="measurements-heading">
+          <h2 className="nhsuk-heading-m" id="measurements-heading">
+            Measurements
+          </h2>
+          <div id="field-measurements" tabIndex={-1}>
+            {p("measurements") && (
+              <p className="nhsuk-error-message">
+                <span className="nhsuk-u-visually-hidden">Error:</span> {p("measurements")}
+              </p>
+            )}
+          </div>
+          {!measuring ? (
+            <p className="nhsuk-body">Nothing is measured when the family was not seen.</p>
+          ) : measureChildren.length === 0 ? (
+            <p className="nhsuk-body">Choose a born child under "Children concerned" to record their measurements.</p>
+          ) : (
+            <fieldset className="nhsuk-fieldset" disabled={measurementsLocked}>
+              <legend className="nhsuk-u-visually-hidden">Measurements for each child</legend>
+              {measureChildren.map((c, i) => (
+                <ChildMeasurements
+                  key={c.id}
+                  familyId={familyId}
+                  personId={c.id}
+                  childName={c.name}
+                  measuredOn={measuredOn}
+                  standing={c.standing}
+                  suffix={i === 0 ? "" : `-${i + 1}`}
+                  values={typed[c.id] ?? NO_MEASUREMENTS}
+                  onChange={(v) => setTyped((old) => ({ ...old, [c.id]: v }))}
+                  problems={measurementProblems(c.id)}
+                />
+              ))}
+            </fieldset>
+          )}
+        </section>
+
+        <div className="nhsuk-button-group">
+          {!saved ? (
+            <button type="submit" className="nhsuk-button" disabled={busy}>
+              Save draft
+            </button>
+          ) : (
+            <>
+              <button type="button" className="nhsuk-button" disabled={busy || addingMore} onClick={() => void sign()}>
+                Sign
+              </button>
+              {measuring && measureChildren.length > 0 && !addingMore && (
+                <button
+                  type="button"
+                  className="nhsuk-button nhsuk-button--secondary"
+                  onClick={() => {
+                    setTyped({});
+                    setAddedNote("");
+                    setAddingMore(true);
+                  }}
+                >
+                  Add measurements
+                </button>
+              )}
+              {addingMore && (
+                <button type="button" className="nhsuk-button nhsuk-button--secondary" disabled={busy} onClick={() => void addMore()}>
+                  Save measurements
+                </button>
+              )}
+            </>
+          )}
+          <a className="nhsuk-link" href={back}>
+            {saved ? "Sign later" : "Cancel"}
+          </a>
+        </div>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,131 @@
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { answer } from "../test/ipc";
+import { axeViolations } from "../test/axe";
+import type { SyncEvent, SyncReport } from "../ipc";
+import { ipcError, syncReport, syncStatusEnrolled, syncStatusNotEnrolled } from "../components/shell/fixtures";
+import { SyncActivityProvider } from "../components/shell/syncActivity";
+import { Sync } from "./Sync";
+
+// The shell's events, captured so the test can send them.
+const handlers = vi.hoisted(() => new Map<string, (e: { payload: unknown }) => void>());
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: vi.fn(async (name: string, handler: (e: { payload: unknown }) => void) => {
+    handlers.set(name, handler);
+    return () => handlers.delete(name);
+  }),
+}));
+
+function emit(e: Partial<SyncEvent> & Pick<SyncEvent, "state">) {
+  act(() => handlers.get("doorstep://sync")?.({ payload: { progress: null, report: null, error: null, at: "2026-11-14T10:00:00Z", ...e } }));
+}
+
+function renderSync() {
+  return render(<SyncActivityProvider><Sync /></SyncActivityProvider>);
+}
+
+describe("Sync", () => {
+  it("shows the last sync, pending families, families leaving, refusals and conflicts", async () => {
+    answer({ sync_status: () => syncStatusEnrolled });
+    const { container } = renderSync();
+    expect(screen.getByRole("heading", { level: 1, name: "Sync" })).toBeInTheDocument();
+    const status = await screen.findByTestId("sync-status");
+    expect(status).toHaveTextContent("https://doorstep.example.nhs.uk");
+    expect(status).toHaveTextContent("14 Nov 2026 at 09:30");
+    expect(within(screen.getByTestId("pending")).getByRole("link", { name: "Kowalski" })).toHaveAttribute("href", "#/family/fam-2");
+    expect(screen.getByTestId("awaiting-eviction")).toHaveTextContent("Popescu");
+    const rejections = screen.getByTestId("rejections");
+    expect(rejections).toHaveTextContent("Mensah");
+    expect(rejections).toHaveTextContent("The family is no longer allocated to your team");
+    expect(within(status).getByRole("link", { name: "2 conflicts to review" })).toHaveAttribute("href", "#/conflicts");
+    expect(screen.getByRole("button", { name: "Sync now" })).toBeEnabled();
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("syncs now, shows progress by phase from the shell's events, then what the sync did", async () => {
+    const user = userEvent.setup();
+    let finish: (r: SyncReport) => void = () => {};
+    const calls = answer({
+      sync_status: () => syncStatusEnrolled,
+      sync_now: () => new Promise<SyncReport>((resolve) => { finish = resolve; }),
+    });
+    const { container } = renderSync();
+    await screen.findByTestId("sync-status");
+    await waitFor(() => expect(handlers.has("doorstep://sync")).toBe(true));
+
+    await user.click(screen.getByRole("button", { name: "Sync now" }));
+    expect(calls.some((c) => c.cmd === "sync_now")).toBe(true);
+    expect(screen.getByRole("button", { name: "Syncing…" })).toBeDisabled();
+
+    emit({ state: "running", progress: { phase: "exchanging", round_trip: 1, families: 14 } });
+    const bar = (phase: string) => screen.getByLabelText(phase[0].toUpperCase() + phase.slice(1)) as HTMLProgressElement;
+    expect(bar("preparing")).toHaveAttribute("value", "1");
+    expect(bar("exchanging")).not.toHaveAttribute("value");
+    expect(bar("merging")).toHaveAttribute("value", "0");
+    expect(screen.getByTestId("sync-progress")).toHaveTextContent("In progress: 14 families");
+    expect(await axeViolations(container)).toEqual([]);
+
+    await act(async () => finish(syncReport));
+    emit({ state: "done", report: syncReport });
+    const report = await screen.findByTestId("sync-report");
+    expect(report).toHaveTextContent("Round trips2");
+    expect(report).toHaveTextContent("3 families (1 as whole records)");
+    expect(report).toHaveTextContent("5 families (2 new to this laptop)");
+    expect(report).toHaveTextContent("20.0 KB");
+    expect(report).toHaveTextContent("150.0 KB");
+    expect(screen.getByTestId("sync-announcement")).toHaveTextContent("Sync finished.");
+    expect(screen.getByRole("button", { name: "Sync now" })).toBeEnabled();
+    expect(bar("merging")).toHaveAttribute("value", "1");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows why a sync failed", async () => {
+    const user = userEvent.setup();
+    answer({
+      sync_status: () => syncStatusEnrolled,
+      sync_now: () => { throw ipcError("unreachable", "Server not reachable: connection refused; your work is saved on this device and will sync later."); },
+    });
+    const { container } = renderSync();
+    await screen.findByTestId("sync-status");
+    await user.click(screen.getByRole("button", { name: "Sync now" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("The server could not be reached");
+    expect(alert).toHaveTextContent("your work is saved on this device and will sync later.");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("explains how to enrol a laptop that is not enrolled, and enrols it", async () => {
+    const user = userEvent.setup();
+    let enrolled = false;
+    let tries = 0;
+    const calls = answer({
+      sync_status: () => (enrolled ? syncStatusEnrolled : syncStatusNotEnrolled),
+      enrol: () => {
+        tries += 1;
+        if (tries === 1) throw ipcError("invalid", "Check the enrolment details and try again.", [{ field: "code", problem: "enrolment code not accepted" }]);
+        enrolled = true;
+        return {};
+      },
+    });
+    const { container } = renderSync();
+    const panel = await screen.findByTestId("not-enrolled");
+    expect(panel).toHaveTextContent("nothing syncs with your trust's server until the laptop is enrolled");
+    expect(screen.queryByRole("button", { name: "Sync now" })).toBeNull();
+    expect(await axeViolations(container)).toEqual([]);
+
+    await user.click(screen.getByText("Enrol this laptop now"));
+    await user.type(screen.getByLabelText("Server address"), "https://doorstep.example.nhs.uk");
+    await user.type(screen.getByLabelText("One-time enrolment code"), "ABCD-1234");
+    await user.click(screen.getByRole("button", { name: "Enrol this laptop" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Check the enrolment details and try again.");
+    expect(document.getElementById("field-code-error")).toHaveTextContent("Enrolment code not accepted");
+    expect(calls.find((c) => c.cmd === "enrol")?.args).toEqual({
+      enrolment: { server: "https://doorstep.example.nhs.uk", code: "ABCD-1234", ca_pem: null, device_name: null },
+    });
+
+    await user.click(screen.getByRole("button", { name: "Enrol this laptop" }));
+    expect(await screen.findByTestId("sync-status")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Sync now" })).toBeEnabled();
+  });
+});
