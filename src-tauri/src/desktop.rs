@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use doorstep_core::sync::{explain_erased, ServerAddress};
@@ -85,7 +85,9 @@ struct Shared {
 #[derive(Default)]
 struct Slot {
     session: Option<Session>,
-    last_used: Option<Instant>,
+    /// When a command last used the session: the monotonic clock, and the
+    /// wall clock too, because the monotonic one stops while a laptop sleeps.
+    last_used: Option<(Instant, SystemTime)>,
 }
 
 /// The device as a command sees it, with the session slot locked.
@@ -195,7 +197,7 @@ impl Desktop {
         if !server.reachable() {
             self.emit(
                 events::SYNC,
-                SyncEvent::now(SyncState::Offline, None, None, None),
+                SyncEvent::new(self.shared.clock, SyncState::Offline, None, None, None),
             );
             return;
         }
@@ -232,7 +234,7 @@ impl Device<'_> {
         if self.expire_if_idle() {
             return Err(CoreError::Locked);
         }
-        self.slot.last_used = Some(Instant::now());
+        self.slot.last_used = Some((Instant::now(), SystemTime::now()));
         self.slot.session.as_mut().ok_or(CoreError::Locked)
     }
 
@@ -246,7 +248,7 @@ impl Device<'_> {
         let session = device::unlock(self.dir, passphrase, self.clock)
             .map_err(|e| explain_erased(self.dir, e))?;
         self.slot.session = Some(session);
-        self.slot.last_used = Some(Instant::now());
+        self.slot.last_used = Some((Instant::now(), SystemTime::now()));
         self.remember_server();
         Ok(())
     }
@@ -267,15 +269,25 @@ impl Device<'_> {
         let result = self.session()?.sync_reporting(&mut |p| {
             shared.emit(
                 events::SYNC,
-                SyncEvent::now(SyncState::Running, Some(p), None, None),
+                SyncEvent::new(shared.clock, SyncState::Running, Some(p), None, None),
             )
         });
         let event = match &result {
-            Ok(r) => SyncEvent::now(SyncState::Done, None, Some(r.clone()), None),
-            Err(e @ CoreError::Unreachable(_)) => {
-                SyncEvent::now(SyncState::Offline, None, None, Some(IpcError::from_ref(e)))
-            }
-            Err(e) => SyncEvent::now(SyncState::Failed, None, None, Some(IpcError::from_ref(e))),
+            Ok(r) => SyncEvent::new(shared.clock, SyncState::Done, None, Some(r.clone()), None),
+            Err(e @ CoreError::Unreachable(_)) => SyncEvent::new(
+                shared.clock,
+                SyncState::Offline,
+                None,
+                None,
+                Some(IpcError::from_ref(e)),
+            ),
+            Err(e) => SyncEvent::new(
+                shared.clock,
+                SyncState::Failed,
+                None,
+                None,
+                Some(IpcError::from_ref(e)),
+            ),
         };
         shared.emit(events::SYNC, event);
         if matches!(result, Err(CoreError::Revoked { .. })) {
@@ -313,8 +325,11 @@ impl Device<'_> {
     /// Locks when the idle time has passed; true if it did.
     pub fn expire_if_idle(&mut self) -> bool {
         let idle = self.idle_limit();
+        let expired = |(mono, wall): (Instant, SystemTime)| {
+            mono.elapsed() >= idle || wall.elapsed().is_ok_and(|w| w >= idle)
+        };
         match self.slot.last_used {
-            Some(t) if self.slot.session.is_some() && t.elapsed() >= idle => {
+            Some(t) if self.slot.session.is_some() && expired(t) => {
                 self.lock();
                 true
             }
@@ -332,7 +347,8 @@ impl Shared {
 }
 
 impl SyncEvent {
-    fn now(
+    fn new(
+        clock: Clock,
         state: SyncState,
         progress: Option<SyncProgress>,
         report: Option<SyncReport>,
@@ -343,7 +359,7 @@ impl SyncEvent {
             progress,
             report,
             error,
-            at: Utc::now(),
+            at: clock.now(),
         }
     }
 }
@@ -380,7 +396,7 @@ mod tests {
 
     fn idle_for(desktop: &Desktop, d: Duration) {
         let mut slot = desktop.shared.slot.lock().unwrap();
-        slot.last_used = Some(Instant::now() - d);
+        slot.last_used = Some((Instant::now() - d, SystemTime::now() - d));
     }
 
     fn list_families(desktop: &Desktop) -> Result<usize, IpcError> {
@@ -425,6 +441,19 @@ mod tests {
             !desktop.device().is_unlocked(),
             "the session (and key) is gone"
         );
+    }
+
+    #[test]
+    fn time_asleep_counts_as_idle() {
+        // A suspended laptop's monotonic clock stands still; the wall clock
+        // does not.
+        let (_dir, desktop) = set_up();
+        desktop.device().unlock(PASS).unwrap();
+        desktop.shared.slot.lock().unwrap().last_used = Some((
+            Instant::now(),
+            SystemTime::now() - Duration::from_secs(20 * 60),
+        ));
+        assert_eq!(list_families(&desktop).unwrap_err().code, ErrorCode::Locked);
     }
 
     #[test]

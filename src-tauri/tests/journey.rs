@@ -188,9 +188,20 @@ impl Display {
 
 impl Drop for Display {
     fn drop(&mut self) {
-        // The whole group: xvfb-run, Xvfb, tauri-driver, WebKitWebDriver, the app.
+        // The whole group: xvfb-run, Xvfb, tauri-driver, WebKitWebDriver and
+        // the app. tauri-driver ignores SIGTERM, so SIGKILL after a moment.
+        let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{}", self.child.id())])
+            .args(["-s", "TERM", "--", &group])
+            .status();
+        for _ in 0..20 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
             .status();
         let _ = self.child.wait();
     }
@@ -266,13 +277,14 @@ fn journey(app: &WebDriver, family: &str) -> Result<()> {
     // Record the new birth visit with a weight, and sign it.
     app.click(&app.find_text("a, button", "Record a contact")?)?;
     app.find_text("h1", "Record a contact")?;
-    app.select("#field-kind", "new-birth-visit")?;
+    app.select("#field-kind", "new-birth")?;
     app.click(&app.find_text("label", "Zara")?)?;
     app.click(&app.find_text("label", "Attended")?)?;
     let weight = app.find("#field-weight_kg")?;
     app.type_into(&weight, "3.55")?;
     let centile = app.find_text("[data-testid=centile-weight_kg]", "centile")?;
     let centile_text = app.text(&centile)?;
+    app.scroll_to("#field-kind")?;
     shot(app, "record-contact")?;
     app.click(&app.find_text("button", "Save draft")?)?;
     app.click(&app.find_text("button", "Sign")?)?;
@@ -299,8 +311,16 @@ fn journey(app: &WebDriver, family: &str) -> Result<()> {
     app.go(&format!("#/family/{family}"))?;
     app.find_text("h1", "Okafor")?;
     app.find("[data-testid=growth-point]")?;
+    app.scroll_to("[data-testid=growth-point]")?;
     shot(app, "growth-chart")?;
     assert!(!centile_text.is_empty());
+
+    // A form, started from the family record.
+    app.click(&app.find_text(".nhsuk-details__summary-text", "Start a form")?)?;
+    app.select("#field-form", "fhat")?;
+    app.click(&app.find_text("button", "Start form")?)?;
+    app.find_text("h1", "Family Health Assessment")?;
+    shot(app, "form")?;
 
     // Sync with the server: the contact goes up, the conflict comes down.
     app.click(&app.find_text("a", "Sync")?)?;
@@ -331,5 +351,40 @@ fn journey(app: &WebDriver, family: &str) -> Result<()> {
     // Lock.
     app.click(&app.find_text("button", "Lock")?)?;
     app.find("#field-passphrase")?;
+    Ok(())
+}
+
+#[test]
+fn first_run_opens_the_offline_demo_caseload() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let display = Display::start(data.path())?;
+    let app = display.launch()?;
+    let result = first_run(&app);
+    if result.is_err() {
+        let _ = shot(&app, "failure-first-run");
+    }
+    let _ = app.quit();
+    result
+}
+
+fn first_run(app: &WebDriver) -> Result<()> {
+    app.click(&app.find_text("button", "Open the offline demo caseload")?)?;
+    app.type_into(&app.find("#field-practitioner")?, "Demo Practitioner")?;
+    app.select("#field-role", "health-visitor")?;
+    let pass = app.find("#field-passphrase")?;
+    app.type_into(&pass, "weak")?;
+    // Strength feedback while typing.
+    app.find_text("body", "Weak")?;
+    app.clear(&pass)?;
+    app.type_into(&pass, PASS)?;
+    app.type_into(&app.find("#field-passphrase_confirm")?, PASS)?;
+    shot(app, "first-run")?;
+    app.click(&app.find_text("button[type=submit]", "Open the offline demo caseload")?)?;
+    app.wait_for("Today after set-up", Duration::from_secs(60), |a| {
+        Ok(a.all("[data-testid=worklist-item]")?.first().cloned())
+    })?;
+    app.click(&app.find_text("a", "Caseload")?)?;
+    app.find("[data-testid=family-link]")?;
+    shot(app, "caseload")?;
     Ok(())
 }

@@ -4,22 +4,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { answer, type Handlers } from "./test/ipc";
 import { axeViolations } from "./test/axe";
 import {
-  ipcError, lockedError, lockedState, noProfileState, syncStatusEnrolled, unlockedState, workItems,
+  ipcError, lockedError, lockedState, noProfileState, syncReport, syncStatusEnrolled, unlockedState, workItems,
 } from "./components/shell/fixtures";
 import { reportIfLocked } from "./components/shell/locked";
 import { App } from "./App";
 
 // The shell's events, captured so the test can send them.
-const handlers = vi.hoisted(() => new Map<string, (e: { payload: unknown }) => void>());
+const handlers = vi.hoisted(() => new Map<string, Set<(e: { payload: unknown }) => void>>());
 vi.mock("@tauri-apps/api/event", () => ({
   listen: vi.fn(async (name: string, handler: (e: { payload: unknown }) => void) => {
-    handlers.set(name, handler);
-    return () => handlers.delete(name);
+    if (!handlers.has(name)) handlers.set(name, new Set());
+    handlers.get(name)!.add(handler);
+    return () => handlers.get(name)?.delete(handler);
   }),
 }));
 
 function emit(name: string, payload: unknown) {
-  act(() => handlers.get(name)?.({ payload }));
+  act(() => handlers.get(name)?.forEach((h) => h({ payload })));
 }
 
 /** The commands the main layout (Today and the status bar) calls. */
@@ -81,7 +82,8 @@ describe("App", () => {
     expect(links[0]).toHaveAttribute("aria-current", "page");
     expect(links[1]).not.toHaveAttribute("aria-current");
     expect(within(banner).getByRole("button", { name: "Lock" })).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByTestId("sync-indicator")).toHaveTextContent("Last synced 14 Nov 2026 at 09:30"));
+    await waitFor(() => expect(screen.getByTestId("sync-indicator")).toHaveTextContent(/Last synced (14 Nov 2026 )?at 09:30/));
+    expect(screen.getByTestId("sync-indicator")).not.toHaveTextContent("Synced");
     expect(await axeViolations(container)).toEqual([]);
 
     const skip = screen.getByRole("link", { name: "Skip to main content" });
@@ -119,18 +121,16 @@ describe("App", () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const calls = answer(mainHandlers({ app_state: () => ({ ...unlockedState, idle_lock_minutes: 10 }) }));
     render(<App />);
-    await screen.findByRole("heading", { level: 1, name: "Today" });
+    const h1 = await screen.findByRole("heading", { level: 1, name: "Today" });
+    await waitFor(() => expect(h1).toHaveFocus()); // the layout's effects have run
     const keepAlives = () => calls.filter((c) => c.cmd === "keep_alive").length;
 
     fireEvent.keyDown(window, { key: "a" });
     expect(keepAlives()).toBe(0); // used within the last minute (unlocking)
-    const t0 = Date.now(); console.log("FAKE?", vi.isFakeTimers(), t0);
     await act(async () => { vi.advanceTimersByTime(61_000); });
-    console.log("AFTER", Date.now() - t0);
     fireEvent.mouseMove(window);
     fireEvent.keyDown(window, { key: "b" });
     fireEvent.mouseDown(window);
-    console.log("CALLS", calls.map((c) => c.cmd).join(","), Date.now());
     expect(keepAlives()).toBe(1);
 
     // Use keeps it open: 9 minutes on, still unlocked.
@@ -165,7 +165,7 @@ describe("App", () => {
     await user.type(screen.getByLabelText("Passphrase"), "kettle orbit crayon 42");
     await user.click(screen.getByRole("button", { name: "Unlock" }));
     await screen.findByRole("heading", { level: 1, name: "Today" });
-    await waitFor(() => expect(handlers.has("doorstep://locked")).toBe(true));
+    await waitFor(() => expect(handlers.get("doorstep://locked")?.size).toBeGreaterThan(0));
     emit("doorstep://locked", lockedState);
     expect(await screen.findByRole("heading", { level: 1, name: "Unlock Doorstep" })).toBeInTheDocument();
   });
@@ -174,7 +174,7 @@ describe("App", () => {
     answer(mainHandlers());
     render(<App />);
     await screen.findByRole("heading", { level: 1, name: "Today" });
-    await waitFor(() => expect(handlers.has("doorstep://sync")).toBe(true));
+    await waitFor(() => expect(handlers.get("doorstep://sync")?.size).toBeGreaterThan(0));
     const indicator = screen.getByTestId("sync-indicator");
     const event = { progress: null, report: null, error: null, at: "2026-07-01T09:05:00Z" };
 
@@ -187,6 +187,37 @@ describe("App", () => {
     emit("doorstep://sync", { ...event, state: "failed", error: ipcError("sync-failed", "Sync failed: the server refused the request (503). Try again later.") });
     expect(indicator).toHaveTextContent("Sync failed: the server refused the request (503). Try again later.");
     expect(indicator).toHaveAttribute("role", "status");
+  });
+
+  it("shows a sync started from the Sync screen as running at once, then synced", async () => {
+    const user = userEvent.setup();
+    let finish: (r: typeof syncReport) => void = () => {};
+    answer(mainHandlers({ sync_now: () => new Promise((resolve) => { finish = resolve; }) }));
+    window.location.hash = "#/sync";
+    render(<App />);
+    await screen.findByRole("heading", { level: 1, name: "Sync" });
+    const indicator = screen.getByTestId("sync-indicator");
+    await user.click(await screen.findByRole("button", { name: "Sync now" }));
+    expect(indicator).toHaveTextContent("Syncing… (preparing)");
+    expect(indicator).not.toHaveTextContent("Synced");
+    await act(async () => finish(syncReport));
+    await waitFor(() => expect(indicator).toHaveTextContent(/^Sync status: Synced at \d\d:\d\d$/));
+  });
+
+  it("goes to first run when a sync finds the laptop revoked (its data erased)", async () => {
+    let revoked = false;
+    const erased = { ...noProfileState, profile: { ...noProfileState.profile, erased: { at: "2026-11-14T10:00:00Z", reason: "revoked by the trust's server" } } };
+    answer(mainHandlers({ app_state: () => (revoked ? erased : unlockedState) }));
+    render(<App />);
+    await screen.findByRole("heading", { level: 1, name: "Today" });
+    await waitFor(() => expect(handlers.get("doorstep://sync")?.size).toBeGreaterThan(0));
+    revoked = true;
+    emit("doorstep://sync", {
+      state: "failed", progress: null, report: null, at: "2026-11-14T10:00:00Z",
+      error: ipcError("revoked", "This device was revoked by the trust's server, so the local data on it has been erased."),
+    });
+    expect(await screen.findByRole("heading", { level: 1, name: "Set up Doorstep on this laptop" })).toBeInTheDocument();
+    expect(screen.getByText(/revoked by the trust's server/)).toBeInTheDocument();
   });
 
   it("says when Doorstep cannot start", async () => {

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useState } from "react";
 import { appState, asIpcError, lock, type AppState, type IpcError } from "./ipc";
 import { href, navigate, useRoute, type Route } from "./route";
 import { ErrorSummary } from "./components/ErrorSummary";
-import { onLockedEvent } from "./components/shell/events";
+import { onLockedEvent, onSyncEvent } from "./components/shell/events";
 import { Frame, Loading, focusMainHeading } from "./components/shell/Layout";
 import { onLockedError } from "./components/shell/locked";
 import { StatusBar } from "./components/shell/StatusBar";
@@ -138,9 +138,19 @@ export function App() {
   useEffect(() => {
     const stopShell = onLockedEvent((s) => setState({ ...s, unlocked: false }));
     const stopScreens = onLockedError(() => setState((prev) => (prev && prev.unlocked ? { ...prev, unlocked: false } : prev)));
+    // A sync the server refused because the laptop was revoked locks it
+    // (and erases the data): ask the shell what state it is in now.
+    const stopSync = onSyncEvent((e) => {
+      const code = e.error?.code;
+      if (code !== "revoked" && code !== "locked") return;
+      appState()
+        .then((s) => setState(s))
+        .catch(() => setState((prev) => (prev ? { ...prev, unlocked: false } : prev)));
+    });
     return () => {
       stopShell();
       stopScreens();
+      stopSync();
     };
   }, []);
 

@@ -15,9 +15,19 @@ export function isIpcError(e: unknown): e is IpcError {
   );
 }
 
-/** Any thrown value as an IpcError, so every error the user sees has a message. */
+/** The window event that tells the app to show the unlock screen. */
+export const LOCKED_ERROR_EVENT = "doorstep:locked-error";
+
+/**
+ * Any thrown value as an IpcError, so every error the user sees has a
+ * message. A `locked` error also tells the app to show the unlock screen,
+ * whichever screen met it.
+ */
 export function asIpcError(e: unknown): IpcError {
-  if (isIpcError(e)) return e;
+  if (isIpcError(e)) {
+    if (e.code === "locked") window.dispatchEvent(new Event(LOCKED_ERROR_EVENT));
+    return e;
+  }
   return {
     code: "storage",
     message:

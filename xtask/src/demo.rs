@@ -1,10 +1,11 @@
-//! `cargo xtask demo`: the main job until the desktop app exists. Builds the
-//! `doorstep` CLI, sets up a demo device in `target/demo` with a synthetic
-//! caseload of 600 families, and prints a short tour: list, filter, search,
-//! show, audit.
+//! `cargo xtask demo`: starts a local server with a demo trust (one team,
+//! one health visitor, a synthetic caseload uploaded from a demo device)
+//! and opens the desktop app on that device, enrolled to it. `cargo xtask
+//! demo-cli` instead sets up a device with 600 families and tours the CLI.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
@@ -38,7 +39,150 @@ fn step(bin: &Path, data: &Path, title: &str, args: &[&str]) -> Result<String> {
     Ok(out)
 }
 
-/// Runs the demo tour.
+fn run(program: &str, dir: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .with_context(|| format!("starting {program}"))?;
+    if !status.success() {
+        bail!("{program} {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Runs `doorstep-server admin --json ARGS` on the demo database.
+fn admin(bin: &Path, db: &Path, args: &[&str]) -> Result<serde_json::Value> {
+    let out = Command::new(bin)
+        .args(["admin", "--json", "--database-url"])
+        .arg(db)
+        .args(args)
+        .output()
+        .context("running doorstep-server admin")?;
+    if !out.status.success() {
+        bail!(
+            "admin {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// The desktop demo: a local server with a demo trust, and the app
+/// enrolled to it.
+pub fn desktop() -> Result<()> {
+    let root = repo_root();
+    let ui = root.join("ui");
+    if !ui.join("node_modules").exists() {
+        run("npm", &ui, &["ci", "--no-audit", "--no-fund"])?;
+    }
+    run("npm", &ui, &["run", "build"])?;
+    run("cargo", &root, &["build", "--workspace", "--bins"])?;
+    let target = root.join("target/debug");
+    let demo = root.join("target/demo-desktop");
+    if demo.exists() {
+        std::fs::remove_dir_all(&demo)?;
+    }
+    std::fs::create_dir_all(&demo)?;
+    let db = demo.join("server.db");
+    let device = demo.join("device");
+
+    // The trust's server, plain HTTP on loopback only (development flag).
+    let server_bin = target.join("doorstep-server");
+    let mut server = Command::new(&server_bin)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--insecure-dev-http",
+            "--database-url",
+        ])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting doorstep-server")?;
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().context("server stdout")?).read_line(&mut first)?;
+    // "doorstep-server listening on http://127.0.0.1:PORT"
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .with_context(|| format!("no address in the server's first line: {first}"))?
+        .to_string();
+    let result = (|| -> Result<()> {
+        admin(
+            &server_bin,
+            &db,
+            &["team", "create", "Coventry North HV Team"],
+        )?;
+        let hv = admin(
+            &server_bin,
+            &db,
+            &[
+                "practitioner",
+                "create",
+                "--name",
+                "Demo Practitioner",
+                "--role",
+                "health-visitor",
+                "--team",
+                "Coventry North HV Team",
+            ],
+        )?;
+        let hv = hv["id"].as_str().context("practitioner id")?.to_string();
+        let code = admin(&server_bin, &db, &["enrolment-code", "--practitioner", &hv])?;
+        let code = code["code"].as_str().context("code")?.to_string();
+        let cli = target.join("doorstep");
+        println!("Setting up the demo laptop and uploading 200 synthetic families…");
+        doorstep(
+            &cli,
+            &device,
+            &[
+                "init",
+                "--practitioner",
+                "Demo Practitioner",
+                "--team",
+                "Coventry North HV Team",
+            ],
+        )?;
+        doorstep(
+            &cli,
+            &device,
+            &[
+                "enrol",
+                "--server",
+                &url,
+                "--code",
+                &code,
+                "--device-name",
+                "Demo laptop",
+            ],
+        )?;
+        doorstep(
+            &cli,
+            &device,
+            &["demo", "seed", "--families", "200", "--seed", "1"],
+        )?;
+        doorstep(&cli, &device, &["sync"])?;
+        println!("Server: {url} (database {})", db.display());
+        println!("Opening Doorstep. Passphrase: \"{DEMO_PASSPHRASE}\"");
+        let status = Command::new(target.join("doorstep-desktop"))
+            .env("DOORSTEP_DATA_DIR", &device)
+            .env("DOORSTEP_SYNC_SECONDS", "30")
+            .status()
+            .context("starting doorstep-desktop")?;
+        if !status.success() {
+            bail!("doorstep-desktop exited with {status}");
+        }
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// Runs the CLI demo tour.
 pub fn demo() -> Result<()> {
     let root = repo_root();
     let status = Command::new("cargo")

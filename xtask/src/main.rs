@@ -20,7 +20,8 @@ usage: cargo xtask <command>
 commands:
   tidy    layering rules, `//!` file headers, no todo!/unimplemented!
   test    tidy, fmt, clippy, tests, crash cycles (stops at first failure)
-  demo    run the demo
+  demo    start a local server with a demo trust and open the desktop app
+  demo-cli  set up a demo device and tour the command line
   bench   run the benchmarks
   fuzz    build the libFuzzer targets and run each for 20 s
   codegen rewrite the UI's IPC types (ui/src/generated) from the Rust";
@@ -45,7 +46,8 @@ fn main() -> ExitCode {
         "tidy" => tidy::run_and_report(),
         "test" => test::run(),
         "codegen" => codegen::run(&repo_root()),
-        "demo" => demo::demo(),
+        "demo" => demo::desktop(),
+        "demo-cli" => demo::demo(),
         "bench" => bench::bench(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

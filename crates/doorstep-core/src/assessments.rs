@@ -3,7 +3,7 @@
 //! scores, complete (sign) it, and amend a completed one.
 
 use doorstep_domain::family::{self, NewLevel};
-use doorstep_domain::forms::{self, FormRef, Score, ScoreContext};
+use doorstep_domain::forms::{self, FormDefinition, FormRef, Score, ScoreContext};
 use doorstep_domain::response::{self, FormResponse};
 use doorstep_domain::FieldProblem;
 use serde::Serialize;
@@ -37,6 +37,8 @@ pub struct ResponseView {
     pub problems: Vec<FieldProblem>,
     /// Scores from the answers so far (stored ones once completed).
     pub scores: Vec<Score>,
+    /// The definition the response was made against (its version).
+    pub definition: FormDefinition,
 }
 
 impl Session {
@@ -136,6 +138,7 @@ impl Session {
             response: r.clone(),
             problems: forms::validate(def, &answers, true),
             scores,
+            definition: def.clone(),
         })
     }
 

@@ -776,7 +776,7 @@ impl Exchange<'_> {
         self.session.store.record_round_trip(&record, cx.now)?;
         self.cursor = Some(resp.cursor);
         self.more = resp.more;
-        self.evict_ready()
+        Ok(())
     }
 
     fn run(&mut self) -> Result<(), Stop> {
@@ -812,7 +812,12 @@ impl Exchange<'_> {
             let resp = codec::decode_response(&answer, &Limits::default())
                 .map_err(|e| Stop::Transport(TransportError::InvalidResponse(e.to_string())))?;
             self.tell(SyncPhase::Merging, round, resp.messages.len());
-            self.apply(resp, &upload_heads)?;
+            // One durable commit for the whole response.
+            self.session.store.begin_batch()?;
+            let applied = self.apply(resp, &upload_heads);
+            self.session.store.end_batch(applied.is_ok())?;
+            applied?;
+            self.evict_ready()?;
         }
         let mut left = self.more;
         for (id, f) in self.families.iter_mut() {

@@ -413,7 +413,8 @@ struct RawQuestionnaire {
 }
 
 /// A parsed form definition (a FHIR R4 Questionnaire).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormDefinition {
     /// Form id (e.g. `fhat`).
     pub id: String,

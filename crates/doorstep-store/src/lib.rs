@@ -23,7 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_document::{author, json, record};
 use doorstep_domain::family::{Action, Family};
 use doorstep_domain::listing::{FamilyPage, FamilyQuery};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 pub use key::{DataKey, KdfParams};
@@ -510,7 +510,7 @@ fn hydrate(d: &AutoCommit) -> Result<Family, StoreError> {
 /// Saves the new change bytes: the first save is the snapshot; later ones
 /// are chunks, compacted into a fresh snapshot every [`COMPACT_AFTER`].
 fn write_document(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: Uuid,
     d: &mut AutoCommit,
     bytes: &[u8],

@@ -14,7 +14,7 @@ use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, RO
 use chrono::{DateTime, Utc};
 use doorstep_document::author;
 use doorstep_document::conflicts::{self, Conflict, ConflictValue};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -388,7 +388,7 @@ impl Store {
         state: &[u8],
         who: &Actor<'_>,
     ) -> Result<MergeOutcome, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut outcome = MergeOutcome::default();
         match Self::load_doc(&tx, self.device, id)? {
             None => {
@@ -433,6 +433,27 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Starts a batch: the store's sync writes until [`Store::end_batch`]
+    /// commit together (one durable commit for a whole response) or not at
+    /// all. Only merges and round-trip records may run inside a batch.
+    pub fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Ends a batch: commits it when `ok`, else rolls everything in it back.
+    pub fn end_batch(&mut self, ok: bool) -> Result<(), StoreError> {
+        if ok {
+            self.conn.execute_batch("COMMIT")?;
+        } else {
+            self.conn.execute_batch("ROLLBACK")?;
+            // Cached copies may hold what was rolled back.
+            self.docs.clear();
+            self.records.clear();
+        }
+        Ok(())
+    }
+
     /// Records what one response changed besides documents: sync states
     /// that came without document changes, acknowledgements (which also
     /// clear a family's refusal and mark it known to the server), refusals,
@@ -442,7 +463,7 @@ impl Store {
         r: &RoundTripRecord,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for (id, state) in &r.states {
             upsert_state(&tx, *id, state)?;
             tx.execute(
@@ -744,7 +765,7 @@ fn upsert_state(conn: &Connection, id: Uuid, state: &[u8]) -> Result<(), StoreEr
     Ok(())
 }
 
-fn audit_merge(tx: &Transaction<'_>, id: Uuid, who: &Actor<'_>) -> Result<(), StoreError> {
+fn audit_merge(tx: &Connection, id: Uuid, who: &Actor<'_>) -> Result<(), StoreError> {
     audit::append(
         tx,
         &audit::Entry {

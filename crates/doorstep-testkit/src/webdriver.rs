@@ -11,7 +11,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 /// The W3C key for an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4a4fb2e2e4fc";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A WebDriver session.
 pub struct WebDriver {
@@ -194,6 +194,16 @@ impl WebDriver {
         self.script(
             "window.location.hash = arguments[0]; return true;",
             vec![json!(hash)],
+        )
+        .map(|_| ())
+    }
+
+    /// Scrolls the first element matching `css` to the middle of the window.
+    pub fn scroll_to(&self, css: &str) -> Result<()> {
+        self.script(
+            "const e = document.querySelector(arguments[0]); \
+             if (e) e.scrollIntoView({block: 'center'}); return !!e;",
+            vec![json!(css)],
         )
         .map(|_| ())
     }

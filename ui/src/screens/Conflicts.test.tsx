@@ -72,6 +72,7 @@ describe("Conflicts", () => {
     const second = (await screen.findAllByTestId("conflict"))[1];
     await user.click(within(second).getByRole("button", { name: /Type a different value/ }));
     const input = within(second).getByLabelText("New value for members › 2 › given name");
+    expect(input).toHaveFocus();
     await user.type(input, "Isabel");
     await user.click(within(second).getByRole("button", { name: "Save this value" }));
     const alert = await within(second).findByRole("alert");

@@ -1,7 +1,7 @@
 // Conflicts: fields two devices changed differently. Each conflict shows
 // the competing values side by side (the value, who wrote it, how, on
 // which device, when), and is resolved by keeping one or typing a new one.
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import {
   asIpcError, conflicts, resolveConflict,
   type ConflictView, type IpcError, type JsonValue, type Resolution,
@@ -45,6 +45,14 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
   onResolve: (choice: Resolution) => void;
 }) {
   const [text, setText] = useState("");
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const opened = useRef(false);
+  // Opening the form moves focus to its field; closing it, back to the button.
+  useEffect(() => {
+    if (editing) document.getElementById("field-value")?.focus();
+    else if (opened.current) toggleRef.current?.focus();
+    opened.current = editing;
+  }, [editing]);
   const headingId = `conflict-${conflict.number}`;
   const label = fieldLabel(conflict.field);
   const family = conflict.family_name ?? "A family";
@@ -102,7 +110,7 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
       </ul>
       {editing ? (
         <form onSubmit={submit} noValidate className="ds-conflict__new">
-          <TextInput name="value" label={`New value for ${label}`} hint="Type the value as it should be recorded. It replaces every value above."
+          <TextInput name="value" width={30} label={`New value for ${label}`} hint="Type the value as it should be recorded. It replaces every value above."
             value={text} onChange={setText} error={fieldError(error, "value", "The value")} />
           <div className="ds-button-row">
             <button type="submit" className="nhsuk-button" disabled={busy}>Save this value</button>
@@ -111,7 +119,7 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
         </form>
       ) : (
         <p>
-          <button type="button" className="ds-link-button" onClick={() => onEdit(true)} disabled={busy}>
+          <button type="button" className="ds-link-button" ref={toggleRef} onClick={() => onEdit(true)} disabled={busy}>
             Type a different value{" "}<span className="nhsuk-u-visually-hidden">for {label}, {family}</span>
           </button>
         </p>

@@ -152,6 +152,11 @@ export function Family({ familyId }: { familyId: string }) {
   const children: ChartChild[] = members
     .filter(([, p]) => p.role === "child")
     .map(([id, p]) => ({ id, name: personName(p), dateOfBirth: p.date_of_birth ?? null }));
+  // The chart opens on the child measured most recently, else the youngest.
+  const lastMeasured = Object.values(family.measurements)
+    .filter((m) => !m.entered_in_error && children.some((c) => c.id === m.person_id))
+    .sort((a, b) => b.measured_on.localeCompare(a.measured_on))[0]?.person_id;
+  const firstChart = lastMeasured ?? children[children.length - 1]?.id;
   const h = family.household;
   const address = [h.address_line1, h.address_line2, h.town, h.postcode].filter(Boolean);
   const otherFlags = view.active_flags
@@ -165,12 +170,8 @@ export function Family({ familyId }: { familyId: string }) {
 
   return (
     <>
-      <h1 className="nhsuk-u-margin-bottom-4">
-        <span className="nhsuk-caption-l">
-          Family record<span className="nhsuk-u-visually-hidden"> – </span>
-        </span>
-        {name ? `${name} family` : "Family"}
-      </h1>
+      <span className="nhsuk-caption-l">Family record</span>
+      <h1 className="nhsuk-u-margin-bottom-4">{name ? `${name} family` : "Family"}</h1>
 
       <ErrorSummary error={loadError ?? actionFailure?.error ?? null} />
 
@@ -330,7 +331,7 @@ export function Family({ familyId }: { familyId: string }) {
       </Section>
 
       <Section id="growth" title="Growth">
-        <GrowthCharts familyId={familyId} children={children} />
+        <GrowthCharts familyId={familyId} children={children} initialChildId={firstChart} />
       </Section>
     </>
   );

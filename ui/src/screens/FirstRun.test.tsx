@@ -65,26 +65,36 @@ describe("FirstRun", () => {
     expect(DEMO_FAMILIES).toBe(60);
   });
 
-  it("checks the passphrase is typed twice the same, and shows the core's problems next to the fields", async () => {
+  it("checks the answers before setting up, and shows the core's problems next to the fields", async () => {
     const user = userEvent.setup();
     const calls = answer({
       passphrase_strength: strength,
-      create_profile: () => { throw ipcError("invalid", "Check the answers and try again.", [{ field: "practitioner", problem: "is required" }]); },
+      create_profile: () => {
+        throw ipcError("invalid", "Check the answers and try again.", [{ field: "passphrase", problem: "is built on a common password: choose words that are not easy to guess" }]);
+      },
     });
     const { container } = render(<FirstRun state={noProfileState} onDone={vi.fn()} />);
     await user.click(screen.getByRole("button", { name: "Open the offline demo caseload" }));
     await user.type(screen.getByLabelText("New passphrase"), "kettle orbit crayon 42");
     await user.type(screen.getByLabelText("Type the passphrase again"), "kettle orbit crayon 24");
     await user.click(screen.getByRole("button", { name: "Open the offline demo caseload" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent(/passphrase confirm does not match/i);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent(/passphrase confirm does not match/i);
+    expect(alert).toHaveTextContent(/practitioner is required/i);
     expect(document.getElementById("field-passphrase_confirm-error")).toHaveTextContent("Passphrase does not match: type the same passphrase twice");
+    expect(document.getElementById("field-practitioner-error")).toHaveTextContent("Your name is required: enter your name");
+    expect(document.getElementById("field-role-error")).toHaveTextContent("Role is required: choose your role");
     expect(calls.some((c) => c.cmd === "create_profile")).toBe(false);
+    expect(await axeViolations(container)).toEqual([]);
 
+    await user.type(screen.getByLabelText("Your name"), "Jo Bloggs");
+    await user.selectOptions(screen.getByLabelText("Your role"), "nursery-nurse");
     await user.clear(screen.getByLabelText("Type the passphrase again"));
     await user.type(screen.getByLabelText("Type the passphrase again"), "kettle orbit crayon 42");
     await user.click(screen.getByRole("button", { name: "Open the offline demo caseload" }));
-    await waitFor(() => expect(document.getElementById("field-practitioner-error")).toHaveTextContent("Your name is required"));
+    await waitFor(() => expect(document.getElementById("field-passphrase-error")).toHaveTextContent("Passphrase is built on a common password"));
     expect(screen.getByRole("alert")).toHaveTextContent("Check the answers and try again.");
+    expect(calls.filter((c) => c.cmd === "create_profile")).toHaveLength(1);
     expect(await axeViolations(container)).toEqual([]);
   });
 

@@ -77,6 +77,8 @@ export function FirstRun({ state, onDone }: { state: AppState; onDone: (state: A
     let profile = created;
     if (!profile) {
       const problems: { field: string; problem: string }[] = [];
+      if (!practitioner.trim()) problems.push({ field: "practitioner", problem: "is required: enter your name" });
+      if (!role) problems.push({ field: "role", problem: "is required: choose your role" });
       if (!passphrase) problems.push({ field: "passphrase", problem: "is required: enter a new passphrase" });
       else if (confirm !== passphrase) problems.push({ field: "passphrase_confirm", problem: "does not match: type the same passphrase twice" });
       if (mode === "enrol") {

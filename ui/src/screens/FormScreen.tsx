@@ -2,7 +2,9 @@
 // far (enableWhen), each answer saved as it is given (form_answer with its
 // item path), the core's problems next to their questions, the scores as
 // they update, and "Complete", which the core refuses while a required
-// answer is missing. A completed response is shown read-only.
+// answer is missing. A completed response is shown read-only. The form
+// definition comes with the response (form_show), in the version the
+// response was made with.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import {
   formAnswer,
@@ -11,7 +13,9 @@ import {
   problemFor,
   showFamily,
   type FamilyView,
+  type FormDefinition,
   type IpcError,
+  type Item,
   type ResponseView,
   type Score,
 } from "../ipc";
@@ -19,17 +23,7 @@ import { failure } from "../components/family/failure";
 import { href } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { Radios, TextArea, TextInput } from "../components/fields";
-import {
-  answerText,
-  answeredButNotAsked,
-  definitionFor,
-  enabled,
-  instancesOf,
-  type Answers,
-  type Definition,
-  type Indices,
-  type Item,
-} from "../components/family/formDefinition";
+import { answerText, answeredButNotAsked, enabled, instancesOf, type Answers, type Indices } from "../components/family/formDefinition";
 import { formatDate, formatDateTime, formatNumber, personName } from "../components/family/format";
 
 /** Problems that only mean "not answered yet": shown once Complete has been tried. */
@@ -138,8 +132,6 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
     if (justCompleted) doneRef.current?.focus();
   }, [justCompleted]);
 
-  const found = view ? definitionFor(view) : null;
-  const def: Definition | null = found?.def ?? null;
   const answers: Answers = view?.response.answers ?? {};
 
   /** Saves one answer (queued, so answers are saved in the order given), then refreshes problems and scores. */
@@ -163,9 +155,8 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           return rest;
         });
         let v = await reload();
-        const d = definitionFor(v)?.def;
         // Take back answers to questions no longer asked (e.g. details of an answer since changed).
-        const stale = d ? answeredButNotAsked(d, v.response.answers) : [];
+        const stale = answeredButNotAsked(v.definition, v.response.answers);
         if (stale.length > 0) {
           for (const p of stale) await formAnswer(familyId, responseId, p, "");
           v = await reload();
@@ -231,15 +222,10 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   const subject = view?.response.subject ? family?.family.members[view.response.subject] : undefined;
   const back = href({ screen: "family", familyId });
   const heading = (
-    <h1>
-      {subject && (
-        <span className="nhsuk-caption-l">
-          About {personName(subject)}
-          <span className="nhsuk-u-visually-hidden"> – </span>
-        </span>
-      )}
-      {view?.title ?? "Assessment form"}
-    </h1>
+    <>
+      {subject && <span className="nhsuk-caption-l">About {personName(subject)}</span>}
+      <h1>{view?.title ?? "Assessment form"}</h1>
+    </>
   );
 
   if (!view) {
@@ -254,21 +240,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
     );
   }
 
-  if (!def) {
-    return (
-      <>
-        <a className="nhsuk-back-link" href={back}>
-          Back to the family record
-        </a>
-        {heading}
-        <p className="nhsuk-body">
-          This screen cannot show version {view.response.form.version} of the form "{view.response.form.id}". Update Doorstep to
-          open it.
-        </p>
-      </>
-    );
-  }
-
+  const def: FormDefinition = view.definition;
   const completed = view.response.status === "completed";
 
   /** The problem to show beside a field: a refused answer, or the core's problem (missing answers once Complete was tried). */
@@ -286,13 +258,15 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
     const error = problemAt(path);
     const hasAnswer = answers[path] !== undefined;
     const optional = !item.required ? " (optional)" : "";
+    const min = item.minValue ?? undefined;
+    const max = item.maxValue ?? undefined;
     const range =
-      item.minValue !== undefined && item.maxValue !== undefined
-        ? `From ${item.minValue} to ${item.maxValue}`
-        : item.minValue !== undefined
-          ? `At least ${item.minValue}`
-          : item.maxValue !== undefined
-            ? `At most ${item.maxValue}`
+      min !== undefined && max !== undefined
+        ? `From ${min} to ${max}`
+        : min !== undefined
+          ? `At least ${min}`
+          : max !== undefined
+            ? `At most ${max}`
             : undefined;
     const clear = hasAnswer && (
       <button
@@ -403,7 +377,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
 
   function renderItems(items: Item[], prefix: string, indices: Indices, level: number): ReactNode[] {
     return items
-      .filter((item) => enabled(def!, answers, item, indices))
+      .filter((item) => enabled(def, answers, item, indices))
       .map((item) => {
         const path = prefix + item.linkId;
         if (item.type !== "group") return question(item, item.repeats ? `${path}[0]` : path);
@@ -506,13 +480,6 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
       {heading}
       <ErrorSummary error={completeError} title="The form cannot be completed yet" />
 
-      {found?.warning && (
-        <div className="nhsuk-inset-text">
-          <span className="nhsuk-u-visually-hidden">Information: </span>
-          <p>{found.warning}</p>
-        </div>
-      )}
-
       {completed ? (
         <>
           {justCompleted ? (
@@ -530,7 +497,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           )}
           <Scores scores={view.scores} />
           <h2 className="nhsuk-heading-m">Answers</h2>
-          <dl className="nhsuk-summary-list">{readOnly(def.item, "", [])}</dl>
+          <dl className="nhsuk-summary-list">{readOnly(def.items, "", [])}</dl>
           <p className="nhsuk-body">
             <a href={back}>Back to the family record</a>
           </p>
@@ -557,7 +524,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
               void complete();
             }}
           >
-            {renderItems(def.item, "", [], 0)}
+            {renderItems(def.items, "", [], 0)}
             <Scores scores={view.scores} />
             <div className="nhsuk-button-group">
               <button type="submit" className="nhsuk-button" disabled={busy}>

@@ -86,7 +86,7 @@ export function startTime(date: string, time: string): string | null {
 }
 
 /** The contact as the core takes it: fields that do not apply are left out. */
-export function toNewContact(f: Fields, at: string): NewContact {
+export function toNewContact(f: Fields, at: string | null): NewContact {
   const twoYear = f.kind === "2-year";
   return {
     kind: f.kind,
@@ -146,6 +146,9 @@ export function RecordContact({ familyId }: { familyId: string }) {
   const [saved, setSaved] = useState<Written | null>(null);
   const [addingMore, setAddingMore] = useState(false);
   const [addedNote, setAddedNote] = useState("");
+  const [savedMeasurements, setSavedMeasurements] = useState<string[]>([]);
+  // Until the date or time is changed, the core records the contact at its own "now".
+  const [whenChanged, setWhenChanged] = useState(false);
   const [signed, setSigned] = useState(false);
   const savedRef = useRef<HTMLDivElement>(null);
   const signedRef = useRef<HTMLHeadingElement>(null);
@@ -222,6 +225,17 @@ export function RecordContact({ familyId }: { familyId: string }) {
     return out;
   }
 
+  function describeMeasurements(m: NewMeasurements): string {
+    const who = measureChildren.find((c) => c.id === m.person_id)?.name ?? "";
+    const parts = [
+      m.weight_kg && `weight ${m.weight_kg} kg`,
+      m.length_cm && `length ${m.length_cm} cm`,
+      m.height_cm && `height ${m.height_cm} cm`,
+      m.head_cm && `head circumference ${m.head_cm} cm`,
+    ].filter(Boolean);
+    return `${who}: ${parts.join(", ")}`;
+  }
+
   function measurementsToSend(): NewMeasurements[] {
     if (!measuring) return [];
     return measureChildren
@@ -230,15 +244,17 @@ export function RecordContact({ familyId }: { familyId: string }) {
   }
 
   async function save() {
-    const at = startTime(f.date, f.time);
-    if (!at) {
+    const at = whenChanged ? startTime(f.date, f.time) : null;
+    if (whenChanged && !at) {
       setError(invalid("at", "must be a real date and time, for example 14 March 2026 at 10:30", "Check the date and time of the contact."));
       return;
     }
     setBusy(true);
     try {
-      const written = await recordContact(familyId, toNewContact(f, at), measurementsToSend());
+      const sent = measurementsToSend();
+      const written = await recordContact(familyId, toNewContact(f, at), sent);
       setSaved(written);
+      setSavedMeasurements(sent.map(describeMeasurements));
       setError(null);
     } catch (e) {
       setError(failure(e));
@@ -256,7 +272,10 @@ export function RecordContact({ familyId }: { familyId: string }) {
     }
     setBusy(true);
     try {
-      for (const m of list) await addMeasurements(familyId, saved.record_id, m);
+      for (const m of list) {
+        await addMeasurements(familyId, saved.record_id, m);
+        setSavedMeasurements((old) => [...old, describeMeasurements(m)]);
+      }
       setError(null);
       setAddingMore(false);
       setAddedNote("Measurements added to the draft.");
@@ -303,6 +322,8 @@ export function RecordContact({ familyId }: { familyId: string }) {
           onClick={() => {
             setF((old) => ({ ...initialFields(new Date()), role: old.role, accountable_hv: old.accountable_hv }));
             setTyped({});
+            setSavedMeasurements([]);
+            setWhenChanged(false);
             setSaved(null);
             setSigned(false);
             setAddingMore(false);
@@ -323,12 +344,8 @@ export function RecordContact({ familyId }: { familyId: string }) {
       <a className="nhsuk-back-link" href={back}>
         Back to the {name} family record
       </a>
-      <h1>
-        <span className="nhsuk-caption-l">
-          {name} family<span className="nhsuk-u-visually-hidden"> – </span>
-        </span>
-        Record a contact
-      </h1>
+      <span className="nhsuk-caption-l">{name} family</span>
+      <h1>Record a contact</h1>
 
       <ErrorSummary error={error} />
 
@@ -351,6 +368,13 @@ export function RecordContact({ familyId }: { familyId: string }) {
             <p className="nhsuk-body">
               Check it, then sign it. Once signed it cannot be changed; until then you can add measurements.
             </p>
+            {savedMeasurements.length > 0 && (
+              <ul className="nhsuk-list nhsuk-list--bullet" aria-label="Measurements saved">
+                {savedMeasurements.map((m, i) => (
+                  <li key={i}>{m}</li>
+                ))}
+              </ul>
+            )}
             {addedNote && <p className="nhsuk-body" aria-live="polite">{addedNote}</p>}
           </div>
         </div>
@@ -389,10 +413,29 @@ export function RecordContact({ familyId }: { familyId: string }) {
           )}
           <div className="nhsuk-grid-row">
             <div className="nhsuk-grid-column-one-third">
-              <TextInput name="at" label="Date" type="date" value={f.date} onChange={set("date")} error={p("at")} />
+              <TextInput
+                name="at"
+                label="Date"
+                type="date"
+                value={f.date}
+                onChange={(v) => {
+                  setWhenChanged(true);
+                  set("date")(v);
+                }}
+                error={p("at")}
+              />
             </div>
             <div className="nhsuk-grid-column-one-third">
-              <TextInput name="at_time" label="Start time" type="time" value={f.time} onChange={set("time")} />
+              <TextInput
+                name="at_time"
+                label="Start time"
+                type="time"
+                value={f.time}
+                onChange={(v) => {
+                  setWhenChanged(true);
+                  set("time")(v);
+                }}
+              />
             </div>
             <div className="nhsuk-grid-column-one-third">
               <TextInput

@@ -50,7 +50,7 @@ export function quarterChoices(today: string): { options: { value: string; label
   return { options, defaultValue: quarterCode(previousQuarter(current)) };
 }
 
-function Metrics({ report }: { report: KpiReport }) {
+function Metrics({ report, period }: { report: KpiReport; period: string }) {
   const kpis = report.metrics.filter((m) => m.code !== "ETH" && m.code !== "BMI2");
   const quality = report.metrics.filter((m) => m.code === "ETH" || m.code === "BMI2");
   const table = (rows: KpiReport["metrics"], caption: string, testId: string) => (
@@ -83,7 +83,7 @@ function Metrics({ report }: { report: KpiReport }) {
   );
   return (
     <>
-      {kpis.length > 0 && table(kpis, "Key performance indicators", "kpi-table")}
+      {kpis.length > 0 && table(kpis, `Indicators for ${period}`, "kpi-table")}
       {quality.length > 0 && table(quality, "Data quality", "quality-table")}
       {report.dna.length > 0 && (
         <table className="nhsuk-table" data-testid="dna-table">
@@ -130,10 +130,7 @@ export function Reports({ today = londonToday() }: { today?: string }) {
       {report.loading && <Loading>Working out the figures for {quarter}…</Loading>}
       {shown && !report.error && (
         <div data-testid="kpi-report" aria-busy={report.loading || undefined}>
-          <p className="nhsuk-body-s">
-            Figures for {quarterLabel({ year: shown.quarter.year, q: shown.quarter.q })}.
-          </p>
-          <Metrics report={shown} />
+          <Metrics report={shown} period={quarterLabel({ year: shown.quarter.year, q: shown.quarter.q })} />
         </div>
       )}
       {summary.loading && !summary.data && <Loading>Loading the caseload summary…</Loading>}

@@ -9,16 +9,18 @@ import { SyncActivityProvider } from "../components/shell/syncActivity";
 import { Sync } from "./Sync";
 
 // The shell's events, captured so the test can send them.
-const handlers = vi.hoisted(() => new Map<string, (e: { payload: unknown }) => void>());
+const handlers = vi.hoisted(() => new Map<string, Set<(e: { payload: unknown }) => void>>());
 vi.mock("@tauri-apps/api/event", () => ({
   listen: vi.fn(async (name: string, handler: (e: { payload: unknown }) => void) => {
-    handlers.set(name, handler);
-    return () => handlers.delete(name);
+    if (!handlers.has(name)) handlers.set(name, new Set());
+    handlers.get(name)!.add(handler);
+    return () => handlers.get(name)?.delete(handler);
   }),
 }));
 
 function emit(e: Partial<SyncEvent> & Pick<SyncEvent, "state">) {
-  act(() => handlers.get("doorstep://sync")?.({ payload: { progress: null, report: null, error: null, at: "2026-11-14T10:00:00Z", ...e } }));
+  const payload = { progress: null, report: null, error: null, at: "2026-11-14T10:00:00Z", ...e };
+  act(() => handlers.get("doorstep://sync")?.forEach((h) => h({ payload })));
 }
 
 function renderSync() {
@@ -52,11 +54,14 @@ describe("Sync", () => {
     });
     const { container } = renderSync();
     await screen.findByTestId("sync-status");
-    await waitFor(() => expect(handlers.has("doorstep://sync")).toBe(true));
+    await waitFor(() => expect(handlers.get("doorstep://sync")?.size).toBeGreaterThan(0));
 
     await user.click(screen.getByRole("button", { name: "Sync now" }));
     expect(calls.some((c) => c.cmd === "sync_now")).toBe(true);
     expect(screen.getByRole("button", { name: "Syncing…" })).toBeDisabled();
+    // Shown as started at once, before the shell's first event.
+    expect(screen.getByLabelText("Preparing")).not.toHaveAttribute("value");
+    expect(screen.getByLabelText("Merging")).toHaveAttribute("value", "0");
 
     emit({ state: "running", progress: { phase: "exchanging", round_trip: 1, families: 14 } });
     const bar = (phase: string) => screen.getByLabelText(phase[0].toUpperCase() + phase.slice(1)) as HTMLProgressElement;

@@ -12,7 +12,7 @@ import { EnrolFields, emptyEnrol, type EnrolValues } from "../components/shell/E
 import { formatBytes, formatDateTime, PHASE_LABELS, plural } from "../components/shell/format";
 import { Loading } from "../components/shell/Layout";
 import { reportIfLocked } from "../components/shell/locked";
-import { useSyncActivity, type SyncActivity } from "../components/shell/syncActivity";
+import { useRecordSync, useSyncActivity, type SyncActivity } from "../components/shell/syncActivity";
 import { useLoad } from "../components/shell/useLoad";
 import { WarningCallout } from "../components/shell/WarningCallout";
 
@@ -43,7 +43,7 @@ function Progress({ activity, running, finished }: { activity: SyncActivity; run
         {PHASES.map((phase) => {
           const state = states[phase];
           const detail = state === "done" ? "Done" : state === "active"
-            ? p && p.phase === phase ? `In progress: ${plural(p.families, "family", "families")}` : "In progress"
+            ? p && p.phase === phase && p.families > 0 ? `In progress: ${plural(p.families, "family", "families")}` : "In progress"
             : running ? "Waiting" : "Not running";
           return (
             <li key={phase} className="ds-phase" data-phase={phase} data-state={state}>
@@ -235,6 +235,7 @@ function NotEnrolled({ onEnrolled, onError, error }: {
 
 export function Sync() {
   const activity = useSyncActivity();
+  const record = useRecordSync();
   const status = useLoad(() => syncStatus(), []);
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<{ report: SyncReport; at: string | null } | null>(null);
@@ -259,13 +260,18 @@ export function Sync() {
     setBusy(true);
     setError(null);
     setAnnouncement("Sync started.");
+    const event = { progress: null, report: null, error: null };
+    record({ ...event, state: "running", progress: { phase: "preparing", round_trip: 1, families: 0 }, at: new Date().toISOString() });
     try {
       const r = await syncNow();
-      setReport({ report: r, at: new Date().toISOString() });
+      const at = new Date().toISOString();
+      record({ ...event, state: "done", report: r, at });
+      setReport({ report: r, at });
       setAnnouncement(`Sync finished. ${plural(r.sent, "family", "families")} sent, ${plural(r.received, "family", "families")} received.`);
     } catch (err) {
       reportIfLocked(err);
       const e = asIpcError(err);
+      record({ ...event, state: e.code === "unreachable" ? "offline" : "failed", error: e, at: new Date().toISOString() });
       setError(e);
       setAnnouncement("");
     } finally {

@@ -64,7 +64,7 @@ function SyncSummary({ status }: { status: SyncStatus }) {
       {!status.enrolled ? (
         <p>This laptop is not enrolled with a server, so nothing syncs. <a href={href({ screen: "sync" })}>Find out how to enrol</a>.</p>
       ) : (
-        <dl className="nhsuk-summary-list">
+        <dl className="nhsuk-summary-list ds-summary-stacked">
           <div className="nhsuk-summary-list__row">
             <dt className="nhsuk-summary-list__key">Last synced</dt>
             <dd className="nhsuk-summary-list__value">{status.last_success_at ? formatDateTime(status.last_success_at) : "Not yet"}</dd>

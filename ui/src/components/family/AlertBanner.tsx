@@ -42,12 +42,14 @@ export function AlertBanner({ family, activeFlags }: { family: Family; activeFla
   if (flags.length === 0) return null;
   const safeguarding = flags.filter(([, f]) => f.kind !== "safety-alert");
   const safety = flags.filter(([, f]) => f.kind === "safety-alert");
+  const heading =
+    safeguarding.length === 0 ? "Safety alerts" : safety.length === 0 ? "Safeguarding alerts" : "Safeguarding and safety alerts";
   return (
     <section className="nhsuk-card nhsuk-card--warning" aria-labelledby="family-alerts-heading" data-testid="alert-banner">
       <div className="nhsuk-card__content">
         <h2 className="nhsuk-card__heading" id="family-alerts-heading">
           <span className="nhsuk-u-visually-hidden">Important: </span>
-          {safety.length && !safeguarding.length ? "Safety alerts" : safety.length ? "Safeguarding and safety alerts" : "Safeguarding alerts"}
+          {heading}
         </h2>
         <ul className="nhsuk-list nhsuk-list--bullet">
           {safeguarding.map(([id, f]) => (

@@ -27,7 +27,7 @@ export function Conflicts({ conflicts }: { conflicts: ConflictView[] }) {
   return (
     <>
       {conflicts.map((c) => (
-        <table className="nhsuk-table" key={c.field} data-testid="conflict">
+        <table className="nhsuk-table" key={c.field} data-testid="family-conflict">
           <caption className="nhsuk-table__caption nhsuk-table__caption--s">{fieldName(c.field)}</caption>
           <thead className="nhsuk-table__head">
             <tr className="nhsuk-table__row">

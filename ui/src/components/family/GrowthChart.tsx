@@ -127,7 +127,8 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
     <div className="doorstep-growth-chart">
       <svg
         role="img"
-        aria-labelledby={`${idBase}-title ${idBase}-desc`}
+        aria-labelledby={`${idBase}-title`}
+        aria-describedby={`${idBase}-desc`}
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         width="100%"
         style={{ maxWidth: WIDTH, height: "auto", display: "block" }}
@@ -236,8 +237,17 @@ export type ChartChild = { id: string; name: string; dateOfBirth: string | null 
 const MEASURES: Measure[] = ["weight", "length", "height", "head-circumference", "bmi"];
 
 /** The growth charts of a family's children: pick a child and a measure; each chart is loaded from the core. */
-export function GrowthCharts({ familyId, children }: { familyId: string; children: ChartChild[] }) {
-  const [childId, setChildId] = useState(children[0]?.id ?? "");
+export function GrowthCharts({
+  familyId,
+  children,
+  initialChildId,
+}: {
+  familyId: string;
+  children: ChartChild[];
+  /** The child shown first (default: the first listed). */
+  initialChildId?: string;
+}) {
+  const [childId, setChildId] = useState(initialChildId ?? children[0]?.id ?? "");
   const [measure, setMeasure] = useState<Measure>("weight");
   const [chart, setChart] = useState<Chart | null>(null);
   const [problem, setProblem] = useState<string | null>(null);

@@ -1,108 +1,8 @@
-// Assessment form definitions for the form screen, and the rules the core
-// applies to them (item paths, enableWhen), so the screen shows only the
-// questions that are asked.
-//
-// The core's form_show does not yet return the definition, so the shipped
-// definitions (forms/*.json at the workspace root) are bundled here as
-// copies; each is checked against the content hash recorded on the
-// response (FNV-1a 128 over the canonical JSON, as the core computes it).
-// When the core sends the definition with the response, that is used.
-import type { Answer, ResponseView } from "../../ipc";
-
-export type ItemType = "group" | "boolean" | "decimal" | "integer" | "string" | "text" | "date" | "choice";
-
-export type EnableWhen = {
-  question: string;
-  operator: "exists" | "=" | "!=" | ">" | "<" | ">=" | "<=";
-  answerBoolean?: boolean;
-  answerInteger?: number;
-  answerDecimal?: number;
-  answerString?: string;
-  answerDate?: string;
-  answerCoding?: { code: string; system?: string; display?: string };
-};
-
-export type Item = {
-  linkId: string;
-  text?: string;
-  type: ItemType;
-  required?: boolean;
-  repeats?: boolean;
-  answerOption?: { valueCoding: { code: string; display?: string } }[];
-  enableWhen?: EnableWhen[];
-  enableBehavior?: "all" | "any";
-  minValue?: number;
-  maxValue?: number;
-  maxLength?: number;
-  item?: Item[];
-};
-
-export type Definition = {
-  id: string;
-  version: string;
-  title: string;
-  item: Item[];
-  /** The content hash, when known. */
-  hash: string | null;
-};
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** Compact JSON with object keys sorted, as the core hashes it. */
-export function canonicalJson(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** FNV-1a 128 of a string's UTF-8 bytes, as 32 lower-case hex digits. */
-export function fnv1a128(text: string): string {
-  const MASK = (1n << 128n) - 1n;
-  const PRIME = 0x0000000001000000000000000000013bn;
-  let h = 0x6c62272e07bb014262b821756295c58dn;
-  for (const b of new TextEncoder().encode(text)) {
-    h ^= BigInt(b);
-    h = (h * PRIME) & MASK;
-  }
-  return h.toString(16).padStart(32, "0");
-}
-
-/** The content hash of a definition file's JSON. */
-export function contentHash(json: Json): string {
-  return fnv1a128(canonicalJson(json));
-}
-
-const files = import.meta.glob<Json>("./forms/*.json", { eager: true, import: "default" });
-
-/** The bundled copies of every shipped definition. */
-export const BUILTIN: Definition[] = Object.values(files).map((json) => {
-  const q = json as unknown as { id: string; version: string; title?: string; item?: Item[] };
-  return { id: q.id, version: q.version, title: q.title ?? q.id, item: q.item ?? [], hash: contentHash(json) };
-});
-
-/** The definition to render a response with, and a warning when it may not match the one the response was made with. */
-export function definitionFor(view: ResponseView): { def: Definition; warning: string | null } | null {
-  const sent = view as ResponseView & { definition?: { item?: Item[]; items?: Item[] } | Item[]; items?: Item[] };
-  const items = Array.isArray(sent.definition)
-    ? sent.definition
-    : (sent.definition?.item ?? sent.definition?.items ?? sent.items);
-  const ref = view.response.form;
-  if (Array.isArray(items)) {
-    return { def: { id: ref.id, version: ref.version, title: view.title, item: items, hash: ref.hash }, warning: null };
-  }
-  const def = BUILTIN.find((d) => d.id === ref.id && d.version === ref.version);
-  if (!def) return null;
-  return {
-    def,
-    warning:
-      def.hash === ref.hash
-        ? null
-        : "This screen's copy of the form may differ from the version this response was made with. Doorstep still checks every answer when it is saved.",
-  };
-}
+// The rules the core applies to a form definition (item paths, enableWhen),
+// so the form screen shows only the questions that are asked. The
+// definition itself comes from the core with the response (form_show), in
+// the generated FormDefinition shape.
+import type { Answer, EnableWhen, FormDefinition, FormResponse, Item } from "../../ipc";
 
 /** Every item in document order, groups before their children. */
 export function allItems(items: Item[]): Item[] {
@@ -110,12 +10,12 @@ export function allItems(items: Item[]): Item[] {
 }
 
 /** The item with this linkId anywhere in the form. */
-export function findItem(def: Definition, linkId: string): Item | undefined {
-  return allItems(def.item).find((i) => i.linkId === linkId);
+export function findItem(def: FormDefinition, linkId: string): Item | undefined {
+  return allItems(def.items).find((i) => i.linkId === linkId);
 }
 
 /** The groups an item sits in, outermost first; undefined when it is not on the form. */
-export function ancestors(def: Definition, linkId: string): Item[] | undefined {
+export function ancestors(def: FormDefinition, linkId: string): Item[] | undefined {
   const walk = (items: Item[], trail: Item[]): Item[] | undefined => {
     for (const i of items) {
       if (i.linkId === linkId) return trail;
@@ -124,14 +24,14 @@ export function ancestors(def: Definition, linkId: string): Item[] | undefined {
     }
     return undefined;
   };
-  return walk(def.item, []);
+  return walk(def.items, []);
 }
 
 /** Instances of repeating groups: [group linkId, index]. */
 export type Indices = [string, number][];
 
 /** The path of `linkId` in the context of `indices`; undefined when a repeating group it sits in is not pinned down. */
-export function pathInContext(def: Definition, linkId: string, indices: Indices): string | undefined {
+export function pathInContext(def: FormDefinition, linkId: string, indices: Indices): string | undefined {
   const trail = ancestors(def, linkId);
   if (!trail) return undefined;
   let out = "";
@@ -144,7 +44,7 @@ export function pathInContext(def: Definition, linkId: string, indices: Indices)
 }
 
 /** The item and repeating-group instances an answered path names. */
-export function resolvePath(def: Definition, path: string): { item: Item; indices: Indices } | undefined {
+export function resolvePath(def: FormDefinition, path: string): { item: Item; indices: Indices } | undefined {
   const steps = path.split(".").map((seg) => {
     const m = /^([^[\]]+)(?:\[(\d+)\])?$/.exec(seg);
     return m ? { linkId: m[1], index: m[2] === undefined ? undefined : Number(m[2]) } : undefined;
@@ -163,13 +63,14 @@ export function resolvePath(def: Definition, path: string): { item: Item; indice
   return { item, indices };
 }
 
+/** The answer a condition compares with (Rust sends exactly one answer field; absent ones are left out). */
 function expected(ew: EnableWhen): Answer | undefined {
-  if (ew.answerBoolean !== undefined) return { valueBoolean: ew.answerBoolean };
-  if (ew.answerInteger !== undefined) return { valueInteger: ew.answerInteger };
-  if (ew.answerDecimal !== undefined) return { valueDecimal: ew.answerDecimal };
-  if (ew.answerString !== undefined) return { valueString: ew.answerString };
-  if (ew.answerDate !== undefined) return { valueDate: ew.answerDate };
-  if (ew.answerCoding !== undefined) return { valueCoding: ew.answerCoding.code };
+  if (ew.answerBoolean != null) return { valueBoolean: ew.answerBoolean };
+  if (ew.answerInteger != null) return { valueInteger: ew.answerInteger };
+  if (ew.answerDecimal != null) return { valueDecimal: ew.answerDecimal };
+  if (ew.answerString != null) return { valueString: ew.answerString };
+  if (ew.answerDate != null) return { valueDate: ew.answerDate };
+  if (ew.answerCoding != null) return { valueCoding: ew.answerCoding.code };
   return undefined;
 }
 
@@ -192,11 +93,12 @@ export function compareAnswers(a: Answer, b: Answer): number | undefined {
   return undefined;
 }
 
-export type Answers = { [path: string]: Answer };
+/** Answers by item path, as on a response. */
+export type Answers = FormResponse["answers"];
 
 const MAX_DEPTH = 16;
 
-function holds(def: Definition, answers: Answers, ew: EnableWhen, indices: Indices, depth: number): boolean {
+function holds(def: FormDefinition, answers: Answers, ew: EnableWhen, indices: Indices, depth: number): boolean {
   const path = pathInContext(def, ew.question, indices);
   let current: Answer | undefined = path !== undefined ? answers[path] : undefined;
   if (current && path !== undefined) {
@@ -224,7 +126,7 @@ function holds(def: Definition, answers: Answers, ew: EnableWhen, indices: Indic
   }
 }
 
-function conditions(def: Definition, answers: Answers, item: Item, indices: Indices, depth: number): boolean {
+function conditions(def: FormDefinition, answers: Answers, item: Item, indices: Indices, depth: number): boolean {
   const list = item.enableWhen ?? [];
   if (list.length === 0) return true;
   if (depth > MAX_DEPTH) return false;
@@ -233,7 +135,7 @@ function conditions(def: Definition, answers: Answers, item: Item, indices: Indi
 }
 
 /** Whether an item (in the context of `indices`) is asked, given the answers: its own conditions and those of every group it is in hold. */
-export function enabled(def: Definition, answers: Answers, item: Item, indices: Indices, depth = 0): boolean {
+export function enabled(def: FormDefinition, answers: Answers, item: Item, indices: Indices, depth = 0): boolean {
   for (const g of ancestors(def, item.linkId) ?? []) {
     if (!conditions(def, answers, g, indices, depth)) return false;
   }
@@ -241,7 +143,7 @@ export function enabled(def: Definition, answers: Answers, item: Item, indices: 
 }
 
 /** Answered paths whose questions are no longer asked (to take the answers back). */
-export function answeredButNotAsked(def: Definition, answers: Answers): string[] {
+export function answeredButNotAsked(def: FormDefinition, answers: Answers): string[] {
   return Object.keys(answers).filter((path) => {
     const r = resolvePath(def, path);
     return r !== undefined && r.item.type !== "group" && !enabled(def, answers, r.item, r.indices);

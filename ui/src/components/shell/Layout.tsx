@@ -136,8 +136,8 @@ export function Frame({ profile, route, onLock, locking, status, children }: {
             </div>
           </nav>
         )}
+        {status}
       </header>
-      {status}
       <div className="nhsuk-width-container">
         <main className="nhsuk-main-wrapper ds-main" id="maincontent" tabIndex={-1}>
           {children}

@@ -14,7 +14,7 @@ function withoutPrefix(message: string): string {
 }
 
 /** The words and colour of the indicator. */
-export function syncIndicator(activity: SyncActivity, status: SyncStatus | null): Indicator {
+export function syncIndicator(activity: SyncActivity, status: SyncStatus | null, statusFailed = false): Indicator {
   const e = activity.latest;
   if (!activity.networkUp || e?.state === "offline") return { text: "Offline - your work is saved on this laptop", tone: "grey" };
   if (e?.state === "running") return { text: `Syncing… (${e.progress?.phase ?? "preparing"})`, tone: "blue" };
@@ -26,30 +26,32 @@ export function syncIndicator(activity: SyncActivity, status: SyncStatus | null)
       const today = londonToday();
       const sameDay = londonToday(new Date(status.last_success_at)) === today;
       return {
-        text: sameDay ? `Synced at ${formatTime(status.last_success_at)}` : `Last synced ${formatDateTime(status.last_success_at)}`,
+        text: sameDay ? `Last synced at ${formatTime(status.last_success_at)}` : `Last synced ${formatDateTime(status.last_success_at)}`,
         tone: sameDay ? "green" : "white",
       };
     }
     return { text: "Not synced yet", tone: "white" };
   }
-  return { text: "Online", tone: "white" };
+  return statusFailed ? { text: "Sync status not known", tone: "white" } : { text: "Checking sync…", tone: "white" };
 }
 
 export function StatusBar() {
   const activity = useSyncActivity();
   const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [failed, setFailed] = useState(false);
   useEffect(() => {
     let current = true;
     syncStatus()
       .then((s) => current && setStatus(s))
       .catch((e: unknown) => {
         reportIfLocked(e);
+        if (current) setFailed(true);
       });
     return () => {
       current = false;
     };
   }, []);
-  const indicator = syncIndicator(activity, status);
+  const indicator = syncIndicator(activity, status, failed);
   return (
     <div className="ds-status-bar">
       <div className="nhsuk-width-container">

@@ -1,9 +1,9 @@
 // "Doorstep is locked": any screen that gets a `locked` error from a
 // command reports it here, and the app shows the unlock screen. Screens
 // outside the shell can call reportIfLocked(e) in their catch blocks too.
-import { isIpcError } from "../../ipc";
+import { isIpcError, LOCKED_ERROR_EVENT } from "../../ipc";
 
-export const LOCKED_ERROR_EVENT = "doorstep:locked-error";
+export { LOCKED_ERROR_EVENT };
 
 /** Tells the app to show the unlock screen when `e` is a `locked` error; true if it was. */
 export function reportIfLocked(e: unknown): boolean {

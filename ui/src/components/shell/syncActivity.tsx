@@ -1,7 +1,7 @@
 // What the background sync is doing, from the shell's doorstep://sync
 // events and the browser's online/offline state, for the status bar and
 // the Sync screen.
-import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import type { SyncEvent, SyncProgress } from "../../ipc";
 import { onSyncEvent } from "./events";
 
@@ -20,7 +20,22 @@ export type SyncActivity = {
 
 const idle: SyncActivity = { latest: null, running: false, progress: null, lastDone: null, networkUp: true };
 
+/** The activity after an event. */
+function apply(a: SyncActivity, e: SyncEvent): SyncActivity {
+  return {
+    ...a,
+    latest: e,
+    running: e.state === "running",
+    progress: e.state === "running" ? e.progress : null,
+    lastDone: e.state === "done" ? e : a.lastDone,
+  };
+}
+
 const Context = createContext<SyncActivity>(idle);
+/** Records what a sync started from the UI did, so the status is right at
+ * once (before the shell's first event) and stays right if the shell sends
+ * none (e.g. the sync failed before it began). */
+const RecordContext = createContext<(e: SyncEvent) => void>(() => {});
 
 export function SyncActivityProvider({ children }: { children: ReactNode }) {
   const [activity, setActivity] = useState<SyncActivity>(() => ({
@@ -29,15 +44,7 @@ export function SyncActivityProvider({ children }: { children: ReactNode }) {
   }));
 
   useEffect(() => {
-    const stop = onSyncEvent((e) =>
-      setActivity((a) => ({
-        ...a,
-        latest: e,
-        running: e.state === "running",
-        progress: e.state === "running" ? e.progress : null,
-        lastDone: e.state === "done" ? e : a.lastDone,
-      })),
-    );
+    const stop = onSyncEvent((e) => setActivity((a) => apply(a, e)));
     const up = () => setActivity((a) => ({ ...a, networkUp: true }));
     const down = () => setActivity((a) => ({ ...a, networkUp: false }));
     window.addEventListener("online", up);
@@ -49,10 +56,21 @@ export function SyncActivityProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
-  return <Context.Provider value={activity}>{children}</Context.Provider>;
+  const record = useCallback((e: SyncEvent) => setActivity((a) => apply(a, e)), []);
+
+  return (
+    <RecordContext.Provider value={record}>
+      <Context.Provider value={activity}>{children}</Context.Provider>
+    </RecordContext.Provider>
+  );
 }
 
 /** The sync activity (nothing happening, outside a provider). */
 export function useSyncActivity(): SyncActivity {
   return useContext(Context);
+}
+
+/** Records a sync event from the UI itself (see RecordContext). */
+export function useRecordSync(): (e: SyncEvent) => void {
+  return useContext(RecordContext);
 }

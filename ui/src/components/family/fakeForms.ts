@@ -1,0 +1,210 @@
+// A fake of the core's form commands for the form screen's tests: answers
+// parsed and range-checked as the core does, required answers reported by
+// item path, and a simple EPDS total as a score. form_show sends the
+// definition as the shell does: the shipped forms/*.json at the workspace
+// root (read here, in tests only), converted to the serialized Rust
+// FormDefinition.
+import type { Answer, EnableWhen, FieldProblem, FormDefinition, IpcError, Item, JsonValue, ResponseView, Score } from "../../ipc";
+import { enabled, instancesOf, pathInContext, resolvePath, type Answers, type Indices } from "./formDefinition";
+
+type Raw = { [k: string]: JsonValue };
+
+/** Compact JSON with object keys sorted, as the core hashes a definition. */
+function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** FNV-1a 128 of a string's UTF-8 bytes, as 32 lower-case hex digits. */
+export function fnv1a128(text: string): string {
+  const MASK = (1n << 128n) - 1n;
+  const PRIME = 0x0000000001000000000000000000013bn;
+  let h = 0x6c62272e07bb014262b821756295c58dn;
+  for (const b of new TextEncoder().encode(text)) {
+    h ^= BigInt(b);
+    h = (h * PRIME) & MASK;
+  }
+  return h.toString(16).padStart(32, "0");
+}
+
+// serde: `Vec` fields are skipped when empty and `Option` fields when None;
+// `text`, `required`, `repeats` and `enableBehavior` are always sent.
+function enableWhenFrom(raw: Raw): EnableWhen {
+  const ew: EnableWhen = { question: raw.question as string, operator: raw.operator as EnableWhen["operator"] };
+  if (raw.answerBoolean != null) ew.answerBoolean = raw.answerBoolean as boolean;
+  if (raw.answerInteger != null) ew.answerInteger = raw.answerInteger as number;
+  if (raw.answerDecimal != null) ew.answerDecimal = raw.answerDecimal as number;
+  if (raw.answerString != null) ew.answerString = raw.answerString as string;
+  if (raw.answerDate != null) ew.answerDate = raw.answerDate as string;
+  // The core keeps the code only.
+  if (raw.answerCoding != null) ew.answerCoding = { code: (raw.answerCoding as Raw).code as string };
+  return ew;
+}
+
+function itemFrom(raw: Raw): Item {
+  const item: Item = {
+    linkId: raw.linkId as string,
+    text: (raw.text as string | undefined) ?? "",
+    type: raw.type as Item["type"],
+    required: (raw.required as boolean | undefined) ?? false,
+    repeats: (raw.repeats as boolean | undefined) ?? false,
+    enableBehavior: (raw.enableBehavior as Item["enableBehavior"] | undefined) ?? "all",
+  };
+  const options = (raw.answerOption as Raw[] | undefined) ?? [];
+  if (options.length > 0) {
+    item.answerOption = options.map((o) => {
+      const c = o.valueCoding as Raw;
+      return { valueCoding: { code: c.code as string, display: (c.display as string | undefined) ?? "" } };
+    });
+  }
+  const conditions = (raw.enableWhen as Raw[] | undefined) ?? [];
+  if (conditions.length > 0) item.enableWhen = conditions.map(enableWhenFrom);
+  if (raw.minValue != null) item.minValue = raw.minValue as number;
+  if (raw.maxValue != null) item.maxValue = raw.maxValue as number;
+  if (raw.maxLength != null) item.maxLength = raw.maxLength as number;
+  if (raw.extension != null) item.extension = raw.extension;
+  const children = (raw.item as Raw[] | undefined) ?? [];
+  if (children.length > 0) item.item = children.map(itemFrom);
+  return item;
+}
+
+/** A Questionnaire file as the core sends it in ResponseView.definition. */
+export function definitionFrom(raw: Raw): FormDefinition {
+  return {
+    id: raw.id as string,
+    version: raw.version as string,
+    name: (raw.name as string | undefined) ?? "",
+    title: (raw.title as string | undefined) ?? "",
+    status: raw.status as string,
+    url: (raw.url as string | undefined) ?? null,
+    description: (raw.description as string | undefined) ?? null,
+    items: ((raw.item as Raw[] | undefined) ?? []).map(itemFrom),
+    hash: fnv1a128(canonicalJson(raw)),
+  };
+}
+
+const files = import.meta.glob<Raw>("../../../../forms/*.json", { eager: true, import: "default" });
+
+/** Every shipped definition, every version, as form_show sends it. */
+export const SHIPPED: FormDefinition[] = Object.values(files).map(definitionFrom);
+
+/** The shipped definition with this id and version. */
+export function shipped(id: string, version = "1"): FormDefinition {
+  const def = SHIPPED.find((d) => d.id === id && d.version === version);
+  if (!def) throw new Error(`no shipped form ${id} v${version}`);
+  return def;
+}
+
+export function invalid(problems: FieldProblem[]): IpcError {
+  return { code: "invalid", message: "Some answers need correcting.", problems, warning: null };
+}
+
+function parse(item: Item, path: string, raw: string): Answer {
+  const fail = (problem: string) => invalid([{ field: path, problem }]);
+  const text = raw.trim();
+  switch (item.type) {
+    case "boolean":
+      if (/^(yes|y|true|1)$/i.test(text)) return { valueBoolean: true };
+      if (/^(no|n|false|0)$/i.test(text)) return { valueBoolean: false };
+      throw fail("must be yes or no");
+    case "integer":
+    case "decimal": {
+      if (item.type === "integer" ? !/^-?\d+$/.test(text) : !Number.isFinite(Number(text))) {
+        throw fail(item.type === "integer" ? "must be a whole number" : "must be a number (use a point for decimals)");
+      }
+      const v = Number(text);
+      if ((item.minValue != null && v < item.minValue) || (item.maxValue != null && v > item.maxValue)) {
+        throw fail(`must be between ${item.minValue} and ${item.maxValue}`);
+      }
+      return item.type === "integer" ? { valueInteger: v } : { valueDecimal: v };
+    }
+    case "date":
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw fail("must be a date written YYYY-MM-DD");
+      return { valueDate: text };
+    case "choice": {
+      const o = item.answerOption?.find((x) => x.valueCoding.code === text);
+      if (!o) throw fail("is not one of the options");
+      return { valueCoding: o.valueCoding.code };
+    }
+    default:
+      return { valueString: text };
+  }
+}
+
+function required(def: FormDefinition, answers: Answers, items: Item[], indices: Indices, out: FieldProblem[]) {
+  for (const item of items) {
+    const path = pathInContext(def, item.linkId, indices);
+    if (path === undefined || !enabled(def, answers, item, indices)) continue;
+    if (item.type === "group" && item.repeats) {
+      const found = instancesOf(answers, path);
+      if (found.length === 0 && item.required) out.push({ field: path, problem: "needs at least one entry" });
+      for (const i of found) required(def, answers, item.item ?? [], [...indices, [item.linkId, i]], out);
+    } else if (item.type === "group") {
+      required(def, answers, item.item ?? [], indices, out);
+    } else if (item.required && answers[path] === undefined) {
+      out.push({ field: path, problem: "is required" });
+    }
+  }
+}
+
+export function fakeForms(formId: string, version: string, opts: { answers?: Answers; status?: "draft" | "completed"; subject?: string } = {}) {
+  const def = shipped(formId, version);
+  const state = { answers: { ...(opts.answers ?? {}) } as Answers, status: opts.status ?? "draft" };
+  const scores = (): Score[] => {
+    if (formId !== "epds") return [];
+    const items = Array.from({ length: 10 }, (_, i) => state.answers[`epds-${i + 1}`]);
+    if (items.some((a) => !a)) return [];
+    const total = items.reduce((s, a) => s + (a && "valueInteger" in a ? a.valueInteger : 0), 0);
+    return [{ code: "epds-total", label: "EPDS total", value: total, interpretation: total >= 13 ? "probable depression" : "below the cut-off", flags: total >= 13 ? ["refer"] : [] }];
+  };
+  const problems = () => {
+    const out: FieldProblem[] = [];
+    required(def, state.answers, def.items, [], out);
+    return out;
+  };
+  const view = (): ResponseView => ({
+    id: "resp-1",
+    title: def.title,
+    response: {
+      form: { id: def.id, version: def.version, hash: def.hash },
+      subject: opts.subject ?? null,
+      answers: { ...state.answers },
+      status: state.status,
+      started: { by: "Sam Rivers", at: "2026-11-20T10:00:00Z" },
+      completed: state.status === "completed" ? { by: "Sam Rivers", at: "2026-11-20T11:00:00Z" } : null,
+    },
+    problems: problems(),
+    scores: scores(),
+    definition: def,
+  });
+  return {
+    def,
+    state,
+    handlers: {
+      form_show: () => view(),
+      form_answer: (a: Record<string, unknown>) => {
+        const path = a.item as string;
+        const value = a.value as string;
+        const r = resolvePath(def, path);
+        if (!r) throw invalid([{ field: path, problem: "is not a question on this form" }]);
+        if (value.trim() === "") {
+          if (!(path in state.answers)) throw invalid([{ field: path, problem: "has no answer to clear" }]);
+          delete state.answers[path];
+        } else {
+          state.answers[path] = parse(r.item, path, value);
+        }
+        return { family_id: a.family_id, record_id: a.response_id };
+      },
+      form_complete: () => {
+        const p = problems();
+        if (p.length) throw invalid(p);
+        state.status = "completed";
+        return { family_id: "f", record_id: "resp-1" };
+      },
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { answer, type Handlers } from "../test/ipc";
+import { axeViolations } from "../test/axe";
+import type { ConflictView, FamilyView, FormSummary } from "../ipc";
+import {
+  AVA,
+  codeListsFixture,
+  DRAFT_CONTACT,
+  FAMILY_ID,
+  familyView,
+  goalHistory,
+  PARTNERSHIP,
+  reviews,
+  SIGNED_CONTACT,
+  weightChart,
+} from "../components/family/fixtures";
+import { Family } from "./Family";
+
+// Rendering whole screens and running axe takes a few seconds on a busy machine.
+vi.setConfig({ testTimeout: 30_000 });
+
+const FORMS: FormSummary[] = [
+  { form: { id: "fhat", version: "1", hash: "e7aa23b980228e4157373d1baadd0d12" }, title: "Family Health Assessment" },
+  { form: { id: "family-partnership", version: "1", hash: "6fcda5b1feb85df0490af058fc13b5ad" }, title: "Family partnership assessment" },
+  { form: { id: "epds", version: "1", hash: "e6f703031a5c8fdb6065f5d96986d4f0" }, title: "EPDS record" },
+  { form: { id: "epds", version: "2", hash: "6696194da61e700ba54d8fcb69fb25e5" }, title: "EPDS record" },
+];
+
+const CONFLICT: ConflictView = {
+  number: 1,
+  family_id: FAMILY_ID,
+  family_name: "Okafor",
+  field: "household/phone",
+  values: [
+    { choice: 1, value: "01632960001", practitioner: "Sam Rivers", device: "d1a2b3c4-0000-4000-8000-000000000001", at: "2026-03-01T10:00:00Z", at_local: "2026-03-01 10:00 GMT", action: "household.update" },
+    { choice: 2, value: "01632960999", practitioner: "Priya Shah", device: "d1a2b3c4-0000-4000-8000-000000000002", at: "2026-03-01T11:00:00Z", at_local: "2026-03-01 11:00 GMT", action: "household.update" },
+  ],
+};
+
+function handlers(view: FamilyView = familyView(), extra: Handlers = {}): Handlers {
+  return {
+    show_family: () => view,
+    family_reviews: () => reviews(),
+    goals: () => goalHistory(),
+    conflicts: () => [CONFLICT],
+    form_list: () => FORMS,
+    code_lists: () => codeListsFixture(),
+    growth_chart: (a) => ({ ...weightChart(a.person_id as string), measure: a.measure }),
+    ...extra,
+  };
+}
+
+beforeEach(() => {
+  window.location.hash = `#/family/${FAMILY_ID}`;
+});
+
+describe("Family", () => {
+  it("shows the family with one h1, the alert banner, members, reviews, goals and conflicts", async () => {
+    const calls = answer(handlers());
+    const { container } = render(<Family familyId={FAMILY_ID} />);
+    const h1 = await screen.findByRole("heading", { level: 1, name: "Okafor family" });
+    expect(screen.getAllByRole("heading", { level: 1 })).toEqual([h1]);
+    expect(calls.find((c) => c.cmd === "show_family")!.args).toEqual({ family_id: FAMILY_ID });
+    expect(calls.find((c) => c.cmd === "conflicts")!.args).toEqual({ family_id: FAMILY_ID });
+
+    const banner = screen.getByRole("region", { name: /Safeguarding and safety alerts/ });
+    expect(banner).toHaveClass("nhsuk-card--warning");
+    expect(banner).toHaveTextContent("Child protection plan (Neglect): Ava Okafor");
+    expect(banner).toHaveTextContent("since 5 January 2026");
+    expect(banner).toHaveTextContent("Safety alert: Dog in the house");
+
+    const members = screen.getByTestId("members-table");
+    expect(within(members).getByRole("rowheader", { name: "Ava Okafor" })).toBeInTheDocument();
+    expect(members).toHaveTextContent("999 000 0018");
+    expect(members).toHaveTextContent("10 November 2025");
+    expect(members).toHaveTextContent("Due 14 September 2026");
+    expect(members).toHaveTextContent("Unborn baby Okafor");
+    expect(screen.getByText("ZZ99 3AB")).toBeInTheDocument();
+    expect(screen.getByText("Interpreter needed")).toBeInTheDocument();
+    expect(screen.getByTestId("level")).toHaveTextContent("Specialist since 5 January 2026");
+
+    const reviewsTable = await screen.findByTestId("reviews-table");
+    expect(reviewsTable).toHaveTextContent("6–8 week review");
+    expect(reviewsTable).toHaveTextContent("Follow up No access on 3 February 2026");
+
+    const goals = await screen.findByTestId("goals-table");
+    expect(goals).toHaveTextContent("Ava sleeps in her own cot every night");
+    expect(goals).toHaveTextContent("12 January 2026: 3");
+    expect(goals).toHaveTextContent("2 March 2026: 7");
+    expect(goals).toHaveTextContent("Up 4 since the first rating");
+
+    const conflict = await screen.findByTestId("family-conflict");
+    expect(conflict).toHaveTextContent("household, phone");
+    expect(conflict).toHaveTextContent("01632960999");
+    expect(conflict).toHaveTextContent("Priya Shah");
+    expect(screen.getByRole("link", { name: "Review and resolve conflicts" })).toHaveAttribute("href", "#/conflicts");
+
+    await screen.findAllByTestId("growth-point");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows no banner when no safeguarding flag or safety alert is in force", async () => {
+    const view = familyView();
+    view.active_flags = [];
+    answer(handlers(view));
+    render(<Family familyId={FAMILY_ID} />);
+    await screen.findByRole("heading", { level: 1 });
+    expect(screen.queryByTestId("alert-banner")).not.toBeInTheDocument();
+  });
+
+  it("lists contacts and assessments newest first, with status and addenda", async () => {
+    answer(handlers());
+    render(<Family familyId={FAMILY_ID} />);
+    const items = await screen.findAllByTestId("timeline-contact");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent("Targeted visit, 3 February 2026, 14:00");
+    expect(items[0]).toHaveTextContent("Draft");
+    expect(items[0]).toHaveTextContent("No access");
+    expect(items[1]).toHaveTextContent("New birth visit, 21 November 2025, 10:30");
+    expect(items[1]).toHaveTextContent("Signed");
+    expect(items[1]).toHaveTextContent("Attended · Sam Rivers (Health visitor)");
+    expect(items[1]).toHaveTextContent("Topics discussed: Maternal mental health");
+    expect(items[1]).toHaveTextContent("Measurements: Weight 3.4 kg");
+    expect(within(items[1]).getByTestId("addendum")).toHaveTextContent("Weight was taken on the clinic scales.");
+    const assessment = screen.getByTestId("timeline-assessment");
+    expect(assessment).toHaveTextContent("Family partnership assessment");
+    expect(within(assessment).getByRole("link", { name: /View/ })).toHaveAttribute("href", `#/family/${FAMILY_ID}/form/${PARTNERSHIP}`);
+    // Newest first across contacts and assessments.
+    const order = [...document.querySelectorAll("[data-testid^=timeline-]")].map((e) => e.getAttribute("data-testid"));
+    expect(order).toEqual(["timeline-contact", "timeline-assessment", "timeline-contact"]);
+  });
+
+  it("links to Record a contact", async () => {
+    answer(handlers());
+    render(<Family familyId={FAMILY_ID} />);
+    expect(await screen.findByRole("link", { name: "Record a contact" })).toHaveAttribute("href", `#/family/${FAMILY_ID}/contact`);
+  });
+
+  it("renders the growth chart of the first child with points and lines", async () => {
+    const calls = answer(handlers());
+    render(<Family familyId={FAMILY_ID} />);
+    expect(await screen.findAllByTestId("growth-point")).toHaveLength(2);
+    expect(screen.getAllByTestId("centile-line")).toHaveLength(9);
+    // The child measured most recently (Ava) first.
+    expect(calls.find((c) => c.cmd === "growth_chart")!.args).toEqual({ family_id: FAMILY_ID, person_id: AVA, measure: "weight" });
+    expect(screen.getByLabelText("Child")).toHaveValue(AVA);
+  });
+
+  it("adds an addendum to a signed contact, and marks a record entered in error with a reason", async () => {
+    const calls = answer(
+      handlers(familyView(), {
+        add_addendum: () => ({ family_id: FAMILY_ID, record_id: SIGNED_CONTACT }),
+        mark_entered_in_error: (a) => {
+          if (!(a.reason as string).trim()) throw { code: "invalid", message: "Check the reason.", problems: [{ field: "reason", problem: "is required" }], warning: null };
+          return { family_id: FAMILY_ID, record_id: a.record_id };
+        },
+      }),
+    );
+    const user = userEvent.setup();
+    const { container } = render(<Family familyId={FAMILY_ID} />);
+    const items = await screen.findAllByTestId("timeline-contact");
+    const signed = items[1];
+    expect(within(signed).queryByRole("button", { name: /^Sign/ })).not.toBeInTheDocument();
+
+    await user.click(within(signed).getByRole("button", { name: /Add an addendum/ }));
+    const text = screen.getByLabelText("Addendum");
+    expect(text).toHaveFocus();
+    await user.type(text, "Mother's surname corrected in the note.");
+    await user.click(screen.getByRole("button", { name: "Save addendum" }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "add_addendum")).toBe(true));
+    expect(calls.find((c) => c.cmd === "add_addendum")!.args).toEqual({ family_id: FAMILY_ID, contact_id: SIGNED_CONTACT, text: "Mother's surname corrected in the note." });
+    await screen.findByText("Addendum added.", { selector: "strong" });
+
+    await user.click(within(screen.getAllByTestId("timeline-contact")[1]).getByRole("button", { name: /Mark entered in error/ }));
+    await user.click(screen.getByRole("button", { name: "Mark entered in error" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Check the reason.");
+    expect(screen.getByLabelText(/Why was it entered in error/)).toHaveAccessibleDescription(/is required/);
+    expect(await axeViolations(container)).toEqual([]);
+    await user.type(screen.getByLabelText(/Why was it entered in error/), "Recorded against the wrong family");
+    await user.click(screen.getByRole("button", { name: "Mark entered in error" }));
+    await screen.findByText("Marked entered in error.", { selector: "strong" });
+    expect(calls.filter((c) => c.cmd === "mark_entered_in_error").at(-1)!.args).toEqual({
+      family_id: FAMILY_ID,
+      record_id: SIGNED_CONTACT,
+      reason: "Recorded against the wrong family",
+    });
+  });
+
+  it("signs a draft contact from the timeline", async () => {
+    const calls = answer(handlers(familyView(), { sign_contact: (a) => ({ family_id: FAMILY_ID, record_id: a.contact_id }) }));
+    const user = userEvent.setup();
+    render(<Family familyId={FAMILY_ID} />);
+    const [draft] = await screen.findAllByTestId("timeline-contact");
+    await user.click(within(draft).getByRole("button", { name: /^Sign/ }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "sign_contact")?.args).toEqual({ family_id: FAMILY_ID, contact_id: DRAFT_CONTACT }));
+  });
+
+  it("starts a form about a member and opens it", async () => {
+    const calls = answer(handlers(familyView(), { form_start: () => ({ family_id: FAMILY_ID, record_id: "f0f0f0f0-0000-4000-8000-000000000001" }) }));
+    const user = userEvent.setup();
+    render(<Family familyId={FAMILY_ID} />);
+    await user.click(await screen.findByText("Start a form"));
+    const select = screen.getByLabelText("Form");
+    // The newest version of each form only.
+    expect(within(select).getAllByRole("option").map((o) => o.textContent)).toEqual([
+      "Choose a form",
+      "Family Health Assessment",
+      "Family partnership assessment",
+      "EPDS record",
+    ]);
+    await user.selectOptions(select, "fhat");
+    await user.selectOptions(screen.getByLabelText("About"), AVA);
+    await user.click(screen.getByRole("button", { name: "Start form" }));
+    await waitFor(() => expect(window.location.hash).toBe(`#/family/${FAMILY_ID}/form/f0f0f0f0-0000-4000-8000-000000000001`));
+    expect(calls.find((c) => c.cmd === "form_start")!.args).toEqual({ family_id: FAMILY_ID, form_id: "fhat", subject: AVA, contact: null });
+  });
+
+  it("shows the error when the family cannot be shown", async () => {
+    answer({ ...handlers(), show_family: () => { throw { code: "not-found", message: "There is no family with that id on this laptop.", problems: [], warning: null }; } });
+    const { container } = render(<Family familyId={FAMILY_ID} />);
+    expect(await screen.findByRole("alert")).toHaveTextContent("There is no family with that id on this laptop.");
+    expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+    expect(await axeViolations(container)).toEqual([]);
+  });
+});

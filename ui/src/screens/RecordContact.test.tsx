@@ -1,0 +1,316 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { answer, type Handlers } from "../test/ipc";
+import { axeViolations } from "../test/axe";
+import type { IpcError, NewMeasurements } from "../ipc";
+import { APP_STATE, AVA, codeListsFixture, FAMILY_ID, familyView, preview, TOBI } from "../components/family/fixtures";
+import { RecordContact } from "./RecordContact";
+
+// Typing, debounced previews and axe take a few seconds on a busy machine.
+vi.setConfig({ testTimeout: 30_000 });
+
+const CONTACT_ID = "abababab-abab-4bab-8bab-abababababab";
+
+/** A preview as the core gives it: 45 kg is impossible, 14 kg implausible, anything else near the 50th centile. */
+function previewHandler(a: Record<string, unknown>) {
+  const m = a.measurements as NewMeasurements;
+  const out = [];
+  if (m.weight_kg) {
+    const v = Number(m.weight_kg);
+    if (v >= 40) out.push(preview("weight_kg", { value: v, problem: `weight ${v} kg is impossible for a child aged 1 year (outside 0.2–40 kg)` }));
+    else if (v >= 14) out.push(preview("weight_kg", { value: v, warning: `weight ${v} kg is implausible for a child aged 1 year (SDS +4.6)`, assessment: { age_days: 377, corrected_age_days: null, table: { measure: "weight", weekly: false, name: "WHO 2006 weight-for-age" }, sds: 4.6, centile: 99.9, note: null } }));
+    else out.push(preview("weight_kg", { value: v, assessment: { age_days: 377, corrected_age_days: null, table: { measure: "weight", weekly: false, name: "WHO 2006 weight-for-age" }, sds: 0.02, centile: 50.8, note: null } }));
+  }
+  if (m.length_cm) {
+    out.push(preview("length_cm", { value: Number(m.length_cm), assessment: { age_days: 377, corrected_age_days: null, table: { measure: "length", weekly: false, name: "WHO 2006 length-for-age" }, sds: -1.0, centile: 15.9, note: null } }));
+  }
+  return out;
+}
+
+function handlers(extra: Handlers = {}): Handlers {
+  return {
+    show_family: () => familyView(),
+    code_lists: () => codeListsFixture(),
+    app_state: () => APP_STATE,
+    preview_measurements: previewHandler,
+    record_contact: () => ({ family_id: FAMILY_ID, record_id: CONTACT_ID }),
+    sign_contact: () => ({ family_id: FAMILY_ID, record_id: CONTACT_ID }),
+    ...extra,
+  };
+}
+
+async function ready() {
+  await screen.findByLabelText("Kind of contact");
+}
+
+function setWhen(date: string, time: string) {
+  fireEvent.change(screen.getByLabelText("Date"), { target: { value: date } });
+  fireEvent.change(screen.getByLabelText("Start time"), { target: { value: time } });
+}
+
+describe("RecordContact", () => {
+  it("has one h1 and the contact fields, with defaults", async () => {
+    answer(handlers());
+    const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+    expect(screen.getByRole("heading", { level: 1, name: "Record a contact" })).toBeInTheDocument();
+    expect(screen.getByLabelText("Kind of contact")).toHaveAttribute("id", "field-kind");
+    expect(screen.getByRole("group", { name: "Children concerned" })).toBeInTheDocument();
+    expect(screen.getByLabelText(/Ava Okafor/)).toBeInTheDocument();
+    expect(screen.getByLabelText(/Unborn baby Okafor/)).toBeInTheDocument();
+    expect(screen.queryByLabelText(/Grace Okafor/)).not.toBeInTheDocument();
+    expect((screen.getByLabelText("Date") as HTMLInputElement).value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((screen.getByLabelText("Start time") as HTMLInputElement).value).toMatch(/^\d{2}:\d{2}$/);
+    expect(screen.getByLabelText("Location")).toHaveValue("A01");
+    expect(screen.getByLabelText("Your role")).toHaveValue("health-visitor");
+    expect(screen.getByRole("group", { name: "Topics discussed" })).toBeInTheDocument();
+    expect(screen.queryByLabelText("Accountable health visitor")).not.toBeInTheDocument();
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows the centile as a weight is typed, from preview_measurements", async () => {
+    const calls = answer(handlers());
+    const user = userEvent.setup();
+    const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    setWhen("2026-11-20", "10:30");
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    // Ava is under 2 on that day: length, not height.
+    expect(screen.getByLabelText("Length (lying down) (cm)")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Height (standing) (cm)")).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText("Weight (kg)"), "9.6");
+    expect(await screen.findByTestId("centile-weight_kg", {}, { timeout: 5000 })).toHaveTextContent("50th centile (SDS 0.02)");
+    const previews = calls.filter((c) => c.cmd === "preview_measurements");
+    expect(previews.at(-1)!.args).toEqual({
+      family_id: FAMILY_ID,
+      measured_on: "2026-11-20",
+      measurements: { person_id: AVA, weight_kg: "9.6", length_cm: null, height_cm: null, head_cm: null, confirm_implausible: null },
+    });
+    // Debounced: not one call per key.
+    expect(previews.length).toBeLessThan(3);
+    expect(screen.getByTestId("centile-weight_kg").closest("[aria-live=polite]")).not.toBeNull();
+
+    await user.type(screen.getByLabelText("Length (lying down) (cm)"), "74");
+    expect(await screen.findByTestId("centile-length_cm", {}, { timeout: 5000 })).toHaveTextContent(/between the 9th and 25th centiles \(SDS −1\.00\)/i);
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows height for a child of 2 or over, and gives each child's fields their own ids", async () => {
+    answer(handlers());
+    const user = userEvent.setup();
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    await user.click(screen.getByLabelText(/Tobi Okafor/));
+    // Children in age order: Tobi (3) first, with the plain field names; Ava after.
+    const tobi = screen.getByTestId(`measurements-${TOBI}`);
+    expect(within(tobi).getByLabelText("Height (standing) (cm)")).toHaveAttribute("id", "field-height_cm");
+    expect(within(tobi).queryByLabelText("Length (lying down) (cm)")).not.toBeInTheDocument();
+    const ava = screen.getByTestId(`measurements-${AVA}`);
+    expect(within(ava).getByLabelText("Weight (kg)")).toHaveAttribute("id", "field-weight_kg-2");
+    expect(within(ava).getByLabelText("Length (lying down) (cm)")).toHaveAttribute("id", "field-length_cm-2");
+  });
+
+  it("shows an impossible value's problem next to the field, and asks for a reason for an implausible one", async () => {
+    answer(handlers());
+    const user = userEvent.setup();
+    const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    const weight = screen.getByLabelText("Weight (kg)");
+    await user.type(weight, "45");
+    await waitFor(() => expect(weight).toHaveAccessibleDescription(/weight 45 kg is impossible for a child aged 1 year/), { timeout: 5000 });
+    expect(weight).toHaveAttribute("aria-invalid", "true");
+    expect(screen.queryByTestId("centile-weight_kg")).not.toBeInTheDocument();
+    expect(await axeViolations(container)).toEqual([]);
+
+    await user.clear(weight);
+    await user.type(weight, "14");
+    expect(await screen.findByTestId("warning-weight_kg", {}, { timeout: 5000 })).toHaveTextContent("implausible");
+    expect(weight).not.toHaveAttribute("aria-invalid");
+    expect(screen.getByLabelText("Reason for keeping a value flagged as implausible")).toHaveAttribute("id", "field-confirm_implausible");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("saves a draft with record_contact, then signs it with sign_contact", async () => {
+    const calls = answer(handlers());
+    const user = userEvent.setup();
+    const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.selectOptions(screen.getByLabelText("Kind of contact"), "12-month");
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    setWhen("2026-11-20", "10:30");
+    await user.type(screen.getByLabelText("Duration (minutes)"), "45");
+    await user.click(screen.getByLabelText("Attended"));
+    await user.type(screen.getByLabelText("Who was present"), "mother, Ava");
+    await user.click(screen.getByLabelText("Breastfeeding"));
+    await user.click(screen.getByLabelText("Healthy weight"));
+    await user.type(screen.getByLabelText("Note"), "Walking with support. No concerns.");
+    await user.type(screen.getByLabelText("Weight (kg)"), "9.6");
+    await user.type(screen.getByLabelText("Head circumference (cm)"), "45.5");
+    await screen.findByTestId("centile-weight_kg", {}, { timeout: 5000 });
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+
+    expect(await screen.findByTestId("draft-saved")).toHaveTextContent("Draft saved");
+    expect(screen.getByRole("list", { name: "Measurements saved" })).toHaveTextContent("Ava Okafor: weight 9.6 kg, head circumference 45.5 cm");
+    const rec = calls.find((c) => c.cmd === "record_contact")!;
+    expect(rec.args).toEqual({
+      family_id: FAMILY_ID,
+      contact: {
+        kind: "12-month",
+        subjects: [AVA],
+        at: new Date("2026-11-20T10:30:00").toISOString(),
+        duration_minutes: "45",
+        location: "A01",
+        mechanism: "01",
+        attendance: "attended",
+        declined_reason: null,
+        present: "mother, Ava",
+        role: "health-visitor",
+        accountable_hv: null,
+        topics: ["hia-3", "hia-4"],
+        note: "Walking with support. No concerns.",
+        asq3_completed: null,
+        bmi_not_recorded_reason: null,
+      },
+      measurements: [{ person_id: AVA, weight_kg: "9.6", length_cm: null, height_cm: null, head_cm: "45.5", confirm_implausible: null }],
+    });
+    // Saved: the details are no longer editable here; the draft can be signed.
+    expect(screen.getByLabelText("Kind of contact")).toBeDisabled();
+    expect(screen.queryByRole("button", { name: "Save draft" })).not.toBeInTheDocument();
+    expect(await axeViolations(container)).toEqual([]);
+
+    await user.click(screen.getByRole("button", { name: "Sign" }));
+    const panel = await screen.findByTestId("signed-panel");
+    expect(panel).toHaveTextContent("Contact signed");
+    expect(calls.find((c) => c.cmd === "sign_contact")!.args).toEqual({ family_id: FAMILY_ID, contact_id: CONTACT_ID });
+    expect(screen.getByRole("link", { name: /Back to the Okafor family record/ })).toHaveAttribute("href", `#/family/${FAMILY_ID}`);
+    expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows the error summary and each problem next to its field, keeping what was typed", async () => {
+    const invalid: IpcError = {
+      code: "invalid",
+      message: "Some details need correcting.",
+      problems: [
+        { field: "kind", problem: "is required" },
+        { field: "attendance", problem: "is required" },
+        { field: "weight_kg", problem: "weight 45 kg is impossible for a child aged 1 year (outside 0.2–40 kg)" },
+      ],
+      warning: null,
+    };
+    const calls = answer(handlers({ record_contact: () => { throw invalid; } }));
+    const user = userEvent.setup();
+    const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    await user.type(screen.getByLabelText("Note"), "Long note that must survive.");
+    await user.type(screen.getByLabelText("Weight (kg)"), "45");
+    await waitFor(() => expect(screen.getByLabelText("Weight (kg)")).toHaveAccessibleDescription(/impossible/), { timeout: 5000 });
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+
+    const summary = await screen.findByRole("alert");
+    expect(summary).toHaveTextContent("Some details need correcting.");
+    expect(within(summary).getByRole("link", { name: "kind is required" })).toHaveAttribute("href", "#field-kind");
+    expect(summary).toHaveFocus();
+    expect(screen.getByLabelText("Kind of contact")).toHaveAccessibleDescription(/is required/);
+    expect(screen.getByRole("group", { name: "Outcome" })).toHaveTextContent("Error: is required");
+    expect(screen.getByLabelText("Weight (kg)")).toHaveAccessibleDescription(/impossible/);
+    expect(screen.getByLabelText("Note")).toHaveValue("Long note that must survive.");
+    expect(screen.getByLabelText("Weight (kg)")).toHaveValue("45");
+    expect(screen.getByRole("button", { name: "Save draft" })).toBeEnabled();
+    expect(calls.filter((c) => c.cmd === "record_contact")).toHaveLength(1);
+    expect(await axeViolations(container)).toEqual([]);
+
+    await user.click(within(summary).getByRole("link", { name: "kind is required" }));
+    expect(screen.getByLabelText("Kind of contact")).toHaveFocus();
+  });
+
+  it("asks for the reason when the family declined, and the accountable health visitor when delegated", async () => {
+    const calls = answer(handlers());
+    const user = userEvent.setup();
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.selectOptions(screen.getByLabelText("Kind of contact"), "2-year");
+    await user.click(screen.getByLabelText(/Tobi Okafor/));
+    await user.click(screen.getByLabelText("Declined"));
+    await user.type(screen.getByLabelText("Why the family declined"), "Seen privately");
+    expect(screen.getByText("Nothing is measured when the family was not seen.")).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Your role"), "nursery-nurse");
+    await user.type(screen.getByLabelText("Accountable health visitor"), "Sam Rivers");
+    await user.click(within(screen.getByRole("group", { name: "Was an ASQ-3 completed?" })).getByLabelText("No"));
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+    await screen.findByTestId("draft-saved");
+    const contact = calls.find((c) => c.cmd === "record_contact")!.args.contact as Record<string, unknown>;
+    expect(contact).toMatchObject({
+      kind: "2-year",
+      // Date and time left as they were: the core records it at its own "now".
+      at: null,
+      subjects: [TOBI],
+      attendance: "declined",
+      declined_reason: "Seen privately",
+      role: "nursery-nurse",
+      accountable_hv: "Sam Rivers",
+      asq3_completed: false,
+    });
+    expect(calls.find((c) => c.cmd === "record_contact")!.args.measurements).toEqual([]);
+  });
+
+  it("says when the date or time is not a real one, without calling the core", async () => {
+    const calls = answer(handlers());
+    const user = userEvent.setup();
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    setWhen("", "10:30");
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Check the date and time of the contact.");
+    expect(screen.getByLabelText("Date")).toHaveAccessibleDescription(/must be a real date and time/);
+    expect(calls.some((c) => c.cmd === "record_contact")).toBe(false);
+  });
+
+  it("adds measurements to the draft when signing needs them", async () => {
+    let measured = false;
+    const calls = answer(
+      handlers({
+        sign_contact: () => {
+          if (!measured) {
+            throw { code: "invalid", message: "The contact cannot be signed yet.", problems: [{ field: "measurements", problem: "a 2–2½ year review needs the child's height and weight (for BMI) before it is signed, or a reason they were not recorded (bmi_not_recorded_reason)" }], warning: null };
+          }
+          return { family_id: FAMILY_ID, record_id: CONTACT_ID };
+        },
+        add_measurements: () => {
+          measured = true;
+          return { family_id: FAMILY_ID, record_id: "m-1" };
+        },
+      }),
+    );
+    const user = userEvent.setup();
+    const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.selectOptions(screen.getByLabelText("Kind of contact"), "2-year");
+    await user.click(screen.getByLabelText(/Tobi Okafor/));
+    await user.click(screen.getByLabelText("Attended"));
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+    await screen.findByTestId("draft-saved");
+    await user.click(screen.getByRole("button", { name: "Sign" }));
+    const summary = await screen.findByRole("alert");
+    expect(within(summary).getByRole("link", { name: /measurements a 2–2½ year review needs/ })).toHaveAttribute("href", "#field-measurements");
+    expect(await axeViolations(container)).toEqual([]);
+
+    await user.click(screen.getByRole("button", { name: "Add measurements" }));
+    await user.type(screen.getByLabelText("Weight (kg)"), "14.2");
+    await user.type(screen.getByLabelText("Height (standing) (cm)"), "96");
+    await user.click(screen.getByRole("button", { name: "Save measurements" }));
+    await screen.findByText("Measurements added to the draft.");
+    expect(calls.find((c) => c.cmd === "add_measurements")!.args).toEqual({
+      family_id: FAMILY_ID,
+      contact_id: CONTACT_ID,
+      measurements: { person_id: TOBI, weight_kg: "14.2", length_cm: null, height_cm: "96", head_cm: null, confirm_implausible: null },
+    });
+    await user.click(screen.getByRole("button", { name: "Sign" }));
+    expect(await screen.findByTestId("signed-panel")).toHaveTextContent("Contact signed");
+  });
+});
