@@ -88,7 +88,10 @@ impl Session {
     ) -> Result<Written, CoreError> {
         let id = self.resolve_family(family_id)?;
         let def = forms::latest(form_id.trim()).ok_or_else(|| {
-            CoreError::invalid("form", "is not an installed form: see `doorstep form list`")
+            CoreError::invalid(
+                "form",
+                "is not an installed form (see the list of forms, or `doorstep form list`)",
+            )
         })?;
         let cx = self.context();
         let current = self.store.family(id)?;

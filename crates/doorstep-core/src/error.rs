@@ -63,7 +63,7 @@ pub enum CoreError {
         just_now: bool,
     },
     /// No profile.
-    #[error("No device profile in this data directory: run `doorstep init` first.")]
+    #[error("Doorstep is not set up in this data directory yet: set it up first (the app's first screen, or `doorstep init`).")]
     NoProfile,
     /// Profile exists.
     #[error("A device profile already exists in this data directory.")]
@@ -87,7 +87,7 @@ pub enum CoreError {
     #[error("{0}")]
     NotEnrolled(String),
     /// Already enrolled with a server (its URL).
-    #[error("This device is already enrolled with {0}: give --replace to enrol it again.")]
+    #[error("This device is already enrolled with {0}. Enrol it again only if that server stopped accepting it (`doorstep enrol --replace`).")]
     AlreadyEnrolled(String),
     /// The server refused or failed a sync request.
     #[error("Sync failed: {0}")]
@@ -101,17 +101,17 @@ pub enum CoreError {
 
 fn revoked_message(just_now: bool) -> &'static str {
     if just_now {
-        "This device was revoked by the trust's server, so the local data on it has been erased. Ask your administrator to enrol the device again (doorstep init, then doorstep enrol)."
+        "This device was revoked by the trust's server, so the local data on it has been erased. Ask your administrator for a new enrolment code, then set the device up again and enrol it."
     } else {
-        "The local data on this device was erased because the device was revoked by the trust's server. Ask your administrator to enrol the device again (doorstep init, then doorstep enrol)."
+        "The local data on this device was erased because the device was revoked by the trust's server. Ask your administrator for a new enrolment code, then set the device up again and enrol it."
     }
 }
 
 fn erased_message(just_now: bool) -> &'static str {
     if just_now {
-        "Too many failed attempts: the local data on this device has been erased. Set the device up again (doorstep init) and sync to get the caseload back."
+        "Too many failed attempts: the local data on this device has been erased. Set the device up again and sync to get the caseload back; nothing already synced is lost."
     } else {
-        "The local data on this device was erased after too many failed unlock attempts. Set the device up again (doorstep init) and sync to get the caseload back."
+        "The local data on this device was erased after too many failed unlock attempts. Set the device up again and sync to get the caseload back; nothing already synced is lost."
     }
 }
 

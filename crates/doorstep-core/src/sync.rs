@@ -318,7 +318,7 @@ pub fn explain_erased(dir: &Path, e: CoreError) -> CoreError {
 
 fn not_enrolled() -> CoreError {
     CoreError::NotEnrolled(
-        "This device is not enrolled with a server: run `doorstep enrol --server URL --code CODE` first."
+        "This device is not enrolled with a server: enrol it with the server address and a one-time code from your administrator (the app's Sync screen, or `doorstep enrol --server URL --code CODE`)."
             .into(),
     )
 }
@@ -329,7 +329,7 @@ fn transport_error(e: TransportError) -> CoreError {
     match e {
         TransportError::Unreachable(m) => CoreError::Unreachable(m),
         TransportError::Unauthorised => CoreError::NotEnrolled(
-            "The server no longer accepts this device's enrolment: enrol it again (doorstep enrol --replace). Nothing on this device was erased and your work is kept."
+            "The server no longer accepts this device's enrolment: ask your administrator for a new code and enrol it again (`doorstep enrol --replace`). Nothing on this device was erased and your work is kept."
                 .into(),
         ),
         TransportError::Revoked { .. } => CoreError::NotEnrolled(

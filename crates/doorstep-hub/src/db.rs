@@ -31,8 +31,12 @@ const PG_MAX_CONNECTIONS: usize = 16;
 const SQLITE_MAX_CONNECTIONS: usize = 8;
 /// How long to wait for a pooled connection before giving up as busy.
 const POOL_WAIT: Duration = Duration::from_secs(30);
-/// How many times a transaction is attempted when the database is busy.
-const ATTEMPTS: u32 = 12;
+/// How many times a transaction is attempted when the database is busy:
+/// with the back-off below (doubling to 128 ms, plus jitter) about 5 to 9
+/// seconds in all, enough for a loaded machine. Some SQLite lock
+/// conflicts (switching to WAL while another connection opens) fail at
+/// once rather than waiting in the busy handler.
+const ATTEMPTS: u32 = 40;
 
 /// A query parameter or a column value.
 #[derive(Debug, Clone, PartialEq, Eq)]
