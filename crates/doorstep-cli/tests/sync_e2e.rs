@@ -3,15 +3,18 @@
 //! binary. Covers convergence and conflicts in both sync orders,
 //! reallocation with unsent edits, revocation and erase, a server restored
 //! from an older backup, a fault-injecting proxy with SIGKILLed servers,
-//! the authorisation matrix, limits, TLS, and the notification import.
+//! the authorisation matrix, limits, TLS, the notification import, two
+//! server processes sharing one PostgreSQL database, and a server log free
+//! of patient data.
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use common::trust::{Backend, Trust, BACKENDS};
+use common::trust::{server_bin, Backend, Trust, BACKENDS};
 use common::*;
 use doorstep_testkit::proxy::{Fault, FaultProxy};
+use doorstep_testkit::server::ServerProcess;
 use serde_json::Value;
 
 const ASHA: &str = "Asha Patel";
@@ -665,5 +668,133 @@ fn notifications_imported_on_the_server_arrive_at_the_next_sync() {
         sync(&a);
         let list = a.list(&[]);
         assert_eq!(list["families"].as_array().map(Vec::len), Some(2), "{list}");
+    }
+}
+
+#[test]
+fn two_server_processes_on_one_postgresql_database_serve_one_caseload() {
+    let trust = Trust::start(Backend::Postgres);
+    let second = ServerProcess::start(server_bin(), trust.server.database_url(), None);
+    trust.health_visitor(ASHA, TEAM);
+    // One laptop talks to each server process.
+    let a = trust.device(ASHA);
+    let b = Doorstep::init_with(&["--practitioner", ASHA]);
+    trust.enrol(&b, ASHA, &second.url());
+    let fam = household(&a);
+    sync(&a);
+    sync(&b);
+    assert_eq!(
+        a.show(&fam),
+        b.show(&fam),
+        "B got the family through the other process"
+    );
+
+    a.write(&["family", "update", &fam, "--phone", "07700 900001"]);
+    b.write(&["family", "update", &fam, "--town", "Bedworth"]);
+    a.write(&[
+        "family",
+        "update",
+        &fam,
+        "--address-line1",
+        "14 Foleshill Road",
+    ]);
+    b.write(&[
+        "family",
+        "update",
+        &fam,
+        "--address-line1",
+        "16 Foleshill Road",
+    ]);
+    // Both processes answer at the same moment, for the same family.
+    std::thread::scope(|s| {
+        s.spawn(|| sync(&a));
+        s.spawn(|| sync(&b));
+    });
+    sync(&a);
+    sync(&b);
+    sync(&a);
+    let (ra, rb) = (a.show(&fam), b.show(&fam));
+    assert_eq!(ra, rb, "identical state through two processes");
+    let text = ra.to_string();
+    assert!(
+        text.contains("07700900001") && text.contains("Bedworth"),
+        "{text}"
+    );
+    for d in [&a, &b] {
+        let cs = conflicts(d);
+        assert_eq!(cs.len(), 1, "{cs:?}");
+        assert_eq!(
+            conflict_values(&cs[0]),
+            BTreeSet::from([
+                "\"14 Foleshill Road\"".to_string(),
+                "\"16 Foleshill Road\"".to_string()
+            ])
+        );
+    }
+}
+
+#[test]
+fn the_server_log_names_no_patient() {
+    for backend in BACKENDS {
+        let trust = Trust::start_logging(backend);
+        trust.health_visitor(ASHA, TEAM);
+        let a = trust.device(ASHA);
+        let csv = trust.scratch().join("notifications.csv");
+        std::fs::write(
+            &csv,
+            "notification,parent_given_name,parent_family_name,address_line1,town,postcode,phone,child_given_name,child_family_name,sex,date_of_birth,nhs_number,gestation_weeks,birth_weight_g,expected_delivery,health_visitor\n\
+             new-birth,Marisol,Quennell,7 Wisteria Court,Kenilworth,CV8 1QG,07700 900377,Xanthe,Quennell,female,2026-11-12,9990001006,39,3400,,Asha Patel\n",
+        )
+        .expect("write CSV");
+        trust.admin(&["import-notifications", &csv.display().to_string()]);
+        sync(&a);
+        let fam = a.list(&["--search", "Quennell"])["families"][0]["id"]
+            .as_str()
+            .expect("the imported family")
+            .to_string();
+        a.write(&["family", "update", &fam, "--phone", "07700 900388"]);
+        sync(&a);
+        let b = trust.device(ASHA);
+        sync(&b);
+        // An unknown family asked for by id is refused and logged.
+        let token_less = reqwest::blocking::get(format!(
+            "{}/v1/families/00000000-0000-4000-8000-000000000001",
+            trust.server.url()
+        ))
+        .expect("request");
+        assert_eq!(token_less.status().as_u16(), 401);
+
+        let log = trust.log();
+        assert!(
+            log.contains("endpoint") && log.contains("sync"),
+            "{}: the log records requests:\n{log}",
+            backend_name(backend)
+        );
+        for secret in [
+            "Marisol",
+            "Quennell",
+            "Xanthe",
+            "Wisteria",
+            "Kenilworth",
+            "CV8 1QG",
+            "CV81QG",
+            "900377",
+            "900388",
+            "9990001006",
+            "999 000 1006",
+        ] {
+            assert!(
+                !log.contains(secret),
+                "{}: the server log contains patient data ({secret}):\n{log}",
+                backend_name(backend)
+            );
+        }
+    }
+}
+
+fn backend_name(b: Backend) -> &'static str {
+    match b {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
     }
 }

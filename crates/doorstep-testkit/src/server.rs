@@ -16,12 +16,25 @@ pub struct ServerProcess {
     listen: String,
     child: Option<Child>,
     addr: Option<SocketAddr>,
+    /// Where the server's log (stderr, at `info`) goes, when captured.
+    log: Option<PathBuf>,
 }
 
 impl ServerProcess {
     /// Starts `bin serve` on `database_url` on a free loopback port; plain
     /// HTTP (`--insecure-dev-http`) unless `tls` gives a certificate and key.
     pub fn start(bin: &Path, database_url: &str, tls: Option<(PathBuf, PathBuf)>) -> Self {
+        Self::start_with_log(bin, database_url, tls, None)
+    }
+
+    /// Like [`ServerProcess::start`], logging at `info` to the file `log`
+    /// (appended across restarts) instead of warnings to the test's stderr.
+    pub fn start_with_log(
+        bin: &Path,
+        database_url: &str,
+        tls: Option<(PathBuf, PathBuf)>,
+        log: Option<PathBuf>,
+    ) -> Self {
         let mut s = ServerProcess {
             bin: bin.to_owned(),
             database_url: database_url.to_owned(),
@@ -29,6 +42,7 @@ impl ServerProcess {
             listen: "127.0.0.1:0".into(),
             child: None,
             addr: None,
+            log,
         };
         s.spawn();
         // Restarts reuse the port so devices and proxies keep their URL.
@@ -53,9 +67,20 @@ impl ServerProcess {
                 cmd.arg("--insecure-dev-http");
             }
         }
-        cmd.env("DOORSTEP_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.stdout(Stdio::piped());
+        match &self.log {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("open the server log");
+                cmd.env("DOORSTEP_LOG", "info").stderr(file);
+            }
+            None => {
+                cmd.env("DOORSTEP_LOG", "warn").stderr(Stdio::inherit());
+            }
+        }
         // The port may still be in TIME_WAIT right after a kill: retry.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

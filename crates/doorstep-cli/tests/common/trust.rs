@@ -49,25 +49,36 @@ pub struct Trust {
 impl Trust {
     /// A server over plain HTTP on loopback (`--insecure-dev-http`).
     pub fn start(backend: Backend) -> Trust {
-        Self::start_with(backend, false)
+        Self::start_with(backend, false, false)
     }
 
     /// A server over TLS with a test CA.
     pub fn start_tls(backend: Backend) -> Trust {
-        Self::start_with(backend, true)
+        Self::start_with(backend, true, false)
     }
 
-    fn start_with(backend: Backend, tls: bool) -> Trust {
+    /// A server whose `info` log is kept (see [`Trust::log`]).
+    pub fn start_logging(backend: Backend) -> Trust {
+        Self::start_with(backend, false, true)
+    }
+
+    /// Everything the server has logged (with [`Trust::start_logging`]).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.tmp.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn start_with(backend: Backend, tls: bool, log: bool) -> Trust {
         let tmp = tempfile::tempdir().expect("temp dir");
         let url = match backend {
             Backend::Sqlite => tmp.path().join("hub.db").display().to_string(),
             Backend::Postgres => cluster().url(&format!("t{}", uuid::Uuid::new_v4().simple())),
         };
         let certs = tls.then(TestCertificates::generate);
-        let server = ServerProcess::start(
+        let server = ServerProcess::start_with_log(
             server_bin(),
             &url,
             certs.as_ref().map(TestCertificates::server_files),
+            log.then(|| tmp.path().join("server.log")),
         );
         Trust {
             server,
