@@ -731,13 +731,25 @@ impl Exchange<'_> {
             };
             let heads: Vec<ChangeHash> = ack.heads.iter().map(|h| ChangeHash(*h)).collect();
             let mut state = None;
-            if let Some(uploaded) = upload_heads.get(&id) {
-                if !answered.contains(&id) && uploaded.iter().all(|h| heads.contains(h)) {
-                    let s = state_sharing(&heads);
-                    f.sync = Some(decode_state(Some(&s)));
-                    f.state = Some(s.clone());
-                    state = Some(s);
+            let shared = match (upload_heads.get(&id), f.doc.as_mut()) {
+                _ if answered.contains(&id) => false,
+                (Some(uploaded), _) => uploaded.iter().all(|h| heads.contains(h)),
+                // A message the server did not answer: it holds exactly
+                // this device's heads (it leaves its reply out then).
+                (None, Some(doc)) => {
+                    let mut mine = doc.get_heads();
+                    mine.sort();
+                    let mut theirs = heads.clone();
+                    theirs.sort();
+                    mine == theirs
                 }
+                (None, None) => false,
+            };
+            if shared {
+                let s = state_sharing(&heads);
+                f.sync = Some(decode_state(Some(&s)));
+                f.state = Some(s.clone());
+                state = Some(s);
             }
             f.acked = heads.clone();
             f.known = true;

@@ -251,8 +251,9 @@ impl Db {
             }
         };
         let db = Db { backend };
-        // Open (and check) one connection now.
-        db.run(Mode::Read, &mut |_tx: &mut dyn Tx| Ok(()))?;
+        // Open (and check) one connection now, retrying while another
+        // process holds the file (e.g. switching it to WAL).
+        db.read(|_tx: &mut dyn Tx| Ok(()))?;
         Ok(db)
     }
 
