@@ -72,6 +72,34 @@ fn device_id(d: &Doorstep) -> String {
         .to_string()
 }
 
+/// Offline edits: different fields, and the same field with different values.
+fn edit_offline_on_both(a: &Doorstep, b: &Doorstep, fam: &str) {
+    a.write(&["family", "update", fam, "--phone", "07700 900001"]);
+    b.write(&["family", "update", fam, "--town", "Bedworth"]);
+    a.write(&[
+        "family",
+        "update",
+        fam,
+        "--address-line1",
+        "14 Foleshill Road",
+    ]);
+    b.write(&[
+        "family",
+        "update",
+        fam,
+        "--address-line1",
+        "16 Foleshill Road",
+    ]);
+}
+
+/// The two address values the devices wrote, as the conflict lists them.
+fn both_addresses() -> BTreeSet<String> {
+    BTreeSet::from([
+        "\"14 Foleshill Road\"".to_string(),
+        "\"16 Foleshill Road\"".to_string(),
+    ])
+}
+
 fn two_devices_converge(backend: Backend, a_first: bool) {
     let trust = Trust::start(backend);
     trust.health_visitor(ASHA, TEAM);
@@ -82,23 +110,7 @@ fn two_devices_converge(backend: Backend, a_first: bool) {
     sync(&b);
     assert_eq!(a.show(&fam), b.show(&fam), "B downloaded the family");
 
-    // Offline: different fields, and the same field with different values.
-    a.write(&["family", "update", &fam, "--phone", "07700 900001"]);
-    b.write(&["family", "update", &fam, "--town", "Bedworth"]);
-    a.write(&[
-        "family",
-        "update",
-        &fam,
-        "--address-line1",
-        "14 Foleshill Road",
-    ]);
-    b.write(&[
-        "family",
-        "update",
-        &fam,
-        "--address-line1",
-        "16 Foleshill Road",
-    ]);
+    edit_offline_on_both(&a, &b, &fam);
     let (first, second) = if a_first { (&a, &b) } else { (&b, &a) };
     sync(first);
     sync(second);
@@ -115,13 +127,7 @@ fn two_devices_converge(backend: Backend, a_first: bool) {
         let cs = conflicts(d);
         assert_eq!(cs.len(), 1, "{cs:?}");
         let c = &cs[0];
-        assert_eq!(
-            conflict_values(c),
-            BTreeSet::from([
-                "\"14 Foleshill Road\"".to_string(),
-                "\"16 Foleshill Road\"".to_string()
-            ])
-        );
+        assert_eq!(conflict_values(c), both_addresses());
         assert_eq!(conflict_devices(c), devices);
         assert!(c.to_string().contains(ASHA), "names who wrote it: {c}");
     }
@@ -689,22 +695,7 @@ fn two_server_processes_on_one_postgresql_database_serve_one_caseload() {
         "B got the family through the other process"
     );
 
-    a.write(&["family", "update", &fam, "--phone", "07700 900001"]);
-    b.write(&["family", "update", &fam, "--town", "Bedworth"]);
-    a.write(&[
-        "family",
-        "update",
-        &fam,
-        "--address-line1",
-        "14 Foleshill Road",
-    ]);
-    b.write(&[
-        "family",
-        "update",
-        &fam,
-        "--address-line1",
-        "16 Foleshill Road",
-    ]);
+    edit_offline_on_both(&a, &b, &fam);
     // Both processes answer at the same moment, for the same family.
     std::thread::scope(|s| {
         s.spawn(|| sync(&a));
@@ -723,13 +714,7 @@ fn two_server_processes_on_one_postgresql_database_serve_one_caseload() {
     for d in [&a, &b] {
         let cs = conflicts(d);
         assert_eq!(cs.len(), 1, "{cs:?}");
-        assert_eq!(
-            conflict_values(&cs[0]),
-            BTreeSet::from([
-                "\"14 Foleshill Road\"".to_string(),
-                "\"16 Foleshill Road\"".to_string()
-            ])
-        );
+        assert_eq!(conflict_values(&cs[0]), both_addresses());
     }
 }
 

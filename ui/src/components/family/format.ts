@@ -4,30 +4,17 @@
 import type {
   Assessment,
   Attendance,
-  ContactKind,
   CpCategory,
-  FlagKind,
-  LevelOfService,
   Measure,
   MemberRole,
   Person,
-  PractitionerRole,
   SafetyAlertKind,
   Sex,
 } from "../../ipc";
+import { FLAG_LABELS, formatDate as formatShellDate, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS } from "../shell/format";
 
-export const CONTACT_KIND_LABELS: Record<ContactKind, string> = {
-  antenatal: "Antenatal review",
-  "new-birth": "New birth visit",
-  "6-8-week": "6–8 week review",
-  "12-month": "12-month review",
-  "2-year": "2–2½ year review",
-  "targeted-visit": "Targeted visit",
-  "safeguarding-visit": "Safeguarding visit",
-  "phone-advice": "Phone advice",
-  clinic: "Clinic attendance",
-  other: "Other contact",
-};
+// The code labels the shell screens use too (one copy, in shell/format).
+export { FLAG_LABELS, KIND_LABELS as CONTACT_KIND_LABELS, LEVEL_LABELS, ROLE_LABELS };
 
 export const ATTENDANCE_LABELS: Record<Attendance, string> = {
   attended: "Attended",
@@ -38,23 +25,6 @@ export const ATTENDANCE_LABELS: Record<Attendance, string> = {
   "cancelled-by-service": "Cancelled by service",
   "no-access": "No access",
   declined: "Declined",
-};
-
-export const ROLE_LABELS: Record<PractitionerRole, string> = {
-  "health-visitor": "Health visitor",
-  "community-public-health-nurse": "Community public health nurse",
-  "senior-public-health-assistant": "Senior public health assistant",
-  "early-years-public-health-assistant": "Early years public health assistant",
-  "nursery-nurse": "Nursery nurse",
-};
-
-export const FLAG_LABELS: Record<FlagKind, string> = {
-  "child-protection": "Child protection plan",
-  "child-in-need": "Child in need",
-  "looked-after": "Looked after",
-  "early-help": "Early help",
-  "pre-birth-cp": "Pre-birth child protection",
-  "safety-alert": "Safety alert",
 };
 
 export const CP_CATEGORY_LABELS: Record<CpCategory, string> = {
@@ -70,13 +40,6 @@ export const SAFETY_ALERT_LABELS: Record<SafetyAlertKind, string> = {
   "dog-in-house": "Dog in the house",
   "two-person-visit": "Two-person visit",
   other: "Other",
-};
-
-export const LEVEL_LABELS: Record<LevelOfService, string> = {
-  community: "Community",
-  universal: "Universal",
-  targeted: "Targeted",
-  specialist: "Specialist",
 };
 
 export const SEX_LABELS: Record<Sex, string> = {
@@ -106,17 +69,9 @@ export function labelOf<K extends string>(labels: Record<K, string>, code: strin
   return (labels as Record<string, string>)[code] ?? code;
 }
 
-const MONTHS = [
-  "January", "February", "March", "April", "May", "June",
-  "July", "August", "September", "October", "November", "December",
-];
-
 /** YYYY-MM-DD as "3 March 2026" (no time zone involved). */
 export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
-  if (!m) return iso;
-  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+  return formatShellDate(iso, "long");
 }
 
 /** A UTC instant as UK local date and time, e.g. "3 March 2026, 10:30". */
