@@ -1,7 +1,8 @@
 //! The app's state between commands: the device's data directory, the
 //! unlocked session (if any) and when it was last used. The idle lock drops
 //! the session, and with it the database key, after the configured minutes
-//! without use; a timer enforces it even when no command arrives.
+//! without use; a timer enforces it even when no command arrives, and folds
+//! recent writes into the database file while the practitioner is quiet.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::ipc::IpcError;
+
+/// How long without a command before the background pass folds recent
+/// writes into the database file (a checkpoint), off the practitioner's path.
+pub const QUIET: Duration = Duration::from_secs(5);
 
 /// What the UI needs to pick its first screen.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -187,6 +192,9 @@ impl Desktop {
             }
             return;
         }
+        if let Some(d) = self.try_device() {
+            let _ = d.checkpoint_if_quiet();
+        }
         if !sync {
             return;
         }
@@ -320,6 +328,18 @@ impl Device<'_> {
             unlocked: self.is_unlocked(),
             idle_lock_minutes: (self.idle_limit().as_secs() / 60) as u32,
         })
+    }
+
+    /// Folds recent writes into the database file when the practitioner
+    /// has done nothing for [`QUIET`], so the next save does not pay for
+    /// it. Returns the pages now in the database file, or None when not
+    /// quiet or locked.
+    pub fn checkpoint_if_quiet(&self) -> Option<u64> {
+        let (mono, _) = self.slot.last_used?;
+        if mono.elapsed() < QUIET {
+            return None;
+        }
+        self.slot.session.as_ref()?.checkpoint().ok()
     }
 
     /// Locks when the idle time has passed; true if it did.
@@ -493,6 +513,18 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].0, events::LOCKED);
         assert_eq!(events[0].1["unlocked"], false);
+    }
+
+    #[test]
+    fn a_quiet_session_folds_its_writes_into_the_database_file() {
+        let (_dir, desktop) = set_up();
+        desktop.device().unlock(PASS).unwrap();
+        list_families(&desktop).unwrap(); // appends an audit row
+        assert_eq!(desktop.device().checkpoint_if_quiet(), None, "just used");
+        idle_for(&desktop, QUIET);
+        assert!(desktop.device().checkpoint_if_quiet().unwrap() > 0);
+        desktop.device().lock();
+        assert_eq!(desktop.device().checkpoint_if_quiet(), None, "locked");
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl Session {
             .map(str::trim)
             .filter(|s| !s.is_empty());
         let children = facts::children(self.store.connection(), p)?;
-        let contacts = facts::contacts(self.store.connection(), p)?;
+        let contacts = facts::review_contacts(self.store.connection(), p, None)?;
         Ok(schedule::worklist(
             &children,
             &contacts,
@@ -65,9 +65,11 @@ impl Session {
     pub fn kpi_report(&mut self, quarter: &str) -> Result<KpiReport, CoreError> {
         let q = Quarter::parse(quarter).map_err(|e| CoreError::invalid("quarter", e))?;
         let conn = self.store.connection();
+        let window = kpi::contact_window(&q, &self.config.kpi);
         let children = facts::children(conn, None)?;
-        let contacts = facts::contacts(conn, None)?;
-        let measurements = facts::measurements_at(conn, ContactKind::TwoYear)?;
+        let contacts = facts::review_contacts(conn, None, Some(window))?;
+        let measurements =
+            facts::measurements_at(conn, ContactKind::TwoYear, (q.start(), q.end()))?;
         Ok(kpi::kpis(
             &q,
             &children,

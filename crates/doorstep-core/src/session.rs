@@ -82,6 +82,13 @@ impl Session {
         &self.config
     }
 
+    /// Folds recent writes into the database file so the next write does
+    /// not pay for it ([`Store::checkpoint`]); for hosts to call while the
+    /// practitioner is idle. Returns the pages now in the database file.
+    pub fn checkpoint(&self) -> Result<u64, CoreError> {
+        Ok(self.store.checkpoint()?)
+    }
+
     /// Brings date-dependent projections up to today (a level or flag that
     /// starts or ends, a child turning five) before anything reads them.
     pub(crate) fn refresh(&mut self) -> Result<(), CoreError> {

@@ -278,6 +278,31 @@ fn add_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
     date.checked_add_months(Months::new(months))
 }
 
+/// The contact dates that can change `quarter`'s report, first and last
+/// day inclusive. Every child in a cohort was born on or after the first
+/// day (the oldest cohort turns `two_half_by_months` in the quarter), only
+/// reviews on or after birth count towards a cohort, and nothing after the
+/// quarter's end counts; the did-not-attend rates and BMI completeness look
+/// only inside the quarter. Readers may leave out every other contact.
+pub fn contact_window(quarter: &Quarter, cfg: &KpiConfig) -> (NaiveDate, NaiveDate) {
+    let start = quarter.start();
+    let months = cfg
+        .twelve_by_months
+        .max(cfg.fifteen_by_months)
+        .max(cfg.two_half_by_months);
+    let days = cfg.nbv_cohort_days.max(cfg.six_eight_by_days).max(0);
+    let by_months = start
+        .checked_sub_months(Months::new(months))
+        .unwrap_or(NaiveDate::MIN);
+    let by_days = add_days(start, -days).unwrap_or(NaiveDate::MIN);
+    // A week's margin: more contacts never change the answer.
+    let first = by_months
+        .min(by_days)
+        .checked_sub_days(Days::new(7))
+        .unwrap_or(NaiveDate::MIN);
+    (first, quarter.end())
+}
+
 /// The quarter's metrics from the facts of every child, their contacts
 /// (one row per child per contact) and the measurements taken at them.
 pub fn kpis(

@@ -5,7 +5,7 @@
 use chrono::{Months, NaiveDate};
 use doorstep_domain::codes::{Attendance, ContactKind, MemberRole};
 use doorstep_domain::growth::Measure;
-use doorstep_domain::kpi::{kpis, KpiConfig, KpiReport, Quarter, Ratio};
+use doorstep_domain::kpi::{contact_window, kpis, KpiConfig, KpiReport, Quarter, Ratio};
 use doorstep_domain::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
 use uuid::Uuid;
 
@@ -492,4 +492,112 @@ fn quarter_dates_and_labels() {
     assert_eq!(q(1).label(), "2026/27 Q1 (1 Apr – 30 Jun 2026)");
     assert!(q(2).contains(d("2026-09-30")) && !q(2).contains(d("2026-10-01")));
     assert_eq!(q(3).code(), "2026Q3");
+}
+
+#[test]
+fn contact_window_of_a_quarter() {
+    // 2026Q2 starts 1 July 2026; the oldest cohort (30 months) was born
+    // from 1 January 2024; a week's margin before that.
+    let q = Quarter::parse("2026Q2").unwrap();
+    assert_eq!(
+        contact_window(&q, &KpiConfig::default()),
+        (d("2023-12-25"), d("2026-09-30"))
+    );
+    // A longer configured age moves the first day back.
+    let cfg = KpiConfig {
+        two_half_by_months: 36,
+        ..KpiConfig::default()
+    };
+    assert_eq!(contact_window(&q, &cfg).0, d("2023-06-24"));
+}
+
+/// A generated caseload: a child born every third day over six and a half
+/// years, each with review contacts of every outcome spread around the
+/// review ages, so some fall on every side of every deadline, and one more
+/// review at any age and one in the first weeks.
+fn generated() -> (Vec<ChildFacts>, Vec<ContactFacts>) {
+    use Attendance::*;
+    use ContactKind::*;
+    let mut seed: u64 = 42;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let outcomes = [
+        Attended,
+        Attended,
+        Attended,
+        DidNotAttend,
+        NoAccess,
+        CancelledByService,
+        CancelledByFamily,
+    ];
+    let (mut children, mut contacts) = (Vec::new(), Vec::new());
+    let mut dob = d("2020-01-01");
+    let mut n = 0u128;
+    while dob <= d("2026-09-30") {
+        n += 1;
+        children.push(child(n, &dob.to_string(), next(2) == 0));
+        for (kind, age_days) in [
+            (Antenatal, -40),
+            (NewBirth, 12),
+            (SixToEightWeek, 52),
+            (TwelveMonth, 360),
+            (TwelveMonth, 440),
+            (TwoYear, 880),
+        ] {
+            for _ in 0..next(3) {
+                let date = dob + chrono::Duration::days(age_days + next(30) as i64 - 10);
+                let mut c = contact(
+                    contacts.len() as u128,
+                    n,
+                    kind,
+                    &date.to_string(),
+                    outcomes[next(outcomes.len() as u64) as usize],
+                );
+                c.face_to_face = next(5) != 0;
+                c.asq3_completed = next(2) == 0;
+                contacts.push(c);
+            }
+        }
+        // And one of any review kind at any age, one in the first weeks (a
+        // review recorded early still counts): the window's first day matters.
+        for age in [next(1000) as i64 - 20, next(40) as i64] {
+            let kind = ContactKind::REVIEWS[next(5) as usize];
+            let date = dob + chrono::Duration::days(age);
+            contacts.push(seen(contacts.len() as u128, n, kind, &date.to_string()));
+        }
+        dob += chrono::Duration::days(3);
+    }
+    (children, contacts)
+}
+
+#[test]
+fn contacts_outside_the_window_change_nothing() {
+    let (children, contacts) = generated();
+    let stretched = KpiConfig {
+        nbv_within_days: 20,
+        nbv_cohort_days: 40,
+        six_eight_by_days: 70,
+        twelve_by_months: 13,
+        fifteen_by_months: 18,
+        two_half_by_months: 36,
+    };
+    for cfg in [KpiConfig::default(), stretched] {
+        for quarter in ["2022Q4", "2024Q1", "2025Q3", "2026Q2"] {
+            let q = Quarter::parse(quarter).unwrap();
+            let (first, last) = contact_window(&q, &cfg);
+            let inside: Vec<ContactFacts> = contacts
+                .iter()
+                .filter(|c| first <= c.date && c.date <= last)
+                .cloned()
+                .collect();
+            assert!(inside.len() < contacts.len(), "the window leaves some out");
+            let all = kpis(&q, &children, &contacts, &[], &cfg);
+            assert!(all.metrics.iter().all(|m| m.ratio.denominator > 0));
+            assert_eq!(all, kpis(&q, &children, &inside, &[], &cfg), "{quarter}");
+        }
+    }
 }

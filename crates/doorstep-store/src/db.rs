@@ -16,6 +16,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/client/0002_contacts.sql"),
     ),
     (3, include_str!("../../../migrations/client/0003_sync.sql")),
+    (
+        4,
+        include_str!("../../../migrations/client/0004_report_indexes.sql"),
+    ),
 ];
 
 /// Opens (or creates, when `create` is set) the encrypted database.

@@ -2,6 +2,11 @@
 //! span many families: the schedule and worklist, reports and the caseload
 //! summary. Loading every document would cost ~0.4 ms a family; these
 //! queries read a few thousand rows instead.
+//!
+//! Each query scans its tables once and joins them here, in hash maps:
+//! joined in SQL, every row cost two or three B-tree probes on the text
+//! ids, which was most of the worklist's and the KPI report's time at
+//! 10,000 families (docs/PERFORMANCE.md).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -13,7 +18,7 @@ use doorstep_domain::codes::{
 };
 use doorstep_domain::growth::Measure;
 use doorstep_domain::schedule::{self, ChildFacts, ContactFacts, MeasurementFacts};
-use rusqlite::Connection;
+use rusqlite::{params, Connection};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -34,23 +39,44 @@ fn code<T>(s: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, Stor
     parse(s).map_err(|_| StoreError::Corrupt("bad code in a projection".into()))
 }
 
+/// Current families (optionally only one named practitioner's), with their
+/// practitioner, by id.
+fn current_families(
+    conn: &Connection,
+    practitioner: Option<&str>,
+) -> Result<HashMap<Uuid, Option<String>>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, practitioner FROM families
+         WHERE entered_in_error = 0 AND (?1 IS NULL OR practitioner = ?1 COLLATE NOCASE)",
+    )?;
+    let mut rows = stmt.query([practitioner])?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        out.insert(uuid(r.get_ref(0)?.as_str()?)?, r.get(1)?);
+    }
+    Ok(out)
+}
+
 /// Children and pregnancies of current families (optionally one named
-/// practitioner's), with what the schedule needs.
+/// practitioner's), with what the schedule needs, by family and person.
 pub fn children(
     conn: &Connection,
     practitioner: Option<&str>,
 ) -> Result<Vec<ChildFacts>, StoreError> {
+    let families = current_families(conn, practitioner)?;
     let mut stmt = conn.prepare(
-        "SELECT p.id, p.family_id, p.role, p.given_name, p.family_name, p.date_of_birth, p.expected_delivery,
-                p.gestation_weeks, p.gestation_days, p.antenatal_requested, p.ethnic_category, f.practitioner
-         FROM people p JOIN families f ON f.id = p.family_id
-         WHERE p.entered_in_error = 0 AND f.entered_in_error = 0 AND p.role IN ('child', 'unborn')
-           AND (?1 IS NULL OR f.practitioner = ?1 COLLATE NOCASE)
-         ORDER BY p.family_id, p.id",
+        "SELECT id, family_id, role, given_name, family_name, date_of_birth, expected_delivery,
+                gestation_weeks, gestation_days, antenatal_requested, ethnic_category
+         FROM people
+         WHERE entered_in_error = 0 AND role IN ('child', 'unborn')",
     )?;
-    let mut rows = stmt.query([practitioner])?;
+    let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
+        let family_id = uuid(r.get_ref(1)?.as_str()?)?;
+        let Some(practitioner) = families.get(&family_id) else {
+            continue;
+        };
         let role = code(r.get_ref(2)?.as_str()?, MemberRole::parse)?;
         let given: Option<String> = r.get(3)?;
         let family_name: String = r.get(4)?;
@@ -58,7 +84,7 @@ pub fn children(
         let ethnic = r.get_ref(10)?.as_str_or_null()?;
         out.push(ChildFacts {
             person_id: uuid(r.get_ref(0)?.as_str()?)?,
-            family_id: uuid(r.get_ref(1)?.as_str()?)?,
+            family_id,
             name,
             role,
             date_of_birth: opt_day(r.get_ref(5)?.as_str_or_null()?),
@@ -70,9 +96,11 @@ pub fn children(
             ethnic_category_stated: ethnic
                 .and_then(|e| EthnicCategory::parse(e).ok())
                 .is_some_and(|e| e.is_stated()),
-            practitioner: r.get(11)?,
+            practitioner: practitioner.clone(),
         });
     }
+    // Uuid order is the order of their text form.
+    out.sort_unstable_by_key(|c| (c.family_id, c.person_id));
     // First-time parents, by the schedule's rule, over each family's children.
     let mut born: HashMap<Uuid, Vec<(Uuid, NaiveDate)>> = HashMap::new();
     for c in &out {
@@ -88,47 +116,89 @@ pub fn children(
     Ok(out)
 }
 
-/// Current contacts, one row per child they concern.
-pub fn contacts(
+/// Current contacts of the five mandated reviews (the schedule and the KPIs
+/// look at no other kind), dated within `between` (first and last day) when
+/// given, one row per child they concern.
+pub fn review_contacts(
     conn: &Connection,
     practitioner: Option<&str>,
+    between: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<ContactFacts>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT c.id, s.person_id, c.kind, c.date, c.attendance, c.mechanism, c.declined_reason, c.asq3_completed
-         FROM contacts c JOIN contact_subjects s ON s.contact_id = c.id JOIN families f ON f.id = c.family_id
-         WHERE c.entered_in_error = 0 AND f.entered_in_error = 0
-           AND (?1 IS NULL OR f.practitioner = ?1 COLLATE NOCASE)",
-    )?;
-    let mut rows = stmt.query([practitioner])?;
-    let mut out = Vec::new();
+    let families = current_families(conn, practitioner)?;
+    // The contacts first, by id; then one row per subject.
+    let kinds: Vec<String> = ContactKind::REVIEWS
+        .iter()
+        .map(|k| format!("'{}'", k.code()))
+        .collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, family_id, kind, date, attendance, mechanism, declined_reason, asq3_completed
+         FROM contacts
+         WHERE entered_in_error = 0 AND kind IN ({})
+           AND (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2)",
+        kinds.join(", ")
+    ))?;
+    let (first, last) = between.unzip();
+    let mut rows = stmt.query(params![
+        first.map(|d| d.to_string()),
+        last.map(|d| d.to_string())
+    ])?;
+    let mut by_id: HashMap<Uuid, ContactFacts> = HashMap::new();
     while let Some(r) = rows.next()? {
-        out.push(ContactFacts {
-            contact_id: uuid(r.get_ref(0)?.as_str()?)?,
-            person_id: uuid(r.get_ref(1)?.as_str()?)?,
-            kind: code(r.get_ref(2)?.as_str()?, ContactKind::parse)?,
-            date: day(r.get_ref(3)?.as_str()?)
-                .ok_or_else(|| StoreError::Corrupt("bad contact date".into()))?,
-            attendance: code(r.get_ref(4)?.as_str()?, Attendance::parse)?,
-            face_to_face: r.get_ref(5)?.as_str()? == "01",
-            declined_reason: r.get(6)?,
-            asq3_completed: r.get::<_, i64>(7)? != 0,
-        });
+        if !families.contains_key(&uuid(r.get_ref(1)?.as_str()?)?) {
+            continue;
+        }
+        let contact_id = uuid(r.get_ref(0)?.as_str()?)?;
+        by_id.insert(
+            contact_id,
+            ContactFacts {
+                contact_id,
+                // Set per subject below.
+                person_id: Uuid::nil(),
+                kind: code(r.get_ref(2)?.as_str()?, ContactKind::parse)?,
+                date: day(r.get_ref(3)?.as_str()?)
+                    .ok_or_else(|| StoreError::Corrupt("bad contact date".into()))?,
+                attendance: code(r.get_ref(4)?.as_str()?, Attendance::parse)?,
+                face_to_face: r.get_ref(5)?.as_str()? == "01",
+                declined_reason: r.get(6)?,
+                asq3_completed: r.get::<_, i64>(7)? != 0,
+            },
+        );
+    }
+    let mut stmt = conn.prepare("SELECT contact_id, person_id FROM contact_subjects")?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::with_capacity(by_id.len());
+    while let Some(r) = rows.next()? {
+        if let Some(c) = by_id.get(&uuid(r.get_ref(0)?.as_str()?)?) {
+            out.push(ContactFacts {
+                person_id: uuid(r.get_ref(1)?.as_str()?)?,
+                ..c.clone()
+            });
+        }
     }
     Ok(out)
 }
 
-/// Current measurements taken at contacts of `kind` (reports need only
-/// those, e.g. BMI completeness at the 2–2½ year review).
+/// Current measurements taken at current contacts of `kind` dated within
+/// `between` (reports need only those, e.g. BMI completeness at the
+/// quarter's 2–2½ year reviews).
 pub fn measurements_at(
     conn: &Connection,
     kind: ContactKind,
+    between: (NaiveDate, NaiveDate),
 ) -> Result<Vec<MeasurementFacts>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT m.contact_id, m.person_id, m.measure
-         FROM measurements m JOIN contacts c ON c.id = m.contact_id JOIN families f ON f.id = m.family_id
-         WHERE m.entered_in_error = 0 AND f.entered_in_error = 0 AND c.kind = ?1",
+         FROM contacts c
+           JOIN measurements m ON m.contact_id = c.id
+           JOIN families f ON f.id = c.family_id
+         WHERE c.kind = ?1 AND c.date BETWEEN ?2 AND ?3 AND c.entered_in_error = 0
+           AND m.entered_in_error = 0 AND f.entered_in_error = 0",
     )?;
-    let mut rows = stmt.query([kind.code()])?;
+    let mut rows = stmt.query(params![
+        kind.code(),
+        between.0.to_string(),
+        between.1.to_string()
+    ])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(MeasurementFacts {

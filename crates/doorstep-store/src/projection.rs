@@ -1,13 +1,17 @@
 //! SQL projections of family documents: the rows that list, search and show
-//! read. A family's rows are always rewritten whole from its document, so
-//! rebuilding every projection gives exactly the incrementally kept tables.
+//! read. A family's rows are always derived whole from its document (and
+//! only the differing ones written), so rebuilding every projection gives
+//! exactly the incrementally kept tables.
 
 use chrono::NaiveDate;
 use doorstep_domain::contact::ContactStatus;
 use doorstep_domain::family::Family;
 use doorstep_domain::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
 use doorstep_domain::{codes::LevelOfService, postcode};
-use rusqlite::{params, params_from_iter, types::Value as SqlValue, Connection};
+use std::collections::HashMap;
+
+use rusqlite::types::{FromSql, ToSqlOutput, Value as SqlValue};
+use rusqlite::{params_from_iter, Connection, ToSql};
 
 use crate::StoreError;
 
@@ -39,8 +43,8 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// Which of a family's projection tables a write rewrites. The family row
-/// is always rewritten (its counts, level and flags summarise the rest).
+/// Which of a family's projection tables a write brings up to date. The
+/// family row always is (its counts, level and flags summarise the rest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Parts {
     /// `people`.
@@ -80,36 +84,260 @@ impl Parts {
             _ => *self = Parts::ALL,
         }
     }
-
-    fn tables(&self) -> Vec<&'static str> {
-        let mut t = vec!["families"];
-        let pick = [
-            (self.people, &["people"][..]),
-            (self.levels, &["levels"][..]),
-            (self.flags, &["flags"][..]),
-            (self.consents, &["consents"][..]),
-            (
-                self.contacts,
-                &["contacts", "contact_subjects", "measurements"][..],
-            ),
-        ];
-        for (on, names) in pick {
-            if on {
-                t.extend_from_slice(names);
-            }
-        }
-        t
-    }
 }
 
-/// Replaces every projection row of `family` (as of `today`).
+/// Brings every projection row of `family` up to date (as of `today`).
 pub fn write(conn: &Connection, family: &Family, today: NaiveDate) -> Result<(), StoreError> {
     write_parts(conn, family, today, Parts::ALL)
 }
 
-/// Replaces the family row and the `parts` tables' rows of `family`: the
-/// rows are rewritten whole from the record, so the result is the same as a
-/// full rewrite of those tables.
+/// One projection table as a write sees it: its columns, key columns
+/// first, and the column naming the family.
+struct Table {
+    name: &'static str,
+    columns: &'static [&'static str],
+    key: usize,
+    family: &'static str,
+}
+
+const FAMILIES: Table = Table {
+    name: "families",
+    columns: &[
+        "id",
+        "list_name",
+        "display_name",
+        "address_line1",
+        "town",
+        "postcode",
+        "postcode_key",
+        "phone",
+        "main_language",
+        "interpreter_needed",
+        "level",
+        "practitioner",
+        "team",
+        "member_count",
+        "children_under5",
+        "active_flags",
+        "created_at",
+        "entered_in_error",
+        "stale_from",
+    ],
+    key: 1,
+    family: "id",
+};
+const PEOPLE: Table = Table {
+    name: "people",
+    columns: &[
+        "id",
+        "family_id",
+        "role",
+        "given_name",
+        "family_name",
+        "name_key",
+        "date_of_birth",
+        "expected_delivery",
+        "sex",
+        "nhs_number",
+        "nhs_number_status",
+        "ethnic_category",
+        "gp_practice",
+        "gestation_weeks",
+        "gestation_days",
+        "birth_weight_g",
+        "entered_in_error",
+        "antenatal_requested",
+        "birth_recorded",
+    ],
+    key: 1,
+    family: "family_id",
+};
+const LEVELS: Table = Table {
+    name: "levels",
+    columns: &[
+        "id",
+        "family_id",
+        "level",
+        "effective",
+        "reason",
+        "recorded_by",
+        "recorded_at",
+        "entered_in_error",
+    ],
+    key: 1,
+    family: "family_id",
+};
+const FLAGS: Table = Table {
+    name: "flags",
+    columns: &[
+        "id",
+        "family_id",
+        "person_id",
+        "kind",
+        "cp_category",
+        "alert",
+        "start",
+        "end",
+        "lead_agency",
+        "entered_in_error",
+    ],
+    key: 1,
+    family: "family_id",
+};
+const CONSENTS: Table = Table {
+    name: "consents",
+    columns: &[
+        "id",
+        "family_id",
+        "person_id",
+        "decision",
+        "date",
+        "scope",
+        "entered_in_error",
+    ],
+    key: 1,
+    family: "family_id",
+};
+const CONTACTS: Table = Table {
+    name: "contacts",
+    columns: &[
+        "id",
+        "family_id",
+        "kind",
+        "at",
+        "date",
+        "duration_minutes",
+        "location",
+        "mechanism",
+        "attendance",
+        "declined_reason",
+        "practitioner",
+        "role",
+        "accountable_hv",
+        "asq3_completed",
+        "status",
+        "entered_in_error",
+    ],
+    key: 1,
+    family: "family_id",
+};
+const CONTACT_SUBJECTS: Table = Table {
+    name: "contact_subjects",
+    columns: &["contact_id", "person_id", "family_id"],
+    key: 2,
+    family: "family_id",
+};
+const MEASUREMENTS: Table = Table {
+    name: "measurements",
+    columns: &[
+        "id",
+        "family_id",
+        "contact_id",
+        "person_id",
+        "measure",
+        "value",
+        "measured_on",
+        "entered_in_error",
+    ],
+    key: 1,
+    family: "family_id",
+};
+
+/// One row's values, in its table's column order.
+type Row = Vec<SqlValue>;
+
+fn value(v: &dyn ToSql) -> Result<SqlValue, StoreError> {
+    Ok(match v.to_sql()? {
+        ToSqlOutput::Borrowed(r) => SqlValue::column_result(r)
+            .map_err(|_| StoreError::Corrupt("an unreadable projection value".into()))?,
+        ToSqlOutput::Owned(v) => v,
+        _ => return Err(StoreError::Corrupt("an unexpected projection value".into())),
+    })
+}
+
+macro_rules! row {
+    ($($v:expr),* $(,)?) => {
+        vec![$(value(&$v)?),*]
+    };
+}
+
+/// Makes `table`'s rows of family `id` exactly `rows`, writing only the rows
+/// that differ: a row that is already there unchanged is not touched, so a
+/// small edit dirties a few database pages instead of one page per row in
+/// every index (ids are random, so a family's rows are spread out).
+fn write_rows(
+    conn: &Connection,
+    table: &Table,
+    id: &str,
+    rows: Vec<Row>,
+) -> Result<(), StoreError> {
+    let key_of = |row: &Row| -> String {
+        row[..table.key]
+            .iter()
+            .map(|v| match v {
+                SqlValue::Text(t) => t.as_str(),
+                _ => "",
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let cols = table.columns.join(", ");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {cols} FROM {} WHERE {} = ?1",
+        table.name, table.family
+    ))?;
+    let n = table.columns.len();
+    let mut existing: HashMap<String, Row> = HashMap::new();
+    let mut found = stmt.query([id])?;
+    while let Some(r) = found.next()? {
+        let row = (0..n).map(|i| r.get(i)).collect::<Result<Row, _>>()?;
+        existing.insert(key_of(&row), row);
+    }
+    let key_match = table.columns[..table.key]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    for row in rows {
+        match existing.remove(&key_of(&row)) {
+            Some(old) if old == row => {}
+            Some(_) => {
+                let sets = table.columns[table.key..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c} = ?{}", table.key + i + 1))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                conn.prepare_cached(&format!(
+                    "UPDATE {} SET {sets} WHERE {key_match}",
+                    table.name
+                ))?
+                .execute(params_from_iter(row.iter()))?;
+            }
+            None => {
+                let marks = (1..=n)
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                conn.prepare_cached(&format!(
+                    "INSERT INTO {} ({cols}) VALUES ({marks})",
+                    table.name
+                ))?
+                .execute(params_from_iter(row.iter()))?;
+            }
+        }
+    }
+    for old in existing.into_values() {
+        conn.prepare_cached(&format!("DELETE FROM {} WHERE {key_match}", table.name))?
+            .execute(params_from_iter(old[..table.key].iter()))?;
+    }
+    Ok(())
+}
+
+/// Brings the family row and the `parts` tables' rows of `family` up to
+/// date: the rows are derived whole from the record and compared with the
+/// stored ones, so the result is the same as a full rewrite of those tables.
 pub fn write_parts(
     conn: &Connection,
     family: &Family,
@@ -117,10 +345,6 @@ pub fn write_parts(
     parts: Parts,
 ) -> Result<(), StoreError> {
     let id = family.id.to_string();
-    for t in parts.tables() {
-        let col = if t == "families" { "id" } else { "family_id" };
-        conn.execute(&format!("DELETE FROM {t} WHERE {col} = ?1"), [&id])?;
-    }
     let h = &family.household;
     let mut flags: Vec<&str> = family
         .active_flags(today)
@@ -128,42 +352,35 @@ pub fn write_parts(
         .collect();
     flags.sort();
     flags.dedup();
-    conn.execute(
-        "INSERT INTO families (id, list_name, display_name, address_line1, town, postcode, postcode_key, phone, main_language,
-            interpreter_needed, level, practitioner, team, member_count, children_under5, active_flags, created_at,
-            entered_in_error, stale_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        params![
-            id,
-            name_key(&family.list_name()),
-            family.list_name(),
-            h.address_line1,
-            h.town,
-            h.postcode.as_str(),
-            h.postcode.compact(),
-            h.phone.as_ref().map(|p| p.as_str().to_string()),
-            h.main_language,
-            b(h.interpreter_needed),
-            family.level_on(today).code(),
-            family.allocation.practitioner,
-            family.allocation.team,
-            family.current_members().count() as i64,
-            family.current_members().filter(|(_, p)| p.is_child_under_five(today)).count() as i64,
-            flags.join(","),
-            family.created.at.to_rfc3339(),
-            b(family.entered_in_error.is_some()),
-            family.next_date_change(today).map(day),
-        ],
-    )?;
+    let family_row = row![
+        id,
+        name_key(&family.list_name()),
+        family.list_name(),
+        h.address_line1,
+        h.town,
+        h.postcode.as_str(),
+        h.postcode.compact(),
+        h.phone.as_ref().map(|p| p.as_str().to_string()),
+        h.main_language,
+        b(h.interpreter_needed),
+        family.level_on(today).code(),
+        family.allocation.practitioner,
+        family.allocation.team,
+        family.current_members().count() as i64,
+        family
+            .current_members()
+            .filter(|(_, p)| p.is_child_under_five(today))
+            .count() as i64,
+        flags.join(","),
+        family.created.at.to_rfc3339(),
+        b(family.entered_in_error.is_some()),
+        family.next_date_change(today).map(day),
+    ];
+    write_rows(conn, &FAMILIES, &id, vec![family_row])?;
     if parts.people {
-        let mut person = conn.prepare_cached(
-            "INSERT INTO people (id, family_id, role, given_name, family_name, name_key, date_of_birth, expected_delivery,
-                sex, nhs_number, nhs_number_status, ethnic_category, gp_practice, gestation_weeks, gestation_days,
-                birth_weight_g, entered_in_error, antenatal_requested, birth_recorded)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        )?;
+        let mut rows = Vec::new();
         for (pid, p) in &family.members {
-            person.execute(params![
+            rows.push(row![
                 pid.to_string(),
                 id,
                 p.role.code(),
@@ -187,16 +404,14 @@ pub fn write_parts(
                 b(p.entered_in_error.is_some()),
                 b(p.antenatal_requested.unwrap_or(false)),
                 b(p.birth_recorded.is_some()),
-            ])?;
+            ]);
         }
+        write_rows(conn, &PEOPLE, &id, rows)?;
     }
     if parts.levels {
-        let mut level = conn.prepare_cached(
-            "INSERT INTO levels (id, family_id, level, effective, reason, recorded_by, recorded_at, entered_in_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
+        let mut rows = Vec::new();
         for (lid, l) in &family.levels {
-            level.execute(params![
+            rows.push(row![
                 lid.to_string(),
                 id,
                 l.level.code(),
@@ -205,16 +420,14 @@ pub fn write_parts(
                 l.recorded.by,
                 l.recorded.at.to_rfc3339(),
                 b(l.entered_in_error.is_some()),
-            ])?;
+            ]);
         }
+        write_rows(conn, &LEVELS, &id, rows)?;
     }
     if parts.flags {
-        let mut flag = conn.prepare_cached(
-            "INSERT INTO flags (id, family_id, person_id, kind, cp_category, alert, start, end, lead_agency, entered_in_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
+        let mut rows = Vec::new();
         for (fid, f) in &family.flags {
-            flag.execute(params![
+            rows.push(row![
                 fid.to_string(),
                 id,
                 f.person_id.map(|p| p.to_string()),
@@ -225,16 +438,14 @@ pub fn write_parts(
                 f.end.map(day),
                 f.lead_agency,
                 b(f.entered_in_error.is_some()),
-            ])?;
+            ]);
         }
+        write_rows(conn, &FLAGS, &id, rows)?;
     }
     if parts.consents {
-        let mut consent = conn.prepare_cached(
-            "INSERT INTO consents (id, family_id, person_id, decision, date, scope, entered_in_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
+        let mut rows = Vec::new();
         for (cid, c) in &family.consents {
-            consent.execute(params![
+            rows.push(row![
                 cid.to_string(),
                 id,
                 c.person_id.map(|p| p.to_string()),
@@ -242,20 +453,14 @@ pub fn write_parts(
                 day(c.date),
                 c.scope,
                 b(c.entered_in_error.is_some()),
-            ])?;
+            ]);
         }
+        write_rows(conn, &CONSENTS, &id, rows)?;
     }
     if parts.contacts {
-        let mut contact = conn.prepare_cached(
-            "INSERT INTO contacts (id, family_id, kind, at, date, duration_minutes, location, mechanism, attendance,
-                declined_reason, practitioner, role, accountable_hv, asq3_completed, status, entered_in_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?;
-        let mut subject = conn.prepare_cached(
-            "INSERT INTO contact_subjects (contact_id, person_id, family_id) VALUES (?1, ?2, ?3)",
-        )?;
+        let (mut contacts, mut subjects) = (Vec::new(), Vec::new());
         for (cid, c) in &family.contacts {
-            contact.execute(params![
+            contacts.push(row![
                 cid.to_string(),
                 id,
                 c.kind.code(),
@@ -276,19 +481,18 @@ pub fn write_parts(
                     "draft"
                 },
                 b(c.entered_in_error.is_some()),
-            ])?;
+            ]);
             for (pid, on) in &c.subjects {
                 if *on {
-                    subject.execute(params![cid.to_string(), pid.to_string(), id])?;
+                    subjects.push(row![cid.to_string(), pid.to_string(), id]);
                 }
             }
         }
-        let mut measurement = conn.prepare_cached(
-            "INSERT INTO measurements (id, family_id, contact_id, person_id, measure, value, measured_on, entered_in_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
+        write_rows(conn, &CONTACTS, &id, contacts)?;
+        write_rows(conn, &CONTACT_SUBJECTS, &id, subjects)?;
+        let mut rows = Vec::new();
         for (mid, m) in &family.measurements {
-            measurement.execute(params![
+            rows.push(row![
                 mid.to_string(),
                 id,
                 m.contact_id.to_string(),
@@ -297,8 +501,9 @@ pub fn write_parts(
                 m.value,
                 day(m.measured_on),
                 b(m.entered_in_error.is_some()),
-            ])?;
+            ]);
         }
+        write_rows(conn, &MEASUREMENTS, &id, rows)?;
     }
     Ok(())
 }

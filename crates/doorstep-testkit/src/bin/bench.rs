@@ -18,27 +18,40 @@ use doorstep_testkit::{fixed_now, TempDevice, PASSPHRASE};
 
 struct Stats {
     median: Duration,
+    p90: Duration,
     p99: Duration,
+    max: Duration,
     n: usize,
+}
+
+impl Stats {
+    fn of(mut times: Vec<Duration>) -> Stats {
+        times.sort();
+        let n = times.len();
+        let at = |q: f64| times[((n as f64 * q).ceil() as usize).clamp(1, n) - 1];
+        Stats {
+            median: times[n / 2],
+            p90: at(0.90),
+            p99: at(0.99),
+            max: times[n - 1],
+            n,
+        }
+    }
 }
 
 fn measure(n: usize, mut f: impl FnMut(usize)) -> Stats {
     for i in 0..3.min(n) {
         f(i);
     }
-    let mut times: Vec<Duration> = (0..n)
-        .map(|i| {
-            let t = Instant::now();
-            f(i);
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    Stats {
-        median: times[n / 2],
-        p99: times[((n as f64 * 0.99).ceil() as usize).min(n) - 1],
-        n,
-    }
+    Stats::of(
+        (0..n)
+            .map(|i| {
+                let t = Instant::now();
+                f(i);
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn ms(d: Duration) -> String {
@@ -47,11 +60,21 @@ fn ms(d: Duration) -> String {
 
 fn report(name: &str, s: &Stats) {
     println!(
-        "{name:<58} median {:>10}  p99 {:>10}  (n={})",
+        "{name:<58} median {:>10}  p90 {:>10}  p99 {:>10}  max {:>10}  (n={})",
         ms(s.median),
+        ms(s.p90),
         ms(s.p99),
+        ms(s.max),
         s.n
     );
+}
+
+/// Whether the figure group `name` is wanted (DOORSTEP_BENCH_ONLY=a,b runs
+/// only those groups, for profiling; unset runs all).
+fn wanted(name: &str) -> bool {
+    std::env::var("DOORSTEP_BENCH_ONLY")
+        .map(|v| v.split(',').any(|x| x.trim() == name))
+        .unwrap_or(true)
 }
 
 fn unlock_figures() -> Result<()> {
@@ -178,18 +201,41 @@ fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
         s.kpi_report("2026Q2").expect("kpi");
     });
     report(&format!("KPI report 2026Q2 @ {families}"), &stats);
+    let conn = s.store().connection();
+    let quarter =
+        doorstep_core::domain::kpi::Quarter::parse("2026Q2").map_err(anyhow::Error::msg)?;
+    let mut rows = 0;
     let stats = measure(20, |_| {
-        doorstep_store::facts::children(s.store().connection(), None).expect("children");
+        rows = doorstep_store::facts::children(conn, None)
+            .expect("children")
+            .len();
     });
     report(
-        &format!("  of which: read children facts @ {families}"),
+        &format!("  of which: read children facts @ {families} ({rows} rows)"),
         &stats,
     );
     let stats = measure(20, |_| {
-        doorstep_store::facts::contacts(s.store().connection(), None).expect("contacts");
+        rows = doorstep_store::facts::review_contacts(conn, None, None)
+            .expect("contacts")
+            .len();
     });
     report(
-        &format!("  of which: read contact facts @ {families}"),
+        &format!("  of which: read review contact facts @ {families} ({rows} rows)"),
+        &stats,
+    );
+    let stats = measure(20, |_| {
+        rows = doorstep_store::facts::measurements_at(
+            conn,
+            doorstep_core::domain::codes::ContactKind::TwoYear,
+            (quarter.start(), quarter.end()),
+        )
+        .expect("measurements")
+        .len();
+    });
+    report(
+        &format!(
+            "  of which: read the quarter's 2-year review measurements @ {families} ({rows} rows)"
+        ),
         &stats,
     );
     Ok(())
@@ -241,19 +287,24 @@ fn contact_figures(s: &mut Session, families: usize) -> Result<()> {
         };
         inputs.push((c.family_id.to_string(), input, m));
     }
-    let mut ok = 0usize;
+    let (mut record, mut sign) = (Vec::new(), Vec::new());
     let stats = measure(inputs.len().min(200), |i| {
         let (fid, input, m) = &inputs[i % inputs.len()];
+        let t = Instant::now();
         let w = s
             .record_contact(fid, input, std::slice::from_ref(m))
             .expect("record");
+        record.push(t.elapsed());
+        let t = Instant::now();
         s.sign_contact(fid, &w.record_id.to_string()).expect("sign");
-        ok += 1;
+        sign.push(t.elapsed());
     });
     report(
-        &format!("record + sign a contact with 3 measurements @ {families} (n ok {ok})"),
+        &format!("record + sign a contact with 3 measurements @ {families}"),
         &stats,
     );
+    report("  of which: record (draft)", &Stats::of(record));
+    report("  of which: sign", &Stats::of(sign));
     Ok(())
 }
 
@@ -293,24 +344,57 @@ fn main() -> Result<()> {
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![600, 10_000]);
-    if std::env::var_os("DOORSTEP_BENCH_SIZES").is_none() {
+    if wanted("unlock") && std::env::var_os("DOORSTEP_BENCH_SIZES").is_none() {
         unlock_figures()?;
     }
+    // DOORSTEP_BENCH_KEEP=DIR seeds each size once into DIR/<size> and
+    // reuses it on later runs (for profiling; figures then include the
+    // earlier runs' writes).
+    let keep = std::env::var_os("DOORSTEP_BENCH_KEEP").map(std::path::PathBuf::from);
     for families in sizes {
-        let device = TempDevice::new();
-        let mut s = device::unlock(&device.data_dir(), PASSPHRASE, Clock::Fixed(fixed_now()))
+        let temp = TempDevice::new();
+        let data_dir = match &keep {
+            Some(root) => root.join(families.to_string()),
+            None => temp.data_dir(),
+        };
+        let reuse = keep.is_some() && data_dir.exists();
+        if keep.is_some() && !reuse {
+            doorstep_core::init(
+                &data_dir,
+                PASSPHRASE,
+                &InitOptions {
+                    kdf_target: Duration::ZERO,
+                    backoff_base_ms: 0,
+                    ..InitOptions::default()
+                },
+            )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let t = Instant::now();
-        demo::seed(&mut s, families, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!(
-            "seed {families} families: {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
-        disk_figures(&device.data_dir(), &mut s, families)?;
-        list_figures(&mut s, families)?;
-        edit_figures(&mut s, families)?;
-        schedule_figures(&mut s, families)?;
-        contact_figures(&mut s, families)?;
+        }
+        let mut s = device::unlock(&data_dir, PASSPHRASE, Clock::Fixed(fixed_now()))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !reuse {
+            let t = Instant::now();
+            demo::seed(&mut s, families, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "seed {families} families: {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        if wanted("disk") {
+            disk_figures(&data_dir, &mut s, families)?;
+        }
+        if wanted("list") {
+            list_figures(&mut s, families)?;
+        }
+        if wanted("edit") {
+            edit_figures(&mut s, families)?;
+        }
+        if wanted("schedule") {
+            schedule_figures(&mut s, families)?;
+        }
+        if wanted("contacts") {
+            contact_figures(&mut s, families)?;
+        }
     }
     Ok(())
 }
