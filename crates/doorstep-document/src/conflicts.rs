@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Value as AmValue, ROOT};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ValueRef, ROOT};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -118,25 +118,45 @@ fn describe(
 type Found = Vec<(Vec<String>, Vec<(Value, ObjId)>)>;
 
 fn walk(doc: &AutoCommit, obj: &ObjId, path: &mut Vec<String>, found: &mut Found) {
-    let keys: Vec<String> = doc.keys(obj).collect();
-    for key in keys {
-        let Ok(all) = doc.get_all(obj, key.as_str()) else {
-            continue;
-        };
-        if all.len() > 1 {
-            let mut p = path.clone();
-            p.push(key.clone());
-            let values = all
-                .into_iter()
-                .map(|(v, id)| (json::value_of(doc, v, &id), id))
-                .collect();
-            found.push((p, values));
-            continue;
-        }
-        if let Ok(Some((AmValue::Object(ObjType::Map), child))) = doc.get(obj, key.as_str()) {
-            path.push(key);
-            walk(doc, &child, path, found);
-            path.pop();
+    // One pass over the map finds the keys in conflict and the child maps
+    // (a lookup per key costs a seek each); then, in key order, each
+    // conflict's values are read and each child map walked.
+    enum Entry {
+        Conflict(String),
+        Map(String, ObjId),
+    }
+    let entries: Vec<Entry> = doc
+        .map_range(obj, ..)
+        .filter_map(|item| {
+            if item.conflict {
+                Some(Entry::Conflict(item.key.into_owned()))
+            } else if matches!(item.value, ValueRef::Object(ObjType::Map)) {
+                let id = item.id();
+                Some(Entry::Map(item.key.into_owned(), id))
+            } else {
+                None
+            }
+        })
+        .collect();
+    for entry in entries {
+        match entry {
+            Entry::Conflict(key) => {
+                let Ok(all) = doc.get_all(obj, key.as_str()) else {
+                    continue;
+                };
+                let mut p = path.clone();
+                p.push(key);
+                let values = all
+                    .into_iter()
+                    .map(|(v, id)| (json::value_of(doc, v, &id), id))
+                    .collect();
+                found.push((p, values));
+            }
+            Entry::Map(key, child) => {
+                path.push(key);
+                walk(doc, &child, path, found);
+                path.pop();
+            }
         }
     }
 }

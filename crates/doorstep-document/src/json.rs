@@ -143,11 +143,12 @@ fn read(doc: &AutoCommit, obj: &ObjId) -> Value {
         ),
         Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),
         _ => {
+            // One pass over the map (a lookup per key costs a seek each).
             let mut m = Map::new();
-            for key in doc.keys(obj) {
-                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
-                    m.insert(key, value_of(doc, v, &id));
-                }
+            for item in doc.map_range(obj, ..) {
+                let id = item.id();
+                let value = value_of(doc, item.value.into_value(), &id);
+                m.insert(item.key.into_owned(), value);
             }
             Value::Object(m)
         }

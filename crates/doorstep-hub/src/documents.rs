@@ -145,7 +145,8 @@ pub(crate) fn update_family_doc(
 }
 
 /// Stores every change of `doc` not reachable from `since` (all of them
-/// when `since` is empty), once each.
+/// when `since` is empty), once each, as its raw bytes (which
+/// `Change::from_bytes` reads like the compressed form).
 pub(crate) fn store_changes(
     tx: &mut dyn Tx,
     id: Uuid,
@@ -163,7 +164,9 @@ pub(crate) fn store_changes(
             &[
                 id.into(),
                 hash.into(),
-                Value::Blob(c.bytes().into_owned()),
+                // Uncompressed: compressing each change would set up a
+                // deflate stream per change, on every sync.
+                Value::Blob(c.raw_bytes().to_vec()),
                 Value::Int(seq),
             ],
         )?;

@@ -110,3 +110,4 @@ export type { WorklistQuery } from "./WorklistQuery";
 export type { Written } from "./Written";
 export type { JsonValue } from "./serde_json/JsonValue";
 export * from "./commands";
+export * from "./labels";

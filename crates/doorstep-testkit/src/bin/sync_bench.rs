@@ -298,8 +298,11 @@ fn caseload_figures(
         &server_url,
         "bench laptop 2",
     )?;
+    // Each phase's start, to split the wall time between waiting for the
+    // server and merging on the device.
     let t = Instant::now();
-    let down = second.sync()?;
+    let mut marks: Vec<(doorstep_core::SyncProgress, Duration)> = Vec::new();
+    let down = second.sync_reporting(&mut |p| marks.push((p, t.elapsed())))?;
     let wall = t.elapsed();
     println!(
         "initial download: {:.2} s, {} round trips, {}, {} downloaded, complete={}",
@@ -309,6 +312,20 @@ fn caseload_figures(
         down.downloaded,
         down.complete
     );
+    let ends = marks.iter().skip(1).map(|(_, at)| *at).chain([wall]);
+    let phases: Vec<String> = marks
+        .iter()
+        .zip(ends)
+        .map(|((p, from), to)| {
+            format!(
+                "round trip {} {:?} {:.2} s",
+                p.round_trip,
+                p.phase,
+                (to - *from).as_secs_f64()
+            )
+        })
+        .collect();
+    println!("  phases: {}", phases.join("; "));
     figures.push(Figure {
         backend,
         what: format!("initial download, {} families: wall time", opts.caseload),

@@ -1,59 +1,21 @@
-// Labels and formatting shared by the family screens: code labels (the
-// same words as the Rust code lists), UK dates, NHS numbers, member names,
+// Labels and formatting shared by the family screens: code labels (generated
+// from the Rust code lists), UK dates, NHS numbers, member names,
 // ages and centile descriptions.
-import type {
-  Assessment,
-  Attendance,
-  CpCategory,
-  Measure,
-  MemberRole,
-  Person,
-  SafetyAlertKind,
-  Sex,
-} from "../../ipc";
-import { FLAG_LABELS, formatDate as formatShellDate, KIND_LABELS, LEVEL_LABELS, ROLE_LABELS } from "../shell/format";
+import type { Assessment, Measure, Person } from "../../ipc";
+import { formatDate as formatShellDate } from "../shell/format";
 
-// The code labels the shell screens use too (one copy, in shell/format).
-export { FLAG_LABELS, KIND_LABELS as CONTACT_KIND_LABELS, LEVEL_LABELS, ROLE_LABELS };
-
-export const ATTENDANCE_LABELS: Record<Attendance, string> = {
-  attended: "Attended",
-  "late-seen": "Arrived late and seen",
-  "late-not-seen": "Arrived late, not seen",
-  "did-not-attend": "Did not attend",
-  "cancelled-by-family": "Cancelled by family",
-  "cancelled-by-service": "Cancelled by service",
-  "no-access": "No access",
-  declined: "Declined",
-};
-
-export const CP_CATEGORY_LABELS: Record<CpCategory, string> = {
-  neglect: "Neglect",
-  physical: "Physical abuse",
-  sexual: "Sexual abuse",
-  emotional: "Emotional abuse",
-  multiple: "Multiple categories",
-};
-
-export const SAFETY_ALERT_LABELS: Record<SafetyAlertKind, string> = {
-  "lone-worker-risk": "Lone worker risk",
-  "dog-in-house": "Dog in the house",
-  "two-person-visit": "Two-person visit",
-  other: "Other",
-};
-
-export const SEX_LABELS: Record<Sex, string> = {
-  "1": "Male",
-  "2": "Female",
-  "9": "Indeterminate",
-  X: "Not known",
-};
-
-export const MEMBER_ROLE_LABELS: Record<MemberRole, string> = {
-  parent: "Parent or carer",
-  child: "Child",
-  unborn: "Unborn baby",
-};
+// The code lists' labels, generated from the Rust code lists (one copy).
+export {
+  ATTENDANCE_LABELS,
+  CONTACT_KIND_LABELS,
+  CP_CATEGORY_LABELS,
+  FLAG_LABELS,
+  LEVEL_LABELS,
+  MEMBER_ROLE_LABELS,
+  ROLE_LABELS,
+  SAFETY_ALERT_LABELS,
+  SEX_LABELS,
+} from "../../generated/labels";
 
 export const MEASURE_LABELS: Record<Measure, string> = {
   weight: "Weight",

@@ -1,7 +1,8 @@
 // Formatting shared by the shell's screens: dates in the NHS.UK style
 // ("14 Nov 2026"), times in UK local time, and labels for the codes the
-// core sends (the same labels as the Rust code lists).
-import type { Category, ContactKind, FlagKind, LevelOfService, PractitionerRole, SyncPhase } from "../../ipc";
+// core sends (generated from the Rust code lists).
+import type { Category, SyncPhase } from "../../ipc";
+import { CONTACT_KIND_LABELS, FLAG_LABELS, LEVEL_LABELS, ROLE_LABELS } from "../../generated/labels";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -66,42 +67,8 @@ export function formatBytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-export const ROLE_LABELS: Record<PractitionerRole, string> = {
-  "health-visitor": "Health visitor",
-  "community-public-health-nurse": "Community public health nurse",
-  "senior-public-health-assistant": "Senior public health assistant",
-  "early-years-public-health-assistant": "Early-years public health assistant",
-  "nursery-nurse": "Nursery nurse",
-};
-
-export const LEVEL_LABELS: Record<LevelOfService, string> = {
-  community: "Community",
-  universal: "Universal",
-  targeted: "Targeted",
-  specialist: "Specialist",
-};
-
-export const FLAG_LABELS: Record<FlagKind, string> = {
-  "child-protection": "Child protection plan",
-  "child-in-need": "Child in need",
-  "looked-after": "Looked after",
-  "early-help": "Early help",
-  "pre-birth-cp": "Pre-birth child protection",
-  "safety-alert": "Safety alert",
-};
-
-export const KIND_LABELS: Record<ContactKind, string> = {
-  antenatal: "Antenatal review",
-  "new-birth": "New birth visit",
-  "6-8-week": "6–8 week review",
-  "12-month": "12-month review",
-  "2-year": "2–2½ year review",
-  "targeted-visit": "Targeted visit",
-  "safeguarding-visit": "Safeguarding visit",
-  "phone-advice": "Phone advice",
-  clinic: "Clinic attendance",
-  other: "Other contact",
-};
+// The code lists' labels, generated from the Rust code lists (one copy).
+export { CONTACT_KIND_LABELS as KIND_LABELS, FLAG_LABELS, LEVEL_LABELS, ROLE_LABELS };
 
 export const CATEGORY_LABELS: Record<Category, string> = {
   overdue: "Overdue",
@@ -124,7 +91,7 @@ function label<T extends string>(labels: Record<T, string>, code: string | null 
 export const roleLabel = (code: string | null | undefined) => label(ROLE_LABELS, code);
 export const levelLabel = (code: string | null | undefined) => label(LEVEL_LABELS, code);
 export const flagLabel = (code: string | null | undefined) => label(FLAG_LABELS, code);
-export const kindLabel = (code: string | null | undefined) => label(KIND_LABELS, code);
+export const kindLabel = (code: string | null | undefined) => label(CONTACT_KIND_LABELS, code);
 
 /** The NHS.UK tag colour for a level of service. */
 export function levelTagClass(level: string): string {
