@@ -9,6 +9,8 @@
 //! before the rows that carry it are written: the row lock it takes is held
 //! until commit, so writers commit in sequence order.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Utc};
 use doorstep_document::author;
@@ -31,18 +33,33 @@ pub(crate) struct FamilyRow {
 
 /// Locks and reads a family (`SELECT … FOR UPDATE` on PostgreSQL).
 pub(crate) fn lock_family(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FamilyRow>, HubError> {
-    let row = tx.query_opt(
-        "SELECT practitioner_id, team_id, snapshot FROM families WHERE id = $1 FOR UPDATE",
-        &[id.into()],
-    )?;
-    row.map(|r| {
-        Ok(FamilyRow {
-            practitioner_id: r.uuid(0)?,
-            team_id: r.uuid(1)?,
-            snapshot: r.blob(2)?.to_vec(),
-        })
-    })
-    .transpose()
+    let ids = BTreeSet::from([id]);
+    Ok(lock_families(tx, &ids)?.remove(&id).flatten())
+}
+
+/// Locks and reads families, in id order (so concurrent writers never wait
+/// on each other in a cycle), a few dozen per statement: each id maps to
+/// its row, or None when there is no such family.
+pub(crate) fn lock_families(
+    tx: &mut dyn Tx,
+    ids: &BTreeSet<Uuid>,
+) -> Result<BTreeMap<Uuid, Option<FamilyRow>>, HubError> {
+    let mut out: BTreeMap<Uuid, Option<FamilyRow>> = ids.iter().map(|id| (*id, None)).collect();
+    let ids: Vec<Uuid> = ids.iter().copied().collect();
+    for r in tx.query_ids(
+        "SELECT id, practitioner_id, team_id, snapshot FROM families WHERE id IN ({ids}) ORDER BY id FOR UPDATE",
+        &ids,
+    )? {
+        out.insert(
+                r.uuid(0)?,
+            Some(FamilyRow {
+                practitioner_id: r.uuid(1)?,
+                team_id: r.uuid(2)?,
+                snapshot: r.blob(3)?.to_vec(),
+            }),
+        );
+    }
+    Ok(out)
 }
 
 /// Loads a stored snapshot.
@@ -145,8 +162,7 @@ pub(crate) fn update_family_doc(
 }
 
 /// Stores every change of `doc` not reachable from `since` (all of them
-/// when `since` is empty), once each, as its raw bytes (which
-/// `Change::from_bytes` reads like the compressed form).
+/// when `since` is empty), once each. Returns how many there were.
 pub(crate) fn store_changes(
     tx: &mut dyn Tx,
     id: Uuid,
@@ -154,24 +170,43 @@ pub(crate) fn store_changes(
     doc: &mut AutoCommit,
     since: &[ChangeHash],
 ) -> Result<usize, HubError> {
-    let mut changes = doc.get_changes(since);
-    let count = changes.len();
-    for c in &mut changes {
-        let hash = c.hash().to_string();
-        tx.execute(
-            "INSERT INTO changes (family_id, hash, bytes, seq) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (family_id, hash) DO NOTHING",
-            &[
+    let rows = change_rows(id, seq, doc, since);
+    store_change_rows(tx, &rows)?;
+    Ok(rows.len())
+}
+
+/// The `changes` rows of every change of `doc` not reachable from `since`,
+/// each as its raw bytes (which `Change::from_bytes` reads like the
+/// compressed form; compressing would set up a deflate stream per change).
+pub(crate) fn change_rows(
+    id: Uuid,
+    seq: i64,
+    doc: &mut AutoCommit,
+    since: &[ChangeHash],
+) -> Vec<Vec<Value>> {
+    doc.get_changes(since)
+        .iter()
+        .map(|c| {
+            vec![
                 id.into(),
-                hash.into(),
-                // Uncompressed: compressing each change would set up a
-                // deflate stream per change, on every sync.
+                c.hash().to_string().into(),
                 Value::Blob(c.raw_bytes().to_vec()),
                 Value::Int(seq),
-            ],
+            ]
+        })
+        .collect()
+}
+
+/// Stores `changes` rows, once each (idempotent by family and hash).
+pub(crate) fn store_change_rows(tx: &mut dyn Tx, rows: &[Vec<Value>]) -> Result<(), HubError> {
+    if !rows.is_empty() {
+        tx.insert_rows(
+            "INSERT INTO changes (family_id, hash, bytes, seq)",
+            rows,
+            "ON CONFLICT (family_id, hash) DO NOTHING",
         )?;
     }
-    Ok(count)
+    Ok(())
 }
 
 /// Commits `edits` to `doc` as the server (a fresh server actor), as one

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::db::{Tx, Value};
 use crate::documents::{
-    audit, bump_seq, heads_list, insert_family, load_doc, lock_family, read_meta, store_changes,
+    self, audit, bump_seq, heads_list, insert_family, load_doc, lock_families, read_meta,
     update_family_doc, FamilyRow,
 };
 use crate::enrol::DeviceIdentity;
@@ -269,10 +269,7 @@ fn answer(
         .map(|m| m.doc_id)
         .chain(uploads.iter().map(|u| u.doc_id))
         .collect();
-    let mut rows: BTreeMap<Uuid, Option<FamilyRow>> = BTreeMap::new();
-    for id in &touched {
-        rows.insert(*id, lock_family(tx, *id)?);
-    }
+    let rows: BTreeMap<Uuid, Option<FamilyRow>> = lock_families(tx, &touched)?;
 
     let mut work: BTreeMap<Uuid, Work> = BTreeMap::new();
     let mut rejected: Vec<(Uuid, &'static str)> = Vec::new();
@@ -400,21 +397,33 @@ fn answer(
         "SELECT id, seq FROM families WHERE practitioner_id = $1 AND seq > $2 ORDER BY seq, id",
         &[me.into(), Value::Int(since.unwrap_or(-1))],
     )?;
-    let mut pushed_states: Vec<(Uuid, Vec<u8>)> = Vec::new();
     let mut first_unsent: Option<i64> = None;
-    let mut offered = 0usize;
+    let mut offered: Vec<Uuid> = Vec::new();
     for r in &candidates {
         let id = r.uuid(0)?;
         if work.contains_key(&id) {
             continue;
         }
-        if offered == budget {
+        if offered.len() == budget {
             first_unsent = Some(r.int(1)?);
             break;
         }
-        offered += 1;
-        let snapshot = tx.query_one("SELECT snapshot FROM families WHERE id = $1", &[id.into()])?;
-        let mut doc = load_doc(snapshot.blob(0)?)?;
+        offered.push(id);
+    }
+    // Their snapshots, a few dozen per query, in the order offered.
+    let mut snapshots: HashMap<Uuid, Vec<u8>> = HashMap::new();
+    for r in tx.query_ids(
+        "SELECT id, snapshot FROM families WHERE id IN ({ids})",
+        &offered,
+    )? {
+        snapshots.insert(r.uuid(0)?, r.blob(1)?.to_vec());
+    }
+    let mut pushed_states: Vec<(Uuid, Vec<u8>)> = Vec::new();
+    for id in offered {
+        let snapshot = snapshots
+            .get(&id)
+            .ok_or_else(|| HubError::Corrupt("an expected row is missing".into()))?;
+        let mut doc = load_doc(snapshot)?;
         let mut sync = match states.get(&id) {
             Some(bytes) => stored_state(bytes),
             // The device may hold any part of it (it is re-comparing).
@@ -464,7 +473,7 @@ fn answer(
     } else {
         Some(bump_seq(tx)?)
     };
-    let mut change_count = 0usize;
+    let mut change_rows = Vec::new();
     if let Some(seq) = new_seq {
         for id in &changed {
             let Some(w) = work.get_mut(id) else { continue };
@@ -485,20 +494,23 @@ fn answer(
             } else {
                 update_family_doc(tx, *id, seq, &mut w.doc)?;
             }
-            change_count += store_changes(tx, *id, seq, &mut w.doc, &w.before)?;
+            change_rows.extend(documents::change_rows(*id, seq, &mut w.doc, &w.before));
         }
     }
+    let change_count = change_rows.len();
+    documents::store_change_rows(tx, &change_rows)?;
+    // One sync state per family (a family is either worked on or pushed).
+    let mut states: BTreeMap<Uuid, Vec<u8>> = BTreeMap::new();
     for (id, w) in &work {
         if w.departed {
             continue;
         }
         if let Some(sync) = &w.sync {
-            put_state(tx, device, *id, &sync.encode_state())?;
+            states.insert(*id, sync.encode_state());
         }
     }
-    for (id, state) in &pushed_states {
-        put_state(tx, device, *id, state)?;
-    }
+    states.extend(pushed_states);
+    put_states(tx, device, states)?;
     let mut rejections: Vec<Rejection> = Vec::new();
     for (id, what) in &rejected {
         if rejections.iter().any(|r| r.doc_id == *id) {
@@ -586,11 +598,21 @@ fn has_departed(tx: &mut dyn Tx, practitioner: Uuid, family: Uuid) -> Result<boo
         .is_some())
 }
 
-fn put_state(tx: &mut dyn Tx, device: Uuid, family: Uuid, state: &[u8]) -> Result<(), HubError> {
-    tx.execute(
-        "INSERT INTO sync_states (device_id, family_id, state) VALUES ($1, $2, $3)
-         ON CONFLICT (device_id, family_id) DO UPDATE SET state = excluded.state",
-        &[device.into(), family.into(), state.into()],
-    )?;
+fn put_states(
+    tx: &mut dyn Tx,
+    device: Uuid,
+    states: BTreeMap<Uuid, Vec<u8>>,
+) -> Result<(), HubError> {
+    let rows: Vec<Vec<Value>> = states
+        .into_iter()
+        .map(|(family, state)| vec![device.into(), family.into(), Value::Blob(state)])
+        .collect();
+    if !rows.is_empty() {
+        tx.insert_rows(
+            "INSERT INTO sync_states (device_id, family_id, state)",
+            &rows,
+            "ON CONFLICT (device_id, family_id) DO UPDATE SET state = excluded.state",
+        )?;
+    }
     Ok(())
 }
