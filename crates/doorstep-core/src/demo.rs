@@ -163,7 +163,8 @@ impl Generator {
 }
 
 /// Adds `families` synthetic families to the session's caseload, the same
-/// ones for the same `seed` and day.
+/// ones for the same `seed` and day, and marks the device as holding the
+/// demo caseload (it can then no longer be enrolled).
 pub fn seed(session: &mut Session, families: usize, seed: u64) -> Result<SeedReport, CoreError> {
     if families == 0 || families > 100_000 {
         return Err(CoreError::invalid(
@@ -192,6 +193,9 @@ pub fn seed(session: &mut Session, families: usize, seed: u64) -> Result<SeedRep
     if !batch.is_empty() {
         session.add_families_batch(&batch)?;
     }
+    // Made-up families must never reach a trust's server: a laptop that
+    // holds them cannot then be enrolled (`Session::enrol`).
+    session.store.mark_demo_caseload()?;
     Ok(report)
 }
 

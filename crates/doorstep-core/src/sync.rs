@@ -868,7 +868,8 @@ impl Session {
     /// Enrols this device over `transport`: sends the code with the
     /// profile's device id, and stores the server, token, CA certificate,
     /// practitioner, team and epoch inside the encrypted database. Refused
-    /// when already enrolled, unless `replace` is set.
+    /// when already enrolled, unless `replace` is set, and when the device
+    /// holds the offline demo caseload (nothing is sent).
     pub fn enrol_with(
         &mut self,
         transport: &dyn Transport,
@@ -891,6 +892,11 @@ impl Session {
             if !opts.replace {
                 return Err(CoreError::AlreadyEnrolled(existing.enrolment.url));
             }
+        } else if self.store.holds_demo_caseload()? {
+            return Err(CoreError::invalid(
+                "device",
+                "holds the offline demo caseload, whose made-up families must not reach your trust's server: set Doorstep up afresh on this laptop to enrol it",
+            ));
         }
         let device_id = self.profile().device_id;
         let resp = transport

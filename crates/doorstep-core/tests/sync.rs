@@ -200,6 +200,20 @@ fn enrolment_keeps_the_token_inside_the_encrypted_database() {
 }
 
 #[test]
+fn a_laptop_holding_the_demo_caseload_cannot_be_enrolled() {
+    let hub = hub_with(&[("p1", "Asha Patel")]);
+    let mut a = Device::new(&hub, "Asha Patel", "2026-11-22T09:30:00Z");
+    doorstep_core::demo::seed(&mut a.s, 3, 1).unwrap();
+    let e =
+        a.s.enrol_with(&a.t, &enrol_options(&hub.code_for("p1")))
+            .unwrap_err();
+    assert_eq!(e.problems()[0].field, "device", "{e}");
+    assert!(e.to_string().contains("demo caseload"), "{e}");
+    assert!(hub.tokens().is_empty(), "nothing reached the server");
+    assert!(!a.s.sync_status().unwrap().enrolled);
+}
+
+#[test]
 fn first_sync_uploads_and_another_device_downloads() {
     let hub = hub_with(&[("p1", "Asha Patel")]);
     let mut a = Device::enrolled(&hub, "p1", "Asha Patel", "2026-11-22T09:30:00Z");

@@ -230,6 +230,27 @@ impl Store {
         Ok(f)
     }
 
+    /// Notes that the offline demo caseload (made-up families) was added
+    /// to this device.
+    pub fn mark_demo_caseload(&self) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('demo_caseload', 'yes') ON CONFLICT (key) DO NOTHING",
+            [],
+        )?;
+        Ok(())
+    }
+
+    /// Whether the offline demo caseload was ever added to this device.
+    pub fn holds_demo_caseload(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM meta WHERE key = 'demo_caseload'", [], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+
     /// Whether a family is on this device.
     pub fn has_family(&self, id: Uuid) -> Result<bool, StoreError> {
         Ok(self

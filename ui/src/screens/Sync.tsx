@@ -221,7 +221,7 @@ function NotEnrolled({ onEnrolled, onError, error }: {
         </summary>
         <div className="nhsuk-details__text">
           <WarningCallout heading="Not for the demo caseload">
-            <p className="nhsuk-card__description">If this laptop holds the offline demo caseload, do not enrol it: the made-up families would be sent to your trust's server.</p>
+            <p className="nhsuk-card__description">A laptop that holds the offline demo caseload cannot be enrolled: its made-up families must not reach your trust's server. Set Doorstep up afresh on it first.</p>
           </WarningCallout>
           <form onSubmit={submit} noValidate>
             <EnrolFields values={values} onChange={setValues} error={error} />
