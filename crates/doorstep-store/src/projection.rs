@@ -3,13 +3,13 @@
 //! only the differing ones written), so rebuilding every projection gives
 //! exactly the incrementally kept tables.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use doorstep_domain::contact::ContactStatus;
 use doorstep_domain::family::Family;
 use doorstep_domain::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
 use doorstep_domain::{codes::LevelOfService, postcode};
-use std::collections::HashMap;
-
 use rusqlite::types::{FromSql, ToSqlOutput, Value as SqlValue};
 use rusqlite::{params_from_iter, Connection, ToSql};
 
