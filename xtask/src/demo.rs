@@ -13,6 +13,17 @@ use crate::repo_root;
 
 /// The demo device's passphrase (synthetic data only).
 const DEMO_PASSPHRASE: &str = "demo caseload passphrase";
+/// The demo trust's team and health visitor.
+const DEMO_TEAM: &str = "Coventry North HV Team";
+const DEMO_PRACTITIONER: &str = "Demo Practitioner";
+/// `doorstep init` for the demo laptop.
+const INIT_DEMO_LAPTOP: &[&str] = &[
+    "init",
+    "--practitioner",
+    DEMO_PRACTITIONER,
+    "--team",
+    DEMO_TEAM,
+];
 
 fn doorstep(bin: &Path, data: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new(bin)
@@ -111,11 +122,7 @@ pub fn desktop() -> Result<()> {
         .with_context(|| format!("no address in the server's first line: {first}"))?
         .to_string();
     let result = (|| -> Result<()> {
-        admin(
-            &server_bin,
-            &db,
-            &["team", "create", "Coventry North HV Team"],
-        )?;
+        admin(&server_bin, &db, &["team", "create", DEMO_TEAM])?;
         let hv = admin(
             &server_bin,
             &db,
@@ -123,11 +130,11 @@ pub fn desktop() -> Result<()> {
                 "practitioner",
                 "create",
                 "--name",
-                "Demo Practitioner",
+                DEMO_PRACTITIONER,
                 "--role",
                 "health-visitor",
                 "--team",
-                "Coventry North HV Team",
+                DEMO_TEAM,
             ],
         )?;
         let hv = hv["id"].as_str().context("practitioner id")?.to_string();
@@ -135,17 +142,7 @@ pub fn desktop() -> Result<()> {
         let code = code["code"].as_str().context("code")?.to_string();
         let cli = target.join("doorstep");
         println!("Setting up the demo laptop and uploading 200 synthetic families…");
-        doorstep(
-            &cli,
-            &device,
-            &[
-                "init",
-                "--practitioner",
-                "Demo Practitioner",
-                "--team",
-                "Coventry North HV Team",
-            ],
-        )?;
+        doorstep(&cli, &device, INIT_DEMO_LAPTOP)?;
         doorstep(
             &cli,
             &device,
@@ -206,13 +203,7 @@ pub fn demo() -> Result<()> {
         &bin,
         &data,
         "set up the device (Argon2id-wrapped key, SQLCipher database)",
-        &[
-            "init",
-            "--practitioner",
-            "Demo Practitioner",
-            "--team",
-            "Coventry North HV Team",
-        ],
+        INIT_DEMO_LAPTOP,
     )?;
     step(
         &bin,

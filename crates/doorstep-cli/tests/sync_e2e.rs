@@ -34,6 +34,15 @@ fn household(d: &Doorstep) -> String {
     ])
 }
 
+/// A household `a` adds, then `a` and `b` sync (`b` gets it when it is in
+/// its caseload).
+fn shared_household(a: &Doorstep, b: &Doorstep) -> String {
+    let fam = household(a);
+    sync(a);
+    sync(b);
+    fam
+}
+
 /// `doorstep sync --json`, which must succeed.
 fn sync(d: &Doorstep) -> Value {
     d.ok(&["sync"])
@@ -105,9 +114,7 @@ fn two_devices_converge(backend: Backend, a_first: bool) {
     trust.health_visitor(ASHA, TEAM);
     let a = trust.device(ASHA);
     let b = trust.device(ASHA);
-    let fam = household(&a);
-    sync(&a);
-    sync(&b);
+    let fam = shared_household(&a, &b);
     assert_eq!(a.show(&fam), b.show(&fam), "B downloaded the family");
 
     edit_offline_on_both(&a, &b, &fam);
@@ -168,9 +175,7 @@ fn reallocation_keeps_unsent_edits_and_evicts_after_the_ack() {
         trust.health_visitor(BEN, TEAM);
         let a = trust.device(ASHA);
         let b = trust.device(BEN);
-        let fam = household(&a);
-        sync(&a);
-        sync(&b);
+        let fam = shared_household(&a, &b);
         assert_ne!(b.run(&["family", "show", &fam]).code, 0, "not Ben's yet");
 
         // Asha edits offline; meanwhile the family moves to Ben.
@@ -227,9 +232,7 @@ fn a_server_restored_from_an_older_backup_gets_everything_back() {
         trust.health_visitor(ASHA, TEAM);
         let a = trust.device(ASHA);
         let b = trust.device(ASHA);
-        let fam = household(&a);
-        sync(&a);
-        sync(&b);
+        let fam = shared_household(&a, &b);
         let backup = trust.backup("before");
         // Work the backup will not have.
         a.write(&["family", "update", &fam, "--phone", "07700 900555"]);
@@ -686,9 +689,7 @@ fn two_server_processes_on_one_postgresql_database_serve_one_caseload() {
     let a = trust.device(ASHA);
     let b = Doorstep::init_with(&["--practitioner", ASHA]);
     trust.enrol(&b, ASHA, &second.url());
-    let fam = household(&a);
-    sync(&a);
-    sync(&b);
+    let fam = shared_household(&a, &b);
     assert_eq!(
         a.show(&fam),
         b.show(&fam),

@@ -17,14 +17,14 @@ use crate::StoreError;
 
 /// The projection tables, in the order they are rebuilt and compared.
 pub const TABLES: &[&str] = &[
-    "families",
-    "people",
-    "levels",
-    "flags",
-    "consents",
-    "contacts",
-    "contact_subjects",
-    "measurements",
+    FAMILIES.name,
+    PEOPLE.name,
+    LEVELS.name,
+    FLAGS.name,
+    CONSENTS.name,
+    CONTACTS.name,
+    CONTACT_SUBJECTS.name,
+    MEASUREMENTS.name,
 ];
 
 /// Lower-case, single-spaced text for name search.

@@ -34,15 +34,20 @@ pub struct TempDevice {
     dir: tempfile::TempDir,
 }
 
+/// Set-up options with the fastest allowed key derivation (64 MiB, one
+/// iteration) and no back-off, so tests and benchmarks stay quick.
+pub fn quick_options() -> InitOptions {
+    InitOptions {
+        kdf_target: Duration::ZERO,
+        backoff_base_ms: 0,
+        ..InitOptions::default()
+    }
+}
+
 impl TempDevice {
-    /// Sets up a device with the fastest allowed key derivation (64 MiB,
-    /// one iteration) and no back-off, so tests stay quick.
+    /// Sets up a device with [`quick_options`].
     pub fn new() -> TempDevice {
-        Self::with_options(InitOptions {
-            kdf_target: Duration::ZERO,
-            backoff_base_ms: 0,
-            ..InitOptions::default()
-        })
+        Self::with_options(quick_options())
     }
 
     /// Sets up a device with these options and [`PASSPHRASE`].

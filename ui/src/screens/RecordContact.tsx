@@ -181,6 +181,11 @@ export function RecordContact({ familyId }: { familyId: string }) {
   }, [signed]);
 
   const set = <K extends keyof Fields>(k: K) => (v: Fields[K]) => setF((old) => ({ ...old, [k]: v }));
+  // The date and time, once changed by hand, are no longer the defaults.
+  const setWhen = (k: "date" | "time") => (v: string) => {
+    setWhenChanged(true);
+    set(k)(v);
+  };
 
   if (!view || !lists) {
     return (
@@ -418,10 +423,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
                 label="Date"
                 type="date"
                 value={f.date}
-                onChange={(v) => {
-                  setWhenChanged(true);
-                  set("date")(v);
-                }}
+                onChange={setWhen("date")}
                 error={p("at")}
               />
             </div>
@@ -431,10 +433,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
                 label="Start time"
                 type="time"
                 value={f.time}
-                onChange={(v) => {
-                  setWhenChanged(true);
-                  set("time")(v);
-                }}
+                onChange={setWhen("time")}
               />
             </div>
             <div className="nhsuk-grid-column-one-third">

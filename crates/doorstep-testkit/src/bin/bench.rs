@@ -14,7 +14,7 @@ use doorstep_core::domain::family::NewLevel;
 use doorstep_core::domain::listing::FamilyQuery;
 use doorstep_core::{demo, device, Clock, InitOptions, Session};
 use doorstep_store::{KdfParams, ProfileDir};
-use doorstep_testkit::{fixed_now, TempDevice, PASSPHRASE};
+use doorstep_testkit::{fixed_now, quick_options, TempDevice, PASSPHRASE};
 
 struct Stats {
     median: Duration,
@@ -352,24 +352,22 @@ fn main() -> Result<()> {
     // earlier runs' writes).
     let keep = std::env::var_os("DOORSTEP_BENCH_KEEP").map(std::path::PathBuf::from);
     for families in sizes {
-        let temp = TempDevice::new();
-        let data_dir = match &keep {
-            Some(root) => root.join(families.to_string()),
-            None => temp.data_dir(),
+        let (_temp, data_dir, reuse) = match &keep {
+            Some(root) => {
+                let dir = root.join(families.to_string());
+                let reuse = dir.exists();
+                if !reuse {
+                    doorstep_core::init(&dir, PASSPHRASE, &quick_options())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                (None, dir, reuse)
+            }
+            None => {
+                let temp = TempDevice::new();
+                let dir = temp.data_dir();
+                (Some(temp), dir, false)
+            }
         };
-        let reuse = keep.is_some() && data_dir.exists();
-        if keep.is_some() && !reuse {
-            doorstep_core::init(
-                &data_dir,
-                PASSPHRASE,
-                &InitOptions {
-                    kdf_target: Duration::ZERO,
-                    backoff_base_ms: 0,
-                    ..InitOptions::default()
-                },
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
         let mut s = device::unlock(&data_dir, PASSPHRASE, Clock::Fixed(fixed_now()))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if !reuse {

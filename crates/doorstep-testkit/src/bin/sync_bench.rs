@@ -201,9 +201,7 @@ fn print_table(figures: &[Figure]) {
 fn bench_device() -> (TempDevice, Session) {
     let device = TempDevice::with_options(InitOptions {
         practitioner: PRACTITIONER.into(),
-        kdf_target: Duration::ZERO,
-        backoff_base_ms: 0,
-        ..InitOptions::default()
+        ..doorstep_testkit::quick_options()
     });
     let session = device.session();
     (device, session)

@@ -4,6 +4,8 @@
 import type { Assessment, Measure, Person } from "../../ipc";
 import { formatDate as formatShellDate } from "../shell/format";
 
+export { labelOf } from "../shell/format";
+
 // The code lists' labels, generated from the Rust code lists (one copy).
 export {
   ATTENDANCE_LABELS,
@@ -24,12 +26,6 @@ export const MEASURE_LABELS: Record<Measure, string> = {
   "head-circumference": "Head circumference",
   bmi: "BMI",
 };
-
-/** A label for a code, or the code itself when it is not known. */
-export function labelOf<K extends string>(labels: Record<K, string>, code: string | null | undefined): string {
-  if (!code) return "";
-  return (labels as Record<string, string>)[code] ?? code;
-}
 
 /** YYYY-MM-DD as "3 March 2026" (no time zone involved). */
 export function formatDate(iso: string | null | undefined): string {

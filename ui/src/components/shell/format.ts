@@ -68,7 +68,7 @@ export function formatBytes(n: number): string {
 }
 
 // The code lists' labels, generated from the Rust code lists (one copy).
-export { CONTACT_KIND_LABELS as KIND_LABELS, FLAG_LABELS, LEVEL_LABELS, ROLE_LABELS };
+export { FLAG_LABELS, LEVEL_LABELS, ROLE_LABELS };
 
 export const CATEGORY_LABELS: Record<Category, string> = {
   overdue: "Overdue",
@@ -83,15 +83,16 @@ export const PHASE_LABELS: Record<SyncPhase, string> = {
   merging: "Merging",
 };
 
-function label<T extends string>(labels: Record<T, string>, code: string | null | undefined): string {
+/** A label for a code, or the code itself when it is not known. */
+export function labelOf<T extends string>(labels: Record<T, string>, code: string | null | undefined): string {
   if (!code) return "";
   return (labels as Record<string, string>)[code] ?? code;
 }
 
-export const roleLabel = (code: string | null | undefined) => label(ROLE_LABELS, code);
-export const levelLabel = (code: string | null | undefined) => label(LEVEL_LABELS, code);
-export const flagLabel = (code: string | null | undefined) => label(FLAG_LABELS, code);
-export const kindLabel = (code: string | null | undefined) => label(CONTACT_KIND_LABELS, code);
+export const roleLabel = (code: string | null | undefined) => labelOf(ROLE_LABELS, code);
+export const levelLabel = (code: string | null | undefined) => labelOf(LEVEL_LABELS, code);
+export const flagLabel = (code: string | null | undefined) => labelOf(FLAG_LABELS, code);
+export const kindLabel = (code: string | null | undefined) => labelOf(CONTACT_KIND_LABELS, code);
 
 /** The NHS.UK tag colour for a level of service. */
 export function levelTagClass(level: string): string {
