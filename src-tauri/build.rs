@@ -18,7 +18,8 @@ fn main() {
     .expect("tauri build step");
 }
 
-/// The names in `commands! { … device name(…) … session name(…) … }`.
+/// The names in `commands! { … device name(…) … session name(…) …
+/// desktop name(…) … }`.
 fn command_names(source: &str) -> Vec<String> {
     let body = source
         .split("\ncommands! {\n")
@@ -29,7 +30,8 @@ fn command_names(source: &str) -> Vec<String> {
             let l = l.trim_start();
             let rest = l
                 .strip_prefix("device ")
-                .or_else(|| l.strip_prefix("session "))?;
+                .or_else(|| l.strip_prefix("session "))
+                .or_else(|| l.strip_prefix("desktop "))?;
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

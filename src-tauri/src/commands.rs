@@ -107,6 +107,9 @@ macro_rules! commands {
     (@run device $state:ident $v:ident (move || $body:block) $ret:ty) => {
         $state.with_device(move |$v| -> Result<$ret, CoreError> { $body }).await
     };
+    (@run desktop $state:ident $v:ident (move || $body:block) $ret:ty) => {
+        $state.in_background(move |$v| -> Result<$ret, CoreError> { $body }).await
+    };
     (@run session $state:ident $v:ident (move || $body:block) $ret:ty) => {
         $state.with_session(move |$v| -> Result<$ret, CoreError> { $body }).await
     };
@@ -257,7 +260,7 @@ commands! {
     session goals(s, family_id: String) -> Vec<GoalHistory> { s.goals(&family_id) }
 
     /// Syncs with the trust's server now.
-    device sync_now(d) -> SyncReport { d.sync() }
+    desktop sync_now(d) -> SyncReport { d.sync() }
 
     /// Last sync, pending families, refusals and conflicts.
     session sync_status(s) -> SyncStatus { s.sync_status() }

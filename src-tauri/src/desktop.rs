@@ -10,7 +10,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use doorstep_core::sync::{explain_erased, ServerAddress};
-use doorstep_core::{device, Clock, CoreError, Session, SyncProgress, SyncReport};
+use doorstep_core::{
+    device, Clock, CoreError, Session, SyncProgress, SyncReport, SyncStop, Transport,
+};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -85,6 +87,8 @@ struct Shared {
     emit: std::sync::OnceLock<Emit>,
     /// The enrolled server, remembered so the online check needs no lock.
     server: Mutex<Option<ServerAddress>>,
+    /// Held for the whole of a sync: one at a time.
+    syncing: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -113,6 +117,7 @@ impl Desktop {
                 slot: Mutex::new(Slot::default()),
                 emit: std::sync::OnceLock::new(),
                 server: Mutex::new(None),
+                syncing: Mutex::new(()),
             }),
         }
     }
@@ -144,6 +149,20 @@ impl Desktop {
     {
         let this = self.clone();
         tauri::async_runtime::spawn_blocking(move || f(&mut this.device()))
+            .await
+            .map_err(|_| IpcError::internal())?
+            .map_err(IpcError::from)
+    }
+
+    /// Runs `f` on a blocking thread with the desktop itself, for work
+    /// that takes the session slot only when it needs it (a sync).
+    pub async fn in_background<T, F>(&self, f: F) -> Result<T, IpcError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Desktop) -> Result<T, CoreError> + Send + 'static,
+    {
+        let this = self.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&this))
             .await
             .map_err(|_| IpcError::internal())?
             .map_err(IpcError::from)
@@ -209,11 +228,91 @@ impl Desktop {
             );
             return;
         }
-        if let Some(mut d) = self.try_device() {
-            if d.is_unlocked() {
-                let _ = d.sync();
-            }
+        let unlocked = self.try_device().is_some_and(|d| d.is_unlocked());
+        if !unlocked {
+            return;
         }
+        if let Ok(one) = self.shared.syncing.try_lock() {
+            let _ = self.sync_holding(one);
+        }
+    }
+
+    /// Syncs now, sending progress, the result or the failure to the UI as
+    /// [`SyncEvent`]s. The session is held only to prepare each request
+    /// and to apply each answer, never while a request is on the network,
+    /// so every command answers at its usual speed while a server is slow
+    /// (or never answers). A sync neither counts as use (the idle lock
+    /// still comes) nor runs twice at once.
+    pub fn sync(&self) -> Result<SyncReport, CoreError> {
+        let one = self
+            .shared
+            .syncing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        self.sync_holding(one)
+    }
+
+    /// [`Desktop::sync`], given the guard that says no other sync runs.
+    fn sync_holding(&self, _one: MutexGuard<'_, ()>) -> Result<SyncReport, CoreError> {
+        let shared = &*self.shared;
+        let mut progress = |p: SyncProgress| {
+            shared.emit(
+                events::SYNC,
+                SyncEvent::new(shared.clock, SyncState::Running, Some(p), None, None),
+            )
+        };
+        let result = self.sync_in_steps(&mut progress);
+        let event = match &result {
+            Ok(r) => SyncEvent::new(shared.clock, SyncState::Done, None, Some(r.clone()), None),
+            Err(e @ CoreError::Unreachable(_)) => SyncEvent::new(
+                shared.clock,
+                SyncState::Offline,
+                None,
+                None,
+                Some(IpcError::from_ref(e)),
+            ),
+            Err(e) => SyncEvent::new(
+                shared.clock,
+                SyncState::Failed,
+                None,
+                None,
+                Some(IpcError::from_ref(e)),
+            ),
+        };
+        shared.emit(events::SYNC, event);
+        if matches!(result, Err(CoreError::Revoked { .. })) {
+            self.device().lock();
+        }
+        result
+    }
+
+    /// The sync loop, taking the session for each local step only.
+    fn sync_in_steps(
+        &self,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncReport, CoreError> {
+        let (mut run, transport) = {
+            let mut d = self.device();
+            let s = d.session_unmarked()?;
+            (s.begin_sync()?, s.sync_transport()?)
+        };
+        let outcome = loop {
+            let next = run.next_request(self.device().session_unmarked()?, progress);
+            let body = match next {
+                Ok(Some(body)) => body,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            // On the network: nothing is held.
+            let answer = match transport.sync(body) {
+                Ok(a) => a,
+                Err(e) => break Err(SyncStop::Transport(e)),
+            };
+            if let Err(e) = run.apply_answer(self.device().session_unmarked()?, &answer, progress) {
+                break Err(e);
+            }
+        };
+        self.device().session_unmarked()?.end_sync(run, outcome)
     }
 
     /// Locks the device if it has been idle too long; true if it did.
@@ -246,6 +345,15 @@ impl Device<'_> {
         self.slot.session.as_mut().ok_or(CoreError::Locked)
     }
 
+    /// The unlocked session without counting as use (background work), or
+    /// `Locked` (also after the idle time).
+    pub fn session_unmarked(&mut self) -> Result<&mut Session, CoreError> {
+        if self.expire_if_idle() {
+            return Err(CoreError::Locked);
+        }
+        self.slot.session.as_mut().ok_or(CoreError::Locked)
+    }
+
     /// Whether a session is open (without counting as use).
     pub fn is_unlocked(&self) -> bool {
         self.slot.session.is_some()
@@ -268,40 +376,6 @@ impl Device<'_> {
             None => return,
         };
         *self.shared.server.lock().unwrap_or_else(|p| p.into_inner()) = address;
-    }
-
-    /// Syncs now, sending progress, the result or the failure to the UI as
-    /// [`SyncEvent`]s.
-    pub fn sync(&mut self) -> Result<SyncReport, CoreError> {
-        let shared = self.shared;
-        let result = self.session()?.sync_reporting(&mut |p| {
-            shared.emit(
-                events::SYNC,
-                SyncEvent::new(shared.clock, SyncState::Running, Some(p), None, None),
-            )
-        });
-        let event = match &result {
-            Ok(r) => SyncEvent::new(shared.clock, SyncState::Done, None, Some(r.clone()), None),
-            Err(e @ CoreError::Unreachable(_)) => SyncEvent::new(
-                shared.clock,
-                SyncState::Offline,
-                None,
-                None,
-                Some(IpcError::from_ref(e)),
-            ),
-            Err(e) => SyncEvent::new(
-                shared.clock,
-                SyncState::Failed,
-                None,
-                None,
-                Some(IpcError::from_ref(e)),
-            ),
-        };
-        shared.emit(events::SYNC, event);
-        if matches!(result, Err(CoreError::Revoked { .. })) {
-            self.lock();
-        }
-        result
     }
 
     /// Drops the session and the key with it.
@@ -544,7 +618,7 @@ mod tests {
             seen.lock().unwrap().push((name.to_string(), payload));
         }));
         desktop.device().unlock(PASS).unwrap();
-        let e = desktop.device().sync().unwrap_err();
+        let e = desktop.sync().unwrap_err();
         assert_eq!(e.code(), ErrorCode::NotEnrolled);
         let events = events.lock().unwrap();
         let last = events.last().unwrap();

@@ -12,7 +12,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 /// The targets in `fuzz/fuzz_targets`.
-const TARGETS: &[&str] = &["decode_sync"];
+const TARGETS: &[&str] = &["decode_sync", "answer_hostile"];
 
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
 

@@ -38,7 +38,7 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
         "doorstep-store",
         Only(&["doorstep-document", "doorstep-domain"]),
     ),
-    ("doorstep-sync", Only(&["doorstep-domain"])),
+    ("doorstep-sync", Only(&[])),
     ("doorstep-document", Only(&["doorstep-domain"])),
     (
         "doorstep-hub",

@@ -79,8 +79,8 @@ fn steps(root: &Path) -> Vec<Step> {
         steps.push(cargo(&["test", "--workspace"]));
     }
     steps.push(Step {
-        name: "fuzz the sync decoder for 20 s".into(),
-        run: Box::new(|root| fuzz::run(root, 20)),
+        name: "fuzz each target (sync decoder, answering machine) for 15 s".into(),
+        run: Box::new(|root| fuzz::run(root, 15)),
     });
     steps
 }

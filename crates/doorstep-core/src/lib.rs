@@ -21,7 +21,9 @@ pub use clock::Clock;
 pub use device::{default_data_dir, init, resolve_data_dir, InitOptions};
 pub use error::{CoreError, ErrorCode};
 pub use session::Session;
-pub use sync::{EnrolOptions, Resolution, SyncPhase, SyncProgress, SyncReport, SyncStatus};
+pub use sync::{
+    EnrolOptions, Resolution, SyncPhase, SyncProgress, SyncReport, SyncRun, SyncStatus, SyncStop,
+};
 pub use transport::{HttpTransport, Transport, TransportError};
 
 pub use doorstep_domain as domain;

@@ -8,7 +8,6 @@
 //! written once it has been applied. So a sync interrupted anywhere loses
 //! nothing and the next one finishes the job.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use automerge::{AutoCommit, ChangeHash};
@@ -19,37 +18,23 @@ use doorstep_domain::contact::ContactStatus;
 use doorstep_domain::family::{self, Family, HouseholdUpdate};
 use doorstep_domain::validate::required_text;
 use doorstep_store::sync_state::{AckUpdate, Enrolment, RoundTripRecord, SyncFamily, SyncServer};
-use doorstep_store::{Actor, ProfileDir, StoreError};
-use doorstep_sync::codec::{self, Limits};
-use doorstep_sync::protocol::{
-    Cursor, DocMessage, DocUpload, SyncRequest, SyncResponse, PROTOCOL_VERSION,
-};
-use doorstep_sync::session::DocSync;
+use doorstep_store::{ProfileDir, StoreError};
+use doorstep_sync::protocol::Cursor;
+pub use doorstep_sync::round_trips::MAX_ROUND_TRIPS;
+use doorstep_sync::round_trips::{Merged, Replica, RoundRecord, RoundTrips, StoredFamily};
+use doorstep_sync::wire::{EnrolRequest, EnrolledPractitioner, EnrolledTeam};
+pub use doorstep_sync::{Limits, SyncPhase, SyncProgress, SyncReport};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::session::actor;
-use crate::transport::{
-    check_ca_pem, check_server_url, EnrolRequest, EnrolledPractitioner, EnrolledTeam,
-    HttpTransport, Transport, TransportError,
-};
+use crate::transport::{check_ca_pem, check_server_url, HttpTransport, Transport, TransportError};
 use crate::{CoreError, Session};
 
 /// The reason written in the `ERASED` marker when the server revoked the
 /// device.
 pub const REVOKED_REASON: &str = "device revoked by the trust's server";
-
-/// Most round trips in one sync; what is left waits for the next sync.
-pub const MAX_ROUND_TRIPS: usize = 8;
-
-/// A request is filled up to about this many bytes; the rest goes in the
-/// next round trip (the server accepts 16 MiB).
-const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
-/// Most messages and uploads in one request.
-const MAX_REQUEST_DOCS: usize = 2000;
-/// The largest whole document the server accepts.
-const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
 
 /// What `doorstep enrol` was given.
 #[derive(Debug, Clone)]
@@ -82,41 +67,6 @@ pub struct EnrolReport {
     pub team: Option<EnrolledTeam>,
     /// When.
     pub enrolled_at: DateTime<Utc>,
-}
-
-/// What one sync did.
-#[derive(Debug, Clone, Default, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct SyncReport {
-    /// Round trips made.
-    pub round_trips: usize,
-    /// Families this device sent changes or sync messages for.
-    pub sent: usize,
-    /// Of those, families sent as whole documents.
-    pub uploaded: usize,
-    /// Families the server sent messages about.
-    pub received: usize,
-    /// Families new to this device.
-    pub downloaded: usize,
-    /// Families that gained changes from the server (new ones included).
-    pub merged: usize,
-    /// Families removed from this device after leaving the caseload.
-    pub evicted: usize,
-    /// Families the server refused.
-    pub rejected: usize,
-    /// Conflicts on the device after the sync.
-    pub conflicts: usize,
-    /// Families still holding changes the server has not acknowledged.
-    pub pending: usize,
-    /// Bytes sent.
-    pub bytes_up: u64,
-    /// Bytes received.
-    pub bytes_down: u64,
-    /// The server asked for a full comparison (it was restored).
-    pub full_compare: bool,
-    /// Everything was exchanged (false when the round-trip limit stopped
-    /// the sync: run it again).
-    pub complete: bool,
 }
 
 /// A family named in the sync status.
@@ -242,31 +192,6 @@ impl ServerAddress {
     }
 }
 
-/// Where a running sync is, for a progress bar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct SyncProgress {
-    /// The phase.
-    pub phase: SyncPhase,
-    /// The round trip (from 1).
-    pub round_trip: u32,
-    /// Families in this phase.
-    pub families: u32,
-}
-
-/// The phases of one round trip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "kebab-case")]
-pub enum SyncPhase {
-    /// Working out what to send.
-    Preparing,
-    /// Sending local changes and waiting for the server's answer.
-    Exchanging,
-    /// Merging what the server sent.
-    Merging,
-}
-
 /// How to resolve a conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -352,490 +277,162 @@ fn transport_error(e: TransportError) -> CoreError {
 }
 
 /// A sync that stopped: on the wire, or on the device.
-enum Stop {
+#[derive(Debug)]
+pub enum SyncStop {
+    /// The server did not give a usable answer.
     Transport(TransportError),
+    /// The device failed.
     Core(CoreError),
 }
 
-impl From<CoreError> for Stop {
+impl From<CoreError> for SyncStop {
     fn from(e: CoreError) -> Self {
-        Stop::Core(e)
+        SyncStop::Core(e)
     }
 }
 
-impl From<StoreError> for Stop {
+impl From<StoreError> for SyncStop {
     fn from(e: StoreError) -> Self {
-        Stop::Core(e.into())
+        SyncStop::Core(e.into())
     }
 }
 
-/// A sync state whose shared heads are `heads` (the server acknowledged a
-/// whole-document upload holding exactly them), so the next message carries
-/// only later changes.
-fn state_sharing(heads: &[ChangeHash]) -> Vec<u8> {
-    let mut state = automerge::sync::State::new();
-    state.shared_heads = heads.to_vec();
-    state.shared_heads.sort();
-    state.encode()
-}
-
-fn decode_state(state: Option<&[u8]>) -> DocSync {
-    state
-        .and_then(|s| DocSync::decode_state(s).ok())
-        .unwrap_or_default()
-}
-
-/// Whether `heads` hold anything the server has not acknowledged.
-fn unacknowledged(heads: &[ChangeHash], acked: &[ChangeHash], shared: &[ChangeHash]) -> bool {
-    heads
-        .iter()
-        .any(|h| !acked.contains(h) && !shared.contains(h))
-}
-
-/// Whether a family (as stored) is pending: on the device with changes the
-/// server has not acknowledged, never acknowledged at all, or not yet
-/// fully downloaded.
-fn stored_pending(f: &SyncFamily) -> bool {
-    if !f.on_device {
-        return f.evicted_at.is_none();
-    }
-    if !f.known_to_server {
-        return true;
-    }
-    let sync = decode_state(f.state.as_deref());
-    unacknowledged(&f.heads, &f.acked_heads, sync.shared_heads())
-}
-
-/// One family during a sync.
-struct Tracked {
-    on_device: bool,
-    /// The stored heads (used until the document is loaded).
-    heads: Vec<ChangeHash>,
-    state: Option<Vec<u8>>,
-    acked: Vec<ChangeHash>,
-    known: bool,
-    evicted: bool,
-    doc: Option<AutoCommit>,
-    sync: Option<DocSync>,
-    /// It received a message in the last response and must answer.
-    answer: bool,
-}
-
-impl Tracked {
-    fn from_row(r: SyncFamily) -> Tracked {
-        Tracked {
-            on_device: r.on_device,
-            heads: r.heads,
-            state: r.state,
-            acked: r.acked_heads,
-            known: r.known_to_server,
-            evicted: r.evicted_at.is_some(),
-            doc: None,
-            sync: None,
-            answer: false,
-        }
-    }
-
-    /// A family the server sent that is not on the device.
-    fn incoming() -> Tracked {
-        Tracked {
-            on_device: false,
-            heads: Vec::new(),
-            state: None,
-            acked: Vec::new(),
-            known: true,
-            evicted: false,
-            doc: None,
-            sync: None,
-            answer: false,
-        }
-    }
-
-    fn sync_state(&mut self) -> &mut DocSync {
-        let state = self.state.as_deref();
-        self.sync.get_or_insert_with(|| decode_state(state))
-    }
-
-    fn heads(&mut self) -> Vec<ChangeHash> {
-        match self.doc.as_mut() {
-            Some(d) => d.get_heads(),
-            None => self.heads.clone(),
-        }
-    }
-
-    /// The heads the server is known to hold.
-    fn acknowledged(&mut self) -> Vec<ChangeHash> {
-        let mut out = self.acked.clone();
-        out.extend_from_slice(self.sync_state().shared_heads());
-        out
-    }
-
-    fn pending(&mut self) -> bool {
-        if !self.on_device {
-            return !self.evicted;
-        }
-        if !self.known {
-            return true;
-        }
-        let heads = self.heads();
-        let acknowledged = self.acknowledged();
-        unacknowledged(&heads, &acknowledged, &[])
+/// A family's stored sync bookkeeping, as the round-trip machine reads it.
+fn stored_family(f: SyncFamily) -> StoredFamily {
+    StoredFamily {
+        family_id: f.family_id,
+        on_device: f.on_device,
+        heads: f.heads,
+        state: f.state,
+        acked_heads: f.acked_heads,
+        known_to_server: f.known_to_server,
+        evicted: f.evicted_at.is_some(),
     }
 }
 
-/// One run of the sync loop.
-struct Exchange<'a> {
+/// The device's encrypted store, as the round-trip machine's replica.
+struct StoreReplica<'a> {
     session: &'a mut Session,
-    transport: &'a dyn Transport,
     device: Uuid,
-    cursor: Option<Cursor>,
-    more: bool,
-    families: BTreeMap<Uuid, Tracked>,
-    /// Families whose messages the server refused in this run.
-    refused: HashSet<Uuid>,
-    /// Families whose uploads the server refused in this run.
-    upload_refused: HashSet<Uuid>,
-    /// Send a message for every family (after `full_compare`).
-    compare_all: bool,
-    sent: HashSet<Uuid>,
-    uploaded: HashSet<Uuid>,
-    received: HashSet<Uuid>,
-    merged: HashSet<Uuid>,
-    report: SyncReport,
-    progress: &'a mut dyn FnMut(SyncProgress),
 }
 
-impl Exchange<'_> {
-    fn tell(&mut self, phase: SyncPhase, round: usize, families: usize) {
-        (self.progress)(SyncProgress {
-            phase,
-            round_trip: round as u32 + 1,
-            families: families as u32,
-        });
+impl Replica for StoreReplica<'_> {
+    type Error = CoreError;
+
+    fn load(&mut self, id: Uuid) -> Result<Option<AutoCommit>, CoreError> {
+        Ok(self.session.store.document_for_sync(id)?)
     }
 
-    fn load(&mut self, id: Uuid) -> Result<(), Stop> {
-        let device = self.device;
-        let f = self.families.entry(id).or_insert_with(Tracked::incoming);
-        if f.doc.is_none() {
-            let doc = match self.session.store.document_for_sync(id)? {
-                Some(d) => d,
-                None => AutoCommit::new().with_actor(author::actor_for(device)),
-            };
-            f.doc = Some(doc);
-        }
-        f.sync_state();
-        Ok(())
+    fn blank(&mut self) -> AutoCommit {
+        AutoCommit::new().with_actor(author::actor_for(self.device))
     }
 
-    /// Removes families the server evicted once the server holds every
-    /// change on them.
-    fn evict_ready(&mut self) -> Result<(), Stop> {
+    fn merge(&mut self, id: Uuid, doc: &mut AutoCommit, state: &[u8]) -> Result<Merged, CoreError> {
         let cx = self.session.context();
-        let ids: Vec<Uuid> = self
-            .families
-            .iter()
-            .filter(|(_, f)| f.evicted)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            let Some(f) = self.families.get_mut(&id) else {
-                continue;
-            };
-            if f.on_device && f.pending() {
-                continue;
-            }
-            let acknowledged = f.acknowledged();
-            if self
-                .session
-                .store
-                .evict_family(id, &acknowledged, &actor(&cx))?
-            {
-                self.families.remove(&id);
-                self.report.evicted += 1;
-            }
+        match self.session.store.merge_synced(id, doc, state, &actor(&cx)) {
+            Ok(o) if o.created => Ok(Merged::Created),
+            Ok(o) if o.changed => Ok(Merged::Changed),
+            Ok(_) => Ok(Merged::Unchanged),
+            Err(StoreError::FamilyDocument(_) | StoreError::Corrupt(_)) => Ok(Merged::Unreadable),
+            Err(e) => Err(e.into()),
         }
-        Ok(())
     }
 
-    /// The next request's messages and uploads, and the heads each upload
-    /// holds.
-    #[allow(clippy::type_complexity)]
-    fn build(
-        &mut self,
-    ) -> Result<
-        (
-            Vec<DocMessage>,
-            Vec<DocUpload>,
-            HashMap<Uuid, Vec<ChangeHash>>,
-        ),
-        Stop,
-    > {
-        let mut messages = Vec::new();
-        let mut uploads = Vec::new();
-        let mut upload_heads = HashMap::new();
-        let mut size = 0usize;
-        let mut complete = true;
-        let ids: Vec<Uuid> = self.families.keys().copied().collect();
-        for id in ids {
-            if messages.len() + uploads.len() >= MAX_REQUEST_DOCS || size >= MAX_REQUEST_BYTES {
-                complete = false;
-                break;
-            }
-            let Some(f) = self.families.get_mut(&id) else {
-                continue;
-            };
-            let upload = f.on_device
-                && !self.upload_refused.contains(&id)
-                && (!f.known || (f.evicted && f.pending()));
-            if upload {
-                self.load(id)?;
-                let Some(doc) = self.families.get_mut(&id).and_then(|f| f.doc.as_mut()) else {
-                    continue;
-                };
-                let bytes = doc.save();
-                if bytes.len() > MAX_UPLOAD_BYTES {
-                    self.upload_refused.insert(id);
-                    let now = self.session.clock().now();
-                    self.session.store.record_round_trip(
-                        &RoundTripRecord {
-                            rejections: vec![(
-                                id,
-                                "too large to send whole (over 4 MiB): ask your administrator"
-                                    .into(),
-                            )],
-                            ..Default::default()
-                        },
-                        now,
-                    )?;
-                    continue;
-                }
-                upload_heads.insert(id, doc.get_heads());
-                size += bytes.len() + 32;
-                uploads.push(DocUpload {
-                    doc_id: id,
-                    doc: bytes,
-                });
-                continue;
-            }
-            let answer = std::mem::take(&mut f.answer);
-            if f.evicted || !f.known || self.refused.contains(&id) {
-                continue;
-            }
-            if !(answer || self.compare_all || f.pending()) {
-                continue;
-            }
-            self.load(id)?;
-            let Some(f) = self.families.get_mut(&id) else {
-                continue;
-            };
-            let (Some(doc), Some(sync)) = (f.doc.as_mut(), f.sync.as_mut()) else {
-                continue;
-            };
-            if let Some(bytes) = sync.generate(doc) {
-                size += bytes.len() + 32;
-                messages.push(DocMessage {
-                    doc_id: id,
-                    sync: bytes,
-                });
-            }
-        }
-        if complete {
-            self.compare_all = false;
-        }
-        Ok((messages, uploads, upload_heads))
-    }
-
-    /// Applies one response: messages (each merged in its own
-    /// transaction), then acknowledgements, refusals, eviction marks and
-    /// the cursor in one transaction, then evictions.
-    fn apply(
-        &mut self,
-        resp: SyncResponse,
-        upload_heads: &HashMap<Uuid, Vec<ChangeHash>>,
-    ) -> Result<(), Stop> {
+    fn evict(&mut self, id: Uuid, acknowledged: &[ChangeHash]) -> Result<bool, CoreError> {
         let cx = self.session.context();
-        let who: Actor<'_> = actor(&cx);
-        if resp.full_compare {
-            self.report.full_compare = true;
-            let fresh = DocSync::new().encode_state();
-            self.session.store.reset_sync_states(&fresh)?;
-            for f in self.families.values_mut() {
-                f.sync = Some(DocSync::new());
-                f.state = Some(fresh.clone());
-                f.acked.clear();
-            }
-            self.compare_all = true;
-        }
-        let mut record = RoundTripRecord::default();
-        let mut answered = HashSet::new();
-        for m in resp.messages {
-            let id = m.doc_id;
-            self.received.insert(id);
-            self.load(id)?;
-            let Some(f) = self.families.get_mut(&id) else {
-                continue;
-            };
-            let (Some(doc), Some(sync)) = (f.doc.as_mut(), f.sync.as_mut()) else {
-                continue;
-            };
-            let before = doc.get_heads();
-            if sync.receive(doc, &m.sync).is_err() {
-                // Start this family's exchange afresh, from the stored copy.
-                f.doc = None;
-                f.sync = Some(DocSync::new());
-                f.answer = true;
-                continue;
-            }
-            let state = sync.encode_state();
-            let changed = doc.get_heads() != before;
-            if changed || !f.on_device {
-                match self.session.store.merge_synced(id, doc, &state, &who) {
-                    Ok(outcome) => {
-                        if outcome.created {
-                            self.report.downloaded += 1;
-                            f.on_device = true;
-                        }
-                        if outcome.changed {
-                            self.merged.insert(id);
-                        }
-                    }
-                    Err(StoreError::FamilyDocument(_) | StoreError::Corrupt(_)) => {
-                        // The received record cannot be read here: keep the
-                        // device copy as it was and show the refusal.
-                        f.doc = None;
-                        f.sync = None;
-                        self.refused.insert(id);
-                        record.rejections.push((
-                            id,
-                            "the server sent a version of this record this device cannot read"
-                                .into(),
-                        ));
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            } else {
-                record.states.push((id, state.clone()));
-            }
-            f.state = Some(state);
-            f.known = true;
-            f.evicted = false;
-            f.answer = true;
-            answered.insert(id);
-        }
-        for ack in resp.acks {
-            let id = ack.doc_id;
-            let Some(f) = self.families.get_mut(&id) else {
-                continue;
-            };
-            let heads: Vec<ChangeHash> = ack.heads.iter().map(|h| ChangeHash(*h)).collect();
-            let mut state = None;
-            let shared = match (upload_heads.get(&id), f.doc.as_mut()) {
-                _ if answered.contains(&id) => false,
-                (Some(uploaded), _) => uploaded.iter().all(|h| heads.contains(h)),
-                // A message the server did not answer: it holds exactly
-                // this device's heads (it leaves its reply out then).
-                (None, Some(doc)) => {
-                    let mut mine = doc.get_heads();
-                    mine.sort();
-                    let mut theirs = heads.clone();
-                    theirs.sort();
-                    mine == theirs
-                }
-                (None, None) => false,
-            };
-            if shared {
-                let s = state_sharing(&heads);
-                f.sync = Some(decode_state(Some(&s)));
-                f.state = Some(s.clone());
-                state = Some(s);
-            }
-            f.acked = heads.clone();
-            f.known = true;
-            record.acks.push(AckUpdate {
-                family_id: id,
-                acked_heads: heads,
-                state,
-            });
-        }
-        for r in resp.rejected {
-            if upload_heads.contains_key(&r.doc_id) {
-                self.upload_refused.insert(r.doc_id);
-            } else if self.report.full_compare {
-                // A restored server may have lost a family this device
-                // uploaded after the backup: send it whole (the server
-                // decides whether it may have it).
-                if let Some(f) = self.families.get_mut(&r.doc_id) {
-                    f.known = false;
-                    record.unknown.push(r.doc_id);
-                }
-            } else {
-                self.refused.insert(r.doc_id);
-            }
-            self.report.rejected += 1;
-            record.rejections.push((r.doc_id, r.reason));
-        }
-        for id in resp.evicted {
-            if let Some(f) = self.families.get_mut(&id) {
-                if !f.evicted {
-                    f.evicted = true;
-                    record.evicted.push(id);
-                }
-            }
-        }
-        record.cursor = Some((resp.cursor.epoch.clone(), resp.cursor.seq));
-        self.session.store.record_round_trip(&record, cx.now)?;
-        self.cursor = Some(resp.cursor);
-        self.more = resp.more;
-        Ok(())
+        Ok(self
+            .session
+            .store
+            .evict_family(id, acknowledged, &actor(&cx))?)
     }
 
-    fn run(&mut self) -> Result<(), Stop> {
-        self.evict_ready()?;
-        for round in 0..MAX_ROUND_TRIPS {
-            self.tell(SyncPhase::Preparing, round, self.families.len());
-            let (messages, uploads, upload_heads) = self.build()?;
-            if round > 0 && messages.is_empty() && uploads.is_empty() && !self.more {
-                self.report.complete = true;
-                return Ok(());
-            }
-            for m in &messages {
-                self.sent.insert(m.doc_id);
-            }
-            for u in &uploads {
-                self.sent.insert(u.doc_id);
-                self.uploaded.insert(u.doc_id);
-            }
-            let request = SyncRequest {
-                protocol: PROTOCOL_VERSION,
-                device_id: self.device,
-                cursor: self.cursor.clone(),
-                messages,
-                uploads,
-            };
-            let body = codec::encode_request(&request);
-            drop(request);
-            self.report.bytes_up += body.len() as u64;
-            self.tell(SyncPhase::Exchanging, round, self.sent.len());
-            let answer = self.transport.sync(body).map_err(Stop::Transport)?;
-            self.report.round_trips += 1;
-            self.report.bytes_down += answer.len() as u64;
-            let resp = codec::decode_response(&answer, &Limits::default())
-                .map_err(|e| Stop::Transport(TransportError::InvalidResponse(e.to_string())))?;
-            self.tell(SyncPhase::Merging, round, resp.messages.len());
-            // One durable commit for the whole response.
-            self.session.store.begin_batch()?;
-            let applied = self.apply(resp, &upload_heads);
-            self.session.store.end_batch(applied.is_ok())?;
-            applied?;
-            self.evict_ready()?;
+    fn record(&mut self, round: &RoundRecord) -> Result<(), CoreError> {
+        let record = RoundTripRecord {
+            acks: round
+                .acks
+                .iter()
+                .map(|a| AckUpdate {
+                    family_id: a.family_id,
+                    acked_heads: a.acked_heads.clone(),
+                    state: a.state.clone(),
+                })
+                .collect(),
+            rejections: round.rejections.clone(),
+            evicted: round.evicted.clone(),
+            states: round.states.clone(),
+            cursor: round.cursor.as_ref().map(|c| (c.epoch.clone(), c.seq)),
+        };
+        let now = self.session.clock().now();
+        Ok(self.session.store.record_round_trip(&record, now)?)
+    }
+
+    fn reset_states(&mut self, fresh: &[u8]) -> Result<(), CoreError> {
+        Ok(self.session.store.reset_sync_states(fresh)?)
+    }
+}
+
+/// One sync in progress, between round trips. The session is needed only
+/// to prepare a request and to apply an answer, never while the request
+/// is on the network, so a caller may let go of the session meanwhile
+/// (the desktop does, and stays responsive while a server is slow).
+pub struct SyncRun {
+    machine: RoundTrips,
+    device: Uuid,
+}
+
+impl SyncRun {
+    /// The next request's body, prepared on `session`, or `None` when the
+    /// sync is over. Tells `progress` when it starts preparing and when
+    /// the request is ready to go.
+    pub fn next_request(
+        &mut self,
+        session: &mut Session,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<Option<Vec<u8>>, SyncStop> {
+        progress(
+            self.machine
+                .progress(SyncPhase::Preparing, self.machine.families()),
+        );
+        let mut replica = StoreReplica {
+            session,
+            device: self.device,
+        };
+        let body = self.machine.next_request(&mut replica)?;
+        if body.is_some() {
+            progress(
+                self.machine
+                    .progress(SyncPhase::Exchanging, self.machine.sent()),
+            );
         }
-        let mut left = self.more;
-        for (id, f) in self.families.iter_mut() {
-            left |= f.answer || (!self.refused.contains(id) && f.pending());
-        }
-        self.report.complete = !left;
+        Ok(body)
+    }
+
+    /// Applies the server's answer on `session`: every merge and the
+    /// round's bookkeeping in one durable commit, then the evictions that
+    /// became safe.
+    pub fn apply_answer(
+        &mut self,
+        session: &mut Session,
+        answer: &[u8],
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<(), SyncStop> {
+        let resp = self
+            .machine
+            .decode(answer)
+            .map_err(|e| SyncStop::Transport(TransportError::InvalidResponse(e.0.to_string())))?;
+        progress(
+            self.machine
+                .progress(SyncPhase::Merging, resp.messages.len()),
+        );
+        let mut replica = StoreReplica {
+            session,
+            device: self.device,
+        };
+        replica.session.store.begin_batch()?;
+        let applied = self.machine.apply(&mut replica, resp);
+        replica.session.store.end_batch(applied.is_ok())?;
+        applied?;
+        self.machine.evict_ready(&mut replica)?;
         Ok(())
     }
 }
@@ -932,8 +529,8 @@ impl Session {
             practitioner_id: resp.practitioner.id.clone(),
             practitioner_name: resp.practitioner.name.clone(),
             practitioner_role: resp.practitioner.role.clone(),
-            team_id: resp.team.as_ref().map(|t| t.id.clone()),
-            team_name: resp.team.as_ref().map(|t| t.name.clone()),
+            team_id: Some(resp.team.id.clone()),
+            team_name: Some(resp.team.name.clone()),
             enrolled_at: cx.now,
             epoch: resp.epoch.clone(),
         };
@@ -943,7 +540,7 @@ impl Session {
             device_id,
             device_name,
             practitioner: resp.practitioner,
-            team: resp.team,
+            team: Some(resp.team),
             enrolled_at: cx.now,
         })
     }
@@ -958,11 +555,17 @@ impl Session {
         &mut self,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport, CoreError> {
+        let transport = self.sync_transport()?;
+        self.sync_with_progress(&transport, progress)
+    }
+
+    /// The HTTPS transport to the enrolled server, carrying the device's
+    /// token (for a caller that drives a [`SyncRun`] itself).
+    pub fn sync_transport(&mut self) -> Result<HttpTransport, CoreError> {
         let server = self.store.sync_server()?.ok_or_else(not_enrolled)?;
         let e = &server.enrolment;
-        let transport = HttpTransport::new(&e.url, e.ca_pem.as_deref(), Some(e.token.clone()))
-            .map_err(transport_error)?;
-        self.sync_with_progress(&transport, progress)
+        HttpTransport::new(&e.url, e.ca_pem.as_deref(), Some(e.token.clone()))
+            .map_err(transport_error)
     }
 
     /// Where the enrolled server is (no token), for a reachability check
@@ -989,41 +592,59 @@ impl Session {
         transport: &dyn Transport,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport, CoreError> {
+        let mut run = self.begin_sync()?;
+        let outcome = loop {
+            let body = match run.next_request(self, progress) {
+                Ok(Some(body)) => body,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            let answer = match transport.sync(body) {
+                Ok(a) => a,
+                Err(e) => break Err(SyncStop::Transport(e)),
+            };
+            if let Err(e) = run.apply_answer(self, &answer, progress) {
+                break Err(e);
+            }
+        };
+        self.end_sync(run, outcome)
+    }
+
+    /// Starts a sync: reads the cursor and every family's bookkeeping and
+    /// removes the families already safe to evict. Drive the returned run
+    /// with [`SyncRun::next_request`], the transport and
+    /// [`SyncRun::apply_answer`], then give it to [`Session::end_sync`].
+    pub fn begin_sync(&mut self) -> Result<SyncRun, CoreError> {
         let server: SyncServer = self.store.sync_server()?.ok_or_else(not_enrolled)?;
-        let families = self
-            .store
-            .sync_families()?
-            .into_iter()
-            .map(|r| (r.family_id, Tracked::from_row(r)))
-            .collect();
+        let device = server.enrolment.device_id;
         let cursor = server.seq.map(|seq| Cursor {
             epoch: server.enrolment.epoch.clone(),
             seq,
         });
-        let mut exchange = Exchange {
-            session: self,
-            transport,
-            device: server.enrolment.device_id,
-            cursor,
-            more: false,
-            families,
-            refused: HashSet::new(),
-            upload_refused: HashSet::new(),
-            compare_all: false,
-            sent: HashSet::new(),
-            uploaded: HashSet::new(),
-            received: HashSet::new(),
-            merged: HashSet::new(),
-            report: SyncReport::default(),
-            progress,
+        let families = self.store.sync_families()?.into_iter().map(stored_family);
+        let mut run = SyncRun {
+            machine: RoundTrips::new(device, cursor, families, Limits::default()),
+            device,
         };
-        let outcome = exchange.run();
-        let mut report = std::mem::take(&mut exchange.report);
-        report.sent = exchange.sent.len();
-        report.uploaded = exchange.uploaded.len();
-        report.received = exchange.received.len();
-        report.merged = exchange.merged.len();
-        drop(exchange);
+        run.machine.evict_ready(&mut StoreReplica {
+            session: self,
+            device,
+        })?;
+        Ok(run)
+    }
+
+    /// Ends a sync with how it went: records the attempt for `sync
+    /// status` and returns the report (conflicts and pending families
+    /// counted from the store). A failure loses nothing: the next sync
+    /// resumes. When the server revoked the device and asked for erasure,
+    /// the local data is crypto-erased and [`CoreError::Revoked`]
+    /// returned; the session cannot be used after.
+    pub fn end_sync(
+        &mut self,
+        run: SyncRun,
+        outcome: Result<(), SyncStop>,
+    ) -> Result<SyncReport, CoreError> {
+        let mut report = run.machine.finish();
         let now = self.clock().now();
         let error = match outcome {
             Ok(()) => {
@@ -1032,19 +653,19 @@ impl Session {
                 report.pending = self
                     .store
                     .sync_families()?
-                    .iter()
-                    .filter(|f| stored_pending(f))
+                    .into_iter()
+                    .filter(|f| stored_family(f.clone()).pending())
                     .count();
                 return Ok(report);
             }
-            Err(Stop::Transport(TransportError::Revoked { erase: true })) => {
+            Err(SyncStop::Transport(TransportError::Revoked { erase: true })) => {
                 // Close the database first so its files can be removed.
                 let _ = self.store.close();
                 ProfileDir::new(self.data_dir()).erase(REVOKED_REASON)?;
                 return Err(CoreError::Revoked { just_now: true });
             }
-            Err(Stop::Transport(e)) => transport_error(e),
-            Err(Stop::Core(e)) => e,
+            Err(SyncStop::Transport(e)) => transport_error(e),
+            Err(SyncStop::Core(e)) => e,
         };
         // The failure itself is what matters; recording it is best effort.
         let _ = self
@@ -1065,7 +686,7 @@ impl Session {
         for f in &families {
             if f.evicted_at.is_some() {
                 awaiting.push(f.family_id);
-            } else if stored_pending(f) {
+            } else if stored_family(f.clone()).pending() {
                 pending.push(f.family_id);
             }
         }
@@ -1362,16 +983,5 @@ mod tests {
         );
         assert!(typed_value("maybe", &["true or false"]).is_err());
         assert_eq!(typed_value("3", &["a number"]).unwrap(), Value::from(3));
-    }
-
-    #[test]
-    fn acknowledgement_covers_heads() {
-        let (a, b) = (ChangeHash([1; 32]), ChangeHash([2; 32]));
-        assert!(!unacknowledged(&[a], &[a], &[]));
-        assert!(!unacknowledged(&[a, b], &[a], &[b]));
-        assert!(unacknowledged(&[a, b], &[a], &[]));
-        let s = state_sharing(&[b, a]);
-        let d = DocSync::decode_state(&s).unwrap();
-        assert_eq!(d.shared_heads(), &[a, b]);
     }
 }

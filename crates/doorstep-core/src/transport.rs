@@ -5,79 +5,15 @@
 
 use std::time::Duration;
 
+use doorstep_sync::wire::{
+    words, EnrolRequest, EnrolResponse, ErrorBody, ENROL_PATH, HEALTH_PATH, MAX_ERROR_BYTES,
+    SYNC_CONTENT_TYPE, SYNC_PATH,
+};
 use reqwest::blocking::{Client, Response};
 use reqwest::{StatusCode, Url};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// The content type of an encoded sync request or response.
-pub const SYNC_CONTENT_TYPE: &str = "application/x-doorstep-sync";
 
 /// How long one request may take, connecting included.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The body of `POST /v1/enrol`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct EnrolRequest {
-    /// The one-time enrolment code the administrator gave.
-    pub code: String,
-    /// This device's id.
-    pub device_id: Uuid,
-    /// A name for the device, shown to administrators.
-    pub device_name: String,
-}
-
-/// The practitioner a device is enrolled for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct EnrolledPractitioner {
-    /// Their id on the server.
-    pub id: String,
-    /// Their name.
-    pub name: String,
-    /// Their role.
-    pub role: String,
-}
-
-/// The practitioner's team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct EnrolledTeam {
-    /// The team's id on the server.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-}
-
-/// The answer to `POST /v1/enrol`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct EnrolResponse {
-    /// The device id the server enrolled (this device's).
-    pub device_id: Uuid,
-    /// The bearer token for every later request.
-    pub token: String,
-    /// Who the device is enrolled for.
-    pub practitioner: EnrolledPractitioner,
-    /// Their team, if any.
-    #[serde(default)]
-    pub team: Option<EnrolledTeam>,
-    /// The server's epoch.
-    pub epoch: String,
-}
-
-impl std::fmt::Debug for EnrolResponse {
-    /// Everything but the token.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnrolResponse")
-            .field("device_id", &self.device_id)
-            .field("practitioner", &self.practitioner)
-            .field("team", &self.team)
-            .field("epoch", &self.epoch)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Why a request to the server did not get a usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -211,7 +147,7 @@ impl HttpTransport {
     pub fn health(&self) -> Result<(), TransportError> {
         send(
             self.client
-                .get(format!("{}/v1/health", self.base))
+                .get(format!("{}{HEALTH_PATH}", self.base))
                 .timeout(std::time::Duration::from_secs(3)),
         )
         .map(|_| ())
@@ -278,21 +214,20 @@ fn send(req: reqwest::blocking::RequestBuilder) -> Result<Response, TransportErr
     }
     let status = resp.status();
     // Error bodies are small JSON objects; read at most 64 KiB of one.
-    let body: serde_json::Value = resp
+    let body: Option<ErrorBody> = resp
         .bytes()
         .ok()
-        .filter(|b| b.len() <= 64 * 1024)
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(serde_json::Value::Null);
-    Err(error_for(status.as_u16(), &body))
+        .filter(|b| b.len() <= MAX_ERROR_BYTES)
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    Err(error_for(status.as_u16(), body.as_ref()))
 }
 
 /// The [`TransportError`] for an HTTP error status and its JSON body.
-pub fn error_for(status: u16, body: &serde_json::Value) -> TransportError {
-    let message = body["error"].as_str().unwrap_or("");
+pub fn error_for(status: u16, body: Option<&ErrorBody>) -> TransportError {
+    let message = body.map_or("", |b| b.error.as_str());
     match status {
-        401 if message == "revoked" => TransportError::Revoked {
-            erase: body["erase"].as_bool().unwrap_or(false),
+        401 if message == words::REVOKED => TransportError::Revoked {
+            erase: body.is_some_and(ErrorBody::asks_to_erase),
         },
         401 => TransportError::Unauthorised,
         413 => TransportError::TooLarge,
@@ -307,14 +242,14 @@ pub fn error_for(status: u16, body: &serde_json::Value) -> TransportError {
 
 impl Transport for HttpTransport {
     fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, TransportError> {
-        let resp = send(self.post("/v1/enrol").json(req))?;
+        let resp = send(self.post(ENROL_PATH).json(req))?;
         resp.json::<EnrolResponse>()
             .map_err(|e| TransportError::InvalidResponse(describe(&e)))
     }
 
     fn sync(&self, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
         let resp = send(
-            self.post("/v1/sync")
+            self.post(SYNC_PATH)
                 .header(reqwest::header::CONTENT_TYPE, SYNC_CONTENT_TYPE)
                 .body(body),
         )?;
@@ -327,7 +262,6 @@ impl Transport for HttpTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn server_urls_must_be_https_unless_loopback() {
@@ -357,29 +291,26 @@ mod tests {
     #[test]
     fn statuses_map_to_errors() {
         assert_eq!(
-            error_for(401, &json!({"error": "revoked", "erase": true})),
+            error_for(401, Some(&ErrorBody::revoked())),
             TransportError::Revoked { erase: true }
         );
         assert_eq!(
-            error_for(401, &json!({"error": "unauthorised"})),
+            error_for(401, Some(&ErrorBody::new(words::UNAUTHORISED))),
             TransportError::Unauthorised
         );
         assert_eq!(
-            error_for(413, &json!({"error": "request too large", "limit": 16})),
+            error_for(413, Some(&ErrorBody::too_large(16))),
             TransportError::TooLarge
         );
         assert_eq!(
-            error_for(400, &json!({"error": "enrolment code not accepted"})),
-            TransportError::BadRequest("enrolment code not accepted".into())
+            error_for(400, Some(&ErrorBody::new(words::CODE_NOT_ACCEPTED))),
+            TransportError::BadRequest(words::CODE_NOT_ACCEPTED.into())
         );
         assert_eq!(
-            error_for(500, &json!({"error": "storage unavailable"})),
+            error_for(500, Some(&ErrorBody::new(words::STORAGE_UNAVAILABLE))),
             TransportError::Server(500)
         );
-        assert_eq!(
-            error_for(502, &serde_json::Value::Null),
-            TransportError::Server(502)
-        );
+        assert_eq!(error_for(502, None), TransportError::Server(502));
     }
 
     #[test]

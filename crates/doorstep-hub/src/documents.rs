@@ -29,6 +29,8 @@ pub(crate) struct FamilyRow {
     pub team_id: Uuid,
     /// The saved document.
     pub snapshot: Vec<u8>,
+    /// The sequence number of its last change.
+    pub seq: i64,
 }
 
 /// Locks and reads a family (`SELECT … FOR UPDATE` on PostgreSQL).
@@ -47,7 +49,7 @@ pub(crate) fn lock_families(
     let mut out: BTreeMap<Uuid, Option<FamilyRow>> = ids.iter().map(|id| (*id, None)).collect();
     let ids: Vec<Uuid> = ids.iter().copied().collect();
     for r in tx.query_ids(
-        "SELECT id, practitioner_id, team_id, snapshot FROM families WHERE id IN ({ids}) ORDER BY id FOR UPDATE",
+        "SELECT id, practitioner_id, team_id, snapshot, seq FROM families WHERE id IN ({ids}) ORDER BY id FOR UPDATE",
         &ids,
     )? {
         out.insert(
@@ -56,6 +58,7 @@ pub(crate) fn lock_families(
                 practitioner_id: r.uuid(1)?,
                 team_id: r.uuid(2)?,
                 snapshot: r.blob(3)?.to_vec(),
+                seq: r.int(4)?,
             }),
         );
     }

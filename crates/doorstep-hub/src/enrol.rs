@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use doorstep_domain::validate::required_text;
+use doorstep_sync::wire::{EnrolResponse, EnrolledPractitioner, EnrolledTeam};
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 use serde::Serialize;
@@ -38,6 +39,26 @@ pub struct Enrolment {
     pub team: Team,
     /// The server's current epoch.
     pub epoch: String,
+}
+
+impl From<Enrolment> for EnrolResponse {
+    /// The answer to `POST /v1/enrol`.
+    fn from(e: Enrolment) -> Self {
+        EnrolResponse {
+            device_id: e.device_id,
+            token: e.token,
+            practitioner: EnrolledPractitioner {
+                id: e.practitioner.id.to_string(),
+                name: e.practitioner.name,
+                role: e.practitioner.role,
+            },
+            team: EnrolledTeam {
+                id: e.team.id.to_string(),
+                name: e.team.name,
+            },
+            epoch: e.epoch,
+        }
+    }
 }
 
 /// Who a valid token belongs to.

@@ -1,6 +1,7 @@
 //! The hub's one error type. Messages never carry patient data: they name
 //! fields, ids and counts, so the server may log them and show them.
 
+use doorstep_sync::wire::{words, ErrorBody};
 use thiserror::Error;
 
 /// Why a hub operation failed.
@@ -43,6 +44,27 @@ pub enum HubError {
     /// a malformed id or time).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+impl HubError {
+    /// The HTTP status and JSON body this error is answered with
+    /// (docs/SYNC.md, "HTTP endpoints"). Storage failures and corrupt data
+    /// answer alike, without detail.
+    pub fn answer(&self) -> (u16, ErrorBody) {
+        match self {
+            HubError::Unauthorised => (401, ErrorBody::new(words::UNAUTHORISED)),
+            HubError::Revoked => (401, ErrorBody::revoked()),
+            HubError::EnrolmentRefused => (400, ErrorBody::new(words::CODE_NOT_ACCEPTED)),
+            HubError::BadRequest(reason) => (400, ErrorBody::bad_sync_request(reason)),
+            HubError::TooLarge { limit } => (413, ErrorBody::too_large(*limit)),
+            HubError::Busy => (503, ErrorBody::new(words::BUSY)),
+            HubError::Invalid(reason) => (400, ErrorBody::new(reason.clone())),
+            HubError::NotFound(_) => (404, ErrorBody::new(words::NOT_FOUND)),
+            HubError::Storage(_) | HubError::Corrupt(_) => {
+                (500, ErrorBody::new(words::STORAGE_UNAVAILABLE))
+            }
+        }
+    }
 }
 
 impl From<rusqlite::Error> for HubError {

@@ -1,45 +1,31 @@
-//! Answering a device's sync request: docs/SYNC.md "Server → device",
-//! steps 3 to 9, in one database transaction per request.
+//! Answering a device's sync request: the hub drives
+//! [`doorstep_sync::answering::Answering`] (docs/SYNC.md, "Server →
+//! device", steps 3 to 9) inside one database transaction per request.
 //!
 //! The families a request touches (its messages and uploads) are locked in
 //! id order before their documents are read, so concurrent requests about
 //! one family (several devices, several server processes) take turns and
 //! none loses a change. The global sequence is bumped only after every
 //! document is worked out, once, and only if a document changed.
-//!
-//! The cursor returned is the sequence read at the start of the
-//! transaction, or the new sequence when it is the very next one (no other
-//! writer committed in between, so nothing the device has not seen can hide
-//! below it). When the reply is capped at [`MAX_MESSAGES`] (replies to the
-//! device's own messages always go; the cap limits the rest) the cursor
-//! stays below the first family left out and `more` is set.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use automerge::{AutoCommit, ChangeHash};
+use automerge::AutoCommit;
 use chrono::{DateTime, Utc};
+use doorstep_sync::answering::{self, AnswerError, Answering, Held};
 use doorstep_sync::codec::{decode_request, encode_response, DecodeError, Limit};
-use doorstep_sync::protocol::{
-    Cursor, DocAck, DocMessage, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
-};
-use doorstep_sync::session::{message_heads, DocSync};
+use doorstep_sync::protocol::{SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use doorstep_sync::Limits;
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{Tx, Value};
 use crate::documents::{
     self, audit, bump_seq, heads_list, insert_family, load_doc, lock_families, read_meta,
-    update_family_doc, FamilyRow,
+    update_family_doc,
 };
 use crate::enrol::DeviceIdentity;
 use crate::{stamp, Hub, HubError};
-
-/// Most messages in one sync response; the rest follow with `more`.
-pub const MAX_MESSAGES: usize = 2_000;
-
-/// The reason given for every refused message or upload, whether the family
-/// is another practitioner's or does not exist.
-pub const NOT_IN_CASELOAD: &str = "not in your caseload";
 
 /// A family's current heads, for `GET /v1/families/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,64 +42,6 @@ pub struct FamilySummary {
 struct Upload {
     doc_id: Uuid,
     doc: AutoCommit,
-    heads: Vec<ChangeHash>,
-}
-
-/// One family document being worked on in this request.
-struct Work {
-    doc: AutoCommit,
-    /// Heads when loaded (empty for a family created by this request).
-    before: Vec<ChangeHash>,
-    created: bool,
-    /// Uploaded by a practitioner it departed from: merged, not synced.
-    departed: bool,
-    /// The device sent sync messages for it.
-    messaged: bool,
-    /// Heads of the uploaded document, if it was uploaded.
-    upload_heads: Option<Vec<ChangeHash>>,
-    /// Heads the device reported, to acknowledge.
-    reported: Vec<ChangeHash>,
-    sync: Option<DocSync>,
-}
-
-impl Work {
-    fn load(row: &FamilyRow) -> Result<Work, HubError> {
-        let mut doc = load_doc(&row.snapshot)?;
-        let before = doc.get_heads();
-        Ok(Work {
-            doc,
-            before,
-            created: false,
-            departed: false,
-            messaged: false,
-            upload_heads: None,
-            reported: Vec::new(),
-            sync: None,
-        })
-    }
-
-    fn changed(&mut self) -> bool {
-        self.created || sorted(self.doc.get_heads()) != sorted(self.before.clone())
-    }
-}
-
-fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
-    heads.sort();
-    heads.dedup();
-    heads
-}
-
-/// A sync state for a peer known to hold exactly `heads`.
-fn state_sharing(heads: &[ChangeHash]) -> Result<DocSync, HubError> {
-    let mut state = automerge::sync::State::new();
-    state.shared_heads = sorted(heads.to_vec());
-    DocSync::decode_state(&state.encode())
-        .map_err(|_| HubError::Corrupt("a sync state did not round-trip".into()))
-}
-
-/// A stored sync state, or a fresh one if it does not decode.
-fn stored_state(bytes: &[u8]) -> DocSync {
-    DocSync::decode_state(bytes).unwrap_or_default()
 }
 
 fn decode_problem(e: DecodeError) -> HubError {
@@ -130,7 +58,7 @@ fn decode_problem(e: DecodeError) -> HubError {
 /// Checks an upload before any database work: an Automerge document whose
 /// family record's id is its `doc_id`.
 fn check_upload(doc_id: Uuid, bytes: &[u8]) -> Result<Upload, HubError> {
-    let mut doc = AutoCommit::load(bytes).map_err(|_| {
+    let doc = AutoCommit::load(bytes).map_err(|_| {
         HubError::BadRequest(format!(
             "the upload of {doc_id} is not an Automerge document"
         ))
@@ -143,8 +71,7 @@ fn check_upload(doc_id: Uuid, bytes: &[u8]) -> Result<Upload, HubError> {
             "the upload of {doc_id} holds a family with another id"
         )));
     }
-    let heads = doc.get_heads();
-    Ok(Upload { doc_id, doc, heads })
+    Ok(Upload { doc_id, doc })
 }
 
 impl Hub {
@@ -171,21 +98,14 @@ impl Hub {
                 "device_id is not the device the token belongs to".into(),
             ));
         }
-        let mut uploads = req
+        let uploads = req
             .uploads
             .iter()
             .map(|u| check_upload(u.doc_id, &u.doc))
             .collect::<Result<Vec<_>, _>>()?;
-        let response = self.db.transaction(|tx| {
-            answer(
-                tx,
-                identity.device_id,
-                &req,
-                &mut uploads,
-                self.max_messages,
-                now,
-            )
-        })?;
+        let response = self
+            .db
+            .transaction(|tx| answer(tx, identity.device_id, &req, &uploads, self.limits, now))?;
         Ok(encode_response(&response))
     }
 
@@ -214,13 +134,14 @@ impl Hub {
     }
 }
 
-/// Steps 3–9 inside the transaction.
+/// Steps 3–9 inside the transaction: the hub loads what the answering
+/// machine asks for and stores what it decides.
 fn answer(
     tx: &mut dyn Tx,
     device: Uuid,
     req: &SyncRequest,
-    uploads: &mut [Upload],
-    max_messages: usize,
+    uploads: &[Upload],
+    limits: Limits,
     now: DateTime<Utc>,
 ) -> Result<SyncResponse, HubError> {
     // The device, checked again inside the transaction.
@@ -237,18 +158,15 @@ fn answer(
     }
     let (me, my_team) = (dev.uuid(0)?, dev.uuid(1)?);
     let (epoch, current) = read_meta(tx)?;
-
-    // A cursor from another epoch, or beyond the sequence (a restored
-    // backup): compare everything, forgetting this device's sync states.
-    let full_compare = req
-        .cursor
-        .as_ref()
-        .is_some_and(|c| c.epoch != epoch || i64::try_from(c.seq).map_or(true, |s| s > current));
-    let since: Option<i64> = match &req.cursor {
-        Some(c) if !full_compare => i64::try_from(c.seq).ok(),
-        _ => None,
-    };
-    if full_compare {
+    let uploads = uploads
+        .iter()
+        .map(|u| answering::Upload {
+            doc_id: u.doc_id,
+            doc: u.doc.clone(),
+        })
+        .collect();
+    let mut machine = Answering::new(req.clone(), uploads, epoch, seq_u64(current), limits);
+    if machine.full_compare() {
         tx.execute(
             "DELETE FROM sync_states WHERE device_id = $1",
             &[device.into()],
@@ -263,153 +181,37 @@ fn answer(
     }
 
     // Lock every family the request touches, in id order.
-    let touched: BTreeSet<Uuid> = req
-        .messages
-        .iter()
-        .map(|m| m.doc_id)
-        .chain(uploads.iter().map(|u| u.doc_id))
-        .collect();
-    let rows: BTreeMap<Uuid, Option<FamilyRow>> = lock_families(tx, &touched)?;
-
-    let mut work: BTreeMap<Uuid, Work> = BTreeMap::new();
-    let mut rejected: Vec<(Uuid, &'static str)> = Vec::new();
-    let mut evicted: BTreeSet<Uuid> = BTreeSet::new();
-
-    // Step 4: messages for families in the caseload.
-    for m in &req.messages {
-        let row = match rows.get(&m.doc_id) {
-            Some(Some(row)) if row.practitioner_id == me => row,
-            _ => {
-                rejected.push((m.doc_id, "message"));
-                continue;
+    let touched = machine.touched();
+    let mut held = BTreeMap::new();
+    for (id, row) in lock_families(tx, &touched)? {
+        let h = match row {
+            None => Held::Unknown,
+            Some(row) if row.practitioner_id == me => {
+                Held::Mine(load_doc(&row.snapshot)?, seq_u64(row.seq))
             }
+            Some(row) if machine.uploads(id) && has_departed(tx, me, id)? => {
+                Held::Departed(Some(load_doc(&row.snapshot)?))
+            }
+            Some(_) => Held::Elsewhere,
         };
-        let w = match work.entry(m.doc_id) {
-            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::btree_map::Entry::Vacant(v) => v.insert(Work::load(row)?),
-        };
-        let sync = w.sync.get_or_insert_with(|| match states.get(&m.doc_id) {
-            Some(bytes) => stored_state(bytes),
-            None => DocSync::new(),
-        });
-        sync.receive(&mut w.doc, &m.sync).map_err(|_| {
-            HubError::BadRequest(format!(
-                "the sync message for {} could not be applied",
-                m.doc_id
-            ))
-        })?;
-        w.messaged = true;
-        w.reported
-            .extend(message_heads(&m.sync).unwrap_or_default());
+        held.insert(id, h);
     }
-
-    // Step 5: uploads.
-    for u in uploads.iter_mut() {
-        let id = u.doc_id;
-        let row = rows.get(&id).cloned().flatten();
-        match row {
-            None => {
-                if let Some(w) = work.get_mut(&id) {
-                    merge(&mut w.doc, &mut u.doc)?;
-                } else {
-                    let mut doc = AutoCommit::new();
-                    merge(&mut doc, &mut u.doc)?;
-                    work.insert(
-                        id,
-                        Work {
-                            doc,
-                            before: Vec::new(),
-                            created: true,
-                            departed: false,
-                            messaged: false,
-                            upload_heads: None,
-                            reported: Vec::new(),
-                            sync: None,
-                        },
-                    );
-                }
-            }
-            Some(row) => {
-                let mine = row.practitioner_id == me;
-                let departed = !mine && has_departed(tx, me, id)?;
-                if !mine && !departed {
-                    rejected.push((id, "upload"));
-                    continue;
-                }
-                let w = match work.entry(id) {
-                    std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(v) => v.insert(Work::load(&row)?),
-                };
-                merge(&mut w.doc, &mut u.doc)?;
-                if departed {
-                    w.departed = true;
-                    evicted.insert(id);
-                }
-            }
-        }
-        if let Some(w) = work.get_mut(&id) {
-            w.upload_heads
-                .get_or_insert_with(Vec::new)
-                .extend(u.heads.iter().copied());
-            w.reported.extend(u.heads.iter().copied());
-        }
-    }
-
-    // Replies: to every family the device sent messages for, and to an
-    // uploaded family when the server holds more than the upload.
-    let mut messages = Vec::new();
-    for (id, w) in work.iter_mut() {
-        if w.departed {
-            continue;
-        }
-        let server_has_more = match &w.upload_heads {
-            Some(h) => sorted(h.clone()) != sorted(w.doc.get_heads()),
-            None => false,
-        };
-        if w.sync.is_none() {
-            w.sync = Some(match &w.upload_heads {
-                Some(h) => state_sharing(h)?,
-                None => DocSync::new(),
-            });
-        }
-        // The device's message brought the server exactly to the device's
-        // heads: the acknowledgement says so, and a reply would only repeat
-        // the heads. Both sides now share them.
-        let in_step = w.messaged
-            && w.upload_heads.is_none()
-            && !w.reported.is_empty()
-            && sorted(w.reported.clone()) == sorted(w.doc.get_heads());
-        if in_step {
-            w.sync = Some(state_sharing(&w.doc.get_heads())?);
-            continue;
-        }
-        if w.messaged || server_has_more {
-            if let Some(sync) = w.sync.as_mut().and_then(|s| s.generate(&mut w.doc)) {
-                messages.push(DocMessage { doc_id: *id, sync });
-            }
-        }
-    }
+    machine.receive(held, states).map_err(|e| match e {
+        AnswerError::NotLookedUp(_) => HubError::Corrupt(e.to_string()),
+        other => HubError::BadRequest(other.to_string()),
+    })?;
 
     // Step 6: families in the caseload changed since the cursor (all of
-    // them without one) that got no reply, up to the cap.
-    let budget = max_messages.saturating_sub(messages.len());
-    let candidates = tx.query(
+    // them without one), as many as the reply has room for.
+    let since = machine.since().map_or(-1, seq_i64);
+    let mut candidates = Vec::new();
+    for r in tx.query(
         "SELECT id, seq FROM families WHERE practitioner_id = $1 AND seq > $2 ORDER BY seq, id",
-        &[me.into(), Value::Int(since.unwrap_or(-1))],
-    )?;
-    let mut first_unsent: Option<i64> = None;
-    let mut offered: Vec<Uuid> = Vec::new();
-    for r in &candidates {
-        let id = r.uuid(0)?;
-        if work.contains_key(&id) {
-            continue;
-        }
-        if offered.len() == budget {
-            first_unsent = Some(r.int(1)?);
-            break;
-        }
-        offered.push(id);
+        &[me.into(), Value::Int(since)],
+    )? {
+        candidates.push((r.uuid(0)?, seq_u64(r.int(1)?)));
     }
+    let offered = machine.offer(&candidates);
     // Their snapshots, a few dozen per query, in the order offered.
     let mut snapshots: HashMap<Uuid, Vec<u8>> = HashMap::new();
     for r in tx.query_ids(
@@ -418,67 +220,36 @@ fn answer(
     )? {
         snapshots.insert(r.uuid(0)?, r.blob(1)?.to_vec());
     }
-    let mut pushed_states: Vec<(Uuid, Vec<u8>)> = Vec::new();
     for id in offered {
         let snapshot = snapshots
             .get(&id)
             .ok_or_else(|| HubError::Corrupt("an expected row is missing".into()))?;
-        let mut doc = load_doc(snapshot)?;
-        let mut sync = match states.get(&id) {
-            Some(bytes) => stored_state(bytes),
-            // The device may hold any part of it (it is re-comparing).
-            None if full_compare => DocSync::new(),
-            // Never had it: the whole document travels in one message.
-            None => DocSync::for_empty_peer(),
-        };
-        if let Some(m) = sync.generate(&mut doc) {
-            messages.push(DocMessage {
-                doc_id: id,
-                sync: m,
-            });
-        }
-        pushed_states.push((id, sync.encode_state()));
+        machine.push(id, load_doc(snapshot)?);
     }
 
     // Step 7: families that left this practitioner's caseload.
+    let mut departed = Vec::new();
     for r in tx.query(
         "SELECT d.family_id FROM departures d JOIN families f ON f.id = d.family_id
          WHERE d.practitioner_id = $1 AND d.seq > $2 AND f.practitioner_id <> $1",
-        &[me.into(), Value::Int(since.unwrap_or(-1))],
+        &[me.into(), Value::Int(since)],
     )? {
-        evicted.insert(r.uuid(0)?);
+        departed.push(r.uuid(0)?);
     }
+    machine.evict(departed);
 
-    // Step 8: what the server now holds of what the device reported.
-    let mut acks = Vec::new();
-    for (id, w) in work.iter_mut() {
-        let reported = sorted(std::mem::take(&mut w.reported));
-        let heads: Vec<[u8; 32]> = reported
-            .iter()
-            .filter(|h| w.doc.get_change_by_hash(h).is_some())
-            .map(|h| h.0)
-            .collect();
-        if !heads.is_empty() {
-            acks.push(DocAck { doc_id: *id, heads });
-        }
-    }
-
-    // Step 9: write what changed under one new sequence number.
-    let changed: Vec<Uuid> = work
-        .iter_mut()
-        .filter_map(|(id, w)| w.changed().then_some(*id))
-        .collect();
-    let new_seq = if changed.is_empty() {
+    // Steps 8 and 9: write what changed under one new sequence number.
+    let mut answer = machine.finish();
+    let new_seq = if answer.changed.is_empty() {
         None
     } else {
         Some(bump_seq(tx)?)
     };
     let mut change_rows = Vec::new();
     if let Some(seq) = new_seq {
-        for id in &changed {
-            let Some(w) = work.get_mut(id) else { continue };
-            if w.created {
-                if !insert_family(tx, *id, me, my_team, seq, &mut w.doc, now)? {
+        for c in answer.changed.iter_mut() {
+            if c.created {
+                if !insert_family(tx, c.id, me, my_team, seq, &mut c.doc, now)? {
                     // Created by a concurrent request: start again, and
                     // merge into it this time.
                     return Err(HubError::Busy);
@@ -488,48 +259,29 @@ fn answer(
                     now,
                     &device.to_string(),
                     "family.create",
-                    Some(*id),
+                    Some(c.id),
                     "uploaded",
                 )?;
             } else {
-                update_family_doc(tx, *id, seq, &mut w.doc)?;
+                update_family_doc(tx, c.id, seq, &mut c.doc)?;
             }
-            change_rows.extend(documents::change_rows(*id, seq, &mut w.doc, &w.before));
+            change_rows.extend(documents::change_rows(c.id, seq, &mut c.doc, &c.before));
         }
     }
     let change_count = change_rows.len();
     documents::store_change_rows(tx, &change_rows)?;
-    // One sync state per family (a family is either worked on or pushed).
-    let mut states: BTreeMap<Uuid, Vec<u8>> = BTreeMap::new();
-    for (id, w) in &work {
-        if w.departed {
-            continue;
-        }
-        if let Some(sync) = &w.sync {
-            states.insert(*id, sync.encode_state());
-        }
-    }
-    states.extend(pushed_states);
-    put_states(tx, device, states)?;
-    let mut rejections: Vec<Rejection> = Vec::new();
-    for (id, what) in &rejected {
-        if rejections.iter().any(|r| r.doc_id == *id) {
-            continue;
-        }
+    put_states(tx, device, std::mem::take(&mut answer.states))?;
+    for (id, what) in &answer.rejected {
         audit(
             tx,
             now,
             &device.to_string(),
             "sync.rejected",
             Some(*id),
-            what,
+            what.as_str(),
         )?;
-        rejections.push(Rejection {
-            doc_id: *id,
-            reason: NOT_IN_CASELOAD.to_owned(),
-        });
     }
-    for id in work.iter().filter(|(_, w)| w.departed).map(|(id, _)| id) {
+    for id in &answer.departed_uploads {
         audit(
             tx,
             now,
@@ -547,46 +299,31 @@ fn answer(
         None,
         &format!(
             "messages {} uploads {} families changed {} changes {} sent {} evicted {} rejected {}{}",
-            req.messages.len(),
+            answer.received,
             req.uploads.len(),
-            changed.len(),
+            answer.changed.len(),
             change_count,
-            messages.len(),
-            evicted.len(),
-            rejections.len(),
-            if full_compare { " full-compare" } else { "" }
+            answer.sent(),
+            answer.evicted(),
+            answer.rejected.len(),
+            if answer.full_compare { " full-compare" } else { "" }
         ),
     )?;
     tx.execute(
         "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
         &[device.into(), stamp(now).into()],
     )?;
-
-    let mut cursor_seq = match new_seq {
-        Some(n) if n == current + 1 => n,
-        _ => current,
-    };
-    if let Some(s) = first_unsent {
-        cursor_seq = cursor_seq.min(s - 1);
-    }
-    Ok(SyncResponse {
-        cursor: Cursor {
-            epoch,
-            seq: u64::try_from(cursor_seq).unwrap_or(0),
-        },
-        messages,
-        acks,
-        evicted: evicted.into_iter().collect(),
-        rejected: rejections,
-        full_compare,
-        more: first_unsent.is_some(),
-    })
+    Ok(answer.response(new_seq.map(seq_u64)))
 }
 
-fn merge(into: &mut AutoCommit, upload: &mut AutoCommit) -> Result<(), HubError> {
-    into.merge(upload)
-        .map(|_| ())
-        .map_err(|_| HubError::BadRequest("an upload could not be merged".into()))
+/// A stored sequence number (never negative) as the protocol's.
+fn seq_u64(seq: i64) -> u64 {
+    u64::try_from(seq).unwrap_or(0)
+}
+
+/// A protocol sequence number as stored (saturating).
+fn seq_i64(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
 fn has_departed(tx: &mut dyn Tx, practitioner: Uuid, family: Uuid) -> Result<bool, HubError> {

@@ -27,7 +27,8 @@ pub mod report;
 pub mod schema;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use doorstep_sync::codec::Limits;
+pub use doorstep_sync::answering::NOT_IN_CASELOAD;
+use doorstep_sync::Limits;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -36,7 +37,7 @@ pub use admin::{Device, EnrolmentCode, Practitioner, Team, PRACTITIONER_ROLES};
 pub use db::{Row, Tx, Value};
 pub use enrol::{DeviceIdentity, Enrolment};
 pub use error::HubError;
-pub use exchange::{FamilySummary, MAX_MESSAGES, NOT_IN_CASELOAD};
+pub use exchange::FamilySummary;
 pub use import::{ImportReport, ImportedRow, RejectedRow};
 pub use report::{CaseloadReport, PractitionerCaseload, TeamCaseload};
 
@@ -52,7 +53,6 @@ pub const SERVER_DEVICE_ID: Uuid = Uuid::from_u128(0xd002_5e7e_5e7e_4e7e_8e7e_00
 pub struct Hub {
     db: db::Db,
     limits: Limits,
-    max_messages: usize,
 }
 
 impl Hub {
@@ -66,25 +66,23 @@ impl Hub {
         Ok(Hub {
             db,
             limits: Limits::default(),
-            max_messages: MAX_MESSAGES,
         })
     }
 
-    /// The same hub with other decoding limits for sync requests.
+    /// The same hub with other limits for sync requests and replies.
     pub fn with_limits(mut self, limits: Limits) -> Hub {
         self.limits = limits;
         self
     }
 
     /// The same hub with another cap on the messages in one sync response
-    /// (default [`MAX_MESSAGES`]; at least 1). Replies to the device's own
-    /// messages are never held back; the cap limits the rest.
+    /// (default [`Limits::docs_per_body`]; at least 1).
     pub fn with_max_messages(mut self, max: usize) -> Hub {
-        self.max_messages = max.max(1);
+        self.limits.docs_per_body = max.max(1);
         self
     }
 
-    /// The decoding limits applied to sync requests.
+    /// The limits applied to sync requests and replies.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

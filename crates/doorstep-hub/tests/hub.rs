@@ -20,11 +20,12 @@ use doorstep_domain::family::{
 };
 use doorstep_domain::nhs_number::{check_digit, NhsNumber};
 use doorstep_hub::{DeviceIdentity, Hub, HubError, Value, NOT_IN_CASELOAD, SERVER_DEVICE_ID};
-use doorstep_sync::codec::{decode_response, encode_request, Limits};
+use doorstep_sync::codec::{decode_response, encode_request};
 use doorstep_sync::protocol::{
     Cursor, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
 };
 use doorstep_sync::session::DocSync;
+use doorstep_sync::Limits;
 use doorstep_testkit::pg::Cluster;
 use uuid::Uuid;
 

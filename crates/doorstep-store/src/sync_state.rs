@@ -128,9 +128,6 @@ pub struct RoundTripRecord {
     pub rejections: Vec<(Uuid, String)>,
     /// Families to mark evicted (removed later, once acknowledged).
     pub evicted: Vec<Uuid>,
-    /// Families to send whole again: the server does not know them (it
-    /// was restored from a backup older than their upload).
-    pub unknown: Vec<Uuid>,
     /// Sync states of families the server sent messages about that brought
     /// no document change (such a family is known to the server and, being
     /// sent, in the caseload: any eviction mark is cleared).
@@ -495,13 +492,6 @@ impl Store {
                 params![id.to_string(), at.to_rfc3339()],
             )?;
         }
-        for id in &r.unknown {
-            tx.execute(
-                "INSERT INTO sync_docs (family_id, known_to_server) VALUES (?1, 0)
-                 ON CONFLICT(family_id) DO UPDATE SET known_to_server = 0",
-                [id.to_string()],
-            )?;
-        }
         if let Some((epoch, seq)) = &r.cursor {
             let seq = i64::try_from(*seq)
                 .map_err(|_| StoreError::Corrupt("cursor sequence out of range".into()))?;
@@ -514,13 +504,23 @@ impl Store {
         Ok(())
     }
 
-    /// Sets every family's sync state to `state` and forgets acknowledged
-    /// heads (the server was restored from a backup: compare everything).
+    /// Sets every family's sync state to `state`, forgets acknowledged
+    /// heads and marks every family on the device unknown to the server, so
+    /// it is sent whole (the server was restored from a backup: whatever it
+    /// lost comes back, whatever it kept merges without change).
     pub fn reset_sync_states(&mut self, state: &[u8]) -> Result<(), StoreError> {
-        self.conn.execute(
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "INSERT INTO sync_docs (family_id, state, acked_heads, known_to_server)
+             SELECT family_id, ?1, '', 0 FROM documents WHERE true
+             ON CONFLICT(family_id) DO UPDATE SET known_to_server = 0",
+            params![state],
+        )?;
+        tx.execute(
             "UPDATE sync_docs SET state = ?1, acked_heads = ''",
             params![state],
         )?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -26,6 +26,7 @@ use automerge::sync::Message;
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::limits::Limits;
 use crate::protocol::{
     Cursor, DocAck, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse,
 };
@@ -39,36 +40,6 @@ pub const CODEC_VERSION: u8 = 1;
 
 const FLAG_FULL_COMPARE: u8 = 0b01;
 const FLAG_MORE: u8 = 0b10;
-
-/// Size limits applied while decoding untrusted bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest whole encoded message.
-    pub max_message_bytes: usize,
-    /// Most entries in any one list (messages, evicted, rejected).
-    pub max_docs: usize,
-    /// Largest single embedded Automerge sync message.
-    pub max_doc_message_bytes: usize,
-    /// Longest string (epoch id, rejection reason).
-    pub max_string_bytes: usize,
-    /// Largest uploaded whole document.
-    pub max_doc_bytes: usize,
-    /// Most change hashes in one acknowledgement.
-    pub max_heads: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_message_bytes: 16 * 1024 * 1024,
-            max_docs: 10_000,
-            max_doc_message_bytes: 4 * 1024 * 1024,
-            max_string_bytes: 4 * 1024,
-            max_doc_bytes: 4 * 1024 * 1024,
-            max_heads: 1024,
-        }
-    }
-}
 
 /// Which [`Limits`] field an input exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,13 +1,25 @@
-//! Sans-IO sync protocol for Doorstep family documents: the wire messages and
-//! their codec, and the per-document Automerge sync driver; no IO, no async,
-//! no SQL.
+//! The Doorstep sync protocol, sans IO: everything both sides of the
+//! exchange must agree on, written once. No IO, no async, no SQL, no HTTP:
+//! the device (`doorstep-core`) and the server (`doorstep-hub`) are drivers
+//! that load, store and send what these machines decide.
 //!
-//! - [`protocol`]: the request and response exchanged between a device and
-//!   the server, as plain data.
-//! - [`codec`]: a compact, hostile-input-safe binary encoding of them.
-//! - [`session`]: the per-document Automerge sync state machine used by both
-//!   the device and the server.
+//! - [`protocol`]: the request and response, as plain data.
+//! - [`codec`]: their compact, hostile-input-safe binary encoding.
+//! - [`limits`]: the one set of size limits and body budgets.
+//! - [`wire`]: the HTTP contract: paths, media type, enrolment, error bodies.
+//! - [`session`]: one document's Automerge sync state ([`session::DocSync`]).
+//! - [`answering`]: the server's answering machine.
+//! - [`round_trips`]: the device's round-trip machine.
+//! - [`report`]: what a sync did and where a running one is.
 
+pub mod answering;
 pub mod codec;
+pub mod limits;
 pub mod protocol;
+pub mod report;
+pub mod round_trips;
 pub mod session;
+pub mod wire;
+
+pub use limits::Limits;
+pub use report::{SyncPhase, SyncProgress, SyncReport};

@@ -68,6 +68,24 @@ impl DocSync {
         Ok(())
     }
 
+    /// A state for a peer known to hold exactly `heads` (it acknowledged
+    /// them, or sent them): the next message carries only later changes.
+    pub fn sharing(heads: &[ChangeHash]) -> Self {
+        let mut state = State::new();
+        state.shared_heads = heads.to_vec();
+        state.shared_heads.sort();
+        state.shared_heads.dedup();
+        Self::resumed(state)
+    }
+
+    /// A persisted state if it decodes, else a fresh one (a state that no
+    /// longer decodes costs a full comparison, never data).
+    pub fn resume(bytes: Option<&[u8]>) -> Self {
+        bytes
+            .and_then(|b| Self::decode_state(b).ok())
+            .unwrap_or_default()
+    }
+
     /// The heads both sides are known to hold.
     pub fn shared_heads(&self) -> &[ChangeHash] {
         &self.state.shared_heads
@@ -81,13 +99,16 @@ impl DocSync {
     /// Resumes a state persisted with [`DocSync::encode_state`], assuming
     /// the peer holds exactly the shared heads (see the module comment).
     pub fn decode_state(bytes: &[u8]) -> Result<Self, SyncError> {
-        let mut state = State::decode(bytes)?;
+        Ok(Self::resumed(State::decode(bytes)?))
+    }
+
+    fn resumed(mut state: State) -> Self {
         state.their_need = Some(Vec::new());
         state.their_have = Some(vec![Have {
             last_sync: state.shared_heads.clone(),
             bloom: Default::default(),
         }]);
-        Ok(Self { state })
+        Self { state }
     }
 }
 
@@ -95,4 +116,28 @@ impl DocSync {
 /// heads when it sent the message).
 pub fn message_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, SyncError> {
     Ok(Message::decode(bytes)?.heads)
+}
+
+/// `heads` sorted, without repeats: heads compare as sets.
+pub fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads.dedup();
+    heads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_state_round_trips() {
+        let (a, b) = (ChangeHash([1; 32]), ChangeHash([2; 32]));
+        let s = DocSync::sharing(&[b, a, b]);
+        assert_eq!(s.shared_heads(), &[a, b]);
+        let back = DocSync::resume(Some(&s.encode_state()));
+        assert_eq!(back.shared_heads(), &[a, b]);
+        assert!(DocSync::resume(Some(b"not a state"))
+            .shared_heads()
+            .is_empty());
+    }
 }

@@ -5,12 +5,13 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
 use doorstep_sync::codec::{
     decode_any, decode_request, decode_response, encode_request, encode_response, DecodeError,
-    Decoded, Limit, Limits,
+    Decoded, Limit,
 };
 use doorstep_sync::protocol::{
     Cursor, DocAck, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
 };
 use doorstep_sync::session::DocSync;
+use doorstep_sync::Limits;
 use uuid::Uuid;
 
 /// Small deterministic PRNG (xorshift64*).

@@ -1,12 +1,14 @@
 //! Dev-only helpers for Doorstep's tests and benchmarks: throwaway devices
 //! in temporary directories, a fixed clock, and the crash-safety harness
 //! that kills a writer process at random moments, and the sync test rig:
-//! a throwaway PostgreSQL cluster, the server as a child process, test TLS
+//! the real hub in-process over a transport with faults, a throwaway
+//! PostgreSQL cluster, the server as a child process, test TLS
 //! certificates and a fault-injecting proxy; and for the desktop app, the
 //! workspace binaries and a WebDriver client.
 
 pub mod bins;
 pub mod crash;
+pub mod hub;
 pub mod pg;
 pub mod proxy;
 pub mod server;

@@ -1,0 +1,84 @@
+//! The one set of size limits both sides of the exchange use: what a
+//! decoder accepts from the other side, and how full either side fills a
+//! body before it leaves the rest for the next round trip.
+//!
+//! A device fills a request, and the server a reply, to about
+//! [`Limits::body_budget_bytes`] and at most [`Limits::docs_per_body`]
+//! documents, then sets the rest aside (the server says so with `more`).
+//! The budget is half the largest body a decoder accepts
+//! ([`Limits::max_message_bytes`]), and one document's message is at most
+//! [`Limits::max_doc_message_bytes`], so a body filled to the budget always
+//! decodes on the other side.
+
+/// Size limits of the sync exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest whole encoded request or response a decoder accepts.
+    pub max_message_bytes: usize,
+    /// Most entries in any one list (messages, evicted, rejected) a
+    /// decoder accepts.
+    pub max_docs: usize,
+    /// Largest single embedded Automerge sync message.
+    pub max_doc_message_bytes: usize,
+    /// Longest string (epoch id, rejection reason).
+    pub max_string_bytes: usize,
+    /// Largest uploaded whole document.
+    pub max_doc_bytes: usize,
+    /// Most change hashes in one acknowledgement.
+    pub max_heads: usize,
+    /// A request or reply is filled to about this many bytes; what is left
+    /// waits for the next round trip.
+    pub body_budget_bytes: usize,
+    /// Most documents (messages and uploads) put in one request or reply.
+    pub docs_per_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 16 * 1024 * 1024,
+            max_docs: 10_000,
+            max_doc_message_bytes: 4 * 1024 * 1024,
+            max_string_bytes: 4 * 1024,
+            max_doc_bytes: 4 * 1024 * 1024,
+            max_heads: 1024,
+            body_budget_bytes: 8 * 1024 * 1024,
+            docs_per_body: 2_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Whether a body already holding `docs` documents in `bytes` bytes has
+    /// room for one more of `len` bytes. The first document always fits
+    /// (so every round trip makes progress).
+    pub fn has_room(&self, docs: usize, bytes: usize, len: usize) -> bool {
+        docs == 0
+            || (docs < self.docs_per_body && bytes.saturating_add(len) <= self.body_budget_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_budget_still_decodes() {
+        let l = Limits::default();
+        assert!(l.body_budget_bytes + l.max_doc_message_bytes <= l.max_message_bytes);
+        assert!(l.docs_per_body <= l.max_docs);
+    }
+
+    #[test]
+    fn the_first_document_always_fits() {
+        let l = Limits {
+            body_budget_bytes: 10,
+            docs_per_body: 2,
+            ..Limits::default()
+        };
+        assert!(l.has_room(0, 0, 1_000));
+        assert!(l.has_room(1, 4, 6));
+        assert!(!l.has_room(1, 4, 7));
+        assert!(!l.has_room(2, 0, 1));
+    }
+}

@@ -1,0 +1,623 @@
+//! The device's round-trip machine (docs/SYNC.md, "Device → server" and
+//! "Acknowledgement and eviction on the device"), sans IO: it decides
+//! what each request carries and what each response means, and works on
+//! the device's copy only through a [`Replica`] the driver implements (the
+//! encrypted store on a laptop). The driver sends the bytes:
+//!
+//! ```text
+//! let mut run = RoundTrips::new(device, cursor, families, limits);
+//! run.evict_ready(&mut replica)?;
+//! while let Some(body) = run.next_request(&mut replica)? {
+//!     let answer = post(body)?;               // the network, no replica
+//!     let response = run.decode(&answer)?;
+//!     run.apply(&mut replica, response)?;     // in one store batch
+//!     run.evict_ready(&mut replica)?;
+//! }
+//! let report = run.finish();
+//! ```
+//!
+//! A family is *pending* while any of its heads is not acknowledged. The
+//! device keeps each family's [`DocSync`] in memory for the whole run and
+//! gives it to the replica after every round trip (the server answers
+//! every message, so re-decoding a state between round trips would loop).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use automerge::{AutoCommit, ChangeHash};
+use uuid::Uuid;
+
+use crate::codec::{decode_response, encode_request, DecodeError};
+use crate::limits::Limits;
+use crate::protocol::{Cursor, DocMessage, DocUpload, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use crate::report::{SyncPhase, SyncProgress, SyncReport};
+use crate::session::{sorted, DocSync};
+
+/// Most round trips in one sync; what is left waits for the next sync.
+pub const MAX_ROUND_TRIPS: usize = 8;
+
+/// The refusal recorded for a family too large to upload whole.
+pub const TOO_LARGE_TO_UPLOAD: &str =
+    "too large to send whole (over 4 MiB): ask your administrator";
+/// The refusal recorded for a received document the device cannot read.
+pub const UNREADABLE: &str = "the server sent a version of this record this device cannot read";
+
+/// A family's sync bookkeeping as the device stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFamily {
+    /// The family.
+    pub family_id: Uuid,
+    /// Whether its document is on the device (a sync row can exist for a
+    /// family whose download has not completed).
+    pub on_device: bool,
+    /// The stored document's heads (empty when not on the device).
+    pub heads: Vec<ChangeHash>,
+    /// The persisted sync state.
+    pub state: Option<Vec<u8>>,
+    /// Heads the server acknowledged.
+    pub acked_heads: Vec<ChangeHash>,
+    /// The server has acknowledged it at least once.
+    pub known_to_server: bool,
+    /// The server evicted it; it leaves once nothing is pending.
+    pub evicted: bool,
+}
+
+impl StoredFamily {
+    /// Whether it holds anything the server has not acknowledged, was
+    /// never acknowledged at all, or is not yet fully downloaded.
+    pub fn pending(&self) -> bool {
+        if !self.on_device {
+            return !self.evicted;
+        }
+        if !self.known_to_server {
+            return true;
+        }
+        let sync = DocSync::resume(self.state.as_deref());
+        unacknowledged(&self.heads, &self.acked_heads, sync.shared_heads())
+    }
+}
+
+/// Whether `heads` hold anything outside `acked` and `shared`.
+fn unacknowledged(heads: &[ChangeHash], acked: &[ChangeHash], shared: &[ChangeHash]) -> bool {
+    heads
+        .iter()
+        .any(|h| !acked.contains(h) && !shared.contains(h))
+}
+
+/// What merging a received document into the device's copy did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merged {
+    /// The family is new on the device.
+    Created,
+    /// The device's copy gained changes.
+    Changed,
+    /// Nothing new (the state was still stored).
+    Unchanged,
+    /// The received record cannot be read here: the device copy is kept
+    /// as it was and the refusal shown.
+    Unreadable,
+}
+
+/// What one response changed besides documents, to store in one go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundRecord {
+    /// Acknowledged heads per family, with a sync state sharing them when
+    /// the server holds exactly the device's heads.
+    pub acks: Vec<Ack>,
+    /// Refusals to show: family and reason.
+    pub rejections: Vec<(Uuid, String)>,
+    /// Families the server evicted (newly).
+    pub evicted: Vec<Uuid>,
+    /// Sync states that came without document changes.
+    pub states: Vec<(Uuid, Vec<u8>)>,
+    /// The new cursor.
+    pub cursor: Option<Cursor>,
+}
+
+/// One family's acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    /// The family.
+    pub family_id: Uuid,
+    /// The heads the server holds of those the device reported.
+    pub acked_heads: Vec<ChangeHash>,
+    /// A state to store with them (they are exactly the device's heads).
+    pub state: Option<Vec<u8>>,
+}
+
+/// The device's copy of its families, as the machine sees it.
+pub trait Replica {
+    /// The driver's error; it stops the run.
+    type Error;
+    /// A family's document, loaded to sync (with a fresh actor); `None`
+    /// when it is not on the device.
+    fn load(&mut self, id: Uuid) -> Result<Option<AutoCommit>, Self::Error>;
+    /// An empty document, with this device's actor, for a family arriving
+    /// from the server.
+    fn blank(&mut self) -> AutoCommit;
+    /// Merges `doc` into the device's copy (creating the family when new)
+    /// and stores `state`, in one transaction.
+    fn merge(
+        &mut self,
+        id: Uuid,
+        doc: &mut AutoCommit,
+        state: &[u8],
+    ) -> Result<Merged, Self::Error>;
+    /// Removes a family that left the caseload, if every head of the
+    /// stored copy is in `acknowledged` (checked in the transaction);
+    /// whether it was removed.
+    fn evict(&mut self, id: Uuid, acknowledged: &[ChangeHash]) -> Result<bool, Self::Error>;
+    /// Stores what a response changed besides documents.
+    fn record(&mut self, round: &RoundRecord) -> Result<(), Self::Error>;
+    /// Sets every family's sync state to `fresh` and forgets acknowledged
+    /// heads (the server was restored: compare everything).
+    fn reset_states(&mut self, fresh: &[u8]) -> Result<(), Self::Error>;
+}
+
+/// One family during a run.
+struct Tracked {
+    on_device: bool,
+    /// The stored heads (used until the document is loaded).
+    heads: Vec<ChangeHash>,
+    state: Option<Vec<u8>>,
+    acked: Vec<ChangeHash>,
+    known: bool,
+    evicted: bool,
+    doc: Option<AutoCommit>,
+    sync: Option<DocSync>,
+    /// It received a message in the last response and must answer.
+    answer: bool,
+}
+
+impl Tracked {
+    fn stored(f: StoredFamily) -> Tracked {
+        Tracked {
+            on_device: f.on_device,
+            heads: f.heads,
+            state: f.state,
+            acked: f.acked_heads,
+            known: f.known_to_server,
+            evicted: f.evicted,
+            doc: None,
+            sync: None,
+            answer: false,
+        }
+    }
+
+    /// A family the server sent that is not on the device.
+    fn incoming() -> Tracked {
+        Tracked {
+            on_device: false,
+            heads: Vec::new(),
+            state: None,
+            acked: Vec::new(),
+            known: true,
+            evicted: false,
+            doc: None,
+            sync: None,
+            answer: false,
+        }
+    }
+
+    fn sync_state(&mut self) -> &mut DocSync {
+        let state = self.state.as_deref();
+        self.sync.get_or_insert_with(|| DocSync::resume(state))
+    }
+
+    fn heads(&mut self) -> Vec<ChangeHash> {
+        match self.doc.as_mut() {
+            Some(d) => d.get_heads(),
+            None => self.heads.clone(),
+        }
+    }
+
+    /// The heads the server is known to hold.
+    fn acknowledged(&mut self) -> Vec<ChangeHash> {
+        let mut out = self.acked.clone();
+        out.extend_from_slice(self.sync_state().shared_heads());
+        out
+    }
+
+    fn pending(&mut self) -> bool {
+        if !self.on_device {
+            return !self.evicted;
+        }
+        if !self.known {
+            return true;
+        }
+        let heads = self.heads();
+        let acknowledged = self.acknowledged();
+        unacknowledged(&heads, &acknowledged, &[])
+    }
+}
+
+/// The response did not decode.
+#[derive(Debug, thiserror::Error)]
+#[error("the server's answer could not be read: {0}")]
+pub struct InvalidResponse(#[from] pub DecodeError);
+
+/// One run of the sync loop on a device.
+pub struct RoundTrips {
+    device: Uuid,
+    cursor: Option<Cursor>,
+    more: bool,
+    limits: Limits,
+    round: usize,
+    families: BTreeMap<Uuid, Tracked>,
+    /// Families whose messages the server refused in this run.
+    refused: HashSet<Uuid>,
+    /// Families whose uploads the server refused in this run.
+    upload_refused: HashSet<Uuid>,
+    /// The heads each upload of the last request held.
+    upload_heads: HashMap<Uuid, Vec<ChangeHash>>,
+    sent: HashSet<Uuid>,
+    uploaded: HashSet<Uuid>,
+    received: HashSet<Uuid>,
+    merged: HashSet<Uuid>,
+    done: bool,
+    report: SyncReport,
+}
+
+impl RoundTrips {
+    /// A run for `device` from its stored `cursor` and families.
+    pub fn new(
+        device: Uuid,
+        cursor: Option<Cursor>,
+        families: impl IntoIterator<Item = StoredFamily>,
+        limits: Limits,
+    ) -> RoundTrips {
+        RoundTrips {
+            device,
+            cursor,
+            more: false,
+            limits,
+            round: 0,
+            families: families
+                .into_iter()
+                .map(|f| (f.family_id, Tracked::stored(f)))
+                .collect(),
+            refused: HashSet::new(),
+            upload_refused: HashSet::new(),
+            upload_heads: HashMap::new(),
+            sent: HashSet::new(),
+            uploaded: HashSet::new(),
+            received: HashSet::new(),
+            merged: HashSet::new(),
+            done: false,
+            report: SyncReport::default(),
+        }
+    }
+
+    /// Progress at `phase` of the current round trip, counting the
+    /// families that phase is about.
+    pub fn progress(&self, phase: SyncPhase, families: usize) -> SyncProgress {
+        SyncProgress {
+            phase,
+            round_trip: self.round as u32 + 1,
+            families: families as u32,
+        }
+    }
+
+    /// Families known to the run.
+    pub fn families(&self) -> usize {
+        self.families.len()
+    }
+
+    /// Families sent something so far.
+    pub fn sent(&self) -> usize {
+        self.sent.len()
+    }
+
+    fn load<R: Replica>(&mut self, replica: &mut R, id: Uuid) -> Result<(), R::Error> {
+        let f = self.families.entry(id).or_insert_with(Tracked::incoming);
+        if f.doc.is_none() {
+            f.doc = Some(match replica.load(id)? {
+                Some(d) => d,
+                None => replica.blank(),
+            });
+        }
+        f.sync_state();
+        Ok(())
+    }
+
+    /// Removes families the server evicted once the server holds every
+    /// change on them.
+    pub fn evict_ready<R: Replica>(&mut self, replica: &mut R) -> Result<(), R::Error> {
+        let ids: Vec<Uuid> = self
+            .families
+            .iter()
+            .filter(|(_, f)| f.evicted)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let Some(f) = self.families.get_mut(&id) else {
+                continue;
+            };
+            if f.on_device && f.pending() {
+                continue;
+            }
+            let acknowledged = f.acknowledged();
+            if replica.evict(id, &acknowledged)? {
+                self.families.remove(&id);
+                self.report.evicted += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next request's body, or `None` when the run is over (nothing
+    /// left to send and the server has no more, or the round-trip limit).
+    /// Whole documents go for families the server has not acknowledged in
+    /// its current epoch and for evicted families still pending; sync
+    /// messages for pending families and families that must answer; up to
+    /// the [`Limits`] budget.
+    pub fn next_request<R: Replica>(
+        &mut self,
+        replica: &mut R,
+    ) -> Result<Option<Vec<u8>>, R::Error> {
+        if self.done || self.round >= MAX_ROUND_TRIPS {
+            return Ok(None);
+        }
+        let mut messages = Vec::new();
+        let mut uploads = Vec::new();
+        self.upload_heads.clear();
+        let mut size = 0usize;
+        let ids: Vec<Uuid> = self.families.keys().copied().collect();
+        for id in ids {
+            let Some(f) = self.families.get_mut(&id) else {
+                continue;
+            };
+            let upload = f.on_device
+                && !self.upload_refused.contains(&id)
+                && (!f.known || (f.evicted && f.pending()));
+            if upload {
+                self.load(replica, id)?;
+                let Some(doc) = self.families.get_mut(&id).and_then(|f| f.doc.as_mut()) else {
+                    continue;
+                };
+                let bytes = doc.save();
+                if bytes.len() > self.limits.max_doc_bytes {
+                    self.upload_refused.insert(id);
+                    replica.record(&RoundRecord {
+                        rejections: vec![(id, TOO_LARGE_TO_UPLOAD.into())],
+                        ..Default::default()
+                    })?;
+                    continue;
+                }
+                if !self
+                    .limits
+                    .has_room(messages.len() + uploads.len(), size, bytes.len() + 32)
+                {
+                    break;
+                }
+                self.upload_heads.insert(id, doc.get_heads());
+                size += bytes.len() + 32;
+                uploads.push(DocUpload {
+                    doc_id: id,
+                    doc: bytes,
+                });
+                continue;
+            }
+            if f.evicted || !f.known || self.refused.contains(&id) {
+                f.answer = false;
+                continue;
+            }
+            if !(f.answer || f.pending()) {
+                continue;
+            }
+            self.load(replica, id)?;
+            let Some(f) = self.families.get_mut(&id) else {
+                continue;
+            };
+            let (Some(doc), Some(sync)) = (f.doc.as_mut(), f.sync.as_mut()) else {
+                continue;
+            };
+            if let Some(bytes) = sync.generate(doc) {
+                if !self
+                    .limits
+                    .has_room(messages.len() + uploads.len(), size, bytes.len() + 32)
+                {
+                    // Sent next time from the state before this message.
+                    f.sync = None;
+                    break;
+                }
+                size += bytes.len() + 32;
+                messages.push(DocMessage {
+                    doc_id: id,
+                    sync: bytes,
+                });
+            }
+            f.answer = false;
+        }
+        if self.round > 0 && messages.is_empty() && uploads.is_empty() && !self.more {
+            self.done = true;
+            self.report.complete = true;
+            return Ok(None);
+        }
+        for m in &messages {
+            self.sent.insert(m.doc_id);
+        }
+        for u in &uploads {
+            self.sent.insert(u.doc_id);
+            self.uploaded.insert(u.doc_id);
+        }
+        let body = encode_request(&SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: self.device,
+            cursor: self.cursor.clone(),
+            messages,
+            uploads,
+        });
+        self.report.bytes_up += body.len() as u64;
+        Ok(Some(body))
+    }
+
+    /// Decodes the server's answer to the last request.
+    pub fn decode(&mut self, body: &[u8]) -> Result<SyncResponse, InvalidResponse> {
+        self.report.round_trips += 1;
+        self.report.bytes_down += body.len() as u64;
+        Ok(decode_response(body, &self.limits)?)
+    }
+
+    /// Applies one response: merges each message into the replica, then
+    /// records the acknowledgements, refusals, eviction marks and cursor.
+    /// The driver runs it in one store batch (one durable commit).
+    pub fn apply<R: Replica>(
+        &mut self,
+        replica: &mut R,
+        resp: SyncResponse,
+    ) -> Result<(), R::Error> {
+        self.round += 1;
+        if resp.full_compare {
+            // The server was restored from a backup: every family on the
+            // device goes whole again (the replica persists this, so an
+            // interrupted sync resumes it); the server merges what it kept
+            // and gets back what it lost.
+            self.report.full_compare = true;
+            let fresh = DocSync::new().encode_state();
+            replica.reset_states(&fresh)?;
+            for f in self.families.values_mut() {
+                f.sync = Some(DocSync::new());
+                f.state = Some(fresh.clone());
+                f.acked.clear();
+                if f.on_device {
+                    f.known = false;
+                }
+            }
+        }
+        let mut record = RoundRecord::default();
+        let mut answered = HashSet::new();
+        for m in resp.messages {
+            let id = m.doc_id;
+            self.received.insert(id);
+            self.load(replica, id)?;
+            let Some(f) = self.families.get_mut(&id) else {
+                continue;
+            };
+            let (Some(doc), Some(sync)) = (f.doc.as_mut(), f.sync.as_mut()) else {
+                continue;
+            };
+            let before = doc.get_heads();
+            if sync.receive(doc, &m.sync).is_err() {
+                // Start this family's exchange afresh, from the stored copy.
+                f.doc = None;
+                f.sync = Some(DocSync::new());
+                f.answer = true;
+                continue;
+            }
+            let state = sync.encode_state();
+            let changed = doc.get_heads() != before;
+            if changed || !f.on_device {
+                match replica.merge(id, doc, &state)? {
+                    Merged::Unreadable => {
+                        f.doc = None;
+                        f.sync = None;
+                        self.refused.insert(id);
+                        record.rejections.push((id, UNREADABLE.into()));
+                        continue;
+                    }
+                    Merged::Created => {
+                        self.report.downloaded += 1;
+                        self.merged.insert(id);
+                        f.on_device = true;
+                    }
+                    Merged::Changed => {
+                        self.merged.insert(id);
+                    }
+                    Merged::Unchanged => {}
+                }
+            } else {
+                record.states.push((id, state.clone()));
+            }
+            f.state = Some(state);
+            f.known = true;
+            f.evicted = false;
+            f.answer = true;
+            answered.insert(id);
+        }
+        for ack in resp.acks {
+            let id = ack.doc_id;
+            let Some(f) = self.families.get_mut(&id) else {
+                continue;
+            };
+            let heads: Vec<ChangeHash> = ack.heads.iter().map(|h| ChangeHash(*h)).collect();
+            let shared = match (self.upload_heads.get(&id), f.doc.as_mut()) {
+                _ if answered.contains(&id) => false,
+                (Some(uploaded), _) => uploaded.iter().all(|h| heads.contains(h)),
+                // A message the server did not answer: it holds exactly
+                // this device's heads (it leaves its reply out then, or
+                // offers the family again below the new cursor).
+                (None, Some(doc)) => sorted(doc.get_heads()) == sorted(heads.clone()),
+                (None, None) => false,
+            };
+            let mut state = None;
+            if shared {
+                let s = DocSync::sharing(&heads);
+                let bytes = s.encode_state();
+                f.sync = Some(s);
+                f.state = Some(bytes.clone());
+                state = Some(bytes);
+            }
+            f.acked = heads.clone();
+            f.known = true;
+            record.acks.push(Ack {
+                family_id: id,
+                acked_heads: heads,
+                state,
+            });
+        }
+        for r in resp.rejected {
+            if self.upload_heads.contains_key(&r.doc_id) {
+                self.upload_refused.insert(r.doc_id);
+            } else {
+                self.refused.insert(r.doc_id);
+            }
+            self.report.rejected += 1;
+            record.rejections.push((r.doc_id, r.reason));
+        }
+        for id in resp.evicted {
+            if let Some(f) = self.families.get_mut(&id) {
+                if !f.evicted {
+                    f.evicted = true;
+                    record.evicted.push(id);
+                }
+            }
+        }
+        record.cursor = Some(resp.cursor.clone());
+        replica.record(&record)?;
+        self.cursor = Some(resp.cursor);
+        self.more = resp.more;
+        Ok(())
+    }
+
+    /// The run's report. `complete` is false when the round-trip limit
+    /// stopped it with work left; `conflicts` and `pending` are the
+    /// driver's to fill from its store.
+    pub fn finish(mut self) -> SyncReport {
+        if !self.done {
+            let mut left = self.more;
+            for (id, f) in self.families.iter_mut() {
+                left |= f.answer || (!self.refused.contains(id) && f.pending());
+            }
+            self.report.complete = !left;
+        }
+        let mut report = self.report;
+        report.sent = self.sent.len();
+        report.uploaded = self.uploaded.len();
+        report.received = self.received.len();
+        report.merged = self.merged.len();
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acknowledgement_covers_heads() {
+        let (a, b) = (ChangeHash([1; 32]), ChangeHash([2; 32]));
+        assert!(!unacknowledged(&[a], &[a], &[]));
+        assert!(!unacknowledged(&[a, b], &[a], &[b]));
+        assert!(unacknowledged(&[a, b], &[a], &[]));
+    }
+}

@@ -1,0 +1,69 @@
+//! Fuzz target: the server's handling of a decoded request whose Automerge
+//! bytes are hostile. The input is split into a sync message and a whole
+//! document: the document is loaded and read as a family record as the
+//! hub does before its transaction, then the answering machine receives
+//! both for a family the server holds. Nothing may panic, and a request
+//! that is answered must encode.
+#![no_main]
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ROOT};
+use doorstep_sync::answering::{Answering, Held, Upload};
+use doorstep_sync::codec::encode_response;
+use doorstep_sync::protocol::{Cursor, DocMessage, SyncRequest, PROTOCOL_VERSION};
+use doorstep_sync::Limits;
+use libfuzzer_sys::fuzz_target;
+use uuid::Uuid;
+
+const FAMILY: Uuid = Uuid::from_u128(0x1111_2222_3333_4444_5555_6666_7777_8888);
+const DEVICE: Uuid = Uuid::from_u128(0x9999_aaaa_bbbb_cccc_dddd_eeee_ffff_0001);
+
+/// The server's copy of the family: a small document.
+fn held() -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(vec![7u8; 16]));
+    doc.put(ROOT, "id", FAMILY.to_string()).expect("put");
+    let household = doc
+        .put_object(ROOT, "household", automerge::ObjType::Map)
+        .expect("map");
+    doc.put(&household, "postcode", "CV1 4AA").expect("put");
+    doc.commit();
+    doc
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&split, rest)) = data.split_first() else {
+        return;
+    };
+    let at = (split as usize * rest.len()) / 255;
+    let (message, upload) = rest.split_at(at.min(rest.len()));
+
+    // What the hub does before its transaction: load and read the upload.
+    let mut uploads = Vec::new();
+    if let Ok(doc) = AutoCommit::load(upload) {
+        let _ = doorstep_document::record::family(&doc);
+        uploads.push(Upload {
+            doc_id: FAMILY,
+            doc,
+        });
+    }
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: DEVICE,
+        cursor: Some(Cursor {
+            epoch: "e".into(),
+            seq: 1,
+        }),
+        messages: vec![DocMessage {
+            doc_id: FAMILY,
+            sync: message.to_vec(),
+        }],
+        uploads: Vec::new(),
+    };
+    let mut machine = Answering::new(request, uploads, "e".into(), 2, Limits::default());
+    let held = [(FAMILY, Held::Mine(held(), 1))].into_iter().collect();
+    if machine.receive(held, Default::default()).is_err() {
+        return;
+    }
+    let answer = machine.finish();
+    let _ = encode_response(&answer.response(Some(3)));
+});
