@@ -13,6 +13,8 @@
 mod error;
 mod extract;
 mod handlers;
+#[cfg(test)]
+mod tests;
 mod trace;
 
 use std::net::SocketAddr;
