@@ -8,27 +8,30 @@
 //! cross the interface as [`Value`]: ids and times are TEXT, numbers
 //! BIGINT, bytes BLOB/BYTEA.
 //!
-//! Each backend keeps a small pool of connections, opened on demand.
-//! [`Db::transaction`] runs a closure in one transaction and runs it again
-//! (a few times, with a short back-off) when the database reports
-//! contention: a PostgreSQL serialization failure or deadlock, or SQLite
-//! `BUSY`.
+//! Connections are pooled by `r2d2` (at most 8 to a SQLite file, 16 to a
+//! PostgreSQL database), opened on demand; the two connection managers here
+//! set each new SQLite connection up and give each PostgreSQL connection
+//! its prepared-statement cache, and tell the pool to drop a connection a
+//! transaction left broken. [`Db::transaction`] runs a closure in one
+//! transaction and runs it again (a few times, with a short back-off) when
+//! the database reports contention: a PostgreSQL serialization failure or
+//! deadlock, or SQLite `BUSY`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use r2d2::ManageConnection;
 use rand::Rng;
 use uuid::Uuid;
 
 use crate::HubError;
 
 /// Most PostgreSQL connections one hub holds.
-const PG_MAX_CONNECTIONS: usize = 16;
+const PG_MAX_CONNECTIONS: u32 = 16;
 /// Most SQLite connections one hub holds.
-const SQLITE_MAX_CONNECTIONS: usize = 8;
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
 /// How long to wait for a pooled connection before giving up as busy.
 const POOL_WAIT: Duration = Duration::from_secs(30);
 /// How many times a transaction is attempted when the database is busy:
@@ -256,31 +259,25 @@ pub(crate) struct Db {
 }
 
 enum Backend {
-    Sqlite {
-        path: PathBuf,
-        pool: Pool<rusqlite::Connection>,
-    },
-    Postgres {
-        config: Box<postgres::Config>,
-        pool: Pool<PgConn>,
-    },
+    Sqlite(r2d2::Pool<SqliteFile>),
+    Postgres(r2d2::Pool<PgDatabase>),
 }
 
 impl Db {
     /// Opens `url`: `postgres://…` or `postgresql://…` for PostgreSQL;
     /// `sqlite:PATH`, `sqlite://PATH` or a plain path for a SQLite file
-    /// (created when missing). One connection is opened at once, so a bad
-    /// URL fails here.
+    /// (created when missing). One connection is opened (and closed) at
+    /// once, so a bad URL fails here with its own reason rather than as a
+    /// pool timeout later.
     pub fn open(url: &str) -> Result<Db, HubError> {
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut config: postgres::Config = url
                 .parse()
                 .map_err(|_| HubError::Invalid("database: not a valid PostgreSQL URL".into()))?;
             config.connect_timeout(Duration::from_secs(10));
-            Backend::Postgres {
-                config: Box::new(config),
-                pool: Pool::new(PG_MAX_CONNECTIONS),
-            }
+            let database = PgDatabase { config };
+            retrying_busy(|| database.connect().map(drop))?;
+            Backend::Postgres(new_pool(database, PG_MAX_CONNECTIONS))
         } else {
             let path = url
                 .strip_prefix("sqlite://")
@@ -291,23 +288,22 @@ impl Db {
                     "database: give a SQLite file path or a postgres:// URL".into(),
                 ));
             }
-            Backend::Sqlite {
+            let file = SqliteFile {
                 path: PathBuf::from(path),
-                pool: Pool::new(SQLITE_MAX_CONNECTIONS),
-            }
+            };
+            // Retried while another process holds the file (e.g. switching
+            // it to WAL).
+            retrying_busy(|| file.connect().map(drop))?;
+            Backend::Sqlite(new_pool(file, SQLITE_MAX_CONNECTIONS))
         };
-        let db = Db { backend };
-        // Open (and check) one connection now, retrying while another
-        // process holds the file (e.g. switching it to WAL).
-        db.read(|_tx: &mut dyn Tx| Ok(()))?;
-        Ok(db)
+        Ok(Db { backend })
     }
 
     /// The engine behind this database.
     pub fn engine(&self) -> Engine {
         match self.backend {
-            Backend::Sqlite { .. } => Engine::Sqlite,
-            Backend::Postgres { .. } => Engine::Postgres,
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
         }
     }
 
@@ -316,7 +312,7 @@ impl Db {
         &self,
         mut f: impl FnMut(&mut dyn Tx) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
-        self.retrying(Mode::Write, &mut f)
+        retrying_busy(|| self.run(Mode::Write, &mut f))
     }
 
     /// Runs `f` in one read-only transaction (a consistent view on SQLite;
@@ -325,26 +321,7 @@ impl Db {
         &self,
         mut f: impl FnMut(&mut dyn Tx) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
-        self.retrying(Mode::Read, &mut f)
-    }
-
-    fn retrying<T>(
-        &self,
-        mode: Mode,
-        f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, HubError>,
-    ) -> Result<T, HubError> {
-        let mut attempt = 0;
-        loop {
-            match self.run(mode, f) {
-                Err(HubError::Busy) if attempt + 1 < ATTEMPTS => {
-                    attempt += 1;
-                    let base = 2u64.saturating_pow(attempt.min(7));
-                    let jitter = rand::thread_rng().gen_range(0..=base);
-                    std::thread::sleep(Duration::from_millis(base + jitter));
-                }
-                other => return other,
-            }
-        }
+        retrying_busy(|| self.run(Mode::Read, &mut f))
     }
 
     fn run<T>(
@@ -352,138 +329,97 @@ impl Db {
         mode: Mode,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, HubError>,
     ) -> Result<T, HubError> {
+        // A connection a transaction left broken goes back to the pool,
+        // which asks its manager (`has_broken`) and closes it.
         match &self.backend {
-            Backend::Sqlite { path, pool } => {
-                let mut conn = pool.get(|| open_sqlite(path))?;
-                let result = run_sqlite(conn.get_mut()?, mode, f);
-                if !conn.get_mut()?.is_autocommit() {
-                    // Stuck in a transaction that would not roll back.
-                    conn.discard();
-                }
-                result
+            Backend::Sqlite(pool) => {
+                let mut conn = pool.get().map_err(no_connection)?;
+                run_sqlite(&mut conn, mode, f)
             }
-            Backend::Postgres { config, pool } => {
-                let mut conn = pool.get(|| {
-                    Ok(PgConn {
-                        client: config.connect(postgres::NoTls)?,
-                        statements: HashMap::new(),
-                        broken: false,
-                    })
-                })?;
-                let result = run_postgres(conn.get_mut()?, mode, f);
-                let c = conn.get_mut()?;
-                if c.broken || c.client.is_closed() {
-                    conn.discard();
-                }
-                result
+            Backend::Postgres(pool) => {
+                let mut conn = pool.get().map_err(no_connection)?;
+                run_postgres(&mut conn, mode, f)
             }
+        }
+    }
+}
+
+/// Runs `attempt` again, with a growing back-off, while it fails with
+/// [`HubError::Busy`] (at most [`ATTEMPTS`] times in all).
+fn retrying_busy<T>(mut attempt: impl FnMut() -> Result<T, HubError>) -> Result<T, HubError> {
+    let mut tries = 1;
+    loop {
+        match attempt() {
+            Err(HubError::Busy) if tries < ATTEMPTS => {
+                let base = 2u64.saturating_pow(tries.min(7));
+                let jitter = rand::thread_rng().gen_range(0..=base);
+                std::thread::sleep(Duration::from_millis(base + jitter));
+                tries += 1;
+            }
+            other => return other,
         }
     }
 }
 
 // ------------------------------------------------------------------ pool
 
-struct Pool<C> {
-    state: Mutex<PoolState<C>>,
-    freed: Condvar,
-    max: usize,
+/// An r2d2 pool of at most `max` connections: opened on demand (none kept
+/// idle ahead of use) and kept until broken; a caller waits up to
+/// [`POOL_WAIT`] for one. Connections are not tested on checkout (that
+/// would cost a round trip per transaction): a broken one is dropped when
+/// it is returned, and a failed statement on it fails its transaction.
+fn new_pool<M: ManageConnection>(manager: M, max: u32) -> r2d2::Pool<M> {
+    r2d2::Pool::builder()
+        .max_size(max)
+        .min_idle(Some(0))
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connection_timeout(POOL_WAIT)
+        .test_on_check_out(false)
+        // Connection failures reach the caller through `get` instead.
+        .error_handler(Box::new(r2d2::NopErrorHandler))
+        .build_unchecked(manager)
 }
 
-struct PoolState<C> {
-    idle: Vec<C>,
-    open: usize,
-}
-
-impl<C> Pool<C> {
-    fn new(max: usize) -> Self {
-        Pool {
-            state: Mutex::new(PoolState {
-                idle: Vec::new(),
-                open: 0,
-            }),
-            freed: Condvar::new(),
-            max,
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, PoolState<C>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// An idle connection, a new one while under the maximum, or the next
-    /// one returned.
-    fn get(
-        &self,
-        connect: impl FnOnce() -> Result<C, HubError>,
-    ) -> Result<Pooled<'_, C>, HubError> {
-        let mut state = self.lock();
-        loop {
-            if let Some(c) = state.idle.pop() {
-                return Ok(Pooled {
-                    pool: self,
-                    conn: Some(c),
-                });
-            }
-            if state.open < self.max {
-                state.open += 1;
-                drop(state);
-                return match connect() {
-                    Ok(c) => Ok(Pooled {
-                        pool: self,
-                        conn: Some(c),
-                    }),
-                    Err(e) => {
-                        self.lock().open -= 1;
-                        self.freed.notify_one();
-                        Err(e)
-                    }
-                };
-            }
-            let (next, timeout) = self
-                .freed
-                .wait_timeout(state, POOL_WAIT)
-                .unwrap_or_else(|e| e.into_inner());
-            state = next;
-            if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
-                return Err(HubError::Busy);
-            }
-        }
-    }
-}
-
-struct Pooled<'a, C> {
-    pool: &'a Pool<C>,
-    conn: Option<C>,
-}
-
-impl<C> Pooled<'_, C> {
-    fn get_mut(&mut self) -> Result<&mut C, HubError> {
-        // Some until the guard is dropped or discarded.
-        self.conn
-            .as_mut()
-            .ok_or_else(|| HubError::Storage("the connection was released".into()))
-    }
-
-    /// Closes the connection instead of returning it to the pool.
-    fn discard(mut self) {
-        self.conn = None;
-    }
-}
-
-impl<C> Drop for Pooled<'_, C> {
-    fn drop(&mut self) {
-        let mut state = self.pool.lock();
-        match self.conn.take() {
-            Some(c) => state.idle.push(c),
-            None => state.open -= 1,
-        }
-        drop(state);
-        self.pool.freed.notify_one();
+/// No connection within [`POOL_WAIT`]: every one was in use (busy, worth
+/// retrying), or new ones would not open (the pool's last reason).
+fn no_connection(e: r2d2::Error) -> HubError {
+    let text = e.to_string();
+    match text.strip_prefix("timed out waiting for connection: ") {
+        Some(reason) => HubError::Storage(format!("no database connection ({reason})")),
+        None => HubError::Busy,
     }
 }
 
 // ---------------------------------------------------------------- SQLite
 
+/// The pool's connection manager for one SQLite file. (`r2d2_sqlite` does
+/// this too, but no release of it builds with the workspace's rusqlite:
+/// see ARCHITECTURE.md, Decisions.)
+struct SqliteFile {
+    path: PathBuf,
+}
+
+impl ManageConnection for SqliteFile {
+    type Connection = rusqlite::Connection;
+    type Error = HubError;
+
+    fn connect(&self) -> Result<rusqlite::Connection, HubError> {
+        open_sqlite(&self.path)
+    }
+
+    fn is_valid(&self, conn: &mut rusqlite::Connection) -> Result<(), HubError> {
+        Ok(conn.execute_batch("SELECT 1")?)
+    }
+
+    /// Stuck in a transaction that would not roll back.
+    fn has_broken(&self, conn: &mut rusqlite::Connection) -> bool {
+        !conn.is_autocommit()
+    }
+}
+
+/// A new connection: WAL, synchronous FULL, foreign keys on, a 10 s busy
+/// timeout and 64 cached statements.
 fn open_sqlite(path: &PathBuf) -> Result<rusqlite::Connection, HubError> {
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -587,8 +523,8 @@ fn run_sqlite<T>(
         Ok(v)
     });
     if result.is_err() && !conn.is_autocommit() {
-        // A failed rollback leaves the transaction open; the caller then
-        // discards the connection.
+        // A failed rollback leaves the transaction open; the pool then
+        // closes the connection (`SqliteFile::has_broken`).
         let _ = conn.execute_batch("ROLLBACK");
     }
     result
@@ -596,6 +532,36 @@ fn run_sqlite<T>(
 
 // ------------------------------------------------------------ PostgreSQL
 
+/// The pool's connection manager for one PostgreSQL database. Its
+/// connections are [`PgConn`]s, which keep their prepared statements
+/// (`r2d2_postgres` would hand out bare clients).
+struct PgDatabase {
+    config: postgres::Config,
+}
+
+impl ManageConnection for PgDatabase {
+    type Connection = PgConn;
+    type Error = HubError;
+
+    fn connect(&self) -> Result<PgConn, HubError> {
+        Ok(PgConn {
+            client: self.config.connect(postgres::NoTls)?,
+            statements: HashMap::new(),
+            broken: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), HubError> {
+        Ok(conn.client.simple_query("").map(drop)?)
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.broken || conn.client.is_closed()
+    }
+}
+
+/// A PostgreSQL connection with its prepared statements (up to 256, by
+/// SQL text).
 struct PgConn {
     client: postgres::Client,
     statements: HashMap<String, postgres::Statement>,
@@ -751,5 +717,61 @@ mod tests {
             "SELECT a FROM t WHERE x = ?1 AND y = ?12"
         );
         assert!(matches!(sqlite_sql("SELECT 1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn sqlite_connections_open_on_demand_set_up_and_a_broken_one_is_closed() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = Db::open(&dir.path().join("hub.db").display().to_string()).expect("open");
+        let Backend::Sqlite(pool) = &db.backend else {
+            panic!("a path is a SQLite file");
+        };
+        assert_eq!(pool.state().connections, 0, "none opened ahead of use");
+
+        let settings = db
+            .read(|tx| {
+                let mode = tx.query_one("PRAGMA journal_mode", &[])?.text(0)?;
+                let keys = tx.query_one("PRAGMA foreign_keys", &[])?.int(0)?;
+                let sync = tx.query_one("PRAGMA synchronous", &[])?.int(0)?;
+                Ok((mode, keys, sync))
+            })
+            .expect("read");
+        assert_eq!(
+            settings,
+            ("wal".to_owned(), 1, 2),
+            "WAL, foreign keys, FULL"
+        );
+        assert_eq!(pool.state().connections, 1);
+        assert_eq!(pool.state().idle_connections, 1, "returned for reuse");
+
+        {
+            let conn = pool.get().expect("a connection");
+            conn.execute_batch("BEGIN").expect("begin");
+            // Returned still inside a transaction.
+        }
+        assert_eq!(pool.state().connections, 0, "closed, not reused");
+        db.transaction(|tx| tx.batch("CREATE TABLE t (x INTEGER)"))
+            .expect("a fresh connection works");
+    }
+
+    #[test]
+    fn a_postgres_connection_is_reused_until_it_dies() {
+        let cluster = doorstep_testkit::pg::Cluster::start();
+        let db = Db::open(&cluster.fresh_url()).expect("open");
+        let Backend::Postgres(pool) = &db.backend else {
+            panic!("a postgres:// URL is PostgreSQL");
+        };
+        let backend_pid = |db: &Db| {
+            db.read(|tx| tx.query_one("SELECT pg_backend_pid()", &[])?.int(0))
+                .expect("read")
+        };
+        let first = backend_pid(&db);
+        assert_eq!(backend_pid(&db), first, "the connection is reused");
+
+        let killed =
+            db.transaction(|tx| tx.query("SELECT pg_terminate_backend(pg_backend_pid())", &[]));
+        assert!(matches!(killed, Err(HubError::Storage(_))), "{killed:?}");
+        assert_eq!(pool.state().connections, 0, "the dead connection is closed");
+        assert_ne!(backend_pid(&db), first, "a new connection");
     }
 }

@@ -1,0 +1,103 @@
+//! Extractors: the device a bearer token belongs to
+//! ([`AuthenticatedDevice`]), and request bodies read whole within their
+//! limits ([`SyncBody`], [`EnrolRequest`]). Each rejects with an
+//! [`ApiError`], so handlers only see requests worth answering.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use doorstep_hub::DeviceIdentity;
+use http_body_util::LengthLimitError;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::AppState;
+
+/// Largest enrolment body accepted, in bytes.
+pub const ENROL_MAX_BODY: usize = 64 * 1024;
+
+/// The enrolled, unrevoked device whose token is in the request's
+/// `Authorization: Bearer …` header. Extracting it names the device in the
+/// request's log span.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthenticatedDevice(pub DeviceIdentity);
+
+impl FromRequestParts<AppState> for AuthenticatedDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorised)?;
+        let identity = state.call(move |hub| hub.authenticate(&token)).await?;
+        tracing::Span::current().record("device", tracing::field::display(identity.device_id));
+        Ok(AuthenticatedDevice(identity))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// An encoded sync request, read whole within the server's
+/// `--max-body-bytes` (413 past it).
+#[derive(Debug)]
+pub struct SyncBody(pub Bytes);
+
+impl FromRequest<AppState> for SyncBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        read_within(req, state.max_body).await.map(SyncBody)
+    }
+}
+
+/// `POST /v1/enrol`'s body: JSON `{"code", "device_id", "device_name"}` of
+/// at most [`ENROL_MAX_BODY`] bytes (any content type).
+#[derive(Debug, Deserialize)]
+pub struct EnrolRequest {
+    /// The one-time enrolment code as typed.
+    pub code: String,
+    /// The device's own id.
+    pub device_id: Uuid,
+    /// A name for the device (shown to administrators).
+    #[serde(default)]
+    pub device_name: String,
+}
+
+impl<S: Send + Sync> FromRequest<S> for EnrolRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let bytes = read_within(req, ENROL_MAX_BODY).await?;
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::MalformedEnrolment)
+    }
+}
+
+/// Reads the whole body, refusing more than `limit` bytes with 413: at
+/// once when `Content-Length` says so, else as soon as the stream passes it.
+async fn read_within(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::TooLarge {
+        limit: limit as u64,
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large);
+    }
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|e| {
+            if e.into_inner().is::<LengthLimitError>() {
+                too_large
+            } else {
+                ApiError::UnreadableBody
+            }
+        })
+}

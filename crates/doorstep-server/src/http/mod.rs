@@ -1,0 +1,157 @@
+//! The HTTP API over the hub (see docs/SYNC.md "HTTP endpoints"): the
+//! router and `serve`.
+//!
+//! - [`error`]: [`ApiError`], every error answer with its status and body.
+//! - [`extract`]: the bearer-token device, and bodies read within limits.
+//! - [`handlers`]: one function per endpoint.
+//! - [`trace`]: the request log (`TraceLayer`): method, route template,
+//!   device, status and latency; never a body.
+//!
+//! The hub is synchronous: handlers call it on the blocking pool through
+//! [`AppState::call`].
+
+mod error;
+mod extract;
+mod handlers;
+#[cfg(test)]
+mod tests;
+mod trace;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use axum::routing::{get, post};
+use axum::Router;
+use doorstep_hub::{Hub, HubError};
+use tower_http::trace::TraceLayer;
+
+use crate::args::ServeArgs;
+use crate::tls;
+
+pub use error::ApiError;
+
+/// The media type of encoded sync messages.
+pub const SYNC_MEDIA_TYPE: &str = "application/x-doorstep-sync";
+
+/// What every handler shares: the hub and the sync body limit.
+#[derive(Clone)]
+pub struct AppState {
+    hub: Arc<Hub>,
+    max_body: usize,
+}
+
+impl AppState {
+    /// Runs a hub call on the blocking pool (the hub is synchronous) and
+    /// turns its error into the answer.
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Hub) -> Result<T, HubError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let hub = Arc::clone(&self.hub);
+        match tokio::task::spawn_blocking(move || f(&hub)).await {
+            Ok(result) => result.map_err(ApiError::from),
+            Err(_) => {
+                // The panic's message is not logged: it could quote anything.
+                tracing::error!("a hub call panicked");
+                Err(ApiError::StorageUnavailable)
+            }
+        }
+    }
+}
+
+/// The API: every endpoint, 404 for anything else, and the request log.
+/// Bodies are read by the extractors within `max_body` (sync) or
+/// 64 KiB (enrolment).
+pub fn router(hub: Arc<Hub>, max_body: usize) -> Router {
+    Router::new()
+        .route("/v1/health", get(handlers::health))
+        .route("/v1/enrol", post(handlers::enrol))
+        .route("/v1/sync", post(handlers::sync))
+        .route("/v1/families/{id}", get(handlers::family))
+        .fallback(handlers::not_found)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(trace::request_span)
+                .on_response(trace::log_answer),
+        )
+        .with_state(AppState { hub, max_body })
+}
+
+/// Runs `serve` until SIGINT or SIGTERM.
+pub fn serve(opts: ServeArgs) -> Result<()> {
+    if opts.insecure_dev_http && !opts.listen.ip().is_loopback() {
+        bail!(
+            "plain HTTP refused on {}: --insecure-dev-http is only allowed on a loopback address; \
+             give --tls-cert and --tls-key to serve the network",
+            opts.listen
+        );
+    }
+    if !opts.insecure_dev_http && opts.tls_cert.is_none() {
+        bail!(
+            "a TLS certificate and key are required (--tls-cert, --tls-key); \
+             plain HTTP only with --insecure-dev-http on a loopback address"
+        );
+    }
+    trace::init();
+    let hub = Hub::open(&opts.database.database_url).context("opening the database")?;
+    let app = router(Arc::new(hub), opts.max_body_bytes);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listener = std::net::TcpListener::bind(opts.listen)
+            .with_context(|| format!("binding {}", opts.listen))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        tokio::spawn(shutdown_on_signal(handle.clone()));
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        match (&opts.tls_cert, &opts.tls_key) {
+            (Some(cert), Some(key)) => {
+                let config = tls::config(cert, key).await?;
+                announce("https", addr);
+                axum_server::from_tcp_rustls(listener, config)?
+                    .handle(handle)
+                    .serve(service)
+                    .await?;
+            }
+            _ => {
+                announce("http", addr);
+                axum_server::from_tcp(listener)?
+                    .handle(handle)
+                    .serve(service)
+                    .await?;
+            }
+        }
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn announce(scheme: &str, addr: SocketAddr) {
+    use std::io::Write;
+    println!("doorstep-server listening on {scheme}://{addr}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, scheme, "listening");
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return,
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+}
