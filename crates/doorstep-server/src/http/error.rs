@@ -1,5 +1,7 @@
 //! [`ApiError`]: every error answer of the HTTP API, with its status and
-//! JSON body exactly as docs/SYNC.md "HTTP endpoints" documents them.
+//! JSON body exactly as docs/SYNC.md "HTTP endpoints" documents them. The
+//! words are `doorstep_sync::wire`'s and a hub error's answer is the hub's
+//! own ([`HubError::answer`]), so the device reads what the server writes.
 //! Bodies never carry patient data: the hub's reasons name fields, ids and
 //! limits only, and storage failures are logged, not shown.
 
@@ -7,90 +9,51 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use doorstep_hub::HubError;
-use serde_json::{json, Value};
+use doorstep_sync::wire::{words, ErrorBody};
 
 /// An error answer. Handlers and extractors return it; [`IntoResponse`]
 /// turns it into the status and `{"error": …}` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// 401 `{"error":"unauthorised"}`: a missing, malformed or unknown token.
-    Unauthorised,
-    /// 401 `{"error":"revoked","erase":true}`: a revoked device's token; the
-    /// device crypto-erases its data.
-    Revoked,
-    /// 413 `{"error":"request too large","limit":N}`: a body, or a document
-    /// uploaded in one, over `limit` bytes.
-    TooLarge {
-        /// The limit exceeded, in bytes.
-        limit: u64,
-    },
-    /// 400 `{"error":"bad sync request: <reason>"}`.
-    BadSyncRequest(String),
-    /// 400 `{"error":"enrolment code not accepted"}`: an unknown, expired
-    /// or used code (one answer for all three).
-    EnrolmentRefused,
+    /// What the hub refused or failed at, answered as the hub says.
+    Hub(HubError),
     /// 400: an enrolment body that is not the JSON expected.
     MalformedEnrolment,
-    /// 400 `{"error":"field: problem"}`: input the hub refused (a device id
-    /// already enrolled, an empty device name).
-    Invalid(String),
     /// 400: the body could not be read (the connection failed mid-body).
     UnreadableBody,
-    /// 404 `{"error":"not found"}`: an unknown route, and any family
-    /// outside the caller's caseload (unknown, another practitioner's, a
-    /// malformed id: one answer for all).
-    NotFound,
-    /// 503: the database stayed busy; nothing was saved.
-    Busy,
-    /// 500 `{"error":"storage unavailable"}`: the database failed; nothing
-    /// was acknowledged.
-    StorageUnavailable,
 }
 
 impl ApiError {
-    /// The HTTP status of this answer.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthorised | ApiError::Revoked => StatusCode::UNAUTHORIZED,
-            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::BadSyncRequest(_)
-            | ApiError::EnrolmentRefused
-            | ApiError::MalformedEnrolment
-            | ApiError::Invalid(_)
-            | ApiError::UnreadableBody => StatusCode::BAD_REQUEST,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::StorageUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+    /// 401 `{"error":"unauthorised"}`: a missing, malformed or unknown token.
+    pub const UNAUTHORISED: ApiError = ApiError::Hub(HubError::Unauthorised);
+    /// 404 `{"error":"not found"}`: an unknown route, and any family outside
+    /// the caller's caseload (unknown, another practitioner's, a malformed
+    /// id: one answer for all).
+    pub const NOT_FOUND: ApiError = ApiError::Hub(HubError::NotFound("route"));
+
+    /// 413 `{"error":"request too large","limit":N}`.
+    pub fn too_large(limit: u64) -> ApiError {
+        ApiError::Hub(HubError::TooLarge { limit })
     }
 
-    /// The JSON body of this answer.
-    pub fn body(&self) -> Value {
-        match self {
-            ApiError::Unauthorised => json!({"error": "unauthorised"}),
-            ApiError::Revoked => json!({"error": "revoked", "erase": true}),
-            ApiError::TooLarge { limit } => json!({"error": "request too large", "limit": limit}),
-            ApiError::BadSyncRequest(reason) => {
-                json!({"error": format!("bad sync request: {reason}")})
-            }
-            ApiError::EnrolmentRefused => json!({"error": "enrolment code not accepted"}),
-            ApiError::MalformedEnrolment => json!({
-                "error": "enrolment request must be JSON with code, device_id and device_name"
-            }),
-            ApiError::Invalid(reason) => json!({"error": reason}),
-            ApiError::UnreadableBody => json!({"error": "request body could not be read"}),
-            ApiError::NotFound => json!({"error": "not found"}),
-            ApiError::Busy => {
-                json!({"error": "the server is busy; nothing was saved, try again"})
-            }
-            ApiError::StorageUnavailable => json!({"error": "storage unavailable"}),
-        }
+    /// The HTTP status and JSON body of this answer.
+    pub fn answer(&self) -> (StatusCode, ErrorBody) {
+        let (status, body) = match self {
+            ApiError::Hub(e) => e.answer(),
+            ApiError::MalformedEnrolment => (400, ErrorBody::new(words::BAD_ENROLMENT)),
+            ApiError::UnreadableBody => (400, ErrorBody::new("request body could not be read")),
+        };
+        (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            body,
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status(), Json(self.body())).into_response()
+        let (status, body) = self.answer();
+        (status, Json(body)).into_response()
     }
 }
 
@@ -98,26 +61,17 @@ impl From<HubError> for ApiError {
     /// The answer for a hub error. A storage failure's cause is logged here
     /// (the hub's messages name no patient) and never sent.
     fn from(e: HubError) -> Self {
-        match e {
-            HubError::Unauthorised => ApiError::Unauthorised,
-            HubError::Revoked => ApiError::Revoked,
-            HubError::EnrolmentRefused => ApiError::EnrolmentRefused,
-            HubError::BadRequest(reason) => ApiError::BadSyncRequest(reason),
-            HubError::TooLarge { limit } => ApiError::TooLarge { limit },
-            HubError::Busy => ApiError::Busy,
-            HubError::Invalid(reason) => ApiError::Invalid(reason),
-            HubError::NotFound(_) => ApiError::NotFound,
-            e @ (HubError::Storage(_) | HubError::Corrupt(_)) => {
-                tracing::error!(error = %e, "storage failure");
-                ApiError::StorageUnavailable
-            }
+        if matches!(e, HubError::Storage(_) | HubError::Corrupt(_)) {
+            tracing::error!(error = %e, "storage failure");
         }
+        ApiError::Hub(e)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
     /// Every hub error, its status and its body.
     #[test]
@@ -176,8 +130,10 @@ mod tests {
         ];
         for (hub_error, status, body) in cases {
             let e = ApiError::from(hub_error.clone());
-            assert_eq!(e.status().as_u16(), status, "{hub_error:?}");
-            assert_eq!(e.body(), body, "{hub_error:?}");
+            let (got_status, got_body) = e.answer();
+            assert_eq!(got_status.as_u16(), status, "{hub_error:?}");
+            let got: Value = serde_json::to_value(got_body).unwrap();
+            assert_eq!(got, body, "{hub_error:?}");
             assert_eq!(e.into_response().status().as_u16(), status);
         }
     }

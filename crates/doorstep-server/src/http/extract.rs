@@ -8,15 +8,11 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use doorstep_hub::DeviceIdentity;
+use doorstep_sync::wire::{EnrolRequest, MAX_ENROL_BYTES};
 use http_body_util::LengthLimitError;
-use serde::Deserialize;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::AppState;
-
-/// Largest enrolment body accepted, in bytes.
-pub const ENROL_MAX_BODY: usize = 64 * 1024;
 
 /// The enrolled, unrevoked device whose token is in the request's
 /// `Authorization: Bearer …` header. Extracting it names the device in the
@@ -28,7 +24,7 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorised)?;
+        let token = bearer(&parts.headers).ok_or(ApiError::UNAUTHORISED)?;
         let identity = state.call(move |hub| hub.authenticate(&token)).await?;
         tracing::Span::current().record("device", tracing::field::display(identity.device_id));
         Ok(AuthenticatedDevice(identity))
@@ -55,34 +51,26 @@ impl FromRequest<AppState> for SyncBody {
     }
 }
 
-/// `POST /v1/enrol`'s body: JSON `{"code", "device_id", "device_name"}` of
-/// at most [`ENROL_MAX_BODY`] bytes (any content type).
-#[derive(Debug, Deserialize)]
-pub struct EnrolRequest {
-    /// The one-time enrolment code as typed.
-    pub code: String,
-    /// The device's own id.
-    pub device_id: Uuid,
-    /// A name for the device (shown to administrators).
-    #[serde(default)]
-    pub device_name: String,
-}
+/// `POST /v1/enrol`'s body: the JSON [`EnrolRequest`] of at most
+/// [`MAX_ENROL_BYTES`] bytes (any content type).
+#[derive(Debug)]
+pub struct Enrol(pub EnrolRequest);
 
-impl<S: Send + Sync> FromRequest<S> for EnrolRequest {
+impl<S: Send + Sync> FromRequest<S> for Enrol {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
-        let bytes = read_within(req, ENROL_MAX_BODY).await?;
-        serde_json::from_slice(&bytes).map_err(|_| ApiError::MalformedEnrolment)
+        let bytes = read_within(req, MAX_ENROL_BYTES).await?;
+        serde_json::from_slice(&bytes)
+            .map(Enrol)
+            .map_err(|_| ApiError::MalformedEnrolment)
     }
 }
 
 /// Reads the whole body, refusing more than `limit` bytes with 413: at
 /// once when `Content-Length` says so, else as soon as the stream passes it.
 async fn read_within(req: Request, limit: usize) -> Result<Bytes, ApiError> {
-    let too_large = ApiError::TooLarge {
-        limit: limit as u64,
-    };
+    let too_large = ApiError::too_large(limit as u64);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -95,7 +83,7 @@ async fn read_within(req: Request, limit: usize) -> Result<Bytes, ApiError> {
         .await
         .map_err(|e| {
             if e.into_inner().is::<LengthLimitError>() {
-                too_large
+                too_large.clone()
             } else {
                 ApiError::UnreadableBody
             }

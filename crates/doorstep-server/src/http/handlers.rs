@@ -8,13 +8,14 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::Utc;
-use doorstep_hub::{Enrolment, FamilySummary};
+use doorstep_hub::FamilySummary;
+use doorstep_sync::wire::{EnrolResponse, SYNC_CONTENT_TYPE};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extract::{AuthenticatedDevice, EnrolRequest, SyncBody};
-use super::{AppState, SYNC_MEDIA_TYPE};
+use super::extract::{AuthenticatedDevice, Enrol, SyncBody};
+use super::AppState;
 
 /// `GET /v1/health`: `{"status":"ok"}`, without authentication.
 pub async fn health() -> Json<Value> {
@@ -25,8 +26,8 @@ pub async fn health() -> Json<Value> {
 /// token, practitioner, team and the epoch.
 pub async fn enrol(
     State(state): State<AppState>,
-    request: EnrolRequest,
-) -> Result<Json<Enrolment>, ApiError> {
+    Enrol(request): Enrol,
+) -> Result<Json<EnrolResponse>, ApiError> {
     tracing::Span::current().record("device", tracing::field::display(request.device_id));
     let enrolment = state
         .call(move |hub| {
@@ -38,7 +39,7 @@ pub async fn enrol(
             )
         })
         .await?;
-    Ok(Json(enrolment))
+    Ok(Json(EnrolResponse::from(enrolment)))
 }
 
 /// `POST /v1/sync`: one round trip of the sync exchange, encoded both ways.
@@ -50,7 +51,7 @@ pub async fn sync(
     let answer = state
         .call(move |hub| hub.sync(&identity, &body, Utc::now()))
         .await?;
-    Ok(([(header::CONTENT_TYPE, SYNC_MEDIA_TYPE)], answer))
+    Ok(([(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)], answer))
 }
 
 /// `GET /v1/families/{id}`: a family's heads and sequence, if it is in the
@@ -60,15 +61,15 @@ pub async fn family(
     AuthenticatedDevice(identity): AuthenticatedDevice,
     id: Result<Path<Uuid>, PathRejection>,
 ) -> Result<Json<FamilySummary>, ApiError> {
-    let Path(family_id) = id.map_err(|_| ApiError::NotFound)?;
+    let Path(family_id) = id.map_err(|_| ApiError::NOT_FOUND)?;
     state
         .call(move |hub| hub.family_heads(&identity, family_id))
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NOT_FOUND)
 }
 
 /// Any other route.
 pub async fn not_found() -> ApiError {
-    ApiError::NotFound
+    ApiError::NOT_FOUND
 }

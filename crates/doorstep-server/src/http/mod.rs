@@ -24,15 +24,13 @@ use anyhow::{bail, Context, Result};
 use axum::routing::{get, post};
 use axum::Router;
 use doorstep_hub::{Hub, HubError};
+use doorstep_sync::wire::{ENROL_PATH, FAMILY_PATH, HEALTH_PATH, SYNC_PATH};
 use tower_http::trace::TraceLayer;
 
 use crate::args::ServeArgs;
 use crate::tls;
 
 pub use error::ApiError;
-
-/// The media type of encoded sync messages.
-pub const SYNC_MEDIA_TYPE: &str = "application/x-doorstep-sync";
 
 /// What every handler shares: the hub and the sync body limit.
 #[derive(Clone)]
@@ -54,7 +52,9 @@ impl AppState {
             Err(_) => {
                 // The panic's message is not logged: it could quote anything.
                 tracing::error!("a hub call panicked");
-                Err(ApiError::StorageUnavailable)
+                Err(ApiError::Hub(HubError::Storage(
+                    "a blocking task failed".into(),
+                )))
             }
         }
     }
@@ -65,10 +65,10 @@ impl AppState {
 /// 64 KiB (enrolment).
 pub fn router(hub: Arc<Hub>, max_body: usize) -> Router {
     Router::new()
-        .route("/v1/health", get(handlers::health))
-        .route("/v1/enrol", post(handlers::enrol))
-        .route("/v1/sync", post(handlers::sync))
-        .route("/v1/families/{id}", get(handlers::family))
+        .route(HEALTH_PATH, get(handlers::health))
+        .route(ENROL_PATH, post(handlers::enrol))
+        .route(SYNC_PATH, post(handlers::sync))
+        .route(FAMILY_PATH, get(handlers::family))
         .fallback(handlers::not_found)
         .layer(
             TraceLayer::new_for_http()

@@ -15,15 +15,18 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use doorstep_hub::{DeviceIdentity, Hub};
-use doorstep_sync::codec::{decode_response, encode_request, Limits};
+use doorstep_sync::codec::{decode_response, encode_request};
 use doorstep_sync::protocol::{SyncRequest, PROTOCOL_VERSION};
+use doorstep_sync::Limits;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use super::extract::ENROL_MAX_BODY;
-use super::{router, SYNC_MEDIA_TYPE};
+use super::router;
+use doorstep_sync::wire::{
+    MAX_ENROL_BYTES as ENROL_MAX_BODY, SYNC_CONTENT_TYPE as SYNC_MEDIA_TYPE,
+};
 
 /// The sync body limit of the router under test (small, to test 413).
 const MAX_BODY: usize = 4096;

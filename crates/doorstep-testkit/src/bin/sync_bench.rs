@@ -42,14 +42,13 @@ use doorstep_hub::Hub;
 use doorstep_sync::codec::{decode_response, encode_request};
 use doorstep_sync::protocol::{Cursor, DocMessage, SyncRequest, PROTOCOL_VERSION};
 use doorstep_sync::session::DocSync;
+use doorstep_sync::wire::{ENROL_PATH, SYNC_CONTENT_TYPE, SYNC_PATH};
 use doorstep_sync::Limits;
 use doorstep_testkit::pg::Cluster;
 use doorstep_testkit::server::ServerProcess;
 use doorstep_testkit::TempDevice;
 use uuid::Uuid;
 
-/// The content type of `POST /v1/sync` bodies.
-const SYNC_CONTENT_TYPE: &str = "application/x-doorstep-sync";
 /// The practitioner whose caseload measurements 1–3 use.
 const PRACTITIONER: &str = "Bench Practitioner";
 /// The team everyone in the benchmark belongs to.
@@ -517,7 +516,7 @@ impl EmulatedDevice {
             });
             stats.bytes_up += body.len() as u64;
             let resp = client
-                .post(format!("{base}/v1/sync"))
+                .post(format!("{base}{SYNC_PATH}"))
                 .bearer_auth(&self.token)
                 .header(reqwest::header::CONTENT_TYPE, SYNC_CONTENT_TYPE)
                 .body(body)
@@ -643,7 +642,7 @@ fn many_devices_figures(
             hub.issue_enrolment_code(&p.id.to_string(), chrono::Duration::hours(1), Utc::now())?;
         let id = Uuid::new_v4();
         let answer: serde_json::Value = client
-            .post(format!("{base}/v1/enrol"))
+            .post(format!("{base}{ENROL_PATH}"))
             .json(&serde_json::json!({
                 "code": code.code,
                 "device_id": id,
