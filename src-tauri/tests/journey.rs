@@ -9,10 +9,11 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use doorstep_testkit::bins::workspace_bin;
+use doorstep_testkit::proxy::{Fault, FaultProxy};
 use doorstep_testkit::server::ServerProcess;
 use doorstep_testkit::webdriver::WebDriver;
 use serde_json::Value;
@@ -111,6 +112,12 @@ impl Trust {
 
     /// A device set up, enrolled for the health visitor and synced.
     fn device(&self, dir: &Path, name: &str) -> Result<Cli> {
+        self.device_at(dir, name, &self.server.url())
+    }
+
+    /// A device set up, enrolled for the health visitor with the server
+    /// at `url` (a proxy in front of it, say) and synced.
+    fn device_at(&self, dir: &Path, name: &str, url: &str) -> Result<Cli> {
         let cli = Cli {
             dir: dir.to_path_buf(),
         };
@@ -122,7 +129,7 @@ impl Trust {
         cli.run(&[
             "enrol",
             "--server",
-            &self.server.url(),
+            url,
             "--code",
             &code,
             "--device-name",
@@ -354,6 +361,50 @@ fn journey(app: &WebDriver, family: &str) -> Result<()> {
     // Lock.
     app.click(&app.find_text("button", "Lock")?)?;
     app.find("#field-passphrase")?;
+    Ok(())
+}
+
+#[test]
+fn the_app_answers_while_the_server_never_does() -> Result<()> {
+    let trust = Trust::start()?;
+    let proxy = FaultProxy::start(trust.server.addr());
+    let laptop_dir = tempfile::tempdir()?;
+    trust.device_at(laptop_dir.path(), "Laptop 1", &proxy.url())?;
+    // From now on the server accepts connections and never answers.
+    proxy.plan(std::iter::repeat_n(Fault::BlackHole, 50));
+
+    let display = Display::start(laptop_dir.path())?;
+    let app = display.launch()?;
+    let result = while_the_server_hangs(&app);
+    if result.is_err() {
+        let _ = shot(&app, "failure-hanging-server");
+    }
+    let _ = app.quit();
+    result
+}
+
+fn while_the_server_hangs(app: &WebDriver) -> Result<()> {
+    app.type_into(&app.find("#field-passphrase")?, PASS)?;
+    app.click(&app.find_text("button", "Unlock")?)?;
+    app.find_text("h1", "Today")?;
+    // A sync that will wait 30 seconds for an answer.
+    app.click(&app.find_text("a", "Sync")?)?;
+    app.click(&app.find_text("button", "Sync now")?)?;
+    let started = Instant::now();
+    // Meanwhile the caseload lists and a family record opens.
+    app.click(&app.find_text("a", "Caseload")?)?;
+    let search = app.find("#field-search")?;
+    app.type_into(&search, "Okafor")?;
+    app.click(&app.find_text("[data-testid=family-link]", "Okafor")?)?;
+    app.find_text("h1", "Okafor")?;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(15),
+        "the caseload and a family took {took:?} while a sync waited on the server"
+    );
+    // The sync is still waiting: nothing has answered yet.
+    app.click(&app.find_text("a", "Sync")?)?;
+    app.find_text("body", "Syncing")?;
     Ok(())
 }
 

@@ -306,6 +306,7 @@ fn stored_family(f: SyncFamily) -> StoredFamily {
         state: f.state,
         acked_heads: f.acked_heads,
         known_to_server: f.known_to_server,
+        answer_owed: f.answer_owed,
         evicted: f.evicted_at.is_some(),
     }
 }
@@ -359,6 +360,7 @@ impl Replica for StoreReplica<'_> {
                 .collect(),
             rejections: round.rejections.clone(),
             evicted: round.evicted.clone(),
+            owed: round.owed.clone(),
             states: round.states.clone(),
             cursor: round.cursor.as_ref().map(|c| (c.epoch.clone(), c.seq)),
         };

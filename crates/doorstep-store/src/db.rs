@@ -20,6 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../../migrations/client/0004_report_indexes.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/client/0005_sync_answer_owed.sql"),
+    ),
 ];
 
 /// Opens (or creates, when `create` is set) the encrypted database.

@@ -92,6 +92,8 @@ pub struct SyncFamily {
     pub acked_heads: Vec<ChangeHash>,
     /// Whether the server has ever acknowledged or sent the family.
     pub known_to_server: bool,
+    /// It received a server message whose answer has not yet gone through.
+    pub answer_owed: bool,
     /// When the server evicted it, if it did.
     pub evicted_at: Option<String>,
 }
@@ -128,6 +130,8 @@ pub struct RoundTripRecord {
     pub rejections: Vec<(Uuid, String)>,
     /// Families to mark evicted (removed later, once acknowledged).
     pub evicted: Vec<Uuid>,
+    /// Families that now owe the server an answer (true) or no longer do.
+    pub owed: Vec<(Uuid, bool)>,
     /// Sync states of families the server sent messages about that brought
     /// no document change (such a family is known to the server and, being
     /// sent, in the caseload: any eviction mark is cleared).
@@ -333,10 +337,12 @@ impl Store {
     /// sync row whose family is not (yet) on it.
     pub fn sync_families(&self) -> Result<Vec<SyncFamily>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT d.family_id, d.heads, s.state, s.acked_heads, s.known_to_server, s.evicted_at
+            "SELECT d.family_id, d.heads, s.state, s.acked_heads, s.known_to_server, s.evicted_at,
+                    s.answer_owed
              FROM documents d LEFT JOIN sync_docs s ON s.family_id = d.family_id
              UNION ALL
-             SELECT s.family_id, NULL, s.state, s.acked_heads, s.known_to_server, s.evicted_at
+             SELECT s.family_id, NULL, s.state, s.acked_heads, s.known_to_server, s.evicted_at,
+                    s.answer_owed
              FROM sync_docs s WHERE s.family_id NOT IN (SELECT family_id FROM documents)",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -347,11 +353,12 @@ impl Store {
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, Option<i64>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, heads, state, acked, known, evicted_at) = row?;
+            let (id, heads, state, acked, known, evicted_at, owed) = row?;
             out.push(SyncFamily {
                 family_id: parse_id(&id)?,
                 on_device: heads.is_some(),
@@ -359,6 +366,7 @@ impl Store {
                 state,
                 acked_heads: heads_from_text(acked.as_deref().unwrap_or(""))?,
                 known_to_server: known.unwrap_or(0) != 0,
+                answer_owed: owed.unwrap_or(0) != 0,
                 evicted_at,
             });
         }
@@ -490,6 +498,13 @@ impl Store {
                 "INSERT INTO sync_docs (family_id, evicted_at) VALUES (?1, ?2)
                  ON CONFLICT(family_id) DO UPDATE SET evicted_at = coalesce(sync_docs.evicted_at, excluded.evicted_at)",
                 params![id.to_string(), at.to_rfc3339()],
+            )?;
+        }
+        for (id, owed) in &r.owed {
+            tx.execute(
+                "INSERT INTO sync_docs (family_id, answer_owed) VALUES (?1, ?2)
+                 ON CONFLICT(family_id) DO UPDATE SET answer_owed = excluded.answer_owed",
+                params![id.to_string(), i64::from(*owed)],
             )?;
         }
         if let Some((epoch, seq)) = &r.cursor {

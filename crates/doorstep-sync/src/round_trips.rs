@@ -55,20 +55,23 @@ pub struct StoredFamily {
     pub state: Option<Vec<u8>>,
     /// Heads the server acknowledged.
     pub acked_heads: Vec<ChangeHash>,
-    /// The server has acknowledged it at least once.
+    /// The server has acknowledged it (in its current epoch).
     pub known_to_server: bool,
+    /// It received a server message whose answer has not gone through yet.
+    pub answer_owed: bool,
     /// The server evicted it; it leaves once nothing is pending.
     pub evicted: bool,
 }
 
 impl StoredFamily {
     /// Whether it holds anything the server has not acknowledged, was
-    /// never acknowledged at all, or is not yet fully downloaded.
+    /// never acknowledged at all, owes the server an answer, or is not yet
+    /// fully downloaded.
     pub fn pending(&self) -> bool {
         if !self.on_device {
             return !self.evicted;
         }
-        if !self.known_to_server {
+        if !self.known_to_server || self.answer_owed {
             return true;
         }
         let sync = DocSync::resume(self.state.as_deref());
@@ -107,6 +110,9 @@ pub struct RoundRecord {
     pub rejections: Vec<(Uuid, String)>,
     /// Families the server evicted (newly).
     pub evicted: Vec<Uuid>,
+    /// Families that now owe the server an answer (true: it sent a message),
+    /// or no longer do (false: the answer went and nothing came back).
+    pub owed: Vec<(Uuid, bool)>,
     /// Sync states that came without document changes.
     pub states: Vec<(Uuid, Vec<u8>)>,
     /// The new cursor.
@@ -179,7 +185,7 @@ impl Tracked {
             evicted: f.evicted,
             doc: None,
             sync: None,
-            answer: false,
+            answer: f.answer_owed,
         }
     }
 
@@ -249,6 +255,8 @@ pub struct RoundTrips {
     upload_refused: HashSet<Uuid>,
     /// The heads each upload of the last request held.
     upload_heads: HashMap<Uuid, Vec<ChangeHash>>,
+    /// Families the last request carried a sync message for.
+    messaged: HashSet<Uuid>,
     sent: HashSet<Uuid>,
     uploaded: HashSet<Uuid>,
     received: HashSet<Uuid>,
@@ -278,6 +286,7 @@ impl RoundTrips {
             refused: HashSet::new(),
             upload_refused: HashSet::new(),
             upload_heads: HashMap::new(),
+            messaged: HashSet::new(),
             sent: HashSet::new(),
             uploaded: HashSet::new(),
             received: HashSet::new(),
@@ -433,6 +442,7 @@ impl RoundTrips {
             self.report.complete = true;
             return Ok(None);
         }
+        self.messaged = messages.iter().map(|m| m.doc_id).collect();
         for m in &messages {
             self.sent.insert(m.doc_id);
         }
@@ -502,6 +512,8 @@ impl RoundTrips {
                 f.doc = None;
                 f.sync = Some(DocSync::new());
                 f.answer = true;
+                answered.insert(id);
+                record.owed.push((id, true));
                 continue;
             }
             let state = sync.encode_state();
@@ -533,6 +545,13 @@ impl RoundTrips {
             f.evicted = false;
             f.answer = true;
             answered.insert(id);
+            record.owed.push((id, true));
+        }
+        // An answer that went through and brought nothing back: settled.
+        for id in std::mem::take(&mut self.messaged) {
+            if !answered.contains(&id) {
+                record.owed.push((id, false));
+            }
         }
         for ack in resp.acks {
             let id = ack.doc_id;

@@ -1,7 +1,7 @@
 //! A fault-injecting TCP proxy for sync tests. Each connection it accepts
 //! takes the next planned [`Fault`]: pass through, or cut both directions
 //! after a number of bytes of the request or of the response, the way a
-//! mobile link drops in a family's kitchen.
+//! mobile link drops in a family's kitchen, or never answer at all.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -19,6 +19,9 @@ pub enum Fault {
     CutRequestAfter(usize),
     /// Cut the connection after this many response bytes reached the client.
     CutResponseAfter(usize),
+    /// Accept the connection, read the request and never answer (a server
+    /// that hangs): the client waits until its own timeout.
+    BlackHole,
 }
 
 /// The proxy; stops when dropped.
@@ -92,6 +95,13 @@ impl Drop for FaultProxy {
 }
 
 fn relay(client: TcpStream, upstream: SocketAddr, fault: Fault, cuts: &AtomicUsize) {
+    if fault == Fault::BlackHole {
+        // Read whatever comes, answer nothing, until the client gives up.
+        let mut client = client;
+        let mut buf = [0u8; 16 * 1024];
+        while matches!(client.read(&mut buf), Ok(n) if n > 0) {}
+        return;
+    }
     let Ok(server) = TcpStream::connect(upstream) else {
         let _ = client.shutdown(Shutdown::Both);
         return;
@@ -100,6 +110,7 @@ fn relay(client: TcpStream, upstream: SocketAddr, fault: Fault, cuts: &AtomicUsi
         Fault::None => (usize::MAX, usize::MAX),
         Fault::CutRequestAfter(n) => (n, usize::MAX),
         Fault::CutResponseAfter(n) => (usize::MAX, n),
+        Fault::BlackHole => return,
     };
     let (c2, s2) = match (client.try_clone(), server.try_clone()) {
         (Ok(c), Ok(s)) => (c, s),
