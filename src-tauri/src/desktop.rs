@@ -9,10 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
-use doorstep_core::sync::{explain_erased, ServerAddress};
-use doorstep_core::{
-    device, Clock, CoreError, Session, SyncProgress, SyncReport, SyncStop, Transport,
-};
+use doorstep_core::sync::{explain_erased, sync_lent, LendSession, ServerAddress};
+use doorstep_core::{device, Clock, CoreError, Session, SyncProgress, SyncReport};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -291,28 +289,9 @@ impl Desktop {
         &self,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport, CoreError> {
-        let (mut run, transport) = {
-            let mut d = self.device();
-            let s = d.session_unmarked()?;
-            (s.begin_sync()?, s.sync_transport()?)
-        };
-        let outcome = loop {
-            let next = run.next_request(self.device().session_unmarked()?, progress);
-            let body = match next {
-                Ok(Some(body)) => body,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
-            };
-            // On the network: nothing is held.
-            let answer = match transport.sync(body) {
-                Ok(a) => a,
-                Err(e) => break Err(SyncStop::Transport(e)),
-            };
-            if let Err(e) = run.apply_answer(self.device().session_unmarked()?, &answer, progress) {
-                break Err(e);
-            }
-        };
-        self.device().session_unmarked()?.end_sync(run, outcome)
+        let mut lender = Lender(self);
+        let transport = lender.lend(|s| s.sync_transport())??;
+        sync_lent(&mut lender, &transport, progress)
     }
 
     /// Locks the device if it has been idle too long; true if it did.
@@ -429,6 +408,17 @@ impl Device<'_> {
             }
             _ => false,
         }
+    }
+}
+
+/// Lends the session for one step of a sync: the slot is locked for the
+/// step and let go after it; a sync does not count as use.
+struct Lender<'a>(&'a Desktop);
+
+impl LendSession for Lender<'_> {
+    fn lend<T>(&mut self, step: impl FnOnce(&mut Session) -> T) -> Result<T, CoreError> {
+        let mut device = self.0.device();
+        Ok(step(device.session_unmarked()?))
     }
 }
 

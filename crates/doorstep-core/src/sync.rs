@@ -373,6 +373,48 @@ impl Replica for StoreReplica<'_> {
     }
 }
 
+/// Lends the session for one local step of a sync (preparing a request,
+/// applying an answer), and only for that step.
+pub trait LendSession {
+    /// Runs `step` with the session, or fails without running it (the
+    /// session was locked meanwhile, say).
+    fn lend<T>(&mut self, step: impl FnOnce(&mut Session) -> T) -> Result<T, CoreError>;
+}
+
+impl LendSession for Session {
+    fn lend<T>(&mut self, step: impl FnOnce(&mut Session) -> T) -> Result<T, CoreError> {
+        Ok(step(self))
+    }
+}
+
+/// A whole sync over `transport`: the loop of [`SyncRun`] steps, borrowing
+/// the session from `lender` for each local step and never while a request
+/// is on the network. A failure is recorded and loses nothing (see
+/// [`Session::end_sync`]).
+pub fn sync_lent(
+    lender: &mut impl LendSession,
+    transport: &dyn Transport,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<SyncReport, CoreError> {
+    let mut run = lender.lend(|s| s.begin_sync())??;
+    let outcome = loop {
+        let body = match lender.lend(|s| run.next_request(s, progress))? {
+            Ok(Some(body)) => body,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        // On the network: the session is not held.
+        let answer = match transport.sync(body) {
+            Ok(a) => a,
+            Err(e) => break Err(SyncStop::Transport(e)),
+        };
+        if let Err(e) = lender.lend(|s| run.apply_answer(s, &answer, progress))? {
+            break Err(e);
+        }
+    };
+    lender.lend(|s| s.end_sync(run, outcome))?
+}
+
 /// One sync in progress, between round trips. The session is needed only
 /// to prepare a request and to apply an answer, never while the request
 /// is on the network, so a caller may let go of the session meanwhile
@@ -594,22 +636,7 @@ impl Session {
         transport: &dyn Transport,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport, CoreError> {
-        let mut run = self.begin_sync()?;
-        let outcome = loop {
-            let body = match run.next_request(self, progress) {
-                Ok(Some(body)) => body,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
-            };
-            let answer = match transport.sync(body) {
-                Ok(a) => a,
-                Err(e) => break Err(SyncStop::Transport(e)),
-            };
-            if let Err(e) = run.apply_answer(self, &answer, progress) {
-                break Err(e);
-            }
-        };
-        self.end_sync(run, outcome)
+        sync_lent(self, transport, progress)
     }
 
     /// Starts a sync: reads the cursor and every family's bookkeeping and

@@ -77,6 +77,26 @@ impl Default for TempDevice {
     }
 }
 
+/// Enrols `session` with the server at `url` for `practitioner` (a name
+/// or id), with a one-time code issued on `hub`, the server's database.
+pub fn enrol_with_code(
+    session: &mut Session,
+    hub: &doorstep_hub::Hub,
+    practitioner: &str,
+    url: &str,
+    device_name: &str,
+) -> anyhow::Result<()> {
+    let code = hub.issue_enrolment_code(practitioner, chrono::Duration::hours(1), Utc::now())?;
+    session.enrol(&doorstep_core::sync::EnrolOptions {
+        server: url.into(),
+        code: code.code,
+        ca_pem: None,
+        device_name: device_name.into(),
+        replace: false,
+    })?;
+    Ok(())
+}
+
 /// Every file under `dir`, recursively.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -24,16 +24,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use chrono::Utc;
 use doorstep_core::domain::family::{NewFamily, NewFlag};
-use doorstep_core::sync::EnrolOptions;
 use doorstep_core::{CoreError, InitOptions, Session};
 use doorstep_hub::Hub;
 use doorstep_testkit::hub::Chance;
 use doorstep_testkit::pg::Cluster;
 use doorstep_testkit::proxy::{Fault, FaultProxy};
 use doorstep_testkit::server::ServerProcess;
-use doorstep_testkit::TempDevice;
+use doorstep_testkit::{enrol_with_code, TempDevice};
 use uuid::Uuid;
 
 const PRACTITIONER: &str = "Fault Bench Visitor";
@@ -88,14 +86,7 @@ fn device(hub: &Hub, url: &str, name: &str) -> Result<(TempDevice, Session)> {
         ..doorstep_testkit::quick_options()
     });
     let mut session = device.session();
-    let code = hub.issue_enrolment_code(PRACTITIONER, chrono::Duration::hours(1), Utc::now())?;
-    session.enrol(&EnrolOptions {
-        server: url.into(),
-        code: code.code,
-        ca_pem: None,
-        device_name: name.into(),
-        replace: false,
-    })?;
+    enrol_with_code(&mut session, hub, PRACTITIONER, url, name)?;
     Ok((device, session))
 }
 
@@ -135,7 +126,7 @@ fn main() -> Result<()> {
     let mut round = 0usize;
     while proxy.cuts() < o.cuts {
         round += 1;
-        let d = if round % 2 == 0 { &mut a } else { &mut b };
+        let d = if round.is_multiple_of(2) { &mut a } else { &mut b };
         if families.is_empty() || chance.percent(10) {
             let id = d
                 .add_family(&NewFamily {
@@ -170,7 +161,7 @@ fn main() -> Result<()> {
             Fault::CutResponseAfter(offset)
         };
         proxy.plan([fault]);
-        let outcome = if round % 4 == 0 {
+        let outcome = if round.is_multiple_of(4) {
             tally.kills += 1;
             let delay = Duration::from_millis(chance.below(120) as u64);
             std::thread::scope(|scope| {

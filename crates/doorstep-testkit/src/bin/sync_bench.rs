@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use automerge::AutoCommit;
 use chrono::Utc;
-use doorstep_core::sync::{EnrolOptions, SyncReport};
+use doorstep_core::sync::SyncReport;
 use doorstep_core::{InitOptions, Session};
 use doorstep_document::{author, json, record};
 use doorstep_domain::family::{update_household, HouseholdUpdate};
@@ -46,7 +46,7 @@ use doorstep_sync::wire::{ENROL_PATH, SYNC_CONTENT_TYPE, SYNC_PATH};
 use doorstep_sync::Limits;
 use doorstep_testkit::pg::Cluster;
 use doorstep_testkit::server::ServerProcess;
-use doorstep_testkit::TempDevice;
+use doorstep_testkit::{enrol_with_code, TempDevice};
 use uuid::Uuid;
 
 /// The practitioner whose caseload measurements 1–3 use.
@@ -207,28 +207,6 @@ fn bench_device() -> (TempDevice, Session) {
     (device, session)
 }
 
-fn enrol(
-    session: &mut Session,
-    hub: &Hub,
-    practitioner: Uuid,
-    url: &str,
-    name: &str,
-) -> Result<()> {
-    let code = hub.issue_enrolment_code(
-        &practitioner.to_string(),
-        chrono::Duration::hours(1),
-        Utc::now(),
-    )?;
-    session.enrol(&EnrolOptions {
-        server: url.into(),
-        code: code.code,
-        ca_pem: None,
-        device_name: name.into(),
-        replace: false,
-    })?;
-    Ok(())
-}
-
 fn body_bytes(r: &SyncReport) -> String {
     format!(
         "{} B up + {} B down = {} B",
@@ -255,10 +233,10 @@ fn caseload_figures(
     // The first device enrols (a laptop already holding the demo caseload
     // cannot), seeds the demo caseload and syncs it up.
     let (_first_dir, mut first) = bench_device();
-    enrol(
+    enrol_with_code(
         &mut first,
         &hub,
-        practitioner,
+        &practitioner.to_string(),
         &server_url,
         "bench laptop 1",
     )?;
@@ -290,10 +268,10 @@ fn caseload_figures(
 
     // 1. A second device of the same practitioner: the initial download.
     let (_second_dir, mut second) = bench_device();
-    enrol(
+    enrol_with_code(
         &mut second,
         &hub,
-        practitioner,
+        &practitioner.to_string(),
         &server_url,
         "bench laptop 2",
     )?;
