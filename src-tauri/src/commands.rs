@@ -3,13 +3,11 @@
 //! [`commands!`] macro turns each declaration into a Tauri command, its
 //! name (for the capability check) and its TypeScript signature.
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use doorstep_core::assessments::{FormSummary, ResponseView};
 use doorstep_core::code_lists::CodeLists;
 use doorstep_core::contacts::{GrowthChart, GrowthView, MeasurementPreview};
-use doorstep_core::device::{self, InitOptions};
+use doorstep_core::device::{self, NewProfile};
 use doorstep_core::domain::caseload::CaseloadSummary;
 use doorstep_core::domain::contact::{NewContact, NewMeasurements};
 use doorstep_core::domain::kpi::KpiReport;
@@ -20,27 +18,12 @@ use doorstep_core::domain::schedule::{Review, WorkItem};
 use doorstep_core::reports::WorklistQuery;
 use doorstep_core::session::{FamilyView, Written};
 use doorstep_core::sync::{ConflictView, EnrolReport, Resolved};
-use doorstep_core::{demo, CoreError, EnrolOptions, Resolution, SyncReport, SyncStatus};
+use doorstep_core::{CoreError, EnrolOptions, Resolution, SyncReport, SyncStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::desktop::{AppState, Desktop};
 use crate::ipc::{IpcError, Signature};
-
-/// What the first-run screen sends to set the device up.
-#[derive(Debug, Clone, Deserialize, TS)]
-pub struct NewProfile {
-    /// The new passphrase.
-    pub passphrase: String,
-    /// The practitioner's display name.
-    pub practitioner: String,
-    /// Their role code.
-    pub role: String,
-    /// Their team.
-    pub team: Option<String>,
-    /// Families of synthetic demo data to create (none for a real device).
-    pub demo_families: Option<u32>,
-}
 
 /// Feedback on a passphrase while it is typed.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -129,18 +112,8 @@ commands! {
 
     /// Sets the device up with a passphrase (and demo data if asked), then unlocks it.
     device create_profile(d, profile: NewProfile) -> AppState {
-        device::init(d.dir(), &profile.passphrase, &InitOptions {
-            practitioner: profile.practitioner,
-            role: profile.role,
-            team: profile.team,
-            max_failures: 10,
-            backoff_base_ms: 1000,
-            kdf_target: Duration::from_millis(500),
-        })?;
-        d.unlock(&profile.passphrase)?;
-        if let Some(n) = profile.demo_families.filter(|n| *n > 0) {
-            demo::seed(d.session()?, n.min(2000) as usize, 1)?;
-        }
+        let session = device::create_profile(d.dir(), &profile, d.clock())?;
+        d.open(session);
         d.state()
     }
 

@@ -342,10 +342,15 @@ impl Device<'_> {
     pub fn unlock(&mut self, passphrase: &str) -> Result<(), CoreError> {
         let session = device::unlock(self.dir, passphrase, self.clock)
             .map_err(|e| explain_erased(self.dir, e))?;
+        self.open(session);
+        Ok(())
+    }
+
+    /// Holds `session` as the open one (just unlocked or set up).
+    pub fn open(&mut self, session: Session) {
         self.slot.session = Some(session);
         self.slot.last_used = Some((Instant::now(), SystemTime::now()));
         self.remember_server();
-        Ok(())
     }
 
     /// Notes the enrolled server for the background online check.

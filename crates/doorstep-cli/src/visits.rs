@@ -213,8 +213,8 @@ fn growth_text(g: &GrowthView) -> String {
                     None => format!("age {}", describe_age(a.age_days)),
                 };
                 s.push_str(&format!(
-                    "  SDS {:+.2}  centile {:.1}  ({age}; {})",
-                    a.sds, a.centile, a.table.name
+                    "  SDS {:+.2}  centile {:.1}, {}  ({age}; {})",
+                    a.sds, a.centile, a.centile_words, a.table.name
                 ));
                 if let Some(n) = &a.note {
                     s.push_str(&format!(" [{n}]"));
@@ -228,7 +228,10 @@ fn growth_text(g: &GrowthView) -> String {
     for b in &g.bmi {
         s.push_str(&format!("BMI {:.1} kg/m2", b.bmi));
         if let Some(a) = &b.assessment {
-            s.push_str(&format!("  SDS {:+.2}  centile {:.1}", a.sds, a.centile));
+            s.push_str(&format!(
+                "  SDS {:+.2}  centile {:.1}, {}",
+                a.sds, a.centile, a.centile_words
+            ));
         }
         s.push('\n');
     }

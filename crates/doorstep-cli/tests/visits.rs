@@ -161,6 +161,9 @@ fn new_birth_visit_journey() {
     let a = &m["assessment"];
     let centile = a["centile"].as_f64().unwrap_or_else(|| panic!("{m:#}"));
     assert!((2.0..=98.0).contains(&centile), "centile {centile}: {m:#}");
+    // The chart's words come from the core, so the CLI says them too.
+    let words = a["centile_words"].as_str().unwrap_or_default();
+    assert!(words.contains("centile"), "{m:#}");
     assert_eq!(a["table"]["weekly"], true, "{m:#}");
     assert_eq!(a["age_days"], 11, "{m:#}");
 

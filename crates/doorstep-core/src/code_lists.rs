@@ -27,6 +27,9 @@ pub struct CodeLists {
     pub contact_kinds: Vec<CodeOption>,
     /// Attendance.
     pub attendance: Vec<CodeOption>,
+    /// The attendance codes meaning the family was seen (measurements can
+    /// be taken); the others record a contact that did not happen.
+    pub seen_attendances: Vec<String>,
     /// Location types (CSDS).
     pub locations: Vec<CodeOption>,
     /// Consultation mechanisms (CSDS).
@@ -65,6 +68,11 @@ impl Session {
         CodeLists {
             contact_kinds: options!(ContactKind),
             attendance: options!(Attendance),
+            seen_attendances: Attendance::ALL
+                .iter()
+                .filter(|a| a.was_seen())
+                .map(|a| a.code().to_string())
+                .collect(),
             locations: options!(LocationType),
             mechanisms: options!(ConsultationMechanism),
             roles: options!(PractitionerRole),

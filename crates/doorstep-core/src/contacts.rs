@@ -219,19 +219,6 @@ impl Session {
     }
 }
 
-/// The centile lines of the UK-WHO charts: (label, SDS).
-const CENTILES: [(&str, f64); 9] = [
-    ("0.4th", -2.67),
-    ("2nd", -2.0),
-    ("9th", -1.33),
-    ("25th", -0.67),
-    ("50th", 0.0),
-    ("75th", 0.67),
-    ("91st", 1.33),
-    ("98th", 2.0),
-    ("99.6th", 2.67),
-];
-
 /// One centile line of a chart.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -260,6 +247,8 @@ pub struct ChartPoint {
     pub value: f64,
     /// Its centile, 0–100.
     pub centile: f64,
+    /// The centile in the chart's words.
+    pub centile_words: String,
     /// Its SDS.
     pub sds: f64,
 }
@@ -361,6 +350,7 @@ impl Session {
                     corrected: a.corrected_age_days.is_some(),
                     value: m.measurement.value,
                     centile: a.centile,
+                    centile_words: a.centile_words.clone(),
                     sds: a.sds,
                 })
             })
@@ -384,7 +374,7 @@ impl Session {
         let last_point = points.iter().map(|p| p.age_days).max().unwrap_or(0);
         let to_days = (age_today.max(last_point) + 61).clamp(91, 1826);
         let step = (to_days / 150).max(1);
-        let lines = CENTILES
+        let lines = growth::CENTILE_LINES
             .iter()
             .map(|(label, z)| CentileLine {
                 centile: (*label).into(),

@@ -65,6 +65,51 @@ impl Default for InitOptions {
     }
 }
 
+/// What the first-run screen gives to set a device up.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewProfile {
+    /// The new passphrase.
+    pub passphrase: String,
+    /// The practitioner's display name.
+    pub practitioner: String,
+    /// Their role code.
+    pub role: String,
+    /// Their team.
+    pub team: Option<String>,
+    /// Families of synthetic demo data to create (none for a real device).
+    pub demo_families: Option<u32>,
+}
+
+/// The most demo families a first run may ask for.
+pub const MAX_DEMO_FAMILIES: u32 = 2_000;
+
+/// Sets a device up in `dir` with the core's security defaults (the unlock
+/// policy, the key derivation calibrated to this machine), unlocks it and,
+/// when asked, seeds the offline demo caseload (at most
+/// [`MAX_DEMO_FAMILIES`]): the first-run screen's one call.
+pub fn create_profile(
+    dir: &Path,
+    profile: &NewProfile,
+    clock: Clock,
+) -> Result<Session, CoreError> {
+    init(
+        dir,
+        &profile.passphrase,
+        &InitOptions {
+            practitioner: profile.practitioner.clone(),
+            role: profile.role.clone(),
+            team: profile.team.clone(),
+            ..InitOptions::default()
+        },
+    )?;
+    let mut session = unlock(dir, &profile.passphrase, clock)?;
+    if let Some(n) = profile.demo_families.filter(|n| *n > 0) {
+        crate::demo::seed(&mut session, n.min(MAX_DEMO_FAMILIES) as usize, 1)?;
+    }
+    Ok(session)
+}
+
 /// What init made.
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -2,10 +2,14 @@
 //! with the domain rules, then writes or reads through the store, recording
 //! views and changes in the audit log.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
 use doorstep_domain::codes::LevelOfService;
 use doorstep_domain::family::{
     self, ActionContext, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
+use doorstep_domain::growth;
 use doorstep_domain::listing::{FamilyPage, FamilyQuery};
 use doorstep_store::audit::{Row as AuditRow, Verification};
 use doorstep_store::{projection, Actor, ProfileDir, ProfileInfo, Store, Write};
@@ -28,6 +32,9 @@ pub struct FamilyView {
     pub active_flags: Vec<Uuid>,
     /// Children under five today.
     pub children_under5: usize,
+    /// For each child with a date of birth, the day from which height is
+    /// measured standing (before it, length lying).
+    pub standing_from: BTreeMap<Uuid, NaiveDate>,
 }
 
 /// What a write changed: the family and the record created or changed.
@@ -301,6 +308,10 @@ impl Session {
                 .current_members()
                 .filter(|(_, p)| p.is_child_under_five(today))
                 .count(),
+            standing_from: family
+                .current_members()
+                .filter_map(|(id, p)| Some((*id, growth::standing_from(p.date_of_birth?))))
+                .collect(),
             family,
         })
     }

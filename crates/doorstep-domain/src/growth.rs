@@ -197,6 +197,8 @@ pub struct Assessment {
     pub sds: f64,
     /// Centile, 0–100 (100·Φ(SDS)).
     pub centile: f64,
+    /// The centile in the UK-WHO chart words ([`centile_words`]).
+    pub centile_words: String,
     /// A caveat to show with the result, if any.
     pub note: Option<String>,
 }
@@ -377,8 +379,56 @@ pub fn assess_with(
         table,
         sds,
         centile: 100.0 * normal_cdf(sds),
+        centile_words: centile_words(sds),
         note: (reference_age < 14).then(|| BEFORE_TWO_WEEKS_NOTE.to_owned()),
     })
+}
+
+/// The centile lines of the UK-WHO charts, lowest first: label and SDS.
+pub const CENTILE_LINES: [(&str, f64); 9] = [
+    ("0.4th", -2.67),
+    ("2nd", -2.0),
+    ("9th", -1.33),
+    ("25th", -0.67),
+    ("50th", 0.0),
+    ("75th", 0.67),
+    ("91st", 1.33),
+    ("98th", 2.0),
+    ("99.6th", 2.67),
+];
+
+/// A centile in the UK-WHO chart words: on a line when within a quarter of
+/// a centile space of it ("50th centile"), else between the two lines it
+/// falls between ("between the 9th and 25th centiles"), or beyond the
+/// outermost ("below the 0.4th centile").
+pub fn centile_words(sds: f64) -> String {
+    let quarter = 0.67 / 4.0;
+    if let Some((label, _)) = CENTILE_LINES
+        .iter()
+        .find(|(_, z)| (sds - z).abs() <= quarter)
+    {
+        return format!("{label} centile");
+    }
+    let (lowest, highest) = (CENTILE_LINES[0], CENTILE_LINES[CENTILE_LINES.len() - 1]);
+    if sds < lowest.1 {
+        return format!("below the {} centile", lowest.0);
+    }
+    if sds > highest.1 {
+        return format!("above the {} centile", highest.0);
+    }
+    CENTILE_LINES
+        .windows(2)
+        .find(|w| sds > w[0].1 && sds < w[1].1)
+        .map(|w| format!("between the {} and {} centiles", w[0].0, w[1].0))
+        .unwrap_or_else(|| format!("SDS {sds:+.2}"))
+}
+
+/// The day from which a child born on `dob` is measured standing (height)
+/// rather than lying (length): the second birthday (28 February for a
+/// child born on 29 February).
+pub fn standing_from(dob: NaiveDate) -> NaiveDate {
+    dob.checked_add_months(chrono::Months::new(24))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Points `(age in days, value)` of the line at SDS `z`, for drawing a
@@ -711,4 +761,25 @@ fn interpolate(rows: &[Row], age: f64) -> Option<Lms> {
         out.s += weight * row.lms.s;
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centiles_are_said_in_the_chart_words() {
+        assert_eq!(centile_words(0.05), "50th centile");
+        assert_eq!(centile_words(-1.0), "between the 9th and 25th centiles");
+        assert_eq!(centile_words(-3.5), "below the 0.4th centile");
+        assert_eq!(centile_words(2.9), "above the 99.6th centile");
+        assert_eq!(centile_words(2.1), "98th centile");
+    }
+
+    #[test]
+    fn height_is_measured_standing_from_the_second_birthday() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(standing_from(d("2024-11-22")), d("2026-11-22"));
+        assert_eq!(standing_from(d("2024-02-29")), d("2026-02-28"));
+    }
 }

@@ -27,6 +27,10 @@ sds: number,
  */
 centile: number, 
 /**
+ * The centile in the UK-WHO chart words ([`centile_words`]).
+ */
+centile_words: string, 
+/**
  * A caveat to show with the result, if any.
  */
 note: string | null, };

@@ -29,6 +29,10 @@ value: number,
  */
 centile: number, 
 /**
+ * The centile in the chart's words.
+ */
+centile_words: string, 
+/**
  * Its SDS.
  */
 sds: number, };

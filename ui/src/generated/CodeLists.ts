@@ -14,6 +14,11 @@ contact_kinds: Array<CodeOption>,
  */
 attendance: Array<CodeOption>, 
 /**
+ * The attendance codes meaning the family was seen (measurements can
+ * be taken); the others record a contact that did not happen.
+ */
+seen_attendances: Array<string>, 
+/**
  * Location types (CSDS).
  */
 locations: Array<CodeOption>, 

@@ -22,4 +22,9 @@ active_flags: Array<string>,
 /**
  * Children under five today.
  */
-children_under5: number, };
+children_under5: number, 
+/**
+ * For each child with a date of birth, the day from which height is
+ * measured standing (before it, length lying).
+ */
+standing_from: { [key in string]: string }, };

@@ -31,7 +31,7 @@ import {
   type MeasureField,
   type TypedMeasurements,
 } from "../components/family/ChildMeasurements";
-import { formatDate, isTwoOrOver, pad, personName, ROLE_LABELS, todayIso } from "../components/family/format";
+import { formatDate, pad, personName, ROLE_LABELS, todayIso } from "../components/family/format";
 
 type Fields = {
   kind: string;
@@ -73,8 +73,6 @@ function initialFields(now: Date): Fields {
   };
 }
 
-/** Outcomes where the family was not seen, so nothing was measured. */
-const NOT_SEEN = new Set(["late-not-seen", "did-not-attend", "cancelled-by-family", "cancelled-by-service", "no-access", "declined"]);
 
 const text = (v: string) => (v.trim() === "" ? null : v.trim());
 
@@ -209,9 +207,10 @@ export function RecordContact({ familyId }: { familyId: string }) {
     .map(([id, p]) => ({
       id,
       name: personName(p),
-      standing: !!p.date_of_birth && isTwoOrOver(p.date_of_birth, measuredOn || todayIso()),
+      // The core says from which day each child is measured standing.
+      standing: (measuredOn || todayIso()) >= (view.standing_from[id] ?? "9999-12-31"),
     }));
-  const measuring = !NOT_SEEN.has(f.attendance);
+  const measuring = !f.attendance || lists.seen_attendances.includes(f.attendance);
   const opts = (list: { code: string; label: string }[]): Option[] => list.map((o) => ({ value: o.code, label: o.label }));
   const p = (field: string) => problemFor(error, field);
 

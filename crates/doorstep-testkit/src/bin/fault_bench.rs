@@ -126,7 +126,11 @@ fn main() -> Result<()> {
     let mut round = 0usize;
     while proxy.cuts() < o.cuts {
         round += 1;
-        let d = if round.is_multiple_of(2) { &mut a } else { &mut b };
+        let d = if round.is_multiple_of(2) {
+            &mut a
+        } else {
+            &mut b
+        };
         if families.is_empty() || chance.percent(10) {
             let id = d
                 .add_family(&NewFamily {

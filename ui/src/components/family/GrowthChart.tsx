@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 import { growthChart, type GrowthChart as Chart, type Measure } from "../../ipc";
 import { failure } from "./failure";
 import { Radios, Select } from "../fields";
-import { describeAge, describeCentile, formatDate, formatNumber, formatSds, MEASURE_LABELS } from "./format";
+import { describeAge, formatDate, formatNumber, formatSds, MEASURE_LABELS } from "./format";
 
 const WIDTH = 900;
 const HEIGHT = 420;
@@ -79,7 +79,7 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
               </td>
               <td>{formatNumber(p.value)}</td>
               <td>
-                {describeCentile(p.sds)} (SDS {formatSds(p.sds)})
+                {p.centile_words} (SDS {formatSds(p.sds)})
               </td>
             </tr>
           ))
@@ -120,7 +120,7 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
     `${chart.title}. Age in ${ageUnit} from ${describeAge(from)} to ${describeAge(to)}; ` +
     `${chart.lines.length} centile lines from the ${chart.lines[0].centile} to the ${chart.lines[chart.lines.length - 1].centile}. ` +
     (latest
-      ? `${chart.points.length} measurement${chart.points.length === 1 ? "" : "s"}; the latest ${formatNumber(latest.value)} ${unit} on ${formatDate(latest.measured_on)}, ${describeCentile(latest.sds)}. The measurements are listed in the table that follows.`
+      ? `${chart.points.length} measurement${chart.points.length === 1 ? "" : "s"}; the latest ${formatNumber(latest.value)} ${unit} on ${formatDate(latest.measured_on)}, ${latest.centile_words}. The measurements are listed in the table that follows.`
       : "No measurements of this kind yet.");
 
   return (
@@ -220,7 +220,7 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
               strokeWidth="1.5"
             >
               <title>
-                {formatDate(p.measured_on)}: {formatNumber(p.value)} {unit}, {describeCentile(p.sds)}
+                {formatDate(p.measured_on)}: {formatNumber(p.value)} {unit}, {p.centile_words}
               </title>
             </circle>
           ))}

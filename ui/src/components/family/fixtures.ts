@@ -59,6 +59,8 @@ export function familyView(): FamilyView {
     level: "specialist",
     active_flags: [CP_FLAG, DOG_FLAG],
     children_under5: 2,
+    // What the core gives: each child's second birthday.
+    standing_from: { [AVA]: "2027-11-10", [TOBI]: "2025-05-02", [MOTHER]: "1996-04-02" },
     family: {
       schema: 1,
       id: FAMILY_ID,
@@ -182,8 +184,8 @@ export function weightChart(personId = AVA): GrowthChart {
       points: [0, 14, 28, 42, 56, 70, 84, 91].map((d) => [d, 3.2 + sds * 0.45 + d * 0.03] as [number, number]),
     })),
     points: [
-      { measurement_id: "e1", measured_on: "2025-11-21", age_days: 11, corrected: false, value: 3.4, centile: 48, sds: -0.05 },
-      { measurement_id: "e2", measured_on: "2026-01-02", age_days: 53, corrected: false, value: 4.9, centile: 36, sds: -0.35 },
+      { measurement_id: "e1", measured_on: "2025-11-21", age_days: 11, corrected: false, value: 3.4, centile: 48, centile_words: "50th centile", sds: -0.05 },
+      { measurement_id: "e2", measured_on: "2026-01-02", age_days: 53, corrected: false, value: 4.9, centile: 36, centile_words: "between the 25th and 50th centiles", sds: -0.35 },
     ],
     unavailable: null,
   };
@@ -194,6 +196,7 @@ export function codeListsFixture(): CodeLists {
   return {
     contact_kinds: [o("antenatal", "Antenatal review"), o("new-birth", "New birth visit"), o("6-8-week", "6–8 week review"), o("12-month", "12-month review"), o("2-year", "2–2½ year review"), o("targeted-visit", "Targeted visit"), o("phone-advice", "Phone advice")],
     attendance: [o("attended", "Attended"), o("late-seen", "Arrived late and seen"), o("did-not-attend", "Did not attend"), o("no-access", "No access"), o("declined", "Declined")],
+    seen_attendances: ["attended", "late-seen"],
     locations: [o("A01", "Patient's home"), o("B01", "Primary care health centre"), o("K01", "Sure Start Children's Centre")],
     mechanisms: [o("01", "Face to face"), o("02", "Telephone"), o("11", "Video consultation")],
     roles: [o("health-visitor", "Health visitor"), o("community-public-health-nurse", "Community public health nurse"), o("nursery-nurse", "Nursery nurse")],

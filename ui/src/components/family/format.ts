@@ -91,16 +91,6 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((b - a) / 86_400_000);
 }
 
-/** Whether a child born on `dob` is 2 or over on `on` (both YYYY-MM-DD): height is measured standing from then. */
-export function isTwoOrOver(dob: string, on: string): boolean {
-  const y = +dob.slice(0, 4) + 2;
-  const m = +dob.slice(5, 7);
-  const lastDay = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const day = Math.min(+dob.slice(8, 10), lastDay);
-  const second = `${y}-${pad(m)}-${pad(day)}`;
-  return on >= second;
-}
-
 /** An age in days in words: days to 2 weeks, weeks to 13 weeks, months to 2 years, then years and months. */
 export function describeAge(days: number): string {
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
@@ -114,40 +104,6 @@ export function describeAge(days: number): string {
   return rest ? `${plural(years, "year")} ${plural(rest, "month")}` : plural(years, "year");
 }
 
-/** The UK-WHO centile lines: label and SDS, lowest first. */
-export const CENTILE_LINES: [string, number][] = [
-  ["0.4th", -2.67],
-  ["2nd", -2.0],
-  ["9th", -1.33],
-  ["25th", -0.67],
-  ["50th", 0.0],
-  ["75th", 0.67],
-  ["91st", 1.33],
-  ["98th", 2.0],
-  ["99.6th", 2.67],
-];
-
-/**
- * A centile in the UK-WHO chart words: on a centile line when within a
- * quarter of a centile space of it ("50th centile"), otherwise between the
- * two lines ("between the 9th and 25th centiles").
- */
-export function describeCentile(sds: number): string {
-  const quarter = 0.67 / 4;
-  for (const [label, z] of CENTILE_LINES) {
-    if (Math.abs(sds - z) <= quarter) return `${label} centile`;
-  }
-  if (sds < CENTILE_LINES[0][1]) return `below the ${CENTILE_LINES[0][0]} centile`;
-  const last = CENTILE_LINES[CENTILE_LINES.length - 1];
-  if (sds > last[1]) return `above the ${last[0]} centile`;
-  for (let i = 0; i < CENTILE_LINES.length - 1; i++) {
-    const [lo, zl] = CENTILE_LINES[i];
-    const [hi, zh] = CENTILE_LINES[i + 1];
-    if (sds > zl && sds < zh) return `between the ${lo} and ${hi} centiles`;
-  }
-  return `SDS ${formatSds(sds)}`;
-}
-
 /** An SDS with its sign and two decimals, e.g. "−0.95" or "0.02". */
 export function formatSds(sds: number): string {
   const s = Math.abs(sds).toFixed(2);
@@ -157,7 +113,7 @@ export function formatSds(sds: number): string {
 /** "50th centile (SDS 0.02)", with the corrected-age note when it applies. */
 export function describeAssessment(a: Assessment): string {
   const corrected = a.corrected_age_days !== null ? ", corrected for prematurity" : "";
-  return `${describeCentile(a.sds)} (SDS ${formatSds(a.sds)}${corrected})`;
+  return `${a.centile_words} (SDS ${formatSds(a.sds)}${corrected})`;
 }
 
 /** A number without trailing zeros, at most `digits` decimals. */
