@@ -19,33 +19,9 @@ use doorstep_core::reports::WorklistQuery;
 use doorstep_core::session::{FamilyView, Written};
 use doorstep_core::sync::{ConflictView, EnrolReport, Resolved};
 use doorstep_core::{CoreError, EnrolOptions, Resolution, SyncReport, SyncStatus};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
-use crate::desktop::{AppState, Desktop};
-use crate::ipc::{IpcError, Signature};
-
-/// Feedback on a passphrase while it is typed.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct PassphraseCheck {
-    /// How strong it looks.
-    pub strength: Strength,
-    /// Why it is not accepted, when it is not.
-    pub problem: Option<String>,
-}
-
-/// What the enrol screen sends.
-#[derive(Debug, Clone, Deserialize, TS)]
-pub struct Enrolment {
-    /// The server's address (https://…).
-    pub server: String,
-    /// The one-time code from the administrator.
-    pub code: String,
-    /// The trust's CA certificate (PEM), when the server uses one.
-    pub ca_pem: Option<String>,
-    /// A name for this laptop, shown to administrators.
-    pub device_name: Option<String>,
-}
+use crate::desktop::Desktop;
+use crate::ipc::{AppState, Enrolment, IpcError, PassphraseCheck};
 
 macro_rules! commands {
     ($(
@@ -67,9 +43,11 @@ macro_rules! commands {
         pub const NAMES: &[&str] = &[$(stringify!($name)),*];
 
         /// Every command's TypeScript signature.
-        pub fn signatures() -> Vec<Signature> {
-            let cfg = crate::ipc::ts_config();
-            vec![$(Signature {
+        #[cfg(feature = "codegen")]
+        pub fn signatures() -> Vec<crate::codegen::Signature> {
+            use ts_rs::TS;
+            let cfg = crate::codegen::ts_config();
+            vec![$(crate::codegen::Signature {
                 name: stringify!($name),
                 docs: concat!($($doc, "\n"),*),
                 args: vec![$((stringify!($arg), <$ty as TS>::name(&cfg))),*],
@@ -78,6 +56,7 @@ macro_rules! commands {
         }
 
         /// Visits every type a command takes or returns.
+        #[cfg(feature = "codegen")]
         pub fn visit_types(v: &mut impl ts_rs::TypeVisitor) {
             $($(v.visit::<$ty>();)* v.visit::<$ret>();)*
         }

@@ -8,66 +8,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use chrono::{DateTime, Utc};
 use doorstep_core::sync::{explain_erased, sync_lent, LendSession, ServerAddress};
 use doorstep_core::{device, Clock, CoreError, Session, SyncProgress, SyncReport};
 use serde::Serialize;
-use ts_rs::TS;
 
-use crate::ipc::IpcError;
+use crate::ipc::{events, AppState, IpcError, SyncEvent, SyncState};
 
 /// How long without a command before the background pass folds recent
 /// writes into the database file (a checkpoint), off the practitioner's path.
 pub const QUIET: Duration = Duration::from_secs(5);
-
-/// What the UI needs to pick its first screen.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct AppState {
-    /// The device profile, readable while locked.
-    pub profile: device::ProfileStatus,
-    /// Whether a session is open.
-    pub unlocked: bool,
-    /// Minutes without use before the app locks itself.
-    pub idle_lock_minutes: u32,
-}
-
-/// News for the status bar, sent as the `doorstep://sync` event while a
-/// sync runs and when it ends.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct SyncEvent {
-    /// What is happening.
-    pub state: SyncState,
-    /// The phase, while running.
-    pub progress: Option<SyncProgress>,
-    /// What the sync did, when done.
-    pub report: Option<SyncReport>,
-    /// Why it failed, when it failed.
-    pub error: Option<IpcError>,
-    /// When (UTC).
-    pub at: DateTime<Utc>,
-}
-
-/// The states of [`SyncEvent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum SyncState {
-    /// Running (see the progress).
-    Running,
-    /// Finished.
-    Done,
-    /// Failed (see the error); nothing was lost.
-    Failed,
-    /// The server cannot be reached: offline.
-    Offline,
-}
-
-/// The event names the shell emits.
-pub mod events {
-    /// A [`super::SyncEvent`].
-    pub const SYNC: &str = "doorstep://sync";
-    /// The app locked itself (an [`super::AppState`]).
-    pub const LOCKED: &str = "doorstep://locked";
-}
 
 /// Sends an event to the UI (the Tauri app handle, or nothing in tests).
 pub type Emit = Box<dyn Fn(&str, serde_json::Value) + Send + Sync>;

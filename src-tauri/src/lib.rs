@@ -3,6 +3,8 @@
 //! idle, and syncs in the background. Every decision is doorstep-core's;
 //! nothing here touches SQL or Automerge.
 
+#[cfg(feature = "codegen")]
+pub mod codegen;
 pub mod commands;
 pub mod desktop;
 pub mod ipc;

@@ -14,8 +14,10 @@ pub fn run(root: &Path) -> Result<()> {
             "test",
             "-p",
             "doorstep-desktop",
+            "--features",
+            "codegen",
             "--test",
-            "ipc",
+            "codegen",
             "generated_typescript_is_current",
         ])
         .env("DOORSTEP_UPDATE_IPC", "1")

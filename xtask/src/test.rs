@@ -72,6 +72,17 @@ fn steps(root: &Path) -> Vec<Step> {
             "warnings",
         ]),
     ];
+    // The generated TypeScript's drift check, with the code generation the
+    // shipped app is built without.
+    steps.push(cargo(&[
+        "test",
+        "-p",
+        "doorstep-desktop",
+        "--features",
+        "codegen",
+        "--test",
+        "codegen",
+    ]));
     if has_nextest(root) {
         steps.push(cargo(&["nextest", "run", "--workspace"]));
         steps.push(cargo(&["test", "--workspace", "--doc"]));
