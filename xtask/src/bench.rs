@@ -34,6 +34,10 @@ pub fn bench() -> Result<()> {
         ("doorstep-bench", vec![]),
         ("crash-cycles", vec!["--cycles", "1000"]),
         ("sync-bench", vec!["--server-bin", server.as_str()]),
+        (
+            "fault-bench",
+            vec!["--cuts", "1000", "--server-bin", server.as_str()],
+        ),
     ] {
         println!("==> {bin} {}", args.join(" "));
         let status = Command::new(root.join("target/release").join(bin))
@@ -43,6 +47,25 @@ pub fn bench() -> Result<()> {
         if !status.success() {
             bail!("{bin} failed with {status}");
         }
+    }
+    // The sync simulation, 10,000 seeds of the real stores and hub.
+    println!("==> simulation, 10,000 seeds");
+    let status = Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "doorstep-testkit",
+            "--test",
+            "simulation",
+            "--",
+            "--nocapture",
+        ])
+        .env("DOORSTEP_SIM_SEEDS", "10000")
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("the simulation failed with {status}");
     }
     Ok(())
 }
