@@ -218,7 +218,8 @@ fn main() -> Result<()> {
     for (family, note) in &notes {
         for d in [&mut a, &mut b] {
             let record = serde_json::to_string(&d.store().family(*family)?)?;
-            let n = record.matches(note.as_str()).count();
+            // The note as a whole JSON string ("… note 1" is inside "… note 10").
+            let n = record.matches(&format!("\"{note}\"")).count();
             if n != 1 {
                 bail!("a fact is on a device {n} times instead of once");
             }
