@@ -17,8 +17,8 @@ fn show_text(v: &ResponseView) -> String {
         r.form.version,
         &r.form.hash[..12.min(r.form.hash.len())],
         match r.status {
-            doorstep_core::domain::response::ResponseStatus::Draft => "draft",
-            doorstep_core::domain::response::ResponseStatus::Completed => "completed",
+            doorstep_core::domain::record::response::ResponseStatus::Draft => "draft",
+            doorstep_core::domain::record::response::ResponseStatus::Completed => "completed",
         }
     );
     if let Some(a) = r.amends {
@@ -44,7 +44,8 @@ fn show_text(v: &ResponseView) -> String {
             s.push('\n');
         }
     }
-    if !v.problems.is_empty() && r.status == doorstep_core::domain::response::ResponseStatus::Draft
+    if !v.problems.is_empty()
+        && r.status == doorstep_core::domain::record::response::ResponseStatus::Draft
     {
         s.push_str("Still to do before it can be completed:\n");
         for p in &v.problems {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use doorstep_domain::config::Config;
 use doorstep_domain::passphrase;
-use doorstep_domain::validate::required_text;
+use doorstep_domain::values::validate::required_text;
 use doorstep_store::{KdfParams, ProfileDir, ProfileInfo, Store, UnlockPolicy};
 use serde::Serialize;
 use uuid::Uuid;

@@ -6,13 +6,13 @@
 
 use doorstep_domain::early_help::{self, EarlyHelpSummary};
 use doorstep_domain::fhir;
-use doorstep_domain::response::{FormResponse, ResponseStatus};
+use doorstep_domain::record::response::{FormResponse, ResponseStatus};
 use uuid::Uuid;
 
 use crate::{CoreError, Session};
 
 fn latest_completed<'a>(
-    family: &'a doorstep_domain::family::Family,
+    family: &'a doorstep_domain::record::family::Family,
     form: &str,
 ) -> Option<&'a FormResponse> {
     family

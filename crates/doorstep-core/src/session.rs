@@ -2,11 +2,12 @@
 //! with the domain rules, then writes or reads through the store, recording
 //! views and changes in the audit log.
 
-use doorstep_domain::codes::LevelOfService;
-use doorstep_domain::family::{
-    self, ActionContext, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
+use doorstep_domain::record::action::{Action, ActionContext};
+use doorstep_domain::record::family::{
+    self, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
-use doorstep_domain::listing::{FamilyPage, FamilyQuery};
+use doorstep_domain::record::listing::{FamilyPage, FamilyQuery};
+use doorstep_domain::values::codes::LevelOfService;
 use doorstep_store::audit::{Row as AuditRow, Verification};
 use doorstep_store::{projection, Actor, ProfileDir, ProfileInfo, Store, Write};
 use serde::Serialize;
@@ -161,7 +162,7 @@ impl Session {
     pub(crate) fn write(
         &mut self,
         family_id: Uuid,
-        action: family::Action,
+        action: Action,
         cx: &ActionContext,
     ) -> Result<Written, CoreError> {
         let record_id = action.record_id;

@@ -8,11 +8,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::MemberRole;
-use crate::family::Family;
 use crate::forms::{self, Answer, FormDefinition};
 use crate::pdf::PdfDocument;
-use crate::response::FormResponse;
+use crate::record::family::Family;
+use crate::record::response::FormResponse;
+use crate::values::codes::MemberRole;
 
 /// The document title.
 pub const TITLE: &str = "Early Help Assessment — summary from the Family Health Assessment";

@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use doorstep_core::domain::codes::LevelOfService;
-use doorstep_core::domain::family::{NewFamily, NewPerson};
 use doorstep_core::domain::forms::Answer;
-use doorstep_core::domain::response::ResponseStatus;
+use doorstep_core::domain::record::family::{NewFamily, NewPerson};
+use doorstep_core::domain::record::response::ResponseStatus;
+use doorstep_core::domain::values::codes::LevelOfService;
 use doorstep_testkit::{TempDevice, PASSPHRASE};
 use rand::{Rng, SeedableRng};
 

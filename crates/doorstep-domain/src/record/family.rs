@@ -1,13 +1,14 @@
 //! The family record: one household, its members and the facts recorded
-//! about it (levels of service, flags, consent), and the validated edits a
-//! user action makes to it.
+//! about it (levels of service, flags, consent), and the actions on them.
 //!
-//! A [`Family`] is what a family document holds. Each user action is
-//! validated here against the current record and turned into a list of
-//! [`Edit`]s (set these fields on the map at this path); the store applies
-//! them to the document as one commit. Records are kept in maps keyed by
-//! UUID, never lists, so concurrent additions never clash, and nothing is
-//! removed: a record entered in error carries an [`ErrorMark`].
+//! A [`Family`] is what a family document holds. Each family action here
+//! (add a family, update the household, add a person, record a birth, set a
+//! level, add or end a flag, record consent, mark entered in error) is
+//! validated against the current record and returns an
+//! [`Action`](super::action::Action) (see [`action`](super::action)).
+//! Records are kept in maps keyed by UUID, never lists, so concurrent
+//! additions never clash, and nothing is removed: a record entered in error
+//! carries an [`ErrorMark`].
 
 use std::collections::BTreeMap;
 
@@ -16,16 +17,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::codes::{
+use super::action::{
+    opt, parse_opt, past_date, require_open, Action, ActionContext, Edit, NAME_MAX, TEXT_MAX,
+};
+use crate::values::codes::{
     ConsentDecision, CpCategory, EthnicCategory, FlagKind, LevelOfService, MemberRole,
     NhsNumberStatus, SafetyAlertKind, Sex,
 };
-use crate::gp_practice::GpPracticeCode;
-use crate::nhs_number::NhsNumber;
-use crate::phone::Phone;
-use crate::postcode::Postcode;
-use crate::problem::{problem, Problems};
-use crate::validate::{date, optional_text, required_text};
+use crate::values::gp_practice::GpPracticeCode;
+use crate::values::nhs_number::NhsNumber;
+use crate::values::phone::Phone;
+use crate::values::postcode::Postcode;
+use crate::values::problem::Problems;
+use crate::values::validate::{date, optional_text, required_text};
 
 /// Version of the document layout written by this code.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -286,13 +290,13 @@ pub struct Family {
     pub consents: BTreeMap<Uuid, Consent>,
     /// Contacts keyed by id.
     #[serde(default)]
-    pub contacts: BTreeMap<Uuid, crate::contact::Contact>,
+    pub contacts: BTreeMap<Uuid, super::contact::Contact>,
     /// Measurements keyed by id.
     #[serde(default)]
-    pub measurements: BTreeMap<Uuid, crate::contact::Measurement>,
+    pub measurements: BTreeMap<Uuid, super::contact::Measurement>,
     /// Assessment responses keyed by id.
     #[serde(default)]
-    pub responses: BTreeMap<Uuid, crate::response::FormResponse>,
+    pub responses: BTreeMap<Uuid, super::response::FormResponse>,
     /// Set when the whole household was entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
@@ -435,47 +439,6 @@ impl RecordKind {
     }
 }
 
-/// One change to the document: set `fields` on the map at `path` (creating
-/// maps on the way). Only fields whose value differs are written, so an edit
-/// never touches what it does not change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Edit {
-    /// Map keys from the document root.
-    pub path: Vec<String>,
-    /// Field values to set; nested objects become nested maps.
-    pub fields: Map<String, Value>,
-}
-
-impl Edit {
-    /// Sets every field of `value` (a record) on the map at `path`.
-    pub(crate) fn set(path: &[&str], value: &impl Serialize) -> Edit {
-        let fields = match serde_json::to_value(value).expect("record types serialise") {
-            Value::Object(m) => m,
-            other => panic!("edits set maps, got {other}"),
-        };
-        Edit {
-            path: path.iter().map(|s| s.to_string()).collect(),
-            fields,
-        }
-    }
-}
-
-/// A validated user action, ready to commit: the edits, the commit message,
-/// the record it concerns and the audit action name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Action {
-    /// Document edits, applied in order as one commit.
-    pub edits: Vec<Edit>,
-    /// The commit message (no patient data).
-    pub message: String,
-    /// Audit action name (e.g. `person.add`).
-    pub audit_action: &'static str,
-    /// The record the action created or changed.
-    pub record_id: Uuid,
-    /// What kind of record that is.
-    pub record_kind: RecordKind,
-}
-
 /// What the user typed to add a family.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -604,42 +567,6 @@ pub struct NewConsent {
     pub person_id: Option<String>,
 }
 
-/// The context every action is validated in: who acts, now, and today.
-#[derive(Debug, Clone)]
-pub struct ActionContext {
-    /// Who is acting.
-    pub practitioner: String,
-    /// Now (UTC).
-    pub now: DateTime<Utc>,
-    /// Today's calendar date (Europe/London).
-    pub today: NaiveDate,
-}
-
-impl ActionContext {
-    fn stamp(&self) -> Stamp {
-        Stamp {
-            by: self.practitioner.clone(),
-            at: self.now,
-        }
-    }
-}
-
-const NAME_MAX: usize = 100;
-const TEXT_MAX: usize = 500;
-
-fn opt(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn parse_opt<T>(
-    problems: &mut Problems,
-    field: &str,
-    value: &Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, String>,
-) -> Option<T> {
-    opt(value).and_then(|s| problems.check(field, parse(s)))
-}
-
 /// Validates a new family and plans the document that creates it.
 pub fn add_family(
     id: Uuid,
@@ -735,15 +662,6 @@ fn parse_birth_weight(s: &str) -> Result<u32, String> {
         return Err(format!("{g} g is outside 300 to 7000 g"));
     }
     Ok(g)
-}
-
-fn past_date(field: &str, p: &mut Problems, s: &str, today: NaiveDate) -> Option<NaiveDate> {
-    let d = p.check(field, date(s))?;
-    if d > today {
-        p.push(field, "must not be in the future");
-        return None;
-    }
-    Some(d)
 }
 
 fn no_duplicate_nhs(
@@ -926,16 +844,6 @@ pub fn add_person(
         record_id: id,
         record_kind: RecordKind::Person,
     })
-}
-
-fn require_open(family: &Family) -> Result<(), Problems> {
-    if family.entered_in_error.is_some() {
-        return Err(problem(
-            "family",
-            "was entered in error and cannot be changed",
-        ));
-    }
-    Ok(())
 }
 
 fn member<'a>(family: &'a Family, id: &str) -> Result<(Uuid, &'a Person), String> {
@@ -1411,76 +1319,4 @@ pub fn update_household(family: &Family, input: &HouseholdUpdate) -> Result<Acti
         record_id: family.id,
         record_kind: RecordKind::Family,
     })
-}
-
-/// Applies `edits` to `family` in memory — the same merge the store makes
-/// into the document, on plain data. Used to validate a sequence of actions
-/// before any of them is written (e.g. a generated caseload).
-pub fn apply_locally(family: &mut Family, edits: &[Edit]) {
-    for e in edits {
-        let done = match e.path.as_slice() {
-            [map, id] => match Uuid::parse_str(id) {
-                Ok(id) => match map.as_str() {
-                    "members" => merge_record(&mut family.members, id, &e.fields),
-                    "levels" => merge_record(&mut family.levels, id, &e.fields),
-                    "flags" => merge_record(&mut family.flags, id, &e.fields),
-                    "consents" => merge_record(&mut family.consents, id, &e.fields),
-                    "contacts" => merge_record(&mut family.contacts, id, &e.fields),
-                    "measurements" => merge_record(&mut family.measurements, id, &e.fields),
-                    "responses" => merge_record(&mut family.responses, id, &e.fields),
-                    _ => false,
-                },
-                Err(_) => false,
-            },
-            _ => false,
-        };
-        if !done {
-            let mut root = serde_json::to_value(&*family).expect("records serialise");
-            let mut node = &mut root;
-            for key in &e.path {
-                let obj = node.as_object_mut().expect("paths run through maps");
-                node = obj
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
-            }
-            if let Value::Object(m) = node {
-                merge_json(m, &e.fields);
-            }
-            *family = serde_json::from_value(root).expect("edits keep the record's shape");
-        }
-    }
-}
-
-fn merge_json(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
-    for (k, v) in fields {
-        match (target.get_mut(k), v) {
-            (Some(Value::Object(t)), Value::Object(f)) => merge_json(t, f),
-            (None, Value::Null) => {}
-            _ => {
-                target.insert(k.clone(), v.clone());
-            }
-        }
-    }
-}
-
-fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
-    map: &mut BTreeMap<Uuid, T>,
-    id: Uuid,
-    fields: &Map<String, Value>,
-) -> bool {
-    let mut current = match map.get(&id) {
-        Some(r) => match serde_json::to_value(r).expect("records serialise") {
-            Value::Object(m) => m,
-            _ => return false,
-        },
-        None => Map::new(),
-    };
-    merge_json(&mut current, fields);
-    match serde_json::from_value(Value::Object(current)) {
-        Ok(r) => {
-            map.insert(id, r);
-            true
-        }
-        Err(_) => false,
-    }
 }

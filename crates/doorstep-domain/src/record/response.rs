@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::family::{Action, ActionContext, Edit, ErrorMark, Family, RecordKind, Stamp};
 use crate::forms::{self, Answer, Answers, FormDefinition, FormRef, Score};
-use crate::problem::{problem, Problems};
+use crate::record::action::{Action, ActionContext, Edit};
+use crate::record::family::{ErrorMark, Family, RecordKind, Stamp};
+use crate::values::problem::{problem, Problems};
 
 /// Draft or completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,7 +360,7 @@ pub fn goal_history(family: &Family) -> Vec<GoalHistory> {
         let date = r
             .completed
             .as_ref()
-            .map(|c| crate::calendar::london_date(c.at))
+            .map(|c| crate::values::calendar::london_date(c.at))
             .unwrap_or_default();
         for g in forms::goals(&r.answer_set()) {
             if g.text.trim().is_empty() {

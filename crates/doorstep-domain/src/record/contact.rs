@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use uuid::Uuid;
 
-use crate::codes::{
+use crate::clinical::growth::Measure;
+use crate::record::action::{Action, ActionContext, Edit};
+use crate::record::family::{ErrorMark, Family, RecordKind, Stamp};
+use crate::values::codes::{
     Attendance, ConsultationMechanism, ContactKind, LocationType, MemberRole, PractitionerRole,
 };
-use crate::family::{Action, ActionContext, Edit, ErrorMark, Family, RecordKind, Stamp};
-use crate::growth::Measure;
-use crate::problem::{problem, Problems};
-use crate::validate::{optional_text, required_text};
+use crate::values::problem::{problem, Problems};
+use crate::values::validate::{optional_text, required_text};
 
 /// Whether a contact can still be edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,7 +344,7 @@ pub fn record_contact(
         kind: kind.expect("checked"),
         subjects,
         at,
-        date: crate::calendar::london_date(at),
+        date: crate::values::calendar::london_date(at),
         duration_minutes: duration,
         location: location.expect("checked"),
         mechanism: mechanism.expect("checked"),
@@ -517,7 +518,7 @@ pub struct NewMeasurements {
 }
 
 /// Validates measurements for a draft contact and plans them; see
-/// [`crate::plausibility`] for the impossible / implausible rules.
+/// [`crate::clinical::plausibility`] for the impossible / implausible rules.
 pub fn add_measurements(
     family: &Family,
     contact_id: Uuid,
@@ -562,7 +563,7 @@ pub fn add_measurements(
             continue;
         };
         let Some((pid, child)) = person else { continue };
-        match crate::plausibility::check(child, measure, value, contact.date) {
+        match crate::clinical::plausibility::check(child, measure, value, contact.date) {
             Err(e) => p.push(field, e),
             Ok(Some(warning)) if confirm.is_none() => p.push(
                 field,
@@ -578,7 +579,12 @@ pub fn add_measurements(
                     measured_on: contact.date,
                     implausible_confirmed: confirm.clone().filter(|_| {
                         matches!(
-                            crate::plausibility::check(child, measure, value, contact.date),
+                            crate::clinical::plausibility::check(
+                                child,
+                                measure,
+                                value,
+                                contact.date
+                            ),
                             Ok(Some(_))
                         )
                     }),
