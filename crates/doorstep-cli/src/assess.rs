@@ -119,9 +119,9 @@ pub fn form(s: &mut Session, command: FormCommand, out: &Out) -> Result<(), Core
             } else if early_help_html || early_help_pdf {
                 let summary = s.early_help_summary(&family)?;
                 let bytes = if early_help_pdf {
-                    doorstep_core::domain::early_help::to_pdf(&summary)
+                    doorstep_core::exports::early_help::to_pdf(&summary)
                 } else {
-                    doorstep_core::domain::early_help::to_html(&summary).into_bytes()
+                    doorstep_core::exports::early_help::to_html(&summary).into_bytes()
                 };
                 use std::io::Write;
                 std::io::stdout().write_all(&bytes).map_err(|_| {

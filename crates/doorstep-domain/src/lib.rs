@@ -12,11 +12,8 @@
 
 pub mod clinical;
 pub mod config;
-pub mod early_help;
-pub mod fhir;
 pub mod forms;
 pub mod passphrase;
-pub mod pdf;
 pub mod record;
 pub mod values;
 

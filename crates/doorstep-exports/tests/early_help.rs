@@ -6,12 +6,12 @@
 use std::process::Command;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use doorstep_domain::early_help::{self, EarlyHelpSummary};
 use doorstep_domain::forms::{self, FormsConfig, ScoreContext};
-use doorstep_domain::pdf::PdfDocument;
 use doorstep_domain::record::action::{apply_locally, ActionContext};
 use doorstep_domain::record::family::{self, Family, NewConsent, NewFamily, NewPerson};
 use doorstep_domain::record::response::{self, FormResponse};
+use doorstep_exports::early_help::{self, EarlyHelpSummary};
+use doorstep_exports::pdf::PdfDocument;
 use uuid::Uuid;
 
 const STRENGTH: &str = "Grandmother helps every weekday";

@@ -7,11 +7,11 @@
 use std::collections::HashSet;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use doorstep_domain::fhir::{self, FhirError};
 use doorstep_domain::forms::{self, FormsConfig, Score, ScoreContext, ScoreFlag};
 use doorstep_domain::record::action::{apply_locally, ActionContext};
 use doorstep_domain::record::family::{self, Family, NewFamily, NewPerson};
 use doorstep_domain::record::response;
+use doorstep_exports::fhir::{self, FhirError};
 use serde_json::Value;
 use uuid::Uuid;
 
