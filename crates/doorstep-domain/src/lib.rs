@@ -13,7 +13,6 @@
 pub mod clinical;
 pub mod config;
 pub mod forms;
-pub mod passphrase;
 pub mod record;
 pub mod values;
 

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod db;
 pub mod facts;
 pub mod key;
+pub mod passphrase;
 pub mod profile;
 pub mod projection;
 pub mod sync_state;
