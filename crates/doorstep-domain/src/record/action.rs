@@ -202,3 +202,68 @@ fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
         Err(_) => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::fixtures::{cx, family_with_child, household};
+
+    #[test]
+    fn edit_set_writes_every_field_of_a_record_at_its_path() {
+        let stamp = cx().stamp();
+        let edit = Edit::set(&["flags", "abc"], &stamp);
+        assert_eq!(edit.path, ["flags", "abc"]);
+        assert_eq!(edit.fields["by"], "Test Visitor");
+        assert!(edit.fields.contains_key("at"));
+    }
+
+    #[test]
+    fn apply_locally_merges_fields_and_keeps_the_rest() {
+        let mut family = household();
+        let mut fields = Map::new();
+        fields.insert("town".into(), "Testtown".into());
+        let edit = Edit {
+            path: vec!["household".into()],
+            fields,
+        };
+        apply_locally(&mut family, &[edit]);
+        assert_eq!(family.household.town.as_deref(), Some("Testtown"));
+        assert_eq!(family.household.address_line1, "1 Test Street");
+    }
+
+    #[test]
+    fn null_clears_a_value_that_is_there_and_is_otherwise_not_written() {
+        let (mut family, _, child) = family_with_child();
+        let mut fields = Map::new();
+        fields.insert("nhs_number".into(), Value::Null);
+        fields.insert("ethnic_category".into(), Value::Null);
+        let edit = Edit {
+            path: vec!["members".into(), child.to_string()],
+            fields,
+        };
+        apply_locally(&mut family, &[edit]);
+        let member = &family.members[&child];
+        assert_eq!(member.nhs_number, None);
+        assert_eq!(member.ethnic_category, None);
+        assert_eq!(member.given_name.as_deref(), Some("Sam"));
+    }
+
+    #[test]
+    fn shared_input_checks_trim_and_refuse_what_they_cannot_take() {
+        assert_eq!(opt(&Some("  ".into())), None);
+        assert_eq!(opt(&Some(" a ".into())), Some("a"));
+        let mut p = Problems::new();
+        assert_eq!(
+            past_date("date", &mut p, "2026-03-10", cx().today),
+            Some(cx().today)
+        );
+        assert!(p.is_empty());
+        assert_eq!(past_date("date", &mut p, "2026-03-11", cx().today), None);
+        assert_eq!(p.0[0].field, "date");
+        let n: Option<u8> = parse_opt(&mut p, "n", &Some("x".into()), |s| {
+            s.parse().map_err(|_| "is not a number".to_string())
+        });
+        assert_eq!(n, None);
+        assert_eq!(p.0.len(), 2);
+    }
+}
