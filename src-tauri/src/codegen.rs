@@ -167,7 +167,7 @@ pub fn generate(
 /// lists so the UI keeps no copy of its own. `names` maps a type name to
 /// its module.
 fn labels(names: &[(String, String)]) -> String {
-    use doorstep_core::domain::codes::{
+    use doorstep_core::domain::values::codes::{
         Attendance, ConsultationMechanism, ContactKind, CpCategory, EthnicCategory, FlagKind,
         LevelOfService, LocationType, MemberRole, PractitionerRole, SafetyAlertKind, Sex,
     };

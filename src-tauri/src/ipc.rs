@@ -7,7 +7,7 @@
 //! app); the test command fails when it drifts.
 
 use chrono::{DateTime, Utc};
-use doorstep_core::domain::passphrase::Strength;
+use doorstep_core::device::passphrase::Strength;
 use doorstep_core::domain::FieldProblem;
 use doorstep_core::{device, CoreError, ErrorCode, SyncProgress, SyncReport};
 use serde::{Deserialize, Serialize};

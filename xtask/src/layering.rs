@@ -32,8 +32,10 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
             "doorstep-sync",
             "doorstep-document",
             "doorstep-domain",
+            "doorstep-exports",
         ]),
     ),
+    ("doorstep-exports", Only(&["doorstep-domain"])),
     (
         "doorstep-store",
         Only(&["doorstep-document", "doorstep-domain"]),
@@ -57,7 +59,12 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
 const EXCLUSIVE: &[(&str, &str)] = &[("tauri", "doorstep-desktop"), ("axum", "doorstep-server")];
 
 /// Packages that must stay pure (no runtime, no SQL, no HTTP) ...
-const PURE: &[&str] = &["doorstep-domain", "doorstep-sync", "doorstep-document"];
+const PURE: &[&str] = &[
+    "doorstep-domain",
+    "doorstep-sync",
+    "doorstep-document",
+    "doorstep-exports",
+];
 
 /// ... so may not depend, even transitively, on any of these.
 const IMPURE: &[&str] = &[

@@ -17,8 +17,8 @@ fn show_text(v: &ResponseView) -> String {
         r.form.version,
         &r.form.hash[..12.min(r.form.hash.len())],
         match r.status {
-            doorstep_core::domain::response::ResponseStatus::Draft => "draft",
-            doorstep_core::domain::response::ResponseStatus::Completed => "completed",
+            doorstep_core::domain::record::response::ResponseStatus::Draft => "draft",
+            doorstep_core::domain::record::response::ResponseStatus::Completed => "completed",
         }
     );
     if let Some(a) = r.amends {
@@ -44,7 +44,8 @@ fn show_text(v: &ResponseView) -> String {
             s.push('\n');
         }
     }
-    if !v.problems.is_empty() && r.status == doorstep_core::domain::response::ResponseStatus::Draft
+    if !v.problems.is_empty()
+        && r.status == doorstep_core::domain::record::response::ResponseStatus::Draft
     {
         s.push_str("Still to do before it can be completed:\n");
         for p in &v.problems {
@@ -118,9 +119,9 @@ pub fn form(s: &mut Session, command: FormCommand, out: &Out) -> Result<(), Core
             } else if early_help_html || early_help_pdf {
                 let summary = s.early_help_summary(&family)?;
                 let bytes = if early_help_pdf {
-                    doorstep_core::domain::early_help::to_pdf(&summary)
+                    doorstep_core::exports::early_help::to_pdf(&summary)
                 } else {
-                    doorstep_core::domain::early_help::to_html(&summary).into_bytes()
+                    doorstep_core::exports::early_help::to_html(&summary).into_bytes()
                 };
                 use std::io::Write;
                 std::io::stdout().write_all(&bytes).map_err(|_| {

@@ -13,11 +13,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use doorstep_core::domain::family::{
+use doorstep_core::domain::record::family::{
     HouseholdUpdate, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
-use doorstep_core::domain::listing::{FamilyQuery, SortBy};
-use doorstep_core::domain::{codes, Problems};
+use doorstep_core::domain::record::listing::{FamilyQuery, SortBy};
+use doorstep_core::domain::{values::codes, Problems};
 use doorstep_core::{demo, device, Clock, CoreError, InitOptions, Session};
 
 use args::*;

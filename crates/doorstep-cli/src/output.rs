@@ -4,8 +4,8 @@
 
 use doorstep_core::demo::SeedReport;
 use doorstep_core::device::InitReport;
-use doorstep_core::domain::family::Family;
-use doorstep_core::domain::listing::FamilyPage;
+use doorstep_core::domain::record::family::Family;
+use doorstep_core::domain::record::listing::FamilyPage;
 use doorstep_core::session::FamilyView;
 use doorstep_core::{AuditRow, AuditVerification, CoreError};
 use serde::Serialize;
@@ -293,7 +293,7 @@ pub fn family(v: &FamilyView) -> String {
                 short(&id.to_string()),
                 c.date,
                 c.kind.label(),
-                if c.status == doorstep_core::domain::contact::ContactStatus::Signed {
+                if c.status == doorstep_core::domain::record::contact::ContactStatus::Signed {
                     "signed"
                 } else {
                     "DRAFT "

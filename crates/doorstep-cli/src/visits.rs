@@ -3,11 +3,11 @@
 
 use chrono::NaiveDateTime;
 use doorstep_core::contacts::GrowthView;
-use doorstep_core::domain::calendar::london_to_utc;
-use doorstep_core::domain::contact::{NewContact, NewMeasurements};
-use doorstep_core::domain::plausibility::describe_age;
-use doorstep_core::domain::schedule::{Review, ReviewState, WorkItem};
-use doorstep_core::domain::validate::date;
+use doorstep_core::domain::clinical::plausibility::describe_age;
+use doorstep_core::domain::clinical::schedule::{Review, ReviewState, WorkItem};
+use doorstep_core::domain::record::contact::{NewContact, NewMeasurements};
+use doorstep_core::domain::values::calendar::london_to_utc;
+use doorstep_core::domain::values::validate::date;
 use doorstep_core::reports::WorklistQuery;
 use doorstep_core::{CoreError, Session};
 
@@ -120,10 +120,10 @@ fn worklist_text(items: &Vec<WorkItem>) -> String {
     let mut s = String::new();
     for i in items {
         let tag = match i.category {
-            doorstep_core::domain::schedule::Category::Overdue => "OVERDUE  ",
-            doorstep_core::domain::schedule::Category::FollowUp => "FOLLOW-UP",
-            doorstep_core::domain::schedule::Category::DueNow => "DUE NOW  ",
-            doorstep_core::domain::schedule::Category::Upcoming => "UPCOMING ",
+            doorstep_core::domain::clinical::schedule::Category::Overdue => "OVERDUE  ",
+            doorstep_core::domain::clinical::schedule::Category::FollowUp => "FOLLOW-UP",
+            doorstep_core::domain::clinical::schedule::Category::DueNow => "DUE NOW  ",
+            doorstep_core::domain::clinical::schedule::Category::Upcoming => "UPCOMING ",
         };
         s.push_str(&format!(
             "{tag}  {}  {}\n",

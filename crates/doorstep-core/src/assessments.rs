@@ -2,9 +2,9 @@
 //! save each answer as it is given, show a response with its problems and
 //! scores, complete (sign) it, and amend a completed one.
 
-use doorstep_domain::family::{self, NewLevel};
 use doorstep_domain::forms::{self, FormDefinition, FormRef, Score, ScoreContext};
-use doorstep_domain::response::{self, FormResponse};
+use doorstep_domain::record::family::{self, NewLevel};
+use doorstep_domain::record::response::{self, FormResponse};
 use doorstep_domain::FieldProblem;
 use serde::Serialize;
 use uuid::Uuid;

@@ -2,7 +2,7 @@
 //! and reproducible demos.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use doorstep_domain::calendar::london_date;
+use doorstep_domain::values::calendar::london_date;
 
 /// Where "now" comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The code lists a form offers, each value with its code and label, and
 //! the organisation's configured labels for the high-impact-area topics.
 
-use doorstep_domain::codes::{
+use doorstep_domain::values::codes::{
     Attendance, ConsultationMechanism, ContactKind, EthnicCategory, FlagKind, LevelOfService,
     LocationType, MemberRole, PractitionerRole, Sex,
 };

@@ -4,11 +4,11 @@
 //! charts with the WHO centile lines.
 
 use chrono::NaiveDate;
-use doorstep_domain::contact::{self, Measurement, NewContact, NewMeasurements};
-use doorstep_domain::family::Action;
-use doorstep_domain::family::{Family, Person};
-use doorstep_domain::growth::{self, Assessment, Measure, Subject};
-use doorstep_domain::schedule::{self, Review};
+use doorstep_domain::clinical::growth::{self, Assessment, Measure, Subject};
+use doorstep_domain::clinical::schedule::{self, Review};
+use doorstep_domain::record::action::Action;
+use doorstep_domain::record::contact::{self, Measurement, NewContact, NewMeasurements};
+use doorstep_domain::record::family::{Family, Person};
 use doorstep_domain::Problems;
 use serde::Serialize;
 use uuid::Uuid;
@@ -432,7 +432,12 @@ impl Session {
                 Err(_) => p.problem = Some("must be a number".into()),
                 Ok(value) => {
                     p.value = Some(value);
-                    match doorstep_domain::plausibility::check(child, measure, value, measured_on) {
+                    match doorstep_domain::clinical::plausibility::check(
+                        child,
+                        measure,
+                        value,
+                        measured_on,
+                    ) {
                         Err(e) => p.problem = Some(e),
                         Ok(w) => p.warning = w,
                     }

@@ -9,8 +9,9 @@
 use std::collections::HashSet;
 
 use chrono::{Days, Months, NaiveDate};
-use doorstep_domain::family::{self, ActionContext, NewFamily, NewFlag, NewLevel, NewPerson};
-use doorstep_domain::nhs_number::NhsNumber;
+use doorstep_domain::record::action::{apply_locally, ActionContext};
+use doorstep_domain::record::family::{self, NewFamily, NewFlag, NewLevel, NewPerson};
+use doorstep_domain::values::nhs_number::NhsNumber;
 use doorstep_store::Write;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -288,7 +289,7 @@ fn one_family(
             };
             let pid = g.uuid();
             let action = family::add_person(&fam, pid, &p, cx)?;
-            family::apply_locally(&mut fam, &action.edits);
+            apply_locally(&mut fam, &action.edits);
             actions.push(action);
             born.push(pid);
             report.children += 1;
@@ -450,7 +451,7 @@ type ReviewPlan<'a> = (
     NaiveDate,
     NaiveDate,
     NaiveDate,
-    &'a [doorstep_domain::growth::Measure],
+    &'a [doorstep_domain::clinical::growth::Measure],
     f64,
 );
 
@@ -459,12 +460,12 @@ type ReviewPlan<'a> = (
 /// with measurements drawn from the WHO reference, and signed.
 fn history(
     g: &mut Generator,
-    fam: &mut doorstep_domain::family::Family,
+    fam: &mut doorstep_domain::record::family::Family,
     child: Uuid,
     cx: &ActionContext,
-) -> Result<Vec<doorstep_domain::family::Action>, doorstep_domain::Problems> {
-    use doorstep_domain::contact::{self, NewContact, NewMeasurements};
-    use doorstep_domain::growth::{self, Measure};
+) -> Result<Vec<doorstep_domain::record::action::Action>, doorstep_domain::Problems> {
+    use doorstep_domain::clinical::growth::{self, Measure};
+    use doorstep_domain::record::contact::{self, NewContact, NewMeasurements};
     let p = fam.members[&child].clone();
     let (Some(dob), Some(sex)) = (p.date_of_birth, p.sex.and_then(|s| s.growth_sex())) else {
         return Ok(vec![]);
@@ -530,7 +531,7 @@ fn history(
                     break;
                 }
             }
-            let at = doorstep_domain::calendar::london_to_utc(
+            let at = doorstep_domain::values::calendar::london_to_utc(
                 day.and_hms_opt(g.rng.gen_range(9..16), 0, 0).expect("time"),
             );
             let seen = *attendance == "attended";
@@ -580,7 +581,7 @@ fn history(
             };
             let cid = g.uuid();
             let (c, action) = contact::record_contact(fam, cid, &input, cx)?;
-            doorstep_domain::family::apply_locally(fam, &action.edits);
+            doorstep_domain::record::action::apply_locally(fam, &action.edits);
             actions.push(action);
             let subject = growth::Subject {
                 sex,
@@ -622,12 +623,12 @@ fn history(
                 }
                 let list = contact::add_measurements(fam, cid, &c, &m, &mut || g.uuid(), cx)?;
                 for (_, _, a) in list {
-                    doorstep_domain::family::apply_locally(fam, &a.edits);
+                    doorstep_domain::record::action::apply_locally(fam, &a.edits);
                     actions.push(a);
                 }
             }
             let sign = contact::sign_contact(fam, &cid.to_string(), cx)?;
-            doorstep_domain::family::apply_locally(fam, &sign.edits);
+            doorstep_domain::record::action::apply_locally(fam, &sign.edits);
             actions.push(sign);
         }
     }

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use doorstep_domain::config::Config;
-use doorstep_domain::passphrase;
-use doorstep_domain::validate::required_text;
+use doorstep_domain::values::validate::required_text;
 use doorstep_store::{KdfParams, ProfileDir, ProfileInfo, Store, UnlockPolicy};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{Clock, CoreError, Session};
+
+/// The passphrase strength rule (the store's, beside the key it wraps).
+pub use doorstep_store::passphrase;
 
 /// The platform's default data directory for Doorstep (e.g.
 /// `~/.local/share/doorstep` on Linux, `%APPDATA%\doorstep` on Windows).

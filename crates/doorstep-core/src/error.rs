@@ -155,7 +155,7 @@ impl CoreError {
 
     /// One invalid field.
     pub fn invalid(field: &str, problem: impl Into<String>) -> CoreError {
-        CoreError::Invalid(doorstep_domain::problem::problem(field, problem))
+        CoreError::Invalid(doorstep_domain::values::problem::problem(field, problem))
     }
 }
 

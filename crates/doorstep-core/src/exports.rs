@@ -2,17 +2,20 @@
 //! Patient, score Observations) and the Early Help Assessment summary built
 //! from the Family Health Assessment and family-partnership goals, as HTML
 //! or PDF. Exports are returned to the caller, never written to disk by the
-//! core: where they go is the practitioner's choice.
+//! core: where they go is the practitioner's choice. The formats are the
+//! doorstep-exports crate's, re-exported here as [`early_help`] and
+//! [`fhir`] for the CLI and the shell.
 
-use doorstep_domain::early_help::{self, EarlyHelpSummary};
-use doorstep_domain::fhir;
-use doorstep_domain::response::{FormResponse, ResponseStatus};
+use doorstep_domain::record::response::{FormResponse, ResponseStatus};
 use uuid::Uuid;
+
+pub use doorstep_exports::{early_help, fhir};
+use early_help::EarlyHelpSummary;
 
 use crate::{CoreError, Session};
 
 fn latest_completed<'a>(
-    family: &'a doorstep_domain::family::Family,
+    family: &'a doorstep_domain::record::family::Family,
     form: &str,
 ) -> Option<&'a FormResponse> {
     family

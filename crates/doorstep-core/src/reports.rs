@@ -2,10 +2,10 @@
 //! caseload summary and the quarterly KPIs.
 
 use chrono::{Days, NaiveDate};
-use doorstep_domain::caseload::{self, CaseloadSummary};
-use doorstep_domain::codes::ContactKind;
-use doorstep_domain::kpi::{self, KpiReport, Quarter};
-use doorstep_domain::schedule::{self, WorkItem};
+use doorstep_domain::clinical::caseload::{self, CaseloadSummary};
+use doorstep_domain::clinical::kpi::{self, KpiReport, Quarter};
+use doorstep_domain::clinical::schedule::{self, WorkItem};
+use doorstep_domain::values::codes::ContactKind;
 use doorstep_store::facts;
 
 use crate::{CoreError, Session};

@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use doorstep_domain::codes::LevelOfService;
-use doorstep_domain::family::{
-    self, ActionContext, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
+use doorstep_domain::clinical::growth;
+use doorstep_domain::record::action::{Action, ActionContext};
+use doorstep_domain::record::family::{
+    self, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
-use doorstep_domain::growth;
-use doorstep_domain::listing::{FamilyPage, FamilyQuery};
+use doorstep_domain::record::listing::{FamilyPage, FamilyQuery};
+use doorstep_domain::values::codes::LevelOfService;
 use doorstep_store::audit::{Row as AuditRow, Verification};
 use doorstep_store::{projection, Actor, ProfileDir, ProfileInfo, Store, Write};
 use serde::Serialize;
@@ -168,7 +169,7 @@ impl Session {
     pub(crate) fn write(
         &mut self,
         family_id: Uuid,
-        action: family::Action,
+        action: Action,
         cx: &ActionContext,
     ) -> Result<Written, CoreError> {
         let record_id = action.record_id;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use doorstep_core::domain::family::{HouseholdUpdate, NewFamily};
+use doorstep_core::domain::record::family::{HouseholdUpdate, NewFamily};
 use doorstep_core::sync::{EnrolOptions, Resolution};
 use doorstep_core::{device, Clock, CoreError, InitOptions, Session};
 use doorstep_testkit::hub::{Fault, HubTransport, LocalHub};
@@ -234,7 +234,7 @@ fn first_sync_uploads_and_another_device_downloads() {
     }
     // Downloaded families are listed like any other.
     let page =
-        b.s.list_families(&doorstep_core::domain::listing::FamilyQuery::default())
+        b.s.list_families(&doorstep_core::domain::record::listing::FamilyQuery::default())
             .unwrap();
     assert_eq!(page.total, 2);
     // Nothing left to do: a second sync is one empty round trip.

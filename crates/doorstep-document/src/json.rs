@@ -7,7 +7,7 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue, ROOT,
 };
-use doorstep_domain::family::Edit;
+use doorstep_domain::record::action::Edit;
 use serde_json::{Map, Number, Value};
 
 use crate::DocumentError;

@@ -1,7 +1,7 @@
 //! The typed family record held by a document.
 
 use automerge::AutoCommit;
-use doorstep_domain::family::Family;
+use doorstep_domain::record::family::Family;
 
 use crate::{json, DocumentError};
 

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::caseload::CaseloadConfig;
-use crate::kpi::KpiConfig;
-use crate::schedule::ScheduleConfig;
+use crate::clinical::caseload::CaseloadConfig;
+use crate::clinical::kpi::KpiConfig;
+use crate::clinical::schedule::ScheduleConfig;
 
 /// High-impact-area topic labels by code (`hia-1` … `hia-6`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

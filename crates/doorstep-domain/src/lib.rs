@@ -1,27 +1,19 @@
-//! Pure types and clinical rules for Doorstep: code lists, identifiers, validation and the family record. No IO, no async, no SQL.
+//! Pure types and clinical rules for Doorstep. No IO, no async, no SQL.
+//!
+//! - [`values`]: code lists, NHS number, postcode, phone, GP practice, the
+//!   shared validators, field problems, and the UK civil calendar.
+//! - [`record`]: the family record (family, contacts, responses, listing)
+//!   and the action kernel that turns a user action into validated document
+//!   edits.
+//! - [`clinical`]: growth, plausibility, the review schedule, KPIs and
+//!   caseload weighting.
+//! - [`forms`]: the form engine (definitions, answers, validation, scores).
+//! - [`config`]: the organisation's configurable rules.
 
-pub mod codes;
-pub mod gp_practice;
-pub mod nhs_number;
-pub mod phone;
-pub mod postcode;
-pub mod problem;
-pub mod validate;
-
-pub use problem::{FieldProblem, Problems};
-pub mod calendar;
-pub mod caseload;
+pub mod clinical;
 pub mod config;
-pub mod contact;
-pub mod early_help;
-pub mod family;
-pub mod fhir;
 pub mod forms;
-pub mod growth;
-pub mod kpi;
-pub mod listing;
-pub mod passphrase;
-pub mod pdf;
-pub mod plausibility;
-pub mod response;
-pub mod schedule;
+pub mod record;
+pub mod values;
+
+pub use values::problem::{FieldProblem, Problems};

@@ -1,8 +1,10 @@
 //! Caseload size and weighting: default and custom weights, counts by level
 //! and flag, and the over-limit warnings.
 
-use doorstep_domain::caseload::{summarise, CaseloadConfig, CaseloadFamily, LevelWeights};
-use doorstep_domain::codes::{FlagKind, LevelOfService};
+use doorstep_domain::clinical::caseload::{
+    summarise, CaseloadConfig, CaseloadFamily, LevelWeights,
+};
+use doorstep_domain::values::codes::{FlagKind, LevelOfService};
 
 fn family(level: LevelOfService, flags: &[FlagKind], children_under5: u32) -> CaseloadFamily {
     CaseloadFamily {

@@ -3,12 +3,12 @@
 //! and every scoring rule at its boundaries.
 
 use chrono::NaiveDate;
-use doorstep_domain::codes::LevelOfService;
 use doorstep_domain::forms::{
     self, asq_domain_results, asq_interval, epds_item_score, is_enabled, months_and_days,
     parse_answer, scores, validate, Answer, Answers, AsqDomain, AsqZone, FormDefinition, FormError,
     FormsConfig, Score, ScoreContext, ScoreFlag,
 };
+use doorstep_domain::values::codes::LevelOfService;
 use doorstep_domain::FieldProblem;
 
 fn def(id: &str) -> &'static FormDefinition {

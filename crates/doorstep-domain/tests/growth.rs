@@ -1,4 +1,4 @@
-//! Integration tests for `doorstep_domain::growth` (WHO 2006 by LMS), through
+//! Integration tests for `doorstep_domain::clinical::growth` (WHO 2006 by LMS), through
 //! the public API only: every published row of every shipped table is
 //! reproduced, interpolation has no jumps, the weekly/monthly switch is at
 //! 13 weeks, corrected age follows the paper-chart rule, Φ is accurate, and
@@ -8,7 +8,7 @@
 //! the expected values are the published ones, not the crate's parse.
 
 use chrono::{Days, NaiveDate};
-use doorstep_domain::growth::{
+use doorstep_domain::clinical::growth::{
     age_for_reference, assess, assess_with, bmi, centile_line, lms, normal_cdf, GrowthError,
     GrowthSex, Lms, Measure, Prematurity, Subject, WhoTable, BEFORE_TWO_WEEKS_NOTE, DAYS_PER_MONTH,
     NINE_CENTILES,

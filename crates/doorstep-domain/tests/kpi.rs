@@ -3,10 +3,10 @@
 //! out here, and the financial-year quarter rules.
 
 use chrono::{Months, NaiveDate};
-use doorstep_domain::codes::{Attendance, ContactKind, MemberRole};
-use doorstep_domain::growth::Measure;
-use doorstep_domain::kpi::{contact_window, kpis, KpiConfig, KpiReport, Quarter, Ratio};
-use doorstep_domain::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+use doorstep_domain::clinical::growth::Measure;
+use doorstep_domain::clinical::kpi::{contact_window, kpis, KpiConfig, KpiReport, Quarter, Ratio};
+use doorstep_domain::clinical::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+use doorstep_domain::values::codes::{Attendance, ContactKind, MemberRole};
 use uuid::Uuid;
 
 fn d(s: &str) -> NaiveDate {

@@ -4,10 +4,10 @@
 //! did-not-attend, no access and declined do to a review.
 
 use chrono::NaiveDate;
-use doorstep_domain::codes::{Attendance, ContactKind, MemberRole};
-use doorstep_domain::schedule::{
+use doorstep_domain::clinical::schedule::{
     reviews, worklist, Category, ChildFacts, ContactFacts, ReviewState, ScheduleConfig,
 };
+use doorstep_domain::values::codes::{Attendance, ContactKind, MemberRole};
 use uuid::Uuid;
 
 fn d(s: &str) -> NaiveDate {
@@ -52,9 +52,9 @@ fn contact(
 }
 
 fn item_for(
-    items: &[doorstep_domain::schedule::WorkItem],
+    items: &[doorstep_domain::clinical::schedule::WorkItem],
     kind: ContactKind,
-) -> Option<&doorstep_domain::schedule::WorkItem> {
+) -> Option<&doorstep_domain::clinical::schedule::WorkItem> {
     items.iter().find(|i| i.kind == kind)
 }
 

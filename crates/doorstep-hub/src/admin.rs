@@ -10,9 +10,9 @@
 //! the right named practitioner.
 
 use chrono::{DateTime, Utc};
-use doorstep_domain::codes::PractitionerRole;
-use doorstep_domain::family::Edit;
-use doorstep_domain::validate::required_text;
+use doorstep_domain::record::action::Edit;
+use doorstep_domain::values::codes::PractitionerRole;
+use doorstep_domain::values::validate::required_text;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;

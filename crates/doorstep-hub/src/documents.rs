@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Utc};
 use doorstep_document::author;
-use doorstep_domain::family::Edit;
+use doorstep_domain::record::action::Edit;
 use uuid::Uuid;
 
 use crate::db::{Tx, Value};

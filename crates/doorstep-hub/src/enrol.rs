@@ -8,7 +8,7 @@
 //! be told apart.
 
 use chrono::{DateTime, Duration, Utc};
-use doorstep_domain::validate::required_text;
+use doorstep_domain::values::validate::required_text;
 use doorstep_sync::wire::{EnrolResponse, EnrolledPractitioner, EnrolledTeam};
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};

@@ -22,13 +22,12 @@ use std::collections::HashMap;
 use automerge::AutoCommit;
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_document::author;
-use doorstep_domain::family::{
-    add_family, add_person, apply_locally, Action, ActionContext, Family, NewFamily, NewPerson,
-};
-use doorstep_domain::nhs_number::NhsNumber;
-use doorstep_domain::postcode::Postcode;
-use doorstep_domain::problem::Problems;
-use doorstep_domain::validate;
+use doorstep_domain::record::action::{apply_locally, Action, ActionContext};
+use doorstep_domain::record::family::{add_family, add_person, Family, NewFamily, NewPerson};
+use doorstep_domain::values::nhs_number::NhsNumber;
+use doorstep_domain::values::postcode::Postcode;
+use doorstep_domain::values::problem::Problems;
+use doorstep_domain::values::validate;
 use serde::Serialize;
 use uuid::Uuid;
 

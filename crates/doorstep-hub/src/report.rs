@@ -9,8 +9,10 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use doorstep_domain::caseload::{summarise, CaseloadConfig, CaseloadFamily, CaseloadSummary};
-use doorstep_domain::family::Family;
+use doorstep_domain::clinical::caseload::{
+    summarise, CaseloadConfig, CaseloadFamily, CaseloadSummary,
+};
+use doorstep_domain::record::family::Family;
 use serde::Serialize;
 use uuid::Uuid;
 

@@ -12,13 +12,14 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use doorstep_document::{author, json, record};
-use doorstep_domain::caseload::CaseloadConfig;
-use doorstep_domain::codes::{FlagKind, LevelOfService};
-use doorstep_domain::family::{
-    add_family, add_flag, add_person, set_level, update_household, Action, ActionContext,
-    HouseholdUpdate, NewFamily, NewFlag, NewLevel, NewPerson,
+use doorstep_domain::clinical::caseload::CaseloadConfig;
+use doorstep_domain::record::action::{Action, ActionContext};
+use doorstep_domain::record::family::{
+    add_family, add_flag, add_person, set_level, update_household, HouseholdUpdate, NewFamily,
+    NewFlag, NewLevel, NewPerson,
 };
-use doorstep_domain::nhs_number::{check_digit, NhsNumber};
+use doorstep_domain::values::codes::{FlagKind, LevelOfService};
+use doorstep_domain::values::nhs_number::{check_digit, NhsNumber};
 use doorstep_hub::{DeviceIdentity, Hub, HubError, Value, NOT_IN_CASELOAD, SERVER_DEVICE_ID};
 use doorstep_sync::codec::{decode_response, encode_request};
 use doorstep_sync::protocol::{
@@ -355,7 +356,7 @@ impl Device {
     fn edit(
         &mut self,
         family: Uuid,
-        make: impl FnOnce(&doorstep_domain::family::Family, &ActionContext) -> Action,
+        make: impl FnOnce(&doorstep_domain::record::family::Family, &ActionContext) -> Action,
     ) {
         let cx = ActionContext {
             practitioner: self.practitioner.clone(),
@@ -429,7 +430,7 @@ impl Device {
 
 fn set_phone(
     phone: &'static str,
-) -> impl FnOnce(&doorstep_domain::family::Family, &ActionContext) -> Action {
+) -> impl FnOnce(&doorstep_domain::record::family::Family, &ActionContext) -> Action {
     move |f, _| {
         update_household(
             f,
@@ -444,7 +445,7 @@ fn set_phone(
 
 fn set_town(
     town: String,
-) -> impl FnOnce(&doorstep_domain::family::Family, &ActionContext) -> Action {
+) -> impl FnOnce(&doorstep_domain::record::family::Family, &ActionContext) -> Action {
     move |f, _| {
         update_household(
             f,

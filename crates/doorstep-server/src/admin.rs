@@ -6,7 +6,7 @@ use std::fs;
 
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
-use doorstep_domain::calendar::london_date;
+use doorstep_domain::values::calendar::london_date;
 use doorstep_hub::Hub;
 use serde::Serialize;
 use uuid::Uuid;

@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use doorstep_domain::caseload::CaseloadFamily;
-use doorstep_domain::codes::{
+use doorstep_domain::clinical::caseload::CaseloadFamily;
+use doorstep_domain::clinical::growth::Measure;
+use doorstep_domain::clinical::schedule::{self, ChildFacts, ContactFacts, MeasurementFacts};
+use doorstep_domain::values::codes::{
     Attendance, ContactKind, EthnicCategory, FlagKind, LevelOfService, MemberRole,
 };
-use doorstep_domain::growth::Measure;
-use doorstep_domain::schedule::{self, ChildFacts, ContactFacts, MeasurementFacts};
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
@@ -80,7 +80,8 @@ pub fn children(
         let role = code(r.get_ref(2)?.as_str()?, MemberRole::parse)?;
         let given: Option<String> = r.get(3)?;
         let family_name: String = r.get(4)?;
-        let name = doorstep_domain::family::display_name(given.as_deref(), &family_name, role);
+        let name =
+            doorstep_domain::record::family::display_name(given.as_deref(), &family_name, role);
         let ethnic = r.get_ref(10)?.as_str_or_null()?;
         out.push(ChildFacts {
             person_id: uuid(r.get_ref(0)?.as_str()?)?,

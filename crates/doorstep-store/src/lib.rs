@@ -12,6 +12,7 @@ pub mod audit;
 pub mod db;
 pub mod facts;
 pub mod key;
+pub mod passphrase;
 pub mod profile;
 pub mod projection;
 pub mod sync_state;
@@ -21,8 +22,9 @@ use std::collections::HashMap;
 use automerge::AutoCommit;
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_document::{author, json, record};
-use doorstep_domain::family::{Action, Family};
-use doorstep_domain::listing::{FamilyPage, FamilyQuery};
+use doorstep_domain::record::action::Action;
+use doorstep_domain::record::family::Family;
+use doorstep_domain::record::listing::{FamilyPage, FamilyQuery};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
@@ -323,7 +325,7 @@ impl Store {
             let family = match cached {
                 Some(mut f) if !w.create => {
                     for a in &w.actions {
-                        doorstep_domain::family::apply_locally(&mut f, &a.edits);
+                        doorstep_domain::record::action::apply_locally(&mut f, &a.edits);
                     }
                     debug_assert_eq!(
                         f,

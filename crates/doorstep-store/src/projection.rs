@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use doorstep_domain::contact::ContactStatus;
-use doorstep_domain::family::Family;
-use doorstep_domain::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
-use doorstep_domain::{codes::LevelOfService, postcode};
+use doorstep_domain::record::contact::ContactStatus;
+use doorstep_domain::record::family::Family;
+use doorstep_domain::record::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
+use doorstep_domain::values::{codes::LevelOfService, postcode};
 use rusqlite::types::{FromSql, ToSqlOutput, Value as SqlValue};
 use rusqlite::{params_from_iter, Connection, ToSql};
 

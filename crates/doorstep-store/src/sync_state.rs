@@ -683,7 +683,7 @@ impl Store {
         path: &[String],
         value: &Value,
         who: &Actor<'_>,
-    ) -> Result<doorstep_domain::family::Family, StoreError> {
+    ) -> Result<doorstep_domain::record::family::Family, StoreError> {
         let Some((last, parents)) = path.split_last() else {
             return Err(StoreError::NotInConflict);
         };
@@ -750,7 +750,7 @@ impl Store {
 /// The kind and id of the record a conflicting key belongs to: the record
 /// map's entry for `[map, id, …]`, else the family.
 fn record_at(path: &[String], family: Uuid) -> (&'static str, Uuid) {
-    use doorstep_domain::family::RecordKind;
+    use doorstep_domain::record::family::RecordKind;
     if let [map, id, _, ..] = path {
         if let Ok(record) = Uuid::parse_str(id) {
             for kind in [

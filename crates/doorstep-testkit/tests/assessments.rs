@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use doorstep_core::domain::codes::LevelOfService;
-use doorstep_core::domain::family::{NewFamily, NewPerson};
 use doorstep_core::domain::forms::Answer;
-use doorstep_core::domain::response::ResponseStatus;
+use doorstep_core::domain::record::family::{NewFamily, NewPerson};
+use doorstep_core::domain::record::response::ResponseStatus;
+use doorstep_core::domain::values::codes::LevelOfService;
 use doorstep_testkit::{TempDevice, PASSPHRASE};
 use rand::{Rng, SeedableRng};
 
@@ -107,9 +107,9 @@ fn a_confirmed_fhat_recommendation_sets_the_level_and_completed_responses_are_im
         "{types:?}"
     );
     let summary = s.early_help_summary(&f).unwrap();
-    let html = doorstep_core::domain::early_help::to_html(&summary);
+    let html = doorstep_core::exports::early_help::to_html(&summary);
     assert!(html.contains("Nowak") && html.contains("<!DOCTYPE html>"));
-    assert!(doorstep_core::domain::early_help::to_pdf(&summary).starts_with(b"%PDF-1.4"));
+    assert!(doorstep_core::exports::early_help::to_pdf(&summary).starts_with(b"%PDF-1.4"));
     // The level set by the assessment is in the projections as a rebuild has it.
     let incremental = s.projection_dump().unwrap();
     s.rebuild_projections().unwrap();

@@ -3,10 +3,10 @@
 //! cannot change (addenda and entered-in-error keep the original); the BMI
 //! rule at the 2–2½ year review; impossible and implausible measurements.
 
-use doorstep_core::domain::codes::ContactKind;
-use doorstep_core::domain::contact::{ContactStatus, NewContact, NewMeasurements};
-use doorstep_core::domain::family::{NewFamily, NewPerson};
-use doorstep_core::domain::schedule::Category;
+use doorstep_core::domain::clinical::schedule::Category;
+use doorstep_core::domain::record::contact::{ContactStatus, NewContact, NewMeasurements};
+use doorstep_core::domain::record::family::{NewFamily, NewPerson};
+use doorstep_core::domain::values::codes::ContactKind;
 use doorstep_core::reports::WorklistQuery;
 use doorstep_core::Session;
 use doorstep_testkit::TempDevice;
@@ -107,7 +107,7 @@ fn a_new_birth_visit_with_a_weight_completes_the_review_and_shows_a_centile() {
     assert!(reviews.iter().any(|r| r.kind == ContactKind::NewBirth
         && matches!(
             r.state,
-            doorstep_core::domain::schedule::ReviewState::Done { .. }
+            doorstep_core::domain::clinical::schedule::ReviewState::Done { .. }
         )));
 }
 

@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use automerge::ChangeHash;
-use doorstep_core::domain::family::{HouseholdUpdate, NewFamily};
+use doorstep_core::domain::record::family::{HouseholdUpdate, NewFamily};
 use doorstep_core::sync::EnrolOptions;
 use doorstep_core::{device, Clock, CoreError, Session};
 use doorstep_testkit::hub::{Backup, Chance, HubTransport, LocalHub, Network};

@@ -2,7 +2,7 @@
 //! unlock failures, projection rebuild equals incremental maintenance, and
 //! audit tamper detection.
 
-use doorstep_core::domain::family::{NewFamily, NewFlag, NewLevel, NewPerson};
+use doorstep_core::domain::record::family::{NewFamily, NewFlag, NewLevel, NewPerson};
 use doorstep_core::{demo, device, Clock, CoreError, InitOptions};
 use doorstep_testkit::{files_under, fixed_now, TempDevice, PASSPHRASE};
 
@@ -146,7 +146,7 @@ fn projection_rebuild_equals_incremental_maintenance_at_600_families() {
     demo::seed(&mut s, 600, 11).unwrap();
     // Some edits after seeding so the documents have incremental chunks.
     let page = s
-        .list_families(&doorstep_core::domain::listing::FamilyQuery {
+        .list_families(&doorstep_core::domain::record::listing::FamilyQuery {
             per_page: 30,
             ..Default::default()
         })
@@ -176,7 +176,7 @@ fn projection_rebuild_equals_incremental_maintenance_at_600_families() {
     for f in page.families.iter().take(5) {
         s.update_household(
             &f.id,
-            &doorstep_core::domain::family::HouseholdUpdate {
+            &doorstep_core::domain::record::family::HouseholdUpdate {
                 phone: Some("07700 900999".into()),
                 ..Default::default()
             },
@@ -188,7 +188,7 @@ fn projection_rebuild_equals_incremental_maintenance_at_600_families() {
             .unwrap();
         s.record_consent(
             &f.id,
-            &doorstep_core::domain::family::NewConsent {
+            &doorstep_core::domain::record::family::NewConsent {
                 decision: "given".into(),
                 date: "2026-11-20".into(),
                 scope: "GP".into(),
@@ -321,7 +321,7 @@ fn birth_keeps_the_pregnancy_record() {
     s.record_birth(
         &fid,
         &unborn.record_id.to_string(),
-        &doorstep_core::domain::family::NewBirth {
+        &doorstep_core::domain::record::family::NewBirth {
             date_of_birth: "2026-11-20".into(),
             given_name: Some("Ada".into()),
             gestation: Some("37+4".into()),
@@ -355,7 +355,7 @@ fn household_update_writes_only_the_fields_given() {
     let id = canary_family(&mut s);
     s.update_household(
         &id,
-        &doorstep_core::domain::family::HouseholdUpdate {
+        &doorstep_core::domain::record::family::HouseholdUpdate {
             phone: Some("07700 900111".into()),
             ..Default::default()
         },
@@ -372,7 +372,7 @@ fn household_update_writes_only_the_fields_given() {
     let err = s
         .update_household(
             &id,
-            &doorstep_core::domain::family::HouseholdUpdate {
+            &doorstep_core::domain::record::family::HouseholdUpdate {
                 postcode: Some("nope".into()),
                 ..Default::default()
             },

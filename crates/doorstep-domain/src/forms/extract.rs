@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{Answer, Answers, ItemPath};
-use crate::codes::LevelOfService;
+use crate::values::codes::LevelOfService;
 
 /// The FHAT's recommended level of service (item `level-of-service`), if
 /// answered with a known level.

@@ -9,9 +9,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use doorstep_core::domain::codes::{FlagKind, LevelOfService};
-use doorstep_core::domain::family::NewLevel;
-use doorstep_core::domain::listing::FamilyQuery;
+use doorstep_core::domain::record::family::NewLevel;
+use doorstep_core::domain::record::listing::FamilyQuery;
+use doorstep_core::domain::values::codes::{FlagKind, LevelOfService};
 use doorstep_core::{demo, device, Clock, InitOptions, Session};
 use doorstep_store::{KdfParams, ProfileDir};
 use doorstep_testkit::{fixed_now, quick_options, TempDevice, PASSPHRASE};
@@ -202,8 +202,8 @@ fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
     });
     report(&format!("KPI report 2026Q2 @ {families}"), &stats);
     let conn = s.store().connection();
-    let quarter =
-        doorstep_core::domain::kpi::Quarter::parse("2026Q2").map_err(anyhow::Error::msg)?;
+    let quarter = doorstep_core::domain::clinical::kpi::Quarter::parse("2026Q2")
+        .map_err(anyhow::Error::msg)?;
     let mut rows = 0;
     let stats = measure(20, |_| {
         rows = doorstep_store::facts::children(conn, None)
@@ -226,7 +226,7 @@ fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
     let stats = measure(20, |_| {
         rows = doorstep_store::facts::measurements_at(
             conn,
-            doorstep_core::domain::codes::ContactKind::TwoYear,
+            doorstep_core::domain::values::codes::ContactKind::TwoYear,
             (quarter.start(), quarter.end()),
         )
         .expect("measurements")
@@ -242,9 +242,9 @@ fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
 }
 
 fn contact_figures(s: &mut Session, families: usize) -> Result<()> {
-    use doorstep_core::domain::codes::MemberRole;
-    use doorstep_core::domain::contact::{NewContact, NewMeasurements};
-    use doorstep_core::domain::growth::{self, Measure};
+    use doorstep_core::domain::clinical::growth::{self, Measure};
+    use doorstep_core::domain::record::contact::{NewContact, NewMeasurements};
+    use doorstep_core::domain::values::codes::MemberRole;
     let today = fixed_now().date_naive();
     // Children between 3 months and 23 months: weight, length and head.
     let children: Vec<_> = doorstep_store::facts::children(s.store().connection(), None)?

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use doorstep_core::domain::family::{NewFamily, NewPerson};
+use doorstep_core::domain::record::family::{NewFamily, NewPerson};
 use doorstep_core::{device, Clock};
 
 fn main() -> Result<()> {

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use doorstep_core::domain::family::{NewFamily, NewFlag};
+use doorstep_core::domain::record::family::{NewFamily, NewFlag};
 use doorstep_core::{CoreError, InitOptions, Session};
 use doorstep_hub::Hub;
 use doorstep_testkit::hub::Chance;

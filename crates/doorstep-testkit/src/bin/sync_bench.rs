@@ -37,7 +37,7 @@ use chrono::Utc;
 use doorstep_core::sync::SyncReport;
 use doorstep_core::{InitOptions, Session};
 use doorstep_document::{author, json, record};
-use doorstep_domain::family::{update_household, HouseholdUpdate};
+use doorstep_domain::record::family::{update_household, HouseholdUpdate};
 use doorstep_hub::Hub;
 use doorstep_sync::codec::{decode_response, encode_request};
 use doorstep_sync::protocol::{Cursor, DocMessage, SyncRequest, PROTOCOL_VERSION};

@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use crate::codes::GrowthSex;
+pub use crate::values::codes::GrowthSex;
 pub use normal::normal_cdf;
 
 /// Days per month in the WHO monthly tables (365.25 / 12).
@@ -637,7 +637,7 @@ impl WhoTable {
         use WhoTable::*;
         macro_rules! who {
             ($file:literal) => {
-                include_str!(concat!("../../../data/growth/who/", $file))
+                include_str!(concat!("../../../../data/growth/who/", $file))
             };
         }
         match (self, sex) {

@@ -1,5 +1,7 @@
 //! The passphrase rule: what makes a device passphrase strong enough, with
-//! a reason the user can act on when it is not.
+//! a reason the user can act on when it is not. It lives beside the key
+//! ([`crate::key`]) that the passphrase wraps; setting up a device and
+//! changing its passphrase check it first.
 
 /// Minimum length in characters.
 pub const MIN_LENGTH: usize = 12;

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::family::{Action, ActionContext, Edit, ErrorMark, Family, RecordKind, Stamp};
 use crate::forms::{self, Answer, Answers, FormDefinition, FormRef, Score};
-use crate::problem::{problem, Problems};
+use crate::record::action::{Action, ActionContext, Edit};
+use crate::record::family::{ErrorMark, Family, RecordKind, Stamp};
+use crate::values::problem::{problem, Problems};
 
 /// Draft or completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,7 +360,7 @@ pub fn goal_history(family: &Family) -> Vec<GoalHistory> {
         let date = r
             .completed
             .as_ref()
-            .map(|c| crate::calendar::london_date(c.at))
+            .map(|c| crate::values::calendar::london_date(c.at))
             .unwrap_or_default();
         for g in forms::goals(&r.answer_set()) {
             if g.text.trim().is_empty() {
@@ -391,4 +392,154 @@ pub fn goal_history(family: &Family) -> Vec<GoalHistory> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::fixtures::{apply, cx, family_with_child};
+
+    fn fields(p: &Problems) -> Vec<&str> {
+        p.0.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    fn epds() -> &'static FormDefinition {
+        forms::find("epds", "2").expect("EPDS v2 is installed")
+    }
+
+    /// A family with a draft EPDS response (id 400) about the parent.
+    fn with_draft() -> (Family, Uuid) {
+        let (mut family, parent, _) = family_with_child();
+        let id = Uuid::from_u128(400);
+        let action = start(&family, id, epds(), Some(&parent.to_string()), None, &cx()).unwrap();
+        apply(&mut family, &action);
+        (family, id)
+    }
+
+    fn answer_all(family: &mut Family, id: Uuid, value: &str) {
+        for n in 1..=10 {
+            let a = answer(family, &id.to_string(), &format!("epds-{n}"), value).unwrap();
+            apply(family, &a);
+        }
+    }
+
+    fn finish(family: &mut Family, id: Uuid) -> Vec<Score> {
+        let (action, scores) = complete(
+            family,
+            &id.to_string(),
+            &forms::ScoreContext::default(),
+            &forms::FormsConfig::default(),
+            &cx(),
+        )
+        .unwrap();
+        apply(family, &action);
+        scores
+    }
+
+    #[test]
+    fn a_draft_records_the_exact_definition_and_names_only_current_members() {
+        let (family, id) = with_draft();
+        let r = &family.responses[&id];
+        assert_eq!(r.status, ResponseStatus::Draft);
+        assert_eq!(r.form, epds().form_ref());
+        let p = start(
+            &family,
+            Uuid::from_u128(401),
+            epds(),
+            Some(&Uuid::from_u128(99).to_string()),
+            Some("not-an-id"),
+            &cx(),
+        )
+        .unwrap_err();
+        assert_eq!(fields(&p), ["child", "contact"]);
+    }
+
+    #[test]
+    fn each_answer_is_one_edit_validated_against_the_definition() {
+        let (mut family, id) = with_draft();
+        let a = answer(&family, &id.to_string(), "epds-1", "2").unwrap();
+        assert_eq!(a.edits.len(), 1);
+        assert_eq!(a.edits[0].path, ["responses", &id.to_string(), "answers"]);
+        assert_eq!(a.edits[0].fields.len(), 1);
+        apply(&mut family, &a);
+        assert_eq!(family.responses[&id].answers.len(), 1);
+        let out_of_range = answer(&family, &id.to_string(), "epds-2", "9").unwrap_err();
+        assert_eq!(fields(&out_of_range), ["epds-2"]);
+        let unknown = answer(&family, &id.to_string(), "no-such-item", "1").unwrap_err();
+        assert_eq!(fields(&unknown), ["no-such-item"]);
+    }
+
+    #[test]
+    fn a_blank_answer_takes_an_earlier_one_back() {
+        let (mut family, id) = with_draft();
+        let none = answer(&family, &id.to_string(), "epds-1", " ").unwrap_err();
+        assert_eq!(fields(&none), ["epds-1"]);
+        let a = answer(&family, &id.to_string(), "epds-1", "2").unwrap();
+        apply(&mut family, &a);
+        let cleared = answer(&family, &id.to_string(), "epds-1", "").unwrap();
+        assert_eq!(cleared.edits[0].fields["epds-1"], Value::Null);
+        apply(&mut family, &cleared);
+        assert!(family.responses[&id].answers.is_empty());
+    }
+
+    #[test]
+    fn completing_needs_every_required_answer_then_stores_the_scores_and_freezes() {
+        let (mut family, id) = with_draft();
+        let missing = complete(
+            &family,
+            &id.to_string(),
+            &forms::ScoreContext::default(),
+            &forms::FormsConfig::default(),
+            &cx(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            missing.0.len(),
+            10,
+            "every unanswered EPDS item: {missing:?}"
+        );
+        answer_all(&mut family, id, "1");
+        let scores = finish(&mut family, id);
+        let r = &family.responses[&id];
+        assert_eq!(r.status, ResponseStatus::Completed);
+        assert_eq!(r.completed.as_ref().unwrap().by, "Test Visitor");
+        assert!(!scores.is_empty());
+        assert_eq!(r.scores.len(), scores.len());
+        let changed = answer(&family, &id.to_string(), "epds-1", "0").unwrap_err();
+        assert!(changed.0[0].problem.contains("amend"));
+        let twice = complete(
+            &family,
+            &id.to_string(),
+            &forms::ScoreContext::default(),
+            &forms::FormsConfig::default(),
+            &cx(),
+        )
+        .unwrap_err();
+        assert_eq!(fields(&twice), ["response"]);
+    }
+
+    #[test]
+    fn an_amendment_is_a_new_draft_with_the_answers_that_references_the_original() {
+        let (mut family, id) = with_draft();
+        let draft = amend(&family, &id.to_string(), Uuid::from_u128(402), &cx()).unwrap_err();
+        assert_eq!(fields(&draft), ["response"]);
+        answer_all(&mut family, id, "1");
+        finish(&mut family, id);
+        let new_id = Uuid::from_u128(402);
+        let a = amend(&family, &id.to_string(), new_id, &cx()).unwrap();
+        assert_eq!(a.record_id, new_id);
+        apply(&mut family, &a);
+        let (original, amendment) = (&family.responses[&id], &family.responses[&new_id]);
+        assert_eq!(amendment.status, ResponseStatus::Draft);
+        assert_eq!(amendment.amends, Some(id));
+        assert_eq!(amendment.answers, original.answers);
+        assert!(amendment.scores.is_empty());
+        assert_eq!(
+            original.status,
+            ResponseStatus::Completed,
+            "the original stays"
+        );
+        let changed = answer(&family, &new_id.to_string(), "epds-1", "0");
+        assert!(changed.is_ok());
+    }
 }

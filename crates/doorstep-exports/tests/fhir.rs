@@ -7,10 +7,11 @@
 use std::collections::HashSet;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use doorstep_domain::family::{self, ActionContext, Family, NewFamily, NewPerson};
-use doorstep_domain::fhir::{self, FhirError};
 use doorstep_domain::forms::{self, FormsConfig, Score, ScoreContext, ScoreFlag};
-use doorstep_domain::response;
+use doorstep_domain::record::action::{apply_locally, ActionContext};
+use doorstep_domain::record::family::{self, Family, NewFamily, NewPerson};
+use doorstep_domain::record::response;
+use doorstep_exports::fhir::{self, FhirError};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -58,7 +59,7 @@ fn fixture() -> Fixture {
         &cx,
     )
     .expect("mother");
-    family::apply_locally(&mut family, &action.edits);
+    apply_locally(&mut family, &action.edits);
     let child = Uuid::new_v4();
     let action = family::add_person(
         &family,
@@ -74,7 +75,7 @@ fn fixture() -> Fixture {
         &cx,
     )
     .expect("child");
-    family::apply_locally(&mut family, &action.edits);
+    apply_locally(&mut family, &action.edits);
     Fixture {
         family,
         mother,
@@ -88,11 +89,11 @@ fn draft(family: &mut Family, form: &str, subject: Uuid, answers: &[(&str, &str)
     let id = Uuid::new_v4();
     let action =
         response::start(family, id, def, Some(&subject.to_string()), None, &cx()).expect("start");
-    family::apply_locally(family, &action.edits);
+    apply_locally(family, &action.edits);
     for (link, raw) in answers {
         let action = response::answer(family, &id.to_string(), link, raw)
             .unwrap_or_else(|p| panic!("answer {link}: {p:?}"));
-        family::apply_locally(family, &action.edits);
+        apply_locally(family, &action.edits);
     }
     id
 }
@@ -106,7 +107,7 @@ fn complete(family: &mut Family, id: Uuid) {
         &cx(),
     )
     .unwrap_or_else(|p| panic!("complete: {p:?}"));
-    family::apply_locally(family, &action.edits);
+    apply_locally(family, &action.edits);
 }
 
 const EPDS: [(&str, &str); 10] = [
@@ -448,9 +449,9 @@ fn amendment_is_marked() {
     let (mut f, original, _) = epds_bundle();
     let amended = Uuid::new_v4();
     let action = response::amend(&f.family, &original.to_string(), amended, &cx()).expect("amend");
-    family::apply_locally(&mut f.family, &action.edits);
+    apply_locally(&mut f.family, &action.edits);
     let action = response::answer(&f.family, &amended.to_string(), "epds-10", "0").unwrap();
-    family::apply_locally(&mut f.family, &action.edits);
+    apply_locally(&mut f.family, &action.edits);
     complete(&mut f.family, amended);
 
     let bundle = fhir::response_bundle(&f.family, amended).expect("bundle");

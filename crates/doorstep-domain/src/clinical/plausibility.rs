@@ -8,9 +8,9 @@
 
 use chrono::NaiveDate;
 
-use crate::codes::MemberRole;
-use crate::family::Person;
-use crate::growth::{self, Measure, Subject};
+use crate::clinical::growth::{self, Measure, Subject};
+use crate::record::family::Person;
+use crate::values::codes::MemberRole;
 
 /// SDS beyond which a value is refused.
 pub const IMPOSSIBLE_SDS: f64 = 6.0;

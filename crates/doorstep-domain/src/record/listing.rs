@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{FlagKind, LevelOfService};
+use crate::values::codes::{FlagKind, LevelOfService};
 
 /// How a family list is sorted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,10 +43,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use crate::codes::Sex;
-use crate::family::{Family, Person};
-use crate::forms::{self, Answer, FormDefinition, Item, ItemType, Score, ScoreFlag};
-use crate::response::{FormResponse, ResponseStatus};
+use doorstep_domain::forms::{self, Answer, FormDefinition, Item, ItemType, Score, ScoreFlag};
+use doorstep_domain::record::family::{Family, Person};
+use doorstep_domain::record::response::{FormResponse, ResponseStatus};
+use doorstep_domain::values::codes::Sex;
 
 /// UK Core Patient profile.
 pub const UKCORE_PATIENT: &str = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient";

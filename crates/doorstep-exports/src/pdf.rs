@@ -1,8 +1,12 @@
-//! A minimal PDF 1.4 writer for plain text documents (headings, paragraphs
-//! and bullets) on A4 pages, using the standard Helvetica and
-//! Helvetica-Bold Type 1 fonts with WinAnsiEncoding. Pure: it builds bytes
-//! and does no IO. Text is wrapped using the Helvetica character widths and
-//! flows onto new pages automatically; content streams are uncompressed.
+//! Plain text documents (a title, headings, paragraphs and bullets) as PDF
+//! on A4 pages, in the standard Helvetica and Helvetica-Bold Type 1 fonts
+//! with WinAnsiEncoding, so no font is embedded or looked up. The layout is
+//! ours: text is wrapped using the Helvetica character widths and flows onto
+//! new pages, a heading kept with the lines that follow. The file itself
+//! (objects, cross-reference table, trailer, string escaping) is written by
+//! the `pdf-writer` crate. Pure: it builds bytes and does no IO.
+
+use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str, TextStr};
 
 /// A4 width in points.
 const PAGE_W: f64 = 595.28;
@@ -254,128 +258,67 @@ impl PdfDocument {
         pages
     }
 
-    /// The complete PDF file.
+    /// The complete PDF file (version 1.4).
     pub fn to_bytes(&self) -> Vec<u8> {
         let pages = self.layout();
-        let n_pages = pages.len();
         // Objects: 1 catalog, 2 pages, 3 Helvetica, 4 Helvetica-Bold,
         // 5 info, then a page and its content stream per page.
-        let page_id = |i: usize| 6 + 2 * i;
-        let mut objects: Vec<Vec<u8>> = Vec::new();
-        objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-        let kids: Vec<String> = (0..n_pages)
-            .map(|i| format!("{} 0 R", page_id(i)))
-            .collect();
-        objects.push(
-            format!(
-                "<< /Type /Pages /Kids [{}] /Count {} >>",
-                kids.join(" "),
-                n_pages
-            )
-            .into_bytes(),
-        );
-        for base in ["Helvetica", "Helvetica-Bold"] {
-            objects.push(
-                format!(
-                    "<< /Type /Font /Subtype /Type1 /BaseFont /{base} /Encoding /WinAnsiEncoding >>"
-                )
-                .into_bytes(),
-            );
+        let catalog = Ref::new(1);
+        let tree = Ref::new(2);
+        let fonts = [(Ref::new(3), "Helvetica"), (Ref::new(4), "Helvetica-Bold")];
+        let info = Ref::new(5);
+        let page_ref = |i: usize| Ref::new(6 + 2 * i32::try_from(i).expect("page count fits"));
+        let contents_ref = |i: usize| Ref::new(page_ref(i).get() + 1);
+        let count = i32::try_from(pages.len()).expect("page count fits");
+
+        let mut pdf = Pdf::new();
+        pdf.set_version(1, 4);
+        pdf.catalog(catalog).pages(tree);
+        pdf.pages(tree)
+            .kids((0..pages.len()).map(page_ref))
+            .count(count);
+        for (id, base) in fonts {
+            pdf.type1_font(id)
+                .base_font(Name(base.as_bytes()))
+                .encoding_predefined(Name(b"WinAnsiEncoding"));
         }
-        objects.push(
-            format!(
-                "<< /Title {} /Producer {} >>",
-                text_string(&self.title),
-                text_string("Doorstep")
-            )
-            .into_bytes(),
-        );
-        for (i, page) in pages.iter().enumerate() {
-            objects.push(
-                format!(
-                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] \
-                     /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
-                    page_id(i) + 1
-                )
-                .into_bytes(),
-            );
-            let mut content = Vec::new();
-            for p in page {
-                content.extend_from_slice(
-                    format!(
-                        "BT /{} {:.2} Tf {:.2} {:.2} Td ",
-                        if p.bold { "F2" } else { "F1" },
-                        p.size,
-                        p.x,
-                        p.y
-                    )
-                    .as_bytes(),
-                );
-                content.extend_from_slice(&pdf_string(&p.text));
-                content.extend_from_slice(b" Tj ET\n");
+        pdf.document_info(info)
+            .title(TextStr(&self.title))
+            .producer(TextStr("Doorstep"));
+        for (i, placed) in pages.iter().enumerate() {
+            let mut page = pdf.page(page_ref(i));
+            page.parent(tree)
+                .media_box(Rect::new(0.0, 0.0, PAGE_W as f32, PAGE_H as f32))
+                .contents(contents_ref(i));
+            page.resources()
+                .fonts()
+                .pair(Name(b"F1"), fonts[0].0)
+                .pair(Name(b"F2"), fonts[1].0);
+            drop(page);
+            let mut content = Content::new();
+            for p in placed {
+                let font = if p.bold { Name(b"F2") } else { Name(b"F1") };
+                content
+                    .begin_text()
+                    .set_font(font, p.size as f32)
+                    .next_line(p.x as f32, p.y as f32)
+                    .show(Str(&p.text))
+                    .end_text();
             }
-            let mut obj = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
-            obj.extend_from_slice(&content);
-            obj.extend_from_slice(b"\nendstream");
-            objects.push(obj);
+            pdf.stream(contents_ref(i), &content.finish());
         }
-
-        let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-        let mut offsets = Vec::with_capacity(objects.len());
-        for (i, obj) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-            out.extend_from_slice(obj);
-            out.extend_from_slice(b"\nendobj\n");
-        }
-        let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 {}\n", objects.len() + 1).as_bytes());
-        out.extend_from_slice(b"0000000000 65535 f \n");
-        for o in offsets {
-            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(
-                "trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-                objects.len() + 1
-            )
-            .as_bytes(),
-        );
-        out
+        pdf.finish()
     }
-}
-
-/// A PDF literal string of WinAnsi bytes: `(`, `)` and `\` escaped, bytes
-/// outside printable ASCII written as octal escapes.
-fn pdf_string(bytes: &[u8]) -> Vec<u8> {
-    let mut s = vec![b'('];
-    for &b in bytes {
-        match b {
-            b'(' | b')' | b'\\' => {
-                s.push(b'\\');
-                s.push(b);
-            }
-            32..=126 => s.push(b),
-            _ => s.extend_from_slice(format!("\\{b:03o}").as_bytes()),
-        }
-    }
-    s.push(b')');
-    s
-}
-
-/// A PDF text string (for /Info) as UTF-16BE hex with a byte-order mark.
-fn text_string(text: &str) -> String {
-    let mut s = String::from("<FEFF");
-    for unit in text.encode_utf16() {
-        s.push_str(&format!("{unit:04X}"));
-    }
-    s.push('>');
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The file as Latin-1 text, to look for PDF syntax in it.
+    fn latin1(bytes: &[u8]) -> String {
+        bytes.iter().map(|&b| b as char).collect()
+    }
 
     #[test]
     fn maps_common_characters_to_win_ansi() {
@@ -384,12 +327,6 @@ mod tests {
             vec![0x96, 0xbd, 0xa3, 0x92, 0x93, 0x94, 0xe9]
         );
         assert_eq!(encode("✓"), b"?".to_vec());
-    }
-
-    #[test]
-    fn escapes_strings() {
-        assert_eq!(pdf_string(b"a(b)c\\"), b"(a\\(b\\)c\\\\)".to_vec());
-        assert_eq!(pdf_string(&[0x96]), b"(\\226)".to_vec());
     }
 
     #[test]
@@ -403,29 +340,45 @@ mod tests {
     }
 
     #[test]
-    fn xref_offsets_point_at_objects() {
+    fn long_text_flows_onto_pages_within_the_margins() {
         let mut d = PdfDocument::new("T");
         d.heading("H");
         d.paragraph(&"lorem ipsum ".repeat(2000));
-        let bytes = d.to_bytes();
-        let pos = bytes
-            .windows(10)
-            .rposition(|w| w == b"startxref\n")
-            .unwrap();
-        let tail = std::str::from_utf8(&bytes[pos..]).unwrap();
-        let start: usize = tail.lines().nth(1).unwrap().parse().unwrap();
-        assert!(bytes[start..].starts_with(b"xref"));
-        let xref = std::str::from_utf8(&bytes[start..]).unwrap();
-        for (i, line) in xref
-            .lines()
-            .skip(3)
-            .take_while(|l| l.ends_with(" n "))
-            .enumerate()
-        {
-            let off: usize = line[..10].parse().unwrap();
-            assert!(bytes[off..].starts_with(format!("{} 0 obj", i + 1).as_bytes()));
+        let pages = d.layout();
+        assert!(pages.len() >= 2);
+        for page in &pages {
+            assert!(page.iter().all(|p| p.y >= MARGIN && p.y <= PAGE_H - MARGIN));
         }
-        let latin1: String = bytes.iter().map(|&b| b as char).collect();
-        assert!(latin1.matches("/Type /Page ").count() >= 2);
+        let text = latin1(&d.to_bytes());
+        assert_eq!(text.matches("/Type /Page\n").count(), pages.len());
+        assert_eq!(
+            text.matches("BT\n").count(),
+            pages.iter().map(Vec::len).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn the_file_is_pdf_1_4_with_the_standard_fonts_and_a_cross_reference_table() {
+        let mut d = PdfDocument::new("Early help – summary");
+        d.bullet("a (bracket \\ line");
+        d.bullet("– dash");
+        let bytes = d.to_bytes();
+        assert!(bytes.starts_with(b"%PDF-1.4\n"));
+        let text = latin1(&bytes);
+        assert!(text.contains("/BaseFont /Helvetica\n"));
+        assert!(text.contains("/BaseFont /Helvetica-Bold\n"));
+        assert_eq!(text.matches("/Encoding /WinAnsiEncoding").count(), 2);
+        assert!(!text.contains("/FontFile"), "no font is embedded");
+        let pos = text.rfind("startxref").expect("startxref");
+        let start: usize = text[pos..].lines().nth(1).unwrap().trim().parse().unwrap();
+        assert!(bytes[start..].starts_with(b"xref"));
+        // An unbalanced bracket and a backslash are escaped; WinAnsi bytes
+        // past ASCII (the dash is 0x96) go in a hex string.
+        assert!(text.contains("(a \\(bracket \\\\ line)"));
+        let hex: String = encode("– dash")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(text.to_ascii_lowercase().contains(&format!("<{hex}>")));
     }
 }

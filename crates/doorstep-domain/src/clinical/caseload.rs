@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{FlagKind, LevelOfService};
+use crate::values::codes::{FlagKind, LevelOfService};
 
 /// The weight of a family at each level of service.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use uuid::Uuid;
 
-use crate::codes::{
+use crate::clinical::growth::Measure;
+use crate::record::action::{Action, ActionContext, Edit};
+use crate::record::family::{ErrorMark, Family, RecordKind, Stamp};
+use crate::values::codes::{
     Attendance, ConsultationMechanism, ContactKind, LocationType, MemberRole, PractitionerRole,
 };
-use crate::family::{Action, ActionContext, Edit, ErrorMark, Family, RecordKind, Stamp};
-use crate::growth::Measure;
-use crate::problem::{problem, Problems};
-use crate::validate::{optional_text, required_text};
+use crate::values::problem::{problem, Problems};
+use crate::values::validate::{optional_text, required_text};
 
 /// Whether a contact can still be edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,7 +344,7 @@ pub fn record_contact(
         kind: kind.expect("checked"),
         subjects,
         at,
-        date: crate::calendar::london_date(at),
+        date: crate::values::calendar::london_date(at),
         duration_minutes: duration,
         location: location.expect("checked"),
         mechanism: mechanism.expect("checked"),
@@ -517,7 +518,7 @@ pub struct NewMeasurements {
 }
 
 /// Validates measurements for a draft contact and plans them; see
-/// [`crate::plausibility`] for the impossible / implausible rules.
+/// [`crate::clinical::plausibility`] for the impossible / implausible rules.
 pub fn add_measurements(
     family: &Family,
     contact_id: Uuid,
@@ -562,7 +563,7 @@ pub fn add_measurements(
             continue;
         };
         let Some((pid, child)) = person else { continue };
-        match crate::plausibility::check(child, measure, value, contact.date) {
+        match crate::clinical::plausibility::check(child, measure, value, contact.date) {
             Err(e) => p.push(field, e),
             Ok(Some(warning)) if confirm.is_none() => p.push(
                 field,
@@ -578,7 +579,12 @@ pub fn add_measurements(
                     measured_on: contact.date,
                     implausible_confirmed: confirm.clone().filter(|_| {
                         matches!(
-                            crate::plausibility::check(child, measure, value, contact.date),
+                            crate::clinical::plausibility::check(
+                                child,
+                                measure,
+                                value,
+                                contact.date
+                            ),
                             Ok(Some(_))
                         )
                     }),
@@ -624,4 +630,216 @@ pub fn add_measurements(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::family::mark_entered_in_error;
+    use crate::record::fixtures::{apply, cx, family_with_child};
+
+    fn fields(p: &Problems) -> Vec<&str> {
+        p.0.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    fn visit(kind: &str, child: Uuid) -> NewContact {
+        NewContact {
+            kind: kind.into(),
+            subjects: vec![child.to_string()],
+            location: "A01".into(),
+            mechanism: "01".into(),
+            attendance: "attended".into(),
+            role: "health-visitor".into(),
+            topics: vec!["hia-1".into(), "HIA 3".into()],
+            ..Default::default()
+        }
+    }
+
+    /// A family with a child and a draft contact of `kind` about them.
+    fn with_draft(kind: &str) -> (Family, Uuid, Uuid) {
+        let (mut family, _, child) = family_with_child();
+        let id = Uuid::from_u128(100);
+        let (_, action) = record_contact(&family, id, &visit(kind, child), &cx()).unwrap();
+        apply(&mut family, &action);
+        (family, id, child)
+    }
+
+    fn sign(family: &mut Family, id: Uuid) {
+        let action = sign_contact(family, &id.to_string(), &cx()).unwrap();
+        apply(family, &action);
+    }
+
+    fn weight(child: Uuid, kg: &str) -> NewMeasurements {
+        NewMeasurements {
+            person_id: child.to_string(),
+            weight_kg: Some(kg.into()),
+            ..Default::default()
+        }
+    }
+
+    fn counter() -> impl FnMut() -> Uuid {
+        let mut n = 200;
+        move || {
+            n += 1;
+            Uuid::from_u128(n)
+        }
+    }
+
+    #[test]
+    fn a_new_contact_is_a_draft_dated_in_london_with_its_topics_normalised() {
+        let (family, _, child) = family_with_child();
+        let (contact, action) = record_contact(
+            &family,
+            Uuid::from_u128(100),
+            &visit("new-birth", child),
+            &cx(),
+        )
+        .unwrap();
+        assert_eq!(contact.status, ContactStatus::Draft);
+        assert_eq!(contact.at, cx().now);
+        assert_eq!(contact.date, cx().today);
+        assert!(contact.concerns(&child));
+        assert_eq!(
+            contact.topics.keys().collect::<Vec<_>>(),
+            ["hia-1", "hia-3"]
+        );
+        assert_eq!(action.audit_action, "contact.record");
+        assert_eq!(
+            action.edits[0].path,
+            ["contacts", &Uuid::from_u128(100).to_string()]
+        );
+    }
+
+    #[test]
+    fn a_contact_refuses_missing_and_contradictory_details() {
+        let (family, _, child) = family_with_child();
+        let mut input = visit("new-birth", child);
+        input.subjects.clear();
+        input.attendance = "declined".into();
+        input.role = "community-public-health-nurse".into();
+        input.at = Some(cx().now + chrono::Duration::hours(1));
+        input.topics = vec!["hia-9".into()];
+        let p = record_contact(&family, Uuid::from_u128(100), &input, &cx()).unwrap_err();
+        assert_eq!(
+            fields(&p),
+            ["child", "at", "declined_reason", "accountable_hv", "topics"]
+        );
+    }
+
+    #[test]
+    fn signing_freezes_the_contact() {
+        let (mut family, id, child) = with_draft("new-birth");
+        sign(&mut family, id);
+        let contact = &family.contacts[&id];
+        assert_eq!(contact.status, ContactStatus::Signed);
+        assert_eq!(contact.signed.as_ref().unwrap().by, "Test Visitor");
+        let again = sign_contact(&family, &id.to_string(), &cx()).unwrap_err();
+        assert_eq!(fields(&again), ["contact"]);
+        assert!(again.0[0].problem.contains("addendum"));
+        let measured = add_measurements(
+            &family,
+            id,
+            contact,
+            &weight(child, "7.5"),
+            &mut counter(),
+            &cx(),
+        )
+        .unwrap_err();
+        assert_eq!(fields(&measured), ["contact"]);
+    }
+
+    #[test]
+    fn a_signed_contact_takes_addenda_and_an_entered_in_error_mark() {
+        let (mut family, id, _) = with_draft("new-birth");
+        let early = add_addendum(&family, &id.to_string(), Uuid::from_u128(300), "x", &cx());
+        assert_eq!(fields(&early.unwrap_err()), ["contact"]);
+        sign(&mut family, id);
+        let a = add_addendum(
+            &family,
+            &id.to_string(),
+            Uuid::from_u128(300),
+            "Weight was taken on the clinic scales.",
+            &cx(),
+        )
+        .unwrap();
+        apply(&mut family, &a);
+        let contact = &family.contacts[&id];
+        assert_eq!(contact.addenda.len(), 1);
+        assert_eq!(contact.status, ContactStatus::Signed);
+        let blank = add_addendum(&family, &id.to_string(), Uuid::from_u128(301), " ", &cx());
+        assert_eq!(fields(&blank.unwrap_err()), ["text"]);
+        let mark = mark_entered_in_error(&family, &id.to_string(), "wrong child", &cx()).unwrap();
+        apply(&mut family, &mark);
+        let contact = &family.contacts[&id];
+        assert!(!contact.is_current());
+        assert_eq!(contact.addenda.len(), 1, "the record is kept");
+        let gone = find_contact(&family, &id.to_string()).unwrap_err();
+        assert_eq!(gone.0[0].problem, "was entered in error");
+    }
+
+    #[test]
+    fn a_two_year_review_is_signed_only_with_height_and_weight_or_a_reason() {
+        let (mut family, id, _) = with_draft("2-year");
+        let p = sign_contact(&family, &id.to_string(), &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["measurements"]);
+        let mut reason = Map::new();
+        reason.insert("bmi_not_recorded_reason".into(), "child unwell".into());
+        let edit = Edit {
+            path: vec!["contacts".into(), id.to_string()],
+            fields: reason,
+        };
+        crate::record::action::apply_locally(&mut family, &[edit]);
+        assert!(sign_contact(&family, &id.to_string(), &cx()).is_ok());
+    }
+
+    #[test]
+    fn measurements_are_dated_with_the_contact_and_checked_for_plausibility() {
+        let (family, id, child) = with_draft("new-birth");
+        let contact = &family.contacts[&id];
+        let planned = add_measurements(
+            &family,
+            id,
+            contact,
+            &weight(child, "7.5"),
+            &mut counter(),
+            &cx(),
+        )
+        .unwrap();
+        assert_eq!(planned.len(), 1);
+        let (mid, m, action) = &planned[0];
+        assert_eq!(*mid, Uuid::from_u128(201));
+        assert_eq!((m.measure, m.value), (Measure::Weight, 7.5));
+        assert_eq!(m.measured_on, contact.date);
+        assert_eq!(m.contact_id, id);
+        assert_eq!(action.audit_action, "measurement.add");
+        let bad = |input: NewMeasurements| {
+            add_measurements(&family, id, contact, &input, &mut counter(), &cx()).unwrap_err()
+        };
+        assert_eq!(fields(&bad(weight(child, "heavy"))), ["weight_kg"]);
+        // 45 kg at six months is far beyond 6 SD: refused outright.
+        let impossible = bad(weight(child, "45"));
+        assert_eq!(fields(&impossible), ["weight_kg"]);
+        assert!(impossible.0[0].problem.contains("impossible"));
+        // 12.5 kg is more than 4 SD: kept only when confirmed with a reason.
+        let unusual = bad(weight(child, "12.5"));
+        assert!(unusual.0[0].problem.contains("confirm"));
+        let confirmed = NewMeasurements {
+            confirm_implausible: Some("weighed twice".into()),
+            ..weight(child, "12.5")
+        };
+        let kept =
+            add_measurements(&family, id, contact, &confirmed, &mut counter(), &cx()).unwrap();
+        assert_eq!(
+            kept[0].1.implausible_confirmed.as_deref(),
+            Some("weighed twice")
+        );
+        let standing = NewMeasurements {
+            person_id: child.to_string(),
+            height_cm: Some("68".into()),
+            ..Default::default()
+        };
+        assert_eq!(fields(&bad(standing)), ["height_cm"]);
+        let nobody = weight(Uuid::from_u128(99), "7.5");
+        assert!(fields(&bad(nobody)).contains(&"child"));
+    }
 }

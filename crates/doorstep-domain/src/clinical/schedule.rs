@@ -14,7 +14,7 @@ use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::codes::{Attendance, ContactKind, MemberRole};
+use crate::values::codes::{Attendance, ContactKind, MemberRole};
 
 /// A point relative to a date: days or calendar months after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +207,7 @@ pub struct MeasurementFacts {
     /// The child.
     pub person_id: Uuid,
     /// What was measured.
-    pub measure: crate::growth::Measure,
+    pub measure: crate::clinical::growth::Measure,
 }
 
 /// Where a review stands.
@@ -519,7 +519,7 @@ pub fn first_time_parents(me: Uuid, edd: Option<NaiveDate>, born: &[(Uuid, Naive
 
 /// The facts of every child and pregnancy in a family document, and of its
 /// contacts, for the schedule.
-pub fn facts_of(family: &crate::family::Family) -> (Vec<ChildFacts>, Vec<ContactFacts>) {
+pub fn facts_of(family: &crate::record::family::Family) -> (Vec<ChildFacts>, Vec<ContactFacts>) {
     let born: Vec<(Uuid, NaiveDate)> = family
         .current_members()
         .filter(|(_, p)| p.role == MemberRole::Child)

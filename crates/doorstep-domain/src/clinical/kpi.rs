@@ -24,9 +24,9 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::codes::{Attendance, ContactKind, MemberRole};
-use crate::growth::Measure;
-use crate::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+use crate::clinical::growth::Measure;
+use crate::clinical::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
+use crate::values::codes::{Attendance, ContactKind, MemberRole};
 
 const QUARTER_PROBLEM: &str = "must be a financial-year quarter like 2026Q3 (Q1 = April–June)";
 

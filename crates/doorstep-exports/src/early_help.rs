@@ -8,11 +8,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::MemberRole;
-use crate::family::Family;
-use crate::forms::{self, Answer, FormDefinition};
 use crate::pdf::PdfDocument;
-use crate::response::FormResponse;
+use doorstep_domain::forms::{self, Answer, FormDefinition};
+use doorstep_domain::record::family::Family;
+use doorstep_domain::record::response::FormResponse;
+use doorstep_domain::values::codes::MemberRole;
 
 /// The document title.
 pub const TITLE: &str = "Early Help Assessment — summary from the Family Health Assessment";

@@ -1,13 +1,14 @@
 //! The family record: one household, its members and the facts recorded
-//! about it (levels of service, flags, consent), and the validated edits a
-//! user action makes to it.
+//! about it (levels of service, flags, consent), and the actions on them.
 //!
-//! A [`Family`] is what a family document holds. Each user action is
-//! validated here against the current record and turned into a list of
-//! [`Edit`]s (set these fields on the map at this path); the store applies
-//! them to the document as one commit. Records are kept in maps keyed by
-//! UUID, never lists, so concurrent additions never clash, and nothing is
-//! removed: a record entered in error carries an [`ErrorMark`].
+//! A [`Family`] is what a family document holds. Each family action here
+//! (add a family, update the household, add a person, record a birth, set a
+//! level, add or end a flag, record consent, mark entered in error) is
+//! validated against the current record and returns an
+//! [`Action`](super::action::Action) (see [`action`](super::action)).
+//! Records are kept in maps keyed by UUID, never lists, so concurrent
+//! additions never clash, and nothing is removed: a record entered in error
+//! carries an [`ErrorMark`].
 
 use std::collections::BTreeMap;
 
@@ -16,16 +17,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::codes::{
+use super::action::{
+    opt, parse_opt, past_date, require_open, Action, ActionContext, Edit, NAME_MAX, TEXT_MAX,
+};
+use crate::values::codes::{
     ConsentDecision, CpCategory, EthnicCategory, FlagKind, LevelOfService, MemberRole,
     NhsNumberStatus, SafetyAlertKind, Sex,
 };
-use crate::gp_practice::GpPracticeCode;
-use crate::nhs_number::NhsNumber;
-use crate::phone::Phone;
-use crate::postcode::Postcode;
-use crate::problem::{problem, Problems};
-use crate::validate::{date, optional_text, required_text};
+use crate::values::gp_practice::GpPracticeCode;
+use crate::values::nhs_number::NhsNumber;
+use crate::values::phone::Phone;
+use crate::values::postcode::Postcode;
+use crate::values::problem::Problems;
+use crate::values::validate::{date, optional_text, required_text};
 
 /// Version of the document layout written by this code.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -286,13 +290,13 @@ pub struct Family {
     pub consents: BTreeMap<Uuid, Consent>,
     /// Contacts keyed by id.
     #[serde(default)]
-    pub contacts: BTreeMap<Uuid, crate::contact::Contact>,
+    pub contacts: BTreeMap<Uuid, super::contact::Contact>,
     /// Measurements keyed by id.
     #[serde(default)]
-    pub measurements: BTreeMap<Uuid, crate::contact::Measurement>,
+    pub measurements: BTreeMap<Uuid, super::contact::Measurement>,
     /// Assessment responses keyed by id.
     #[serde(default)]
-    pub responses: BTreeMap<Uuid, crate::response::FormResponse>,
+    pub responses: BTreeMap<Uuid, super::response::FormResponse>,
     /// Set when the whole household was entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
@@ -435,47 +439,6 @@ impl RecordKind {
     }
 }
 
-/// One change to the document: set `fields` on the map at `path` (creating
-/// maps on the way). Only fields whose value differs are written, so an edit
-/// never touches what it does not change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Edit {
-    /// Map keys from the document root.
-    pub path: Vec<String>,
-    /// Field values to set; nested objects become nested maps.
-    pub fields: Map<String, Value>,
-}
-
-impl Edit {
-    /// Sets every field of `value` (a record) on the map at `path`.
-    pub(crate) fn set(path: &[&str], value: &impl Serialize) -> Edit {
-        let fields = match serde_json::to_value(value).expect("record types serialise") {
-            Value::Object(m) => m,
-            other => panic!("edits set maps, got {other}"),
-        };
-        Edit {
-            path: path.iter().map(|s| s.to_string()).collect(),
-            fields,
-        }
-    }
-}
-
-/// A validated user action, ready to commit: the edits, the commit message,
-/// the record it concerns and the audit action name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Action {
-    /// Document edits, applied in order as one commit.
-    pub edits: Vec<Edit>,
-    /// The commit message (no patient data).
-    pub message: String,
-    /// Audit action name (e.g. `person.add`).
-    pub audit_action: &'static str,
-    /// The record the action created or changed.
-    pub record_id: Uuid,
-    /// What kind of record that is.
-    pub record_kind: RecordKind,
-}
-
 /// What the user typed to add a family.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -604,42 +567,6 @@ pub struct NewConsent {
     pub person_id: Option<String>,
 }
 
-/// The context every action is validated in: who acts, now, and today.
-#[derive(Debug, Clone)]
-pub struct ActionContext {
-    /// Who is acting.
-    pub practitioner: String,
-    /// Now (UTC).
-    pub now: DateTime<Utc>,
-    /// Today's calendar date (Europe/London).
-    pub today: NaiveDate,
-}
-
-impl ActionContext {
-    fn stamp(&self) -> Stamp {
-        Stamp {
-            by: self.practitioner.clone(),
-            at: self.now,
-        }
-    }
-}
-
-const NAME_MAX: usize = 100;
-const TEXT_MAX: usize = 500;
-
-fn opt(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn parse_opt<T>(
-    problems: &mut Problems,
-    field: &str,
-    value: &Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, String>,
-) -> Option<T> {
-    opt(value).and_then(|s| problems.check(field, parse(s)))
-}
-
 /// Validates a new family and plans the document that creates it.
 pub fn add_family(
     id: Uuid,
@@ -735,15 +662,6 @@ fn parse_birth_weight(s: &str) -> Result<u32, String> {
         return Err(format!("{g} g is outside 300 to 7000 g"));
     }
     Ok(g)
-}
-
-fn past_date(field: &str, p: &mut Problems, s: &str, today: NaiveDate) -> Option<NaiveDate> {
-    let d = p.check(field, date(s))?;
-    if d > today {
-        p.push(field, "must not be in the future");
-        return None;
-    }
-    Some(d)
 }
 
 fn no_duplicate_nhs(
@@ -926,16 +844,6 @@ pub fn add_person(
         record_id: id,
         record_kind: RecordKind::Person,
     })
-}
-
-fn require_open(family: &Family) -> Result<(), Problems> {
-    if family.entered_in_error.is_some() {
-        return Err(problem(
-            "family",
-            "was entered in error and cannot be changed",
-        ));
-    }
-    Ok(())
 }
 
 fn member<'a>(family: &'a Family, id: &str) -> Result<(Uuid, &'a Person), String> {
@@ -1413,74 +1321,369 @@ pub fn update_household(family: &Family, input: &HouseholdUpdate) -> Result<Acti
     })
 }
 
-/// Applies `edits` to `family` in memory — the same merge the store makes
-/// into the document, on plain data. Used to validate a sequence of actions
-/// before any of them is written (e.g. a generated caseload).
-pub fn apply_locally(family: &mut Family, edits: &[Edit]) {
-    for e in edits {
-        let done = match e.path.as_slice() {
-            [map, id] => match Uuid::parse_str(id) {
-                Ok(id) => match map.as_str() {
-                    "members" => merge_record(&mut family.members, id, &e.fields),
-                    "levels" => merge_record(&mut family.levels, id, &e.fields),
-                    "flags" => merge_record(&mut family.flags, id, &e.fields),
-                    "consents" => merge_record(&mut family.consents, id, &e.fields),
-                    "contacts" => merge_record(&mut family.contacts, id, &e.fields),
-                    "measurements" => merge_record(&mut family.measurements, id, &e.fields),
-                    "responses" => merge_record(&mut family.responses, id, &e.fields),
-                    _ => false,
-                },
-                Err(_) => false,
-            },
-            _ => false,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::fixtures::{add, apply, cx, family_with_child, household};
+
+    fn fields(p: &Problems) -> Vec<&str> {
+        p.0.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    #[test]
+    fn add_family_normalises_the_postcode_and_allocates_to_the_practitioner() {
+        let input = NewFamily {
+            address_line1: " 1 Test Street ".into(),
+            postcode: "zz993aa".into(),
+            phone: Some("+44 (0)7700 900123".into()),
+            ..Default::default()
         };
-        if !done {
-            let mut root = serde_json::to_value(&*family).expect("records serialise");
-            let mut node = &mut root;
-            for key in &e.path {
-                let obj = node.as_object_mut().expect("paths run through maps");
-                node = obj
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
-            }
-            if let Value::Object(m) = node {
-                merge_json(m, &e.fields);
-            }
-            *family = serde_json::from_value(root).expect("edits keep the record's shape");
-        }
+        let id = Uuid::from_u128(7);
+        let (family, action) = add_family(id, &input, &cx()).unwrap();
+        assert_eq!(family.household.postcode.as_str(), "ZZ99 3AA");
+        assert_eq!(family.household.address_line1, "1 Test Street");
+        assert_eq!(
+            family.household.phone.as_ref().unwrap().as_str(),
+            "07700900123"
+        );
+        assert_eq!(
+            family.allocation.practitioner.as_deref(),
+            Some("Test Visitor")
+        );
+        assert_eq!(action.audit_action, "family.add");
+        assert_eq!(action.record_id, id);
+        assert_eq!(action.record_kind, RecordKind::Family);
+        // One edit at the root creates the whole document.
+        assert_eq!(action.edits.len(), 1);
+        assert!(action.edits[0].path.is_empty());
     }
-}
 
-fn merge_json(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
-    for (k, v) in fields {
-        match (target.get_mut(k), v) {
-            (Some(Value::Object(t)), Value::Object(f)) => merge_json(t, f),
-            (None, Value::Null) => {}
-            _ => {
-                target.insert(k.clone(), v.clone());
-            }
-        }
+    #[test]
+    fn add_family_names_every_bad_field_without_echoing_it() {
+        let input = NewFamily {
+            address_line1: "  ".into(),
+            postcode: "NOT A CODE".into(),
+            phone: Some("12".into()),
+            ..Default::default()
+        };
+        let p = add_family(Uuid::from_u128(7), &input, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["address_line1", "postcode", "phone"]);
+        assert!(p.0.iter().all(|f| !f.problem.contains("NOT A CODE")));
     }
-}
 
-fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
-    map: &mut BTreeMap<Uuid, T>,
-    id: Uuid,
-    fields: &Map<String, Value>,
-) -> bool {
-    let mut current = match map.get(&id) {
-        Some(r) => match serde_json::to_value(r).expect("records serialise") {
-            Value::Object(m) => m,
-            _ => return false,
-        },
-        None => Map::new(),
-    };
-    merge_json(&mut current, fields);
-    match serde_json::from_value(Value::Object(current)) {
-        Ok(r) => {
-            map.insert(id, r);
-            true
-        }
-        Err(_) => false,
+    #[test]
+    fn household_update_writes_only_the_fields_given_normalised() {
+        let family = household();
+        let input = HouseholdUpdate {
+            postcode: Some("sw1a1aa".into()),
+            phone: Some("07700 900 123".into()),
+            ..Default::default()
+        };
+        let action = update_household(&family, &input).unwrap();
+        assert_eq!(action.edits.len(), 1);
+        let edit = &action.edits[0];
+        assert_eq!(edit.path, ["household"]);
+        assert_eq!(edit.fields.len(), 2, "only the fields given: {edit:?}");
+        assert_eq!(edit.fields["postcode"], "SW1A 1AA");
+        assert_eq!(edit.fields["phone"], "07700900123");
+    }
+
+    #[test]
+    fn household_update_refuses_bad_or_blanked_values_and_empty_updates() {
+        let family = household();
+        let bad = HouseholdUpdate {
+            postcode: Some("12345".into()),
+            phone: Some(" ".into()),
+            address_line1: Some("".into()),
+            ..Default::default()
+        };
+        let p = update_household(&family, &bad).unwrap_err();
+        let f = fields(&p);
+        assert!(f.contains(&"postcode") && f.contains(&"phone") && f.contains(&"address_line1"));
+        let blank_postcode = HouseholdUpdate {
+            postcode: Some("".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(&update_household(&family, &blank_postcode).unwrap_err()),
+            ["postcode"]
+        );
+        let nothing = update_household(&family, &HouseholdUpdate::default()).unwrap_err();
+        assert_eq!(fields(&nothing), ["household"]);
+    }
+
+    #[test]
+    fn a_child_needs_a_past_date_of_birth_and_a_given_name() {
+        let family = household();
+        let input = NewPerson {
+            role: "child".into(),
+            family_name: "Testfamily".into(),
+            date_of_birth: Some("2026-03-11".into()),
+            ..Default::default()
+        };
+        let p = add_person(&family, Uuid::from_u128(20), &input, &cx()).unwrap_err();
+        let f = fields(&p);
+        assert!(f.contains(&"date_of_birth"), "{p:?}");
+        assert!(f.contains(&"given_name"), "{p:?}");
+    }
+
+    #[test]
+    fn an_nhs_number_is_recorded_once_per_family() {
+        let (family, _, _) = family_with_child();
+        let twin = NewPerson {
+            role: "child".into(),
+            given_name: Some("Jo".into()),
+            family_name: "Testfamily".into(),
+            date_of_birth: Some("2025-09-01".into()),
+            nhs_number: Some("9990000018".into()),
+            ..Default::default()
+        };
+        let p = add_person(&family, Uuid::from_u128(21), &twin, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["nhs_number"]);
+        let twin = NewPerson {
+            nhs_number: Some("999 000 0026".into()),
+            ..twin
+        };
+        assert!(add_person(&family, Uuid::from_u128(21), &twin, &cx()).is_ok());
+    }
+
+    #[test]
+    fn an_unborn_baby_needs_an_edd_and_no_birth_details() {
+        let family = household();
+        let input = NewPerson {
+            role: "unborn".into(),
+            family_name: "Testfamily".into(),
+            gestation: Some("39+2".into()),
+            ..Default::default()
+        };
+        let p = add_person(&family, Uuid::from_u128(30), &input, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["expected_delivery_date", "gestation"]);
+    }
+
+    #[test]
+    fn recording_a_birth_keeps_the_person_and_their_edd() {
+        let mut family = household();
+        let unborn = add(
+            &mut family,
+            30,
+            NewPerson {
+                role: "unborn".into(),
+                family_name: "Testfamily".into(),
+                expected_delivery_date: Some("2026-03-20".into()),
+                ..Default::default()
+            },
+        );
+        let birth = NewBirth {
+            date_of_birth: "2026-03-08".into(),
+            given_name: Some("Robin".into()),
+            gestation: Some("38+5".into()),
+            birth_weight_grams: Some("3250".into()),
+            ..Default::default()
+        };
+        let action = record_birth(&family, &unborn.to_string(), &birth, &cx()).unwrap();
+        assert_eq!(action.audit_action, "person.birth");
+        apply(&mut family, &action);
+        let child = &family.members[&unborn];
+        assert_eq!(child.role, MemberRole::Child);
+        assert_eq!(child.date_of_birth, NaiveDate::from_ymd_opt(2026, 3, 8));
+        assert_eq!(
+            child.expected_delivery_date,
+            NaiveDate::from_ymd_opt(2026, 3, 20)
+        );
+        assert_eq!(
+            (child.gestation_weeks, child.gestation_days),
+            (Some(38), Some(5))
+        );
+        assert_eq!(child.birth_weight_grams, Some(3250));
+        assert_eq!(child.birth_recorded.as_ref().unwrap().by, "Test Visitor");
+        // A born child cannot be born again.
+        let again = record_birth(&family, &unborn.to_string(), &birth, &cx()).unwrap_err();
+        assert_eq!(fields(&again), ["person"]);
+    }
+
+    #[test]
+    fn a_birth_far_from_the_edd_is_refused() {
+        let mut family = household();
+        let unborn = add(
+            &mut family,
+            30,
+            NewPerson {
+                role: "unborn".into(),
+                given_name: Some("Robin".into()),
+                family_name: "Testfamily".into(),
+                expected_delivery_date: Some("2026-08-20".into()),
+                ..Default::default()
+            },
+        );
+        let birth = NewBirth {
+            date_of_birth: "2026-03-01".into(),
+            ..Default::default()
+        };
+        let p = record_birth(&family, &unborn.to_string(), &birth, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["date_of_birth"]);
+    }
+
+    #[test]
+    fn parse_gestation_takes_weeks_and_days_in_range() {
+        assert_eq!(parse_gestation("39+2"), Ok((39, 2)));
+        assert_eq!(parse_gestation(" 40 "), Ok((40, 0)));
+        assert!(parse_gestation("21+0").is_err());
+        assert!(parse_gestation("39+7").is_err());
+        assert!(parse_gestation("thirty").is_err());
+    }
+
+    #[test]
+    fn the_level_in_force_is_the_latest_effective_one() {
+        let mut family = household();
+        let set = |f: &Family, id: u128, level: &str, effective: &str| {
+            let input = NewLevel {
+                level: level.into(),
+                effective: effective.into(),
+                reason: "assessed".into(),
+            };
+            set_level(f, Uuid::from_u128(id), &input, &cx()).unwrap()
+        };
+        let a = set(&family, 40, "targeted", "2026-01-01");
+        apply(&mut family, &a);
+        let b = set(&family, 41, "specialist", "2026-04-01");
+        apply(&mut family, &b);
+        assert_eq!(family.level_on(cx().today), LevelOfService::Targeted);
+        assert_eq!(
+            family.level_on(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
+            LevelOfService::Specialist
+        );
+        assert_eq!(
+            family.next_date_change(cx().today),
+            NaiveDate::from_ymd_opt(2026, 4, 1)
+        );
+        let missing_reason = NewLevel {
+            level: "targeted".into(),
+            effective: "2026-01-01".into(),
+            reason: " ".into(),
+        };
+        let p = set_level(&family, Uuid::from_u128(42), &missing_reason, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["reason"]);
+    }
+
+    #[test]
+    fn a_child_protection_flag_needs_its_category_and_others_refuse_one() {
+        let (family, _, child) = family_with_child();
+        let cp = NewFlag {
+            kind: "child-protection".into(),
+            person_id: Some(child.to_string()),
+            start: "2026-03-01".into(),
+            ..Default::default()
+        };
+        let p = add_flag(&family, Uuid::from_u128(50), &cp, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["cp_category"]);
+        let alert = NewFlag {
+            kind: "early-help".into(),
+            cp_category: Some("neglect".into()),
+            start: "2026-03-01".into(),
+            end: Some("2026-02-01".into()),
+            ..Default::default()
+        };
+        let p = add_flag(&family, Uuid::from_u128(50), &alert, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["cp_category", "end"]);
+        let ok = NewFlag {
+            cp_category: Some("neglect".into()),
+            ..cp
+        };
+        assert!(add_flag(&family, Uuid::from_u128(50), &ok, &cx()).is_ok());
+    }
+
+    #[test]
+    fn a_flag_ends_once_and_not_before_it_starts() {
+        let mut family = household();
+        let input = NewFlag {
+            kind: "safety-alert".into(),
+            alert: Some("dog-in-house".into()),
+            start: "2026-03-01".into(),
+            ..Default::default()
+        };
+        let id = Uuid::from_u128(51);
+        let added = add_flag(&family, id, &input, &cx()).unwrap();
+        apply(&mut family, &added);
+        assert_eq!(family.active_flags(cx().today).count(), 1);
+        let early = end_flag(&family, &id.to_string(), "2026-02-28", &cx()).unwrap_err();
+        assert_eq!(fields(&early), ["end"]);
+        let ended = end_flag(&family, &id.to_string(), "2026-03-09", &cx()).unwrap();
+        apply(&mut family, &ended);
+        assert_eq!(family.active_flags(cx().today).count(), 0);
+        assert_eq!(family.flags[&id].ended.as_ref().unwrap().by, "Test Visitor");
+        let twice = end_flag(&family, &id.to_string(), "2026-03-10", &cx()).unwrap_err();
+        assert_eq!(fields(&twice), ["flag"]);
+    }
+
+    #[test]
+    fn consent_is_dated_in_the_past_and_names_a_current_member() {
+        let (family, parent, _) = family_with_child();
+        let input = NewConsent {
+            decision: "given".into(),
+            date: "2026-03-10".into(),
+            scope: "share with GP".into(),
+            person_id: Some(parent.to_string()),
+        };
+        let action = record_consent(&family, Uuid::from_u128(60), &input, &cx()).unwrap();
+        assert_eq!(action.record_kind, RecordKind::Consent);
+        let bad = NewConsent {
+            decision: "maybe".into(),
+            date: "2026-03-11".into(),
+            person_id: Some(Uuid::from_u128(99).to_string()),
+            ..input
+        };
+        let p = record_consent(&family, Uuid::from_u128(60), &bad, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["decision", "date", "person"]);
+    }
+
+    #[test]
+    fn entered_in_error_keeps_the_record_and_marks_it_once() {
+        let (mut family, _, child) = family_with_child();
+        let before = family.members[&child].clone();
+        let action =
+            mark_entered_in_error(&family, &child.to_string(), "wrong family", &cx()).unwrap();
+        assert_eq!(action.message, "person.entered-in-error");
+        assert_eq!(action.edits[0].fields.len(), 1, "only the mark is written");
+        apply(&mut family, &action);
+        let after = &family.members[&child];
+        assert_eq!(after.given_name, before.given_name);
+        assert_eq!(after.nhs_number, before.nhs_number);
+        assert_eq!(
+            after.entered_in_error.as_ref().unwrap().reason,
+            "wrong family"
+        );
+        assert_eq!(family.current_members().count(), 1);
+        let again = mark_entered_in_error(&family, &child.to_string(), "again", &cx()).unwrap_err();
+        assert_eq!(fields(&again), ["record"]);
+        let unknown = mark_entered_in_error(&family, &Uuid::from_u128(99).to_string(), "x", &cx())
+            .unwrap_err();
+        assert_eq!(fields(&unknown), ["record"]);
+    }
+
+    #[test]
+    fn a_family_entered_in_error_refuses_every_change_but_keeps_its_data() {
+        let (mut family, _, _) = family_with_child();
+        let id = family.id;
+        let action = mark_entered_in_error(&family, &id.to_string(), "duplicate", &cx()).unwrap();
+        assert!(action.edits[0].path.is_empty());
+        apply(&mut family, &action);
+        assert_eq!(family.members.len(), 2);
+        assert_eq!(family.household.postcode.as_str(), "ZZ99 3AA");
+        let update = HouseholdUpdate {
+            town: Some("Testtown".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(&update_household(&family, &update).unwrap_err()),
+            ["family"]
+        );
+        let person = NewPerson {
+            role: "parent".into(),
+            given_name: Some("Kim".into()),
+            family_name: "Testfamily".into(),
+            ..Default::default()
+        };
+        let p = add_person(&family, Uuid::from_u128(70), &person, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["family"]);
     }
 }
