@@ -270,7 +270,7 @@ impl Device<'_> {
             return Err(CoreError::Locked);
         }
         self.slot.last_used = Some((Instant::now(), SystemTime::now()));
-        self.slot.session.as_mut().ok_or(CoreError::Locked)
+        self.session_unmarked()
     }
 
     /// The unlocked session without counting as use (background work), or

@@ -38,12 +38,6 @@ pub struct FamilySummary {
     pub seq: u64,
 }
 
-/// An upload that passed the checks made before the transaction.
-struct Upload {
-    doc_id: Uuid,
-    doc: AutoCommit,
-}
-
 fn decode_problem(e: DecodeError) -> HubError {
     match e {
         DecodeError::OverLimit {
@@ -57,7 +51,7 @@ fn decode_problem(e: DecodeError) -> HubError {
 
 /// Checks an upload before any database work: an Automerge document whose
 /// family record's id is its `doc_id`.
-fn check_upload(doc_id: Uuid, bytes: &[u8]) -> Result<Upload, HubError> {
+fn check_upload(doc_id: Uuid, bytes: &[u8]) -> Result<answering::Upload, HubError> {
     let doc = AutoCommit::load(bytes).map_err(|_| {
         HubError::BadRequest(format!(
             "the upload of {doc_id} is not an Automerge document"
@@ -71,7 +65,7 @@ fn check_upload(doc_id: Uuid, bytes: &[u8]) -> Result<Upload, HubError> {
             "the upload of {doc_id} holds a family with another id"
         )));
     }
-    Ok(Upload { doc_id, doc })
+    Ok(answering::Upload { doc_id, doc })
 }
 
 impl Hub {
@@ -140,7 +134,7 @@ fn answer(
     tx: &mut dyn Tx,
     device: Uuid,
     req: &SyncRequest,
-    uploads: &[Upload],
+    uploads: &[answering::Upload],
     limits: Limits,
     now: DateTime<Utc>,
 ) -> Result<SyncResponse, HubError> {

@@ -31,7 +31,6 @@ struct Shared {
     dir: tempfile::TempDir,
     hub: Mutex<Arc<Hub>>,
     now: Mutex<DateTime<Utc>>,
-    requests: Mutex<usize>,
 }
 
 /// A copy of the hub's database file.
@@ -56,7 +55,6 @@ impl LocalHub {
                 dir,
                 hub: Mutex::new(Arc::new(hub)),
                 now: Mutex::new(crate::fixed_now()),
-                requests: Mutex::new(0),
             }),
         }
     }
@@ -114,11 +112,6 @@ impl LocalHub {
     /// The devices enrolled.
     pub fn devices(&self) -> usize {
         self.hub().list_devices().expect("list devices").len()
-    }
-
-    /// The sync requests answered so far.
-    pub fn requests(&self) -> usize {
-        *lock(&self.inner.requests)
     }
 
     /// The families the server holds.
@@ -218,10 +211,6 @@ impl LocalHub {
             token: Mutex::new(None),
             faults: Mutex::new(Faults::default()),
         }
-    }
-
-    fn answered(&self) {
-        *lock(&self.inner.requests) += 1;
     }
 }
 
@@ -375,7 +364,6 @@ impl HubTransport {
             .ok_or(HubError::Unauthorised)
             .and_then(|t| hub.authenticate(&t))
             .and_then(|identity| hub.sync(&identity, body, self.hub.now()));
-        self.hub.answered();
         out.map_err(refusal)
     }
 }
