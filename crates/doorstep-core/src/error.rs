@@ -185,7 +185,6 @@ impl From<StoreError> for CoreError {
                 CoreError::NotFound("No such family on this device.".into())
             }
             StoreError::AlreadyEnrolled => CoreError::AlreadyEnrolled("a server".into()),
-            StoreError::NotInConflict => CoreError::invalid("field", "is not in conflict"),
             other => CoreError::Storage(other.to_string()),
         }
     }

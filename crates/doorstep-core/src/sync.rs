@@ -13,8 +13,8 @@ use std::path::Path;
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Duration, Utc};
 use doorstep_document::author;
-use doorstep_domain::record::contact::ContactStatus;
-use doorstep_domain::record::family::{self, Family, HouseholdUpdate};
+use doorstep_domain::record::conflict;
+pub use doorstep_domain::record::conflict::Resolution;
 use doorstep_domain::values::calendar::is_bst;
 use doorstep_domain::values::validate::required_text;
 use doorstep_store::sync_state::{AckUpdate, Enrolment, RoundTripRecord, SyncFamily, SyncServer};
@@ -190,17 +190,6 @@ impl ServerAddress {
             .and_then(|t| t.health())
             .is_ok()
     }
-}
-
-/// How to resolve a conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
-pub enum Resolution {
-    /// Keep value number K (from 1) of the listing.
-    Choose(usize),
-    /// Write this value (JSON, or plain text for a text field).
-    Value(String),
 }
 
 /// What a resolution wrote.
@@ -478,18 +467,6 @@ impl SyncRun {
         applied?;
         self.machine.evict_ready(&mut replica)?;
         Ok(())
-    }
-}
-
-/// The JSON kind of a value, for keeping a field's type.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "true or false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -840,31 +817,10 @@ impl Session {
             ));
         };
         let current = self.store.family(id)?;
-        let value = match choice {
-            Resolution::Choose(k) => match k.checked_sub(1).and_then(|i| row.values.get(i)) {
-                Some(v) => v.value.clone(),
-                None => {
-                    return Err(CoreError::invalid(
-                        "choose",
-                        format!("must be a value number from 1 to {}", row.values.len()),
-                    ))
-                }
-            },
-            Resolution::Value(text) => {
-                if is_signed_record(&current, &path) {
-                    return Err(CoreError::invalid(
-                        "value",
-                        "this contact is signed: keep one of its values (--choose); corrections are addenda",
-                    ));
-                }
-                let kinds: Vec<&str> = row.values.iter().map(|v| kind(&v.value)).collect();
-                let value = typed_value(text, &kinds)?;
-                validate_value(&current, &path, value)?
-            }
-        };
+        let values: Vec<Value> = row.values.iter().map(|v| v.value.clone()).collect();
         let cx = self.context();
-        self.store
-            .resolve_conflict(id, &path, &value, &actor(&cx))?;
+        let (action, value) = conflict::resolve(&current, &path, &values, choice, &cx)?;
+        self.store.apply(id, &[action], false, &actor(&cx))?;
         let remaining = self.store.conflict_rows(Some(id))?.len();
         Ok(Resolved {
             family_id: id,
@@ -873,117 +829,6 @@ impl Session {
             remaining_conflicts: remaining,
         })
     }
-}
-
-/// `text` as a value of one of `kinds`: JSON when it parses as one of them,
-/// else text when the field holds text.
-fn typed_value(text: &str, kinds: &[&str]) -> Result<Value, CoreError> {
-    if let Ok(v) = serde_json::from_str::<Value>(text) {
-        if kinds.contains(&kind(&v)) && !v.is_string() {
-            return Ok(v);
-        }
-    }
-    if kinds.contains(&"text") {
-        return Ok(Value::String(text.to_string()));
-    }
-    let mut wanted: Vec<&str> = kinds.to_vec();
-    wanted.dedup();
-    Err(CoreError::invalid(
-        "value",
-        format!("must be {} like the field's values", wanted.join(" or ")),
-    ))
-}
-
-/// Whether `path` is inside a signed contact or a measurement taken at one.
-fn is_signed_record(f: &Family, path: &[String]) -> bool {
-    let Some(id) = path.get(1).and_then(|s| Uuid::parse_str(s).ok()) else {
-        return false;
-    };
-    let signed = |c: &Uuid| {
-        f.contacts
-            .get(c)
-            .is_some_and(|c| c.status == ContactStatus::Signed)
-    };
-    match path.first().map(String::as_str) {
-        Some("contacts") => signed(&id),
-        Some("measurements") => f
-            .measurements
-            .get(&id)
-            .is_some_and(|m| signed(&m.contact_id)),
-        _ => false,
-    }
-}
-
-/// Checks a new value for the field at `path` and returns it as it will be
-/// written: household details through the household rules (normalised as
-/// they normalise them); anything else must leave a record that reads back
-/// (coded values, NHS numbers, postcodes, dates and the like are checked
-/// by their types).
-fn validate_value(current: &Family, path: &[String], value: Value) -> Result<Value, CoreError> {
-    if let [map, key] = path {
-        if map == "household" {
-            let text = value.as_str().map(str::to_string);
-            let mut update = HouseholdUpdate::default();
-            match key.as_str() {
-                "address_line1" => update.address_line1 = text,
-                "address_line2" => update.address_line2 = text,
-                "town" => update.town = text,
-                "postcode" => update.postcode = text,
-                "phone" => update.phone = text,
-                "main_language" => update.main_language = text,
-                "interpreter_needed" => update.interpreter_needed = value.as_bool(),
-                _ => {}
-            }
-            match family::update_household(current, &update) {
-                Ok(action) => {
-                    if let Some(v) = action
-                        .edits
-                        .first()
-                        .and_then(|e| e.fields.get(key.as_str()))
-                    {
-                        return Ok(v.clone());
-                    }
-                }
-                Err(problems) => return Err(CoreError::Invalid(relabel(problems))),
-            }
-        }
-    }
-    let mut record = serde_json::to_value(current)
-        .map_err(|_| CoreError::Storage("the record could not be read".into()))?;
-    let Some((last, parents)) = path.split_last() else {
-        return Err(CoreError::invalid("field", "is empty"));
-    };
-    let mut at = &mut record;
-    for key in parents {
-        if !at.is_object() {
-            return Err(CoreError::invalid("field", "is not a field of this record"));
-        }
-        at = at
-            .as_object_mut()
-            .map(|m| {
-                m.entry(key.clone())
-                    .or_insert_with(|| Value::Object(Default::default()))
-            })
-            .ok_or_else(|| CoreError::invalid("field", "is not a field of this record"))?;
-    }
-    match at.as_object_mut() {
-        Some(m) => {
-            m.insert(last.clone(), value.clone());
-        }
-        None => return Err(CoreError::invalid("field", "is not a field of this record")),
-    }
-    serde_json::from_value::<Family>(record)
-        .map_err(|_| CoreError::invalid("value", "is not a valid value for this field"))?;
-    Ok(value)
-}
-
-/// Household problems are about the value given.
-fn relabel(problems: doorstep_domain::Problems) -> doorstep_domain::Problems {
-    let mut out = doorstep_domain::Problems::new();
-    for p in problems.0 {
-        out.push("value", format!("{}: {}", p.field, p.problem));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -997,20 +842,5 @@ mod tests {
         let summer = Utc.with_ymd_and_hms(2026, 7, 1, 9, 30, 0).unwrap();
         assert_eq!(london_time(winter), "2026-11-22 09:30 GMT");
         assert_eq!(london_time(summer), "2026-07-01 10:30 BST");
-    }
-
-    #[test]
-    fn values_keep_the_field_type() {
-        assert_eq!(
-            typed_value("07700 900003", &["text", "text"]).unwrap(),
-            Value::from("07700 900003")
-        );
-        assert_eq!(typed_value("42", &["text"]).unwrap(), Value::from("42"));
-        assert_eq!(
-            typed_value("true", &["true or false"]).unwrap(),
-            Value::Bool(true)
-        );
-        assert!(typed_value("maybe", &["true or false"]).is_err());
-        assert_eq!(typed_value("3", &["a number"]).unwrap(), Value::from(3));
     }
 }

@@ -42,7 +42,7 @@ pub fn commit(
         for key in &edit.path {
             obj = map_at(doc, &obj, key)?;
         }
-        put_fields(doc, &obj, &edit.fields)?;
+        put_fields(doc, &obj, &edit.fields, edit.rewrite)?;
     }
     doc.commit_with(
         CommitOptions::default()
@@ -60,13 +60,20 @@ fn map_at(doc: &mut AutoCommit, obj: &ObjId, key: &str) -> Result<ObjId, Documen
     Ok(doc.put_object(obj, key, ObjType::Map)?)
 }
 
+/// Sets `fields` on the map `obj`: only what differs, or everything (maps
+/// and lists as new objects) when `rewrite` is set.
 fn put_fields(
     doc: &mut AutoCommit,
     obj: &ObjId,
     fields: &Map<String, Value>,
+    rewrite: bool,
 ) -> Result<(), DocumentError> {
     for (key, value) in fields {
         match value {
+            Value::Object(inner) if rewrite => {
+                let child = doc.put_object(obj, key.as_str(), ObjType::Map)?;
+                put_fields(doc, &child, inner, true)?;
+            }
             // Null clears a value that is there (e.g. a draft answer taken
             // back); an absent optional field is simply not written.
             Value::Null => {
@@ -75,19 +82,19 @@ fn put_fields(
                     Some((AmValue::Object(_), _)) => true,
                     None => false,
                 };
-                if present {
+                if present || rewrite {
                     doc.put(obj, key.as_str(), ScalarValue::Null)?;
                 }
             }
             Value::Object(inner) => {
                 let child = map_at(doc, obj, key)?;
-                put_fields(doc, &child, inner)?;
+                put_fields(doc, &child, inner, false)?;
             }
             Value::Array(items) => {
                 let same = doc.get(obj, key.as_str())?.is_some_and(|(v, id)| {
                     matches!(v, AmValue::Object(ObjType::List)) && read(doc, &id) == *value
                 });
-                if !same {
+                if rewrite || !same {
                     let list = doc.put_object(obj, key.as_str(), ObjType::List)?;
                     for (i, item) in items.iter().enumerate() {
                         doc.insert(&list, i, scalar(item)?)?;
@@ -97,7 +104,7 @@ fn put_fields(
             scalar_value => {
                 let new = scalar(scalar_value)?;
                 let unchanged = matches!(doc.get(obj, key.as_str())?, Some((AmValue::Scalar(old), _)) if *old == new);
-                if !unchanged {
+                if rewrite || !unchanged {
                     doc.put(obj, key.as_str(), new)?;
                 }
             }
@@ -180,6 +187,7 @@ mod tests {
 
     fn edit(path: &[&str], v: Value) -> Edit {
         Edit {
+            rewrite: false,
             path: path.iter().map(|s| s.to_string()).collect(),
             fields: v.as_object().unwrap().clone(),
         }
@@ -216,6 +224,53 @@ mod tests {
         let change = doc.get_changes(&before);
         assert_eq!(change.len(), 1);
         assert_eq!(change[0].len(), 1, "only the changed field is written");
+    }
+
+    #[test]
+    fn a_rewrite_settles_a_conflict_even_with_the_value_shown() {
+        let mut a = AutoCommit::new();
+        commit(
+            &mut a,
+            &[edit(&["h"], json!({"phone": "1"}))],
+            "one",
+            "a",
+            0,
+        )
+        .unwrap();
+        let mut b = a.fork();
+        commit(
+            &mut a,
+            &[edit(&["h"], json!({"phone": "2"}))],
+            "two",
+            "a",
+            0,
+        )
+        .unwrap();
+        commit(
+            &mut b,
+            &[edit(&["h"], json!({"phone": "3"}))],
+            "three",
+            "b",
+            0,
+        )
+        .unwrap();
+        a.merge(&mut b).unwrap();
+        assert_eq!(crate::conflicts::list(&mut a).len(), 1);
+        let shown = to_json(&a)["h"]["phone"].clone();
+        let plain = edit(&["h"], json!({ "phone": shown.clone() }));
+        commit(&mut a, std::slice::from_ref(&plain), "same", "a", 0).unwrap();
+        assert_eq!(
+            crate::conflicts::list(&mut a).len(),
+            1,
+            "an unchanged value is not written"
+        );
+        let rewrite = Edit {
+            rewrite: true,
+            ..plain
+        };
+        commit(&mut a, &[rewrite], "conflict.resolve", "a", 0).unwrap();
+        assert!(crate::conflicts::list(&mut a).is_empty());
+        assert_eq!(to_json(&a)["h"]["phone"], shown);
     }
 
     #[test]

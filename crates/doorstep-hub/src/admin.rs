@@ -333,7 +333,7 @@ impl Hub {
             let mut fields = Map::new();
             fields.insert("practitioner".into(), Json::String(target.name.clone()));
             fields.insert("team".into(), Json::String(team.name.clone()));
-            let edit = Edit {
+            let edit = Edit { rewrite: false,
                 path: vec!["allocation".into()],
                 fields,
             };

@@ -87,9 +87,6 @@ pub enum StoreError {
     /// The device is already enrolled with a server.
     #[error("this device is already enrolled")]
     AlreadyEnrolled,
-    /// A conflict resolution named a key that holds a single value.
-    #[error("that field is not in conflict")]
-    NotInConflict,
 }
 
 /// One family's part of a write: its id, the actions, and whether the

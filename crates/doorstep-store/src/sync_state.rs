@@ -9,10 +9,8 @@
 
 use std::collections::HashMap;
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
+use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Utc};
-use doorstep_document::author;
 use doorstep_document::conflicts::{self, Conflict, ConflictValue};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
@@ -671,72 +669,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Resolves the conflict at `path` of family `id` by writing `value`
-    /// there: one commit by `who` (action `conflict.resolve`), written with
-    /// the projections, the family's conflicts and an audit row in one
-    /// transaction. The value is written even when it equals the one the
-    /// record shows, since writing the key is what resolves it. Refused
-    /// with [`StoreError::NotInConflict`] when the key holds one value.
-    pub fn resolve_conflict(
-        &mut self,
-        id: Uuid,
-        path: &[String],
-        value: &Value,
-        who: &Actor<'_>,
-    ) -> Result<doorstep_domain::record::family::Family, StoreError> {
-        let Some((last, parents)) = path.split_last() else {
-            return Err(StoreError::NotInConflict);
-        };
-        self.drop_if_stale(id)?;
-        self.records.remove(&id);
-        // Out of the cache while it changes: a failed write is reloaded.
-        let mut d = match self.docs.remove(&id) {
-            Some(d) => d,
-            None => {
-                Self::load_doc(&self.conn, self.device, id)?.ok_or(StoreError::FamilyNotFound)?
-            }
-        };
-        let mut obj = ROOT;
-        for key in parents {
-            match d.get(&obj, key.as_str())? {
-                Some((automerge::Value::Object(ObjType::Map), child)) => obj = child,
-                _ => return Err(StoreError::NotInConflict),
-            }
-        }
-        if d.get_all(&obj, last.as_str())?.len() < 2 {
-            return Err(StoreError::NotInConflict);
-        }
-        let before = d.get_heads();
-        put_value(&mut d, &obj, last, value)?;
-        d.commit_with(
-            CommitOptions::default()
-                .with_message(author::message("conflict.resolve", who.practitioner))
-                .with_time(who.now.timestamp()),
-        );
-        let family = hydrate(&d)?;
-        let bytes = d.save_after(&before);
-        let (kind, record) = record_at(path, id);
-        let tx = self.conn.transaction()?;
-        write_document(&tx, id, &mut d, &bytes, false, who.now)?;
-        projection::write(&tx, &family, who.today)?;
-        write_conflicts(&tx, id, &conflicts::list(&mut d))?;
-        audit::append(
-            &tx,
-            &audit::Entry {
-                practitioner: who.practitioner,
-                action: "conflict.resolve",
-                record_kind: kind,
-                record_id: Some(record.to_string()),
-                family_id: Some(id.to_string()),
-                at: who.now,
-            },
-        )?;
-        tx.commit()?;
-        self.docs.insert(id, d);
-        self.records.insert(id, family.clone());
-        Ok(family)
-    }
-
     /// Closes the database (before a crypto-erase removes its files). The
     /// store cannot be used afterwards: every call fails.
     pub fn close(&mut self) -> Result<(), StoreError> {
@@ -745,30 +677,6 @@ impl Store {
         self.records.clear();
         closed.close().map_err(|(_, e)| StoreError::Sql(e))
     }
-}
-
-/// The kind and id of the record a conflicting key belongs to: the record
-/// map's entry for `[map, id, …]`, else the family.
-fn record_at(path: &[String], family: Uuid) -> (&'static str, Uuid) {
-    use doorstep_domain::record::family::RecordKind;
-    if let [map, id, _, ..] = path {
-        if let Ok(record) = Uuid::parse_str(id) {
-            for kind in [
-                RecordKind::Person,
-                RecordKind::Level,
-                RecordKind::Flag,
-                RecordKind::Consent,
-                RecordKind::Contact,
-                RecordKind::Measurement,
-                RecordKind::Response,
-            ] {
-                if kind.map_name() == Some(map.as_str()) {
-                    return (kind.name(), record);
-                }
-            }
-        }
-    }
-    ("family", family)
 }
 
 fn upsert_state(conn: &Connection, id: Uuid, state: &[u8]) -> Result<(), StoreError> {
@@ -859,55 +767,4 @@ pub(crate) fn has_conflicts(conn: &Connection, id: Uuid) -> Result<bool, StoreEr
         .query_row([id.to_string()], |_| Ok(()))
         .optional()?
         .is_some())
-}
-
-fn scalar(v: &Value) -> ScalarValue {
-    match v {
-        Value::Bool(b) => ScalarValue::Boolean(*b),
-        Value::String(s) => ScalarValue::Str(s.as_str().into()),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => ScalarValue::Int(i),
-            (None, Some(u)) => ScalarValue::Uint(u),
-            _ => ScalarValue::F64(n.as_f64().unwrap_or(0.0)),
-        },
-        _ => ScalarValue::Null,
-    }
-}
-
-/// Writes `value` at `key` of the map `obj` unconditionally (objects and
-/// lists are written as new maps and lists).
-fn put_value(d: &mut AutoCommit, obj: &ObjId, key: &str, value: &Value) -> Result<(), StoreError> {
-    match value {
-        Value::Object(fields) => {
-            let m = d.put_object(obj, key, ObjType::Map)?;
-            for (k, v) in fields {
-                put_value(d, &m, k, v)?;
-            }
-        }
-        Value::Array(items) => {
-            let l = d.put_object(obj, key, ObjType::List)?;
-            insert_items(d, &l, items)?;
-        }
-        v => d.put(obj, key, scalar(v))?,
-    }
-    Ok(())
-}
-
-fn insert_items(d: &mut AutoCommit, list: &ObjId, items: &[Value]) -> Result<(), StoreError> {
-    for (i, item) in items.iter().enumerate() {
-        match item {
-            Value::Object(fields) => {
-                let m = d.insert_object(list, i, ObjType::Map)?;
-                for (k, v) in fields {
-                    put_value(d, &m, k, v)?;
-                }
-            }
-            Value::Array(inner) => {
-                let l = d.insert_object(list, i, ObjType::List)?;
-                insert_items(d, &l, inner)?;
-            }
-            v => d.insert(list, i, scalar(v))?,
-        }
-    }
-    Ok(())
 }

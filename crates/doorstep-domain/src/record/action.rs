@@ -24,13 +24,17 @@ use crate::values::validate::date;
 
 /// One change to the document: set `fields` on the map at `path` (creating
 /// maps on the way). Only fields whose value differs are written, so an edit
-/// never touches what it does not change.
+/// never touches what it does not change, unless `rewrite` is set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edit {
     /// Map keys from the document root.
     pub path: Vec<String>,
     /// Field values to set; nested objects become nested maps.
     pub fields: Map<String, Value>,
+    /// Write every field even where it already holds the value, objects
+    /// and lists as new ones: resolving a conflict, where writing the key is
+    /// what settles it.
+    pub rewrite: bool,
 }
 
 impl Edit {
@@ -41,6 +45,7 @@ impl Edit {
             other => panic!("edits set maps, got {other}"),
         };
         Edit {
+            rewrite: false,
             path: path.iter().map(|s| s.to_string()).collect(),
             fields,
         }
@@ -139,13 +144,13 @@ pub fn apply_locally(family: &mut Family, edits: &[Edit]) {
         let done = match e.path.as_slice() {
             [map, id] => match Uuid::parse_str(id) {
                 Ok(id) => match map.as_str() {
-                    "members" => merge_record(&mut family.members, id, &e.fields),
-                    "levels" => merge_record(&mut family.levels, id, &e.fields),
-                    "flags" => merge_record(&mut family.flags, id, &e.fields),
-                    "consents" => merge_record(&mut family.consents, id, &e.fields),
-                    "contacts" => merge_record(&mut family.contacts, id, &e.fields),
-                    "measurements" => merge_record(&mut family.measurements, id, &e.fields),
-                    "responses" => merge_record(&mut family.responses, id, &e.fields),
+                    "members" => merge_record(&mut family.members, id, e),
+                    "levels" => merge_record(&mut family.levels, id, e),
+                    "flags" => merge_record(&mut family.flags, id, e),
+                    "consents" => merge_record(&mut family.consents, id, e),
+                    "contacts" => merge_record(&mut family.contacts, id, e),
+                    "measurements" => merge_record(&mut family.measurements, id, e),
+                    "responses" => merge_record(&mut family.responses, id, e),
                     _ => false,
                 },
                 Err(_) => false,
@@ -162,17 +167,23 @@ pub fn apply_locally(family: &mut Family, edits: &[Edit]) {
                     .or_insert_with(|| Value::Object(Map::new()));
             }
             if let Value::Object(m) = node {
-                merge_json(m, &e.fields);
+                merge_json(m, e);
             }
             *family = serde_json::from_value(root).expect("edits keep the record's shape");
         }
     }
 }
 
-fn merge_json(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
+/// Merges an edit's fields into `target` as the document takes them: maps
+/// merged key by key, unless the edit rewrites them whole.
+fn merge_json(target: &mut Map<String, Value>, edit: &Edit) {
+    merge_fields(target, &edit.fields, edit.rewrite);
+}
+
+fn merge_fields(target: &mut Map<String, Value>, fields: &Map<String, Value>, rewrite: bool) {
     for (k, v) in fields {
         match (target.get_mut(k), v) {
-            (Some(Value::Object(t)), Value::Object(f)) => merge_json(t, f),
+            (Some(Value::Object(t)), Value::Object(f)) if !rewrite => merge_fields(t, f, false),
             (None, Value::Null) => {}
             _ => {
                 target.insert(k.clone(), v.clone());
@@ -184,7 +195,7 @@ fn merge_json(target: &mut Map<String, Value>, fields: &Map<String, Value>) {
 fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
     map: &mut BTreeMap<Uuid, T>,
     id: Uuid,
-    fields: &Map<String, Value>,
+    edit: &Edit,
 ) -> bool {
     let mut current = match map.get(&id) {
         Some(r) => match serde_json::to_value(r).expect("records serialise") {
@@ -193,7 +204,7 @@ fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
         },
         None => Map::new(),
     };
-    merge_json(&mut current, fields);
+    merge_json(&mut current, edit);
     match serde_json::from_value(Value::Object(current)) {
         Ok(r) => {
             map.insert(id, r);
@@ -223,6 +234,7 @@ mod tests {
         let mut fields = Map::new();
         fields.insert("town".into(), "Testtown".into());
         let edit = Edit {
+            rewrite: false,
             path: vec!["household".into()],
             fields,
         };
@@ -238,6 +250,7 @@ mod tests {
         fields.insert("nhs_number".into(), Value::Null);
         fields.insert("ethnic_category".into(), Value::Null);
         let edit = Edit {
+            rewrite: false,
             path: vec!["members".into(), child.to_string()],
             fields,
         };

@@ -451,6 +451,7 @@ pub fn sign_contact(
     );
     Ok(Action {
         edits: vec![Edit {
+            rewrite: false,
             path: vec!["contacts".into(), id.to_string()],
             fields,
         }],
@@ -785,6 +786,7 @@ mod tests {
         let mut reason = Map::new();
         reason.insert("bmi_not_recorded_reason".into(), "child unwell".into());
         let edit = Edit {
+            rewrite: false,
             path: vec!["contacts".into(), id.to_string()],
             fields: reason,
         };

@@ -952,6 +952,7 @@ pub fn record_birth(
     }
     Ok(Action {
         edits: vec![Edit {
+            rewrite: false,
             path: vec!["members".into(), id.to_string()],
             fields,
         }],
@@ -1108,6 +1109,7 @@ pub fn end_flag(
     );
     Ok(Action {
         edits: vec![Edit {
+            rewrite: false,
             path: vec!["flags".into(), id.to_string()],
             fields,
         }],
@@ -1208,7 +1210,11 @@ pub fn mark_entered_in_error(
         serde_json::to_value(mark).expect("mark"),
     );
     Ok(Action {
-        edits: vec![Edit { path, fields }],
+        edits: vec![Edit {
+            rewrite: false,
+            path,
+            fields,
+        }],
         message: format!("{}.entered-in-error", kind.name()),
         audit_action: "entered-in-error",
         record_id: id,
@@ -1311,6 +1317,7 @@ pub fn update_household(family: &Family, input: &HouseholdUpdate) -> Result<Acti
     }
     Ok(Action {
         edits: vec![Edit {
+            rewrite: false,
             path: vec!["household".into()],
             fields,
         }],

@@ -196,6 +196,7 @@ pub fn answer(
         fields.insert(link_id.to_string(), Value::Null);
         return Ok(Action {
             edits: vec![Edit {
+                rewrite: false,
                 path: vec!["responses".into(), id.to_string(), "answers".into()],
                 fields,
             }],
@@ -222,6 +223,7 @@ pub fn answer(
     );
     Ok(Action {
         edits: vec![Edit {
+            rewrite: false,
             path: vec!["responses".into(), id.to_string(), "answers".into()],
             fields,
         }],
@@ -273,6 +275,7 @@ pub fn complete(
     Ok((
         Action {
             edits: vec![Edit {
+                rewrite: false,
                 path: vec!["responses".into(), id.to_string()],
                 fields,
             }],
