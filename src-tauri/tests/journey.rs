@@ -287,7 +287,7 @@ fn journey(app: &WebDriver, family: &str) -> Result<()> {
     app.select("#field-kind", "new-birth")?;
     app.click(&app.find_text("label", "Zara")?)?;
     app.click(&app.find_text("label", "Attended")?)?;
-    let weight = app.find("#field-weight_kg")?;
+    let weight = app.find("input[id$='/weight_kg']")?;
     app.type_into(&weight, "3.55")?;
     let centile = app.find_text("[data-testid=centile-weight_kg]", "centile")?;
     let centile_text = app.text(&centile)?;

@@ -273,7 +273,7 @@ fn implausible_measurements_are_refused_or_confirmed() {
     };
 
     let r = visit("45", &[]);
-    let problems = r.problems_for("weight_kg");
+    let problems = r.problems_for(&format!("children/{c}/weight_kg"));
     assert!(
         problems
             .iter()
@@ -283,7 +283,7 @@ fn implausible_measurements_are_refused_or_confirmed() {
     );
 
     let r = visit("7", &[]);
-    let problems = r.problems_for("weight_kg");
+    let problems = r.problems_for(&format!("children/{c}/weight_kg"));
     assert!(
         problems
             .iter()

@@ -39,6 +39,10 @@ pub struct ResponseView {
     pub scores: Vec<Score>,
     /// The definition the response was made against (its version).
     pub definition: FormDefinition,
+    /// The item paths the form asks given the answers so far (enableWhen),
+    /// in form order: each repeating group by its path, then its items for
+    /// every entry and for one fresh entry after them (`goals[2].goal`).
+    pub asked: Vec<String>,
 }
 
 impl Session {
@@ -142,6 +146,7 @@ impl Session {
             problems: forms::validate(def, &answers, true),
             scores,
             definition: def.clone(),
+            asked: forms::asked(def, &answers),
         })
     }
 

@@ -6,10 +6,8 @@
 use chrono::NaiveDate;
 use doorstep_domain::clinical::growth::{self, Assessment, Measure, Subject};
 use doorstep_domain::clinical::schedule::{self, Review};
-use doorstep_domain::record::action::Action;
 use doorstep_domain::record::contact::{self, Measurement, NewContact, NewMeasurements};
 use doorstep_domain::record::family::{Family, Person};
-use doorstep_domain::Problems;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -56,13 +54,6 @@ pub struct GrowthView {
     pub bmi: Vec<BmiView>,
 }
 
-fn combine(mut first: Action, rest: Vec<Action>) -> Action {
-    for a in rest {
-        first.edits.extend(a.edits);
-    }
-    first
-}
-
 impl Session {
     /// Records a contact as a draft, with any measurements taken at it, as
     /// one action (one commit, one audit row).
@@ -75,20 +66,15 @@ impl Session {
         let id = self.resolve_family(family_id)?;
         let cx = self.context();
         let current = self.store.family(id)?;
-        let contact_id = Uuid::new_v4();
-        let (c, action) = contact::record_contact(&current, contact_id, input, &cx)?;
-        let mut rest = Vec::new();
-        let mut problems = Problems::new();
-        for m in measurements {
-            match contact::add_measurements(&current, contact_id, &c, m, &mut Uuid::new_v4, &cx) {
-                Ok(list) => rest.extend(list.into_iter().map(|(_, _, a)| a)),
-                Err(p) => problems.0.extend(p.0),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems.into());
-        }
-        self.write(id, combine(action, rest), &cx)
+        let action = contact::record_contact_with_measurements(
+            &current,
+            Uuid::new_v4(),
+            input,
+            measurements,
+            &mut Uuid::new_v4,
+            &cx,
+        )?;
+        self.write(id, action, &cx)
     }
 
     /// Adds measurements to a draft contact.
@@ -106,7 +92,7 @@ impl Session {
         let mut actions = list.into_iter().map(|(_, _, a)| a);
         let first = actions.next().expect("at least one measurement");
         let record_id = first.record_id;
-        self.write(id, combine(first, actions.collect()), &cx)?;
+        self.write(id, first.followed_by(actions), &cx)?;
         Ok(Written {
             family_id: id,
             record_id,

@@ -52,7 +52,7 @@ pub use scoring::{
     AsqCutoffs, AsqDomain, AsqDomainResult, AsqDomainValues, AsqIntervalCutoffs, AsqZone,
     FormsConfig, IntervalChoice, Score, ScoreContext, ScoreFlag,
 };
-pub use validate::{is_enabled, validate};
+pub use validate::{answered_but_not_asked, asked, is_enabled, validate};
 
 /// The exact definition a response was made with.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1037,3 +1037,33 @@ fn scores_serialise_for_storage() {
     )
     .is_empty());
 }
+
+#[test]
+fn asked_lists_what_the_form_asks_with_one_fresh_entry_per_repeating_group() {
+    let fhat = def("fhat");
+    let mut answers = Answers::default();
+    assert!(!forms::asked(fhat, &answers).contains(&"whooley-help".to_string()));
+    answers.0.insert("whooley-q1".into(), Answer::Bool(true));
+    answers.0.insert("whooley-help".into(), Answer::Bool(true));
+    assert!(forms::asked(fhat, &answers).contains(&"whooley-help".to_string()));
+    assert!(forms::answered_but_not_asked(fhat, &answers).is_empty());
+    answers.0.insert("whooley-q1".into(), Answer::Bool(false));
+    assert_eq!(
+        forms::answered_but_not_asked(fhat, &answers),
+        ["whooley-help"]
+    );
+
+    let plan = def("family-partnership");
+    let mut answers = Answers::default();
+    let asked = forms::asked(plan, &answers);
+    assert!(asked.contains(&"goals".to_string()));
+    assert!(asked.contains(&"goals[0].goal".to_string()));
+    assert!(!asked.iter().any(|p| p.starts_with("goals[1]")));
+    answers
+        .0
+        .insert("goals[0].goal".into(), Answer::Text("Sleep".into()));
+    let asked = forms::asked(plan, &answers);
+    assert!(asked.contains(&"goals[0].rating".to_string()));
+    assert!(asked.contains(&"goals[1].goal".to_string()), "{asked:?}");
+    assert!(!asked.iter().any(|p| p.starts_with("goals[2]")));
+}

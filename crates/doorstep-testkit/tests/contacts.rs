@@ -235,7 +235,7 @@ fn impossible_values_are_refused_and_implausible_ones_need_confirmation() {
         .unwrap();
     let id = draft.record_id.to_string();
     let e = s.add_measurements(&f, &id, &weight(&c, "45")).unwrap_err();
-    assert_eq!(e.problems()[0].field, "weight_kg");
+    assert_eq!(e.problems()[0].field, format!("children/{c}/weight_kg"));
     assert!(
         e.problems()[0]
             .problem

@@ -32,4 +32,10 @@ scores: Array<Score>,
 /**
  * The definition the response was made against (its version).
  */
-definition: FormDefinition, };
+definition: FormDefinition, 
+/**
+ * The item paths the form asks given the answers so far (enableWhen),
+ * in form order: each repeating group by its path, then its items for
+ * every entry and for one fresh entry after them (`goals[2].goal`).
+ */
+asked: Array<string>, };

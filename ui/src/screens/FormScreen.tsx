@@ -1,5 +1,6 @@
 // An assessment form: every question the form asks given the answers so
-// far (enableWhen), each answer saved as it is given (form_answer with its
+// far (the core's `asked` list: enableWhen is the core's rule, and it takes
+// back answers a change hides in the same save), each answer saved as it is given (form_answer with its
 // item path), the core's problems next to their questions, the scores as
 // they update, and "Complete", which the core refuses while a required
 // answer is missing. A completed response is shown read-only. The form
@@ -23,7 +24,7 @@ import { failure } from "../components/family/failure";
 import { href } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { Radios, TextArea, TextInput } from "../components/fields";
-import { answerText, answeredButNotAsked, enabled, instancesOf, type Answers, type Indices } from "../components/family/formDefinition";
+import { answerText, instancesOf, type Answers } from "../components/family/formDefinition";
 import { formatDate, formatDateTime, formatNumber, personName } from "../components/family/format";
 
 /** Problems that only mean "not answered yet": shown once Complete has been tried. */
@@ -96,7 +97,8 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   const [save, setSave] = useState<SaveState>({ state: "idle" });
   const [completeError, setCompleteError] = useState<IpcError | null>(null);
   const [tried, setTried] = useState(false);
-  const [added, setAdded] = useState<Record<string, number[]>>({});
+  /** Per repeating group, the fresh entry the user asked for ("Add another"). */
+  const [added, setAdded] = useState<Record<string, number>>({});
   const [justCompleted, setJustCompleted] = useState(false);
   const [busy, setBusy] = useState(false);
   const queue = useRef<Promise<void>>(Promise.resolve());
@@ -154,13 +156,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           const { [path]: _gone, ...rest } = old;
           return rest;
         });
-        let v = await reload();
-        // Take back answers to questions no longer asked (e.g. details of an answer since changed).
-        const stale = answeredButNotAsked(v.definition, v.response.answers);
-        if (stale.length > 0) {
-          for (const p of stale) await formAnswer(familyId, responseId, p, "");
-          v = await reload();
-        }
+        await reload();
         setSave({ state: "saved", at: new Date() });
       } catch (e) {
         const err = failure(e);
@@ -241,6 +237,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   }
 
   const def: FormDefinition = view.definition;
+  const asked = new Set(view.asked);
   const completed = view.response.status === "completed";
 
   /** The problem to show beside a field: a refused answer, or the core's problem (missing answers once Complete was tried). */
@@ -375,9 +372,19 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
     }
   }
 
-  function renderItems(items: Item[], prefix: string, indices: Indices, level: number): ReactNode[] {
+  /** The entries of the repeating group at `path` the core asks about (those with answers, then one fresh entry). */
+  function entriesAsked(path: string): number[] {
+    const found = new Set<number>();
+    for (const p of view!.asked) {
+      const m = p.startsWith(`${path}[`) ? /^(\d+)\]/.exec(p.slice(path.length + 1)) : null;
+      if (m) found.add(Number(m[1]));
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
+  function renderItems(items: Item[], prefix: string, level: number): ReactNode[] {
     return items
-      .filter((item) => enabled(def, answers, item, indices))
+      .filter((item) => asked.has(item.type !== "group" && item.repeats ? `${prefix}${item.linkId}[0]` : prefix + item.linkId))
       .map((item) => {
         const path = prefix + item.linkId;
         if (item.type !== "group") return question(item, item.repeats ? `${path}[0]` : path);
@@ -388,16 +395,15 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
               <legend className={`nhsuk-fieldset__legend ${legendClass}`}>
                 <h2 className="nhsuk-fieldset__heading">{item.text || item.linkId}</h2>
               </legend>
-              {renderItems(item.item ?? [], prefix, indices, level + 1)}
+              {renderItems(item.item ?? [], prefix, level + 1)}
             </fieldset>
           );
         }
         const name = singular(item.text || item.linkId);
         const have = instancesOf(answers, path);
-        const extra = added[path] ?? [];
-        let list = [...new Set([...have, ...extra])].sort((a, b) => a - b);
-        if (list.length === 0) list = [0];
-        const next = Math.max(...list) + 1;
+        const fresh = entriesAsked(path).find((i) => !have.includes(i));
+        const showFresh = fresh !== undefined && (have.length === 0 || added[path] === fresh);
+        const list = showFresh ? [...have, fresh] : have;
         const groupProblem = problemAt(path);
         return (
           <section key={path} aria-labelledby={`group-${path}-heading`} className="nhsuk-u-margin-bottom-5" data-group={item.linkId}>
@@ -416,14 +422,13 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
                 <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">
                   {name} {n + 1}
                 </legend>
-                {renderItems(item.item ?? [], `${path}[${i}].`, [...indices, [item.linkId, i]], level + 1)}
+                {renderItems(item.item ?? [], `${path}[${i}].`, level + 1)}
                 {have.includes(i) && !completed && (
                   <button
                     type="button"
                     className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
                     onClick={() => {
                       for (const k of Object.keys(answers).filter((k) => k.startsWith(`${path}[${i}].`))) void saveAnswer(k, "");
-                      setAdded((old) => ({ ...old, [path]: (old[path] ?? []).filter((x) => x !== i) }));
                     }}
                   >
                     Remove {name.toLowerCase()} {n + 1}
@@ -431,25 +436,23 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
                 )}
               </fieldset>
             ))}
-            <button
-              type="button"
-              className="nhsuk-button nhsuk-button--secondary"
-              onClick={() => setAdded((old) => ({ ...old, [path]: [...(old[path] ?? []), next] }))}
-            >
-              Add another {name.toLowerCase()}
-            </button>
+            {fresh !== undefined && !showFresh && (
+              <button type="button" className="nhsuk-button nhsuk-button--secondary" onClick={() => setAdded((old) => ({ ...old, [path]: fresh }))}>
+                Add another {name.toLowerCase()}
+              </button>
+            )}
           </section>
         );
       });
   }
 
-  function readOnly(items: Item[], prefix: string, indices: Indices): ReactNode[] {
+  function readOnly(items: Item[], prefix: string): ReactNode[] {
     return items.flatMap<ReactNode>((item) => {
       const path = prefix + item.linkId;
       if (item.type === "group") {
-        const inner = (p: string, ix: Indices) => readOnly(item.item ?? [], p, ix);
-        if (!item.repeats) return inner(prefix, indices);
-        return instancesOf(answers, path).flatMap((i) => inner(`${path}[${i}].`, [...indices, [item.linkId, i]]));
+        const inner = (p: string) => readOnly(item.item ?? [], p);
+        if (!item.repeats) return inner(prefix);
+        return instancesOf(answers, path).flatMap((i) => inner(`${path}[${i}].`));
       }
       const a = answers[path];
       if (a === undefined) return [];
@@ -497,7 +500,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           )}
           <Scores scores={view.scores} />
           <h2 className="nhsuk-heading-m">Answers</h2>
-          <dl className="nhsuk-summary-list">{readOnly(def.items, "", [])}</dl>
+          <dl className="nhsuk-summary-list">{readOnly(def.items, "")}</dl>
           <p className="nhsuk-body">
             <a href={back}>Back to the family record</a>
           </p>
@@ -524,7 +527,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
               void complete();
             }}
           >
-            {renderItems(def.items, "", [], 0)}
+            {renderItems(def.items, "", 0)}
             <Scores scores={view.scores} />
             <div className="nhsuk-button-group">
               <button type="submit" className="nhsuk-button" disabled={busy}>

@@ -106,11 +106,11 @@ describe("RecordContact", () => {
     await user.click(screen.getByLabelText(/Tobi Okafor/));
     // Children in age order: Tobi (3) first, with the plain field names; Ava after.
     const tobi = screen.getByTestId(`measurements-${TOBI}`);
-    expect(within(tobi).getByLabelText("Height (standing) (cm)")).toHaveAttribute("id", "field-height_cm");
+    expect(within(tobi).getByLabelText("Height (standing) (cm)")).toHaveAttribute("id", `field-children/${TOBI}/height_cm`);
     expect(within(tobi).queryByLabelText("Length (lying down) (cm)")).not.toBeInTheDocument();
     const ava = screen.getByTestId(`measurements-${AVA}`);
-    expect(within(ava).getByLabelText("Weight (kg)")).toHaveAttribute("id", "field-weight_kg-2");
-    expect(within(ava).getByLabelText("Length (lying down) (cm)")).toHaveAttribute("id", "field-length_cm-2");
+    expect(within(ava).getByLabelText("Weight (kg)")).toHaveAttribute("id", `field-children/${AVA}/weight_kg`);
+    expect(within(ava).getByLabelText("Length (lying down) (cm)")).toHaveAttribute("id", `field-children/${AVA}/length_cm`);
   });
 
   it("shows an impossible value's problem next to the field, and asks for a reason for an implausible one", async () => {
@@ -130,7 +130,7 @@ describe("RecordContact", () => {
     await user.type(weight, "14");
     expect(await screen.findByTestId("warning-weight_kg", {}, { timeout: 5000 })).toHaveTextContent("implausible");
     expect(weight).not.toHaveAttribute("aria-invalid");
-    expect(screen.getByLabelText("Reason for keeping a value flagged as implausible")).toHaveAttribute("id", "field-confirm_implausible");
+    expect(screen.getByLabelText("Reason for keeping a value flagged as implausible")).toHaveAttribute("id", `field-children/${AVA}/confirm_implausible`);
     expect(await axeViolations(container)).toEqual([]);
   });
 
@@ -198,7 +198,7 @@ describe("RecordContact", () => {
       problems: [
         { field: "kind", problem: "is required" },
         { field: "attendance", problem: "is required" },
-        { field: "weight_kg", problem: "weight 45 kg is impossible for a child aged 1 year (outside 0.2–40 kg)" },
+        { field: `children/${AVA}/weight_kg`, problem: "weight 45 kg is impossible for a child aged 1 year (outside 0.2–40 kg)" },
       ],
       warning: null,
     };

@@ -26,7 +26,7 @@ import { ErrorSummary } from "../components/ErrorSummary";
 import { Checkboxes, Radios, Select, TextArea, TextInput, type Option } from "../components/fields";
 import {
   ChildMeasurements,
-  measureFields,
+  measurementField,
   NO_MEASUREMENTS,
   type MeasureField,
   type TypedMeasurements,
@@ -217,14 +217,9 @@ export function RecordContact({ familyId }: { familyId: string }) {
   /** The core names measurement problems by field only: show each next to the first child with a value there. */
   function measurementProblems(childId: string): Partial<Record<MeasureField | "confirm_implausible", string>> {
     const out: Partial<Record<MeasureField | "confirm_implausible", string>> = {};
-    if (!error) return out;
     for (const field of ["weight_kg", "length_cm", "height_cm", "head_cm", "confirm_implausible"] as const) {
-      const problem = problemFor(error, field);
-      if (!problem) continue;
-      const owner =
-        measureChildren.find((c) => (typed[c.id]?.[field] ?? "").trim() !== "" && (field === "confirm_implausible" || measureFields(c.standing).includes(field))) ??
-        measureChildren[0];
-      if (owner?.id === childId) out[field] = problem;
+      const problem = problemFor(error, measurementField(childId, field));
+      if (problem) out[field] = problem;
     }
     return out;
   }
@@ -528,7 +523,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
           ) : (
             <fieldset className="nhsuk-fieldset" disabled={measurementsLocked}>
               <legend className="nhsuk-u-visually-hidden">Measurements for each child</legend>
-              {measureChildren.map((c, i) => (
+              {measureChildren.map((c) => (
                 <ChildMeasurements
                   key={c.id}
                   familyId={familyId}
@@ -536,7 +531,6 @@ export function RecordContact({ familyId }: { familyId: string }) {
                   childName={c.name}
                   measuredOn={measuredOn}
                   standing={c.standing}
-                  suffix={i === 0 ? "" : `-${i + 1}`}
                   values={typed[c.id] ?? NO_MEASUREMENTS}
                   onChange={(v) => setTyped((old) => ({ ...old, [c.id]: v }))}
                   problems={measurementProblems(c.id)}

@@ -21,6 +21,96 @@ pub fn is_enabled(def: &FormDefinition, answers: &Answers, link_id: &str) -> boo
     resolve(def, link_id).is_ok_and(|r| enabled(def, answers, &r, 0).is_ok())
 }
 
+/// The answered paths whose questions are not asked given the answers
+/// (an earlier answer changed so they no longer apply), found to a fixed
+/// point: taking one back can hide others that depend on it.
+pub fn answered_but_not_asked(def: &FormDefinition, answers: &Answers) -> Vec<String> {
+    let mut left = answers.clone();
+    let mut out = Vec::new();
+    loop {
+        let hidden: Vec<String> = left
+            .0
+            .keys()
+            .filter(|k| {
+                resolve(def, k).is_ok_and(|r| {
+                    r.item.item_type != ItemType::Group && enabled(def, &left, &r, 0).is_err()
+                })
+            })
+            .cloned()
+            .collect();
+        if hidden.is_empty() {
+            return out;
+        }
+        for k in hidden {
+            left.0.remove(&k);
+            out.push(k);
+        }
+    }
+}
+
+/// The item paths the form asks given the answers, in form order: every
+/// group and question whose conditions hold. A repeating group is listed
+/// by its own path and then, for each instance that has an answer and for
+/// one fresh instance after them (where a new entry goes), its items as
+/// `group[i].linkId`; a repeating question as its first entry,
+/// `linkId[0]`.
+pub fn asked(def: &FormDefinition, answers: &Answers) -> Vec<String> {
+    let mut out = Vec::new();
+    asked_in(def, answers, &def.items, &[], &mut out);
+    out
+}
+
+/// The path of `item` in the context of `indices`, and the item resolved
+/// there, when the form asks it.
+fn asked_at<'a>(
+    def: &'a FormDefinition,
+    answers: &Answers,
+    item: &'a Item,
+    indices: &[(String, usize)],
+) -> Option<(String, Resolved<'a>)> {
+    let path = path_in_context(def, &item.link_id, indices)?;
+    let here = Resolved {
+        item,
+        ancestors: def.ancestors(&item.link_id).unwrap_or_default(),
+        indices: indices.to_vec(),
+    };
+    enabled(def, answers, &here, 0).ok()?;
+    Some((path, here))
+}
+
+fn asked_in(
+    def: &FormDefinition,
+    answers: &Answers,
+    items: &[Item],
+    indices: &[(String, usize)],
+    out: &mut Vec<String>,
+) {
+    for item in items {
+        let Some((path, _)) = asked_at(def, answers, item, indices) else {
+            continue;
+        };
+        match (item.item_type, item.repeats) {
+            (ItemType::Group, true) => {
+                out.push(path);
+                let mut found = instances(def, answers, item, indices);
+                let fresh = found.last().map_or(0, |i| i + 1);
+                found.insert(fresh);
+                for i in found {
+                    let mut inner = indices.to_vec();
+                    inner.push((item.link_id.clone(), i));
+                    asked_in(def, answers, &item.items, &inner, out);
+                }
+            }
+            (ItemType::Group, false) => {
+                out.push(path);
+                asked_in(def, answers, &item.items, indices, out);
+            }
+            (_, true) => out.push(format!("{path}[0]")),
+            (_, false) => out.push(path),
+        }
+    }
+}
+
 /// Every problem with `answers`, each naming its field (the item path):
 /// paths not on the form, answers of the wrong type, numbers out of range,
 /// codes that are not options, text too long, and answers to items that
@@ -239,17 +329,9 @@ fn required(
     out: &mut Vec<FieldProblem>,
 ) {
     for item in items {
-        let Some(path) = path_in_context(def, &item.link_id, indices) else {
+        let Some((path, here)) = asked_at(def, answers, item, indices) else {
             continue;
         };
-        let here = Resolved {
-            item,
-            ancestors: def.ancestors(&item.link_id).unwrap_or_default(),
-            indices: indices.to_vec(),
-        };
-        if enabled(def, answers, &here, 0).is_err() {
-            continue;
-        }
         match (item.item_type, item.repeats) {
             (ItemType::Group, true) => {
                 let found = instances(def, answers, item, indices);

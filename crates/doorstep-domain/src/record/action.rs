@@ -68,6 +68,18 @@ pub struct Action {
     pub record_kind: RecordKind,
 }
 
+impl Action {
+    /// This action followed by the edits of `more`, as one commit with
+    /// this action's message and audit row (a contact with the
+    /// measurements taken at it).
+    pub fn followed_by(mut self, more: impl IntoIterator<Item = Action>) -> Action {
+        for a in more {
+            self.edits.extend(a.edits);
+        }
+        self
+    }
+}
+
 /// The context every action is validated in: who acts, now, and today.
 #[derive(Debug, Clone)]
 pub struct ActionContext {

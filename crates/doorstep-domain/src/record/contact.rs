@@ -621,16 +621,54 @@ pub fn add_measurements(
             "give length (under 2 years) or height (from 2 years), not both",
         );
     }
-    if !p.is_empty() {
-        return Err(p);
-    }
-    if out.is_empty() {
-        return Err(problem(
+    if out.is_empty() && p.is_empty() {
+        p.push(
             "measurements",
             "no measurement given: weight_kg, length_cm, height_cm or head_cm",
-        ));
+        );
+    }
+    if !p.is_empty() {
+        let child = input.person_id.trim();
+        for fp in &mut p.0 {
+            fp.field = measurement_field(child, &fp.field);
+        }
+        return Err(p);
     }
     Ok(out)
+}
+
+/// The field path a measurement problem names: `children/<person id>/<field>`
+/// (e.g. `children/…/weight_kg`), so a screen measuring several children
+/// shows it beside the right one.
+pub fn measurement_field(person_id: &str, field: &str) -> String {
+    format!("children/{person_id}/{field}")
+}
+
+/// Validates a new draft contact with the measurements taken at it (one
+/// [`NewMeasurements`] per child): one action, so one commit and one audit
+/// row. Problems with the contact come first; measurement problems name
+/// their child ([`measurement_field`]).
+pub fn record_contact_with_measurements(
+    family: &Family,
+    id: Uuid,
+    input: &NewContact,
+    measurements: &[NewMeasurements],
+    ids: &mut dyn FnMut() -> Uuid,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    let (contact, action) = record_contact(family, id, input, cx)?;
+    let mut problems = Problems::new();
+    let mut taken = Vec::new();
+    for m in measurements {
+        match add_measurements(family, id, &contact, m, ids, cx) {
+            Ok(list) => taken.extend(list.into_iter().map(|(_, _, a)| a)),
+            Err(p) => problems.0.extend(p.0),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(action.followed_by(taken))
 }
 
 #[cfg(test)]
@@ -817,10 +855,11 @@ mod tests {
         let bad = |input: NewMeasurements| {
             add_measurements(&family, id, contact, &input, &mut counter(), &cx()).unwrap_err()
         };
-        assert_eq!(fields(&bad(weight(child, "heavy"))), ["weight_kg"]);
+        let at = |field: &str| measurement_field(&child.to_string(), field);
+        assert_eq!(fields(&bad(weight(child, "heavy"))), [at("weight_kg")]);
         // 45 kg at six months is far beyond 6 SD: refused outright.
         let impossible = bad(weight(child, "45"));
-        assert_eq!(fields(&impossible), ["weight_kg"]);
+        assert_eq!(fields(&impossible), [at("weight_kg")]);
         assert!(impossible.0[0].problem.contains("impossible"));
         // 12.5 kg is more than 4 SD: kept only when confirmed with a reason.
         let unusual = bad(weight(child, "12.5"));
@@ -840,8 +879,43 @@ mod tests {
             height_cm: Some("68".into()),
             ..Default::default()
         };
-        assert_eq!(fields(&bad(standing)), ["height_cm"]);
-        let nobody = weight(Uuid::from_u128(99), "7.5");
-        assert!(fields(&bad(nobody)).contains(&"child"));
+        assert_eq!(fields(&bad(standing)), [at("height_cm")]);
+        let stranger = Uuid::from_u128(99);
+        let nobody = weight(stranger, "7.5");
+        assert!(fields(&bad(nobody))
+            .contains(&measurement_field(&stranger.to_string(), "child").as_str()));
+    }
+
+    #[test]
+    fn a_contact_with_measurements_is_one_action_naming_each_childs_problems() {
+        let (mut family, _, child) = family_with_child();
+        let twin = crate::record::fixtures::add(
+            &mut family,
+            12,
+            crate::record::family::NewPerson {
+                role: "child".into(),
+                given_name: Some("Kit".into()),
+                family_name: "Testfamily".into(),
+                date_of_birth: Some("2025-09-01".into()),
+                sex: Some("male".into()),
+                ..Default::default()
+            },
+        );
+        let id = Uuid::from_u128(100);
+        let mut input = visit("new-birth", child);
+        input.subjects.push(twin.to_string());
+        let both = [weight(child, "7.5"), weight(twin, "7.6")];
+        let action =
+            record_contact_with_measurements(&family, id, &input, &both, &mut counter(), &cx())
+                .unwrap();
+        assert_eq!(action.audit_action, "contact.record");
+        assert_eq!(action.edits.len(), 3, "the contact and two measurements");
+        let bad = [weight(child, "7.5"), weight(twin, "45")];
+        let p = record_contact_with_measurements(&family, id, &input, &bad, &mut counter(), &cx())
+            .unwrap_err();
+        assert_eq!(
+            fields(&p),
+            [measurement_field(&twin.to_string(), "weight_kg")]
+        );
     }
 }

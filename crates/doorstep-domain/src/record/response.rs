@@ -169,8 +169,11 @@ pub fn definition_of(r: &FormResponse) -> Result<&'static FormDefinition, Proble
         .ok_or_else(|| problem("form", "this form version is not installed on this device"))
 }
 
-/// Saves one answer to a draft: validated against the response's own
-/// definition version; problems name the field.
+/// Saves one answer to a draft, or takes one back (`raw` blank):
+/// validated against the response's own definition version; problems name
+/// the field. Answers the change leaves not asked (enableWhen) are taken
+/// back in the same action, so a draft never holds an answer to a question
+/// it no longer asks.
 pub fn answer(
     family: &Family,
     response_id: &str,
@@ -186,41 +189,33 @@ pub fn answer(
     }
     let def = definition_of(r)?;
     let link_id = link_id.trim();
+    let mut next = r.answer_set();
+    let mut fields = Map::new();
     if raw.trim().is_empty() {
-        // Taking an answer back (e.g. one no longer asked after an earlier
-        // answer changed): stored as null, so the draft's history keeps it.
-        if !r.answers.contains_key(link_id) {
+        // Taking an answer back: stored as null, so the draft's history
+        // keeps it.
+        if next.0.remove(link_id).is_none() {
             return Err(problem(link_id, "has no answer to clear"));
         }
-        let mut fields = Map::new();
         fields.insert(link_id.to_string(), Value::Null);
-        return Ok(Action {
-            edits: vec![Edit {
-                rewrite: false,
-                path: vec!["responses".into(), id.to_string(), "answers".into()],
-                fields,
-            }],
-            message: "form.answer".into(),
-            audit_action: "form.answer",
-            record_id: id,
-            record_kind: RecordKind::Response,
-        });
+    } else {
+        let value = forms::parse_answer(def, link_id, raw).map_err(|fp| Problems(vec![fp]))?;
+        next.0.insert(link_id.to_string(), value.clone());
+        let problems: Vec<_> = forms::validate(def, &next, false)
+            .into_iter()
+            .filter(|fp| fp.field == link_id)
+            .collect();
+        if !problems.is_empty() {
+            return Err(Problems(problems));
+        }
+        fields.insert(
+            link_id.to_string(),
+            serde_json::to_value(&value).expect("answers serialise"),
+        );
     }
-    let value = forms::parse_answer(def, link_id, raw).map_err(|fp| Problems(vec![fp]))?;
-    let mut next = r.answer_set();
-    next.0.insert(link_id.to_string(), value.clone());
-    let problems: Vec<_> = forms::validate(def, &next, false)
-        .into_iter()
-        .filter(|fp| fp.field == link_id.trim())
-        .collect();
-    if !problems.is_empty() {
-        return Err(Problems(problems));
+    for hidden in forms::answered_but_not_asked(def, &next) {
+        fields.insert(hidden, Value::Null);
     }
-    let mut fields = Map::new();
-    fields.insert(
-        link_id.trim().to_string(),
-        serde_json::to_value(&value).expect("answers serialise"),
-    );
     Ok(Action {
         edits: vec![Edit {
             rewrite: false,
@@ -437,6 +432,31 @@ mod tests {
         .unwrap();
         apply(family, &action);
         scores
+    }
+
+    #[test]
+    fn an_answer_that_hides_a_question_takes_its_answer_back_in_the_same_action() {
+        let (mut family, _, child) = family_with_child();
+        let id = Uuid::from_u128(402);
+        let fhat = forms::find("fhat", "1").expect("FHAT v1 is installed");
+        let action = start(&family, id, fhat, Some(&child.to_string()), None, &cx()).unwrap();
+        apply(&mut family, &action);
+        let rid = id.to_string();
+        for (path, raw) in [("whooley-q1", "yes"), ("whooley-help", "yes")] {
+            let a = answer(&family, &rid, path, raw).unwrap();
+            apply(&mut family, &a);
+        }
+        assert!(family.responses[&id].answers.contains_key("whooley-help"));
+        let a = answer(&family, &rid, "whooley-q1", "no").unwrap();
+        assert_eq!(a.edits.len(), 1, "one edit: the answer and what it hides");
+        assert_eq!(a.edits[0].fields["whooley-help"], Value::Null);
+        apply(&mut family, &a);
+        let answers = &family.responses[&id].answers;
+        assert!(answers.contains_key("whooley-q1"));
+        assert!(!answers.contains_key("whooley-help"));
+        // Taking the first answer back hides nothing more and keeps the rest.
+        let a = answer(&family, &rid, "whooley-q1", "").unwrap();
+        assert_eq!(a.edits[0].fields.len(), 1);
     }
 
     #[test]

@@ -41,13 +41,17 @@ const LABELS: Record<MeasureField, [string, string]> = {
 
 export const PREVIEW_DELAY_MS = 300;
 
+/** The field path the core gives a problem with this child's measurement (`children/<id>/weight_kg`); fields are named by it, so the error summary links to the right child. */
+export function measurementField(personId: string, field: MeasureField | "confirm_implausible"): string {
+  return `children/${personId}/${field}`;
+}
+
 export function ChildMeasurements({
   familyId,
   personId,
   childName,
   measuredOn,
   standing,
-  suffix,
   values,
   onChange,
   problems,
@@ -59,11 +63,9 @@ export function ChildMeasurements({
   measuredOn: string;
   /** Whether the child is 2 or over on that date (height, not length). */
   standing: boolean;
-  /** Added to field names after the first child ("" for the first), so ids stay unique. */
-  suffix: string;
   values: TypedMeasurements;
   onChange: (v: TypedMeasurements) => void;
-  /** Problems the core reported on saving, by field name (without the suffix). */
+  /** Problems the core reported on saving about this child, by field name. */
   problems: Partial<Record<MeasureField | "confirm_implausible", string>>;
 }) {
   const [previews, setPreviews] = useState<MeasurementPreview[]>([]);
@@ -122,7 +124,7 @@ export function ChildMeasurements({
       <div className="nhsuk-grid-row">
         {fields.map((f) => {
           const [label, unit] = LABELS[f];
-          const name = f + suffix;
+          const name = measurementField(personId, f);
           const p = previewOf(f);
           return (
             <div className="nhsuk-grid-column-one-third" key={f}>
@@ -138,13 +140,13 @@ export function ChildMeasurements({
               />
               <div aria-live="polite" className="nhsuk-body-s" style={{ marginTop: -16, minHeight: "1.5em" }}>
                 {p?.assessment && (
-                  <p className="nhsuk-body-s nhsuk-u-margin-bottom-2" data-testid={`centile-${name}`}>
+                  <p className="nhsuk-body-s nhsuk-u-margin-bottom-2" data-testid={`centile-${f}`}>
                     <span className="nhsuk-u-visually-hidden">{label}: </span>
                     {capitalise(describeAssessment(p.assessment))}
                   </p>
                 )}
                 {p?.warning && (
-                  <p className="nhsuk-body-s nhsuk-u-margin-bottom-2" data-testid={`warning-${name}`}>
+                  <p className="nhsuk-body-s nhsuk-u-margin-bottom-2" data-testid={`warning-${f}`}>
                     <strong>Check this value:</strong> {p.warning}. Measure again, or give a reason to keep it.
                   </p>
                 )}
@@ -163,7 +165,7 @@ export function ChildMeasurements({
       </div>
       {needsConfirm && (
         <TextInput
-          name={"confirm_implausible" + suffix}
+          name={measurementField(personId, "confirm_implausible")}
           label="Reason for keeping a value flagged as implausible"
           hint="For example, measured twice with the same result. Leave empty and measure again if the value was mistyped."
           value={values.confirm_implausible}

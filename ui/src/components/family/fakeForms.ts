@@ -3,9 +3,11 @@
 // item path, and a simple EPDS total as a score. form_show sends the
 // definition as the shell does: the shipped forms/*.json at the workspace
 // root (read here, in tests only), converted to the serialized Rust
-// FormDefinition.
+// FormDefinition. The fake does not evaluate enableWhen: a question with
+// conditions is asked only where a test says when (`askedWhen`), as the
+// core would answer in that test's story.
 import type { Answer, EnableWhen, FieldProblem, FormDefinition, IpcError, Item, JsonValue, ResponseView, Score } from "../../ipc";
-import { enabled, instancesOf, pathInContext, resolvePath, type Answers, type Indices } from "./formDefinition";
+import { instancesOf, itemAt, type Answers } from "./formDefinition";
 
 type Raw = { [k: string]: JsonValue };
 
@@ -135,23 +137,55 @@ function parse(item: Item, path: string, raw: string): Answer {
   }
 }
 
-function required(def: FormDefinition, answers: Answers, items: Item[], indices: Indices, out: FieldProblem[]) {
-  for (const item of items) {
-    const path = pathInContext(def, item.linkId, indices);
-    if (path === undefined || !enabled(def, answers, item, indices)) continue;
-    if (item.type === "group" && item.repeats) {
-      const found = instancesOf(answers, path);
-      if (found.length === 0 && item.required) out.push({ field: path, problem: "needs at least one entry" });
-      for (const i of found) required(def, answers, item.item ?? [], [...indices, [item.linkId, i]], out);
-    } else if (item.type === "group") {
-      required(def, answers, item.item ?? [], indices, out);
-    } else if (item.required && answers[path] === undefined) {
-      out.push({ field: path, problem: "is required" });
+/** When a conditional question is asked, by linkId, in a test's story. */
+export type AskedWhen = Record<string, (answers: Answers) => boolean>;
+
+/** The item paths asked, in the shape of ResponseView.asked: unconditional items, and conditional ones where `askedWhen` says so. */
+function askedPaths(def: FormDefinition, answers: Answers, askedWhen: AskedWhen): string[] {
+  const out: string[] = [];
+  const walk = (items: Item[], prefix: string) => {
+    for (const item of items) {
+      const path = prefix + item.linkId;
+      const when = askedWhen[item.linkId];
+      if (when ? !when(answers) : (item.enableWhen?.length ?? 0) > 0) continue;
+      if (item.type === "group" && item.repeats) {
+        out.push(path);
+        const have = instancesOf(answers, path);
+        for (const i of [...have, have.length ? Math.max(...have) + 1 : 0]) walk(item.item ?? [], `${path}[${i}].`);
+      } else if (item.type === "group") {
+        out.push(path);
+        walk(item.item ?? [], prefix);
+      } else {
+        out.push(item.repeats ? `${path}[0]` : path);
+      }
     }
-  }
+  };
+  walk(def.items, "");
+  return out;
 }
 
-export function fakeForms(formId: string, version: string, opts: { answers?: Answers; status?: "draft" | "completed"; subject?: string } = {}) {
+/** Required answers missing from asked questions (entries with no answer yet are not counted). */
+function required(def: FormDefinition, answers: Answers, asked: string[]): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const path of asked) {
+    const item = itemAt(def, path);
+    if (!item?.required) continue;
+    if (item.type === "group") {
+      if (item.repeats && instancesOf(answers, path).length === 0) out.push({ field: path, problem: "needs at least one entry" });
+      continue;
+    }
+    const entry = /^(.*)\[(\d+)\]\.[^.]+$/.exec(path);
+    if (entry && !instancesOf(answers, entry[1]).includes(Number(entry[2]))) continue;
+    if (answers[path] === undefined) out.push({ field: path, problem: "is required" });
+  }
+  return out;
+}
+
+export function fakeForms(
+  formId: string,
+  version: string,
+  opts: { answers?: Answers; status?: "draft" | "completed"; subject?: string; askedWhen?: AskedWhen } = {},
+) {
   const def = shipped(formId, version);
   const state = { answers: { ...(opts.answers ?? {}) } as Answers, status: opts.status ?? "draft" };
   const scores = (): Score[] => {
@@ -161,11 +195,8 @@ export function fakeForms(formId: string, version: string, opts: { answers?: Ans
     const total = items.reduce((s, a) => s + (a && "valueInteger" in a ? a.valueInteger : 0), 0);
     return [{ code: "epds-total", label: "EPDS total", value: total, interpretation: total >= 13 ? "probable depression" : "below the cut-off", flags: total >= 13 ? ["refer"] : [] }];
   };
-  const problems = () => {
-    const out: FieldProblem[] = [];
-    required(def, state.answers, def.items, [], out);
-    return out;
-  };
+  const asked = () => askedPaths(def, state.answers, opts.askedWhen ?? {});
+  const problems = () => required(def, state.answers, asked());
   const view = (): ResponseView => ({
     id: "resp-1",
     title: def.title,
@@ -180,6 +211,7 @@ export function fakeForms(formId: string, version: string, opts: { answers?: Ans
     problems: problems(),
     scores: scores(),
     definition: def,
+    asked: asked(),
   });
   return {
     def,
@@ -189,14 +221,17 @@ export function fakeForms(formId: string, version: string, opts: { answers?: Ans
       form_answer: (a: Record<string, unknown>) => {
         const path = a.item as string;
         const value = a.value as string;
-        const r = resolvePath(def, path);
-        if (!r) throw invalid([{ field: path, problem: "is not a question on this form" }]);
+        const item = itemAt(def, path);
+        if (!item) throw invalid([{ field: path, problem: "is not a question on this form" }]);
         if (value.trim() === "") {
           if (!(path in state.answers)) throw invalid([{ field: path, problem: "has no answer to clear" }]);
           delete state.answers[path];
         } else {
-          state.answers[path] = parse(r.item, path, value);
+          state.answers[path] = parse(item, path, value);
         }
+        // As the core does in the same save: answers no longer asked are taken back.
+        const now = new Set(asked());
+        for (const p of Object.keys(state.answers)) if (!now.has(p)) delete state.answers[p];
         return { family_id: a.family_id, record_id: a.response_id };
       },
       form_complete: () => {
