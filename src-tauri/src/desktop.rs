@@ -334,6 +334,7 @@ impl Device<'_> {
             profile: device::profile_status(self.dir)?,
             unlocked: self.is_unlocked(),
             idle_lock_minutes: (self.idle_limit().as_secs() / 60) as u32,
+            clock: self.clock().reading(),
         })
     }
 

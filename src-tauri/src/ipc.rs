@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use doorstep_core::device::passphrase::Strength;
 use doorstep_core::domain::FieldProblem;
-use doorstep_core::{device, CoreError, ErrorCode, SyncProgress, SyncReport};
+use doorstep_core::{device, ClockReading, CoreError, ErrorCode, SyncProgress, SyncReport};
 use serde::{Deserialize, Serialize};
 
 /// A failed command, as the UI receives it: a closed code to branch on,
@@ -92,6 +92,8 @@ pub struct AppState {
     pub unlocked: bool,
     /// Minutes without use before the app locks itself.
     pub idle_lock_minutes: u32,
+    /// The core's clock: a new record's default date and time.
+    pub clock: ClockReading,
 }
 
 /// News for the status bar, sent as the `doorstep://sync` event while a

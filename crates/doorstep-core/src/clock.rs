@@ -1,8 +1,22 @@
 //! The clock use-cases read: the system clock, or a fixed instant for tests
 //! and reproducible demos.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use doorstep_domain::values::calendar::london_date;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use doorstep_domain::values::calendar::{is_bst, london_date};
+use serde::Serialize;
+
+/// What the clock says, as a screen needs it: a new record's default date
+/// and time come from here, not from the computer running the screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ClockReading {
+    /// Now, in UTC.
+    pub now: DateTime<Utc>,
+    /// Today's date in England.
+    pub today: NaiveDate,
+    /// The time in England, `HH:MM`.
+    pub time: String,
+}
 
 /// Where "now" comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,5 +51,36 @@ impl Clock {
     /// Today's date in England.
     pub fn today(&self) -> NaiveDate {
         london_date(self.now())
+    }
+
+    /// Now, today and the time in England, read once.
+    pub fn reading(&self) -> ClockReading {
+        let now = self.now();
+        let local = if is_bst(now) {
+            now + Duration::hours(1)
+        } else {
+            now
+        };
+        ClockReading {
+            now,
+            today: london_date(now),
+            time: local.format("%H:%M").to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_reading_is_in_england() {
+        let summer = Clock::Fixed(Utc.with_ymd_and_hms(2026, 7, 1, 23, 30, 0).unwrap());
+        let r = summer.reading();
+        assert_eq!(r.today.to_string(), "2026-07-02");
+        assert_eq!(r.time, "00:30");
+        let winter = Clock::Fixed(Utc.with_ymd_and_hms(2026, 12, 7, 9, 5, 0).unwrap());
+        assert_eq!(winter.reading().time, "09:05");
     }
 }

@@ -17,7 +17,7 @@ pub mod session;
 pub mod sync;
 pub mod transport;
 
-pub use clock::Clock;
+pub use clock::{Clock, ClockReading};
 pub use device::{default_data_dir, init, resolve_data_dir, InitOptions};
 pub use error::{CoreError, ErrorCode};
 pub use session::Session;

@@ -36,6 +36,8 @@ pub struct FamilyView {
     /// For each child with a date of birth, the day from which height is
     /// measured standing (before it, length lying).
     pub standing_from: BTreeMap<Uuid, NaiveDate>,
+    /// The day (in England) this view is for: "today" on the screen.
+    pub today: NaiveDate,
 }
 
 /// What a write changed: the family and the record created or changed.
@@ -313,6 +315,7 @@ impl Session {
                 .current_members()
                 .filter_map(|(id, p)| Some((*id, growth::standing_from(p.date_of_birth?))))
                 .collect(),
+            today,
             family,
         })
     }

@@ -27,4 +27,8 @@ children_under5: number,
  * For each child with a date of birth, the day from which height is
  * measured standing (before it, length lying).
  */
-standing_from: { [key in string]: string }, };
+standing_from: { [key in string]: string }, 
+/**
+ * The day (in England) this view is for: "today" on the screen.
+ */
+today: string, };

@@ -39,7 +39,6 @@ import {
   MEMBER_ROLE_LABELS,
   personName,
   SEX_LABELS,
-  todayIso,
 } from "../components/family/format";
 
 /** Loaded, or why not. */
@@ -148,7 +147,7 @@ export function Family({ familyId }: { familyId: string }) {
   const family = view.family;
   const name = familyName(family);
   const members = sortedMembers(family);
-  const today = todayIso();
+  const today = view.today;
   const children: ChartChild[] = members
     .filter(([, p]) => p.role === "child")
     .map(([id, p]) => ({ id, name: personName(p), dateOfBirth: p.date_of_birth ?? null }));

@@ -61,8 +61,9 @@ describe("RecordContact", () => {
     expect(screen.getByLabelText(/Ava Okafor/)).toBeInTheDocument();
     expect(screen.getByLabelText(/Unborn baby Okafor/)).toBeInTheDocument();
     expect(screen.queryByLabelText(/Grace Okafor/)).not.toBeInTheDocument();
-    expect((screen.getByLabelText("Date") as HTMLInputElement).value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect((screen.getByLabelText("Start time") as HTMLInputElement).value).toMatch(/^\d{2}:\d{2}$/);
+    // Dated by the core's clock (APP_STATE.clock), not the computer's.
+    await waitFor(() => expect(screen.getByLabelText("Date")).toHaveValue(APP_STATE.clock.today));
+    expect(screen.getByLabelText("Start time")).toHaveValue(APP_STATE.clock.time);
     expect(screen.getByLabelText("Location")).toHaveValue("A01");
     expect(screen.getByLabelText("Your role")).toHaveValue("health-visitor");
     expect(screen.getByRole("group", { name: "Topics discussed" })).toBeInTheDocument();
@@ -141,7 +142,7 @@ describe("RecordContact", () => {
     await ready();
     await user.selectOptions(screen.getByLabelText("Kind of contact"), "12-month");
     await user.click(screen.getByLabelText(/Ava Okafor/));
-    setWhen("2026-11-20", "10:30");
+    setWhen("2026-11-20", "09:45");
     await user.type(screen.getByLabelText("Duration (minutes)"), "45");
     await user.click(screen.getByLabelText("Attended"));
     await user.type(screen.getByLabelText("Who was present"), "mother, Ava");
@@ -161,7 +162,7 @@ describe("RecordContact", () => {
       contact: {
         kind: "12-month",
         subjects: [AVA],
-        at: new Date("2026-11-20T10:30:00").toISOString(),
+        at: new Date("2026-11-20T09:45:00").toISOString(),
         duration_minutes: "45",
         location: "A01",
         mechanism: "01",

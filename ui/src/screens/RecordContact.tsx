@@ -19,6 +19,7 @@ import {
   type NewMeasurements,
   type Person,
   type Written,
+  type ClockReading,
 } from "../ipc";
 import { failure } from "../components/family/failure";
 import { href } from "../route";
@@ -31,7 +32,7 @@ import {
   type MeasureField,
   type TypedMeasurements,
 } from "../components/family/ChildMeasurements";
-import { formatDate, pad, personName, ROLE_LABELS, todayIso } from "../components/family/format";
+import { formatDate, personName, ROLE_LABELS } from "../components/family/format";
 
 type Fields = {
   kind: string;
@@ -52,12 +53,13 @@ type Fields = {
   bmi_not_recorded_reason: string;
 };
 
-function initialFields(now: Date): Fields {
+/** A new contact's fields: dated now by the core's clock (England), not the screen's. */
+function initialFields(clock: ClockReading | null): Fields {
   return {
     kind: "",
     subjects: [],
-    date: todayIso(now),
-    time: `${pad(now.getHours())}:${pad(now.getMinutes())}`,
+    date: clock?.today ?? "",
+    time: clock?.time ?? "",
     duration_minutes: "",
     location: "A01",
     mechanism: "01",
@@ -137,7 +139,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
   const [view, setView] = useState<FamilyView | null>(null);
   const [lists, setLists] = useState<CodeLists | null>(null);
   const [loadError, setLoadError] = useState<IpcError | null>(null);
-  const [f, setF] = useState<Fields>(() => initialFields(new Date()));
+  const [f, setF] = useState<Fields>(() => initialFields(null));
   const [typed, setTyped] = useState<Record<string, TypedMeasurements>>({});
   const [error, setError] = useState<IpcError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -162,8 +164,14 @@ export function RecordContact({ familyId }: { familyId: string }) {
       .catch((e) => live && setLoadError(failure(e)));
     appState()
       .then((s) => {
+        if (!live) return;
         const role = s.profile.role;
-        if (live && role && role in ROLE_LABELS) setF((old) => (old.role === "health-visitor" ? { ...old, role } : old));
+        setF((old) => ({
+          ...old,
+          role: role && role in ROLE_LABELS && old.role === "health-visitor" ? role : old.role,
+          date: old.date || s.clock.today,
+          time: old.time || s.clock.time,
+        }));
       })
       .catch(() => undefined);
     return () => {
@@ -208,7 +216,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
       id,
       name: personName(p),
       // The core says from which day each child is measured standing.
-      standing: (measuredOn || todayIso()) >= (view.standing_from[id] ?? "9999-12-31"),
+      standing: (measuredOn || view.today) >= (view.standing_from[id] ?? "9999-12-31"),
     }));
   const measuring = !f.attendance || lists.seen_attendances.includes(f.attendance);
   const opts = (list: { code: string; label: string }[]): Option[] => list.map((o) => ({ value: o.code, label: o.label }));
@@ -319,7 +327,10 @@ export function RecordContact({ familyId }: { familyId: string }) {
           type="button"
           className="nhsuk-button nhsuk-button--secondary"
           onClick={() => {
-            setF((old) => ({ ...initialFields(new Date()), role: old.role, accountable_hv: old.accountable_hv }));
+            setF((old) => ({ ...initialFields(null), role: old.role, accountable_hv: old.accountable_hv }));
+            appState()
+              .then((s) => setF((old) => ({ ...old, date: old.date || s.clock.today, time: old.time || s.clock.time })))
+              .catch(() => undefined);
             setTyped({});
             setSavedMeasurements([]);
             setWhenChanged(false);

@@ -61,6 +61,7 @@ export function familyView(): FamilyView {
     children_under5: 2,
     // What the core gives: each child's second birthday.
     standing_from: { [AVA]: "2027-11-10", [TOBI]: "2025-05-02", [MOTHER]: "1996-04-02" },
+    today: "2026-11-20",
     family: {
       schema: 1,
       id: FAMILY_ID,
@@ -226,4 +227,5 @@ export const APP_STATE = {
   profile: { exists: true, erased: null, practitioner: "Sam Rivers", role: "health-visitor", team: "Testbury North" },
   unlocked: true,
   idle_lock_minutes: 10,
+  clock: { now: "2026-11-20T10:30:00Z", today: "2026-11-20", time: "10:30" },
 };

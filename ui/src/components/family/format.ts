@@ -60,15 +60,6 @@ export function londonDate(iso: string): string {
   return `${get("year")}-${get("month")}-${get("day")}`;
 }
 
-/** Today's local date as YYYY-MM-DD. */
-export function todayIso(now: Date = new Date()): string {
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-export function pad(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
 /** "9990000018" as "999 000 0018". */
 export function formatNhsNumber(n: string | null | undefined): string {
   if (!n) return "";

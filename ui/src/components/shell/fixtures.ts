@@ -4,10 +4,14 @@ import type {
   AppState, CaseloadSummary, ConflictView, FamilyPage, IpcError, KpiReport, SyncReport, SyncStatus, WorkItem,
 } from "../../ipc";
 
+/** The core's clock in the tests: 20 November 2026, 10:30 in England. */
+export const CLOCK: AppState["clock"] = { now: "2026-11-20T10:30:00Z", today: "2026-11-20", time: "10:30" };
+
 export const unlockedState: AppState = {
   profile: { exists: true, erased: null, practitioner: "Jo Bloggs", role: "health-visitor", team: "Foleshill 0-19" },
   unlocked: true,
   idle_lock_minutes: 15,
+  clock: CLOCK,
 };
 
 export const lockedState: AppState = { ...unlockedState, unlocked: false };
@@ -16,6 +20,7 @@ export const noProfileState: AppState = {
   profile: { exists: false, erased: null, practitioner: null, role: null, team: null },
   unlocked: false,
   idle_lock_minutes: 15,
+  clock: CLOCK,
 };
 
 export function ipcError(code: IpcError["code"], message: string, problems: IpcError["problems"] = [], warning: string | null = null): IpcError {
