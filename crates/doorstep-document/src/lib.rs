@@ -8,7 +8,11 @@
 //!   practitioner and the action in the commit message.
 //! - [`conflicts`]: keys holding concurrent values after a merge, with who
 //!   wrote each value, when and on which device.
+//! - [`admission`]: whether a device's changes may be stored: authorship
+//!   and the record's rules, checked by the server before it stores them
+//!   and by the device before it sends them.
 
+pub mod admission;
 pub mod author;
 pub mod conflicts;
 pub mod json;

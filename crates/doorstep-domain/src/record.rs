@@ -3,12 +3,15 @@
 //! [`family`] holds what a family document holds (household, members,
 //! levels, flags, consent) and the family actions; [`contact`] contacts,
 //! addenda and measurements; [`response`] assessment responses; [`listing`]
-//! the caseload list query and rows; [`conflict`] resolving a conflict.
+//! the caseload list query and rows; [`conflict`] resolving a conflict;
+//! [`admission`] what a record may become (the server's check of a
+//! device's changes).
 //! Each action is pure: it validates the
 //! input against the current record and returns the document
 //! [`Edit`](action::Edit)s to make, through the kernel in [`action`].
 
 pub mod action;
+pub mod admission;
 pub mod conflict;
 pub mod contact;
 pub mod family;

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use automerge::AutoCommit;
 use chrono::{DateTime, Utc};
+use doorstep_document::admission::Sender;
 use doorstep_sync::answering::{self, AnswerError, Answering, Held};
 use doorstep_sync::codec::{decode_request, encode_response, DecodeError, Limit};
 use doorstep_sync::protocol::{SyncRequest, SyncResponse, PROTOCOL_VERSION};
@@ -128,6 +129,21 @@ impl Hub {
     }
 }
 
+/// The trust boundary's rules for the requesting device (ARCHITECTURE.md
+/// §9), as the answering machine asks for them.
+struct Rules(Sender);
+
+impl answering::Admission for Rules {
+    fn admit(
+        &self,
+        _id: Uuid,
+        before: Option<&mut AutoCommit>,
+        after: &mut AutoCommit,
+    ) -> Result<(), String> {
+        self.0.check(before, after)
+    }
+}
+
 /// Steps 3–9 inside the transaction: the hub loads what the answering
 /// machine asks for and stores what it decides.
 fn answer(
@@ -140,7 +156,7 @@ fn answer(
 ) -> Result<SyncResponse, HubError> {
     // The device, checked again inside the transaction.
     let Some(dev) = tx.query_opt(
-        "SELECT d.practitioner_id, p.team_id, d.revoked_at
+        "SELECT d.practitioner_id, p.team_id, d.revoked_at, p.name
          FROM devices d JOIN practitioners p ON p.id = d.practitioner_id WHERE d.id = $1",
         &[device.into()],
     )?
@@ -190,7 +206,13 @@ fn answer(
         };
         held.insert(id, h);
     }
-    machine.receive(held, states).map_err(|e| match e {
+    let rules = Rules(Sender {
+        device,
+        practitioner: dev.text(3)?,
+        now,
+        returning_lost_changes: machine.full_compare(),
+    });
+    machine.receive(held, states, &rules).map_err(|e| match e {
         AnswerError::NotLookedUp(_) => HubError::Corrupt(e.to_string()),
         other => HubError::BadRequest(other.to_string()),
     })?;
@@ -265,14 +287,14 @@ fn answer(
     let change_count = change_rows.len();
     documents::store_change_rows(tx, &change_rows)?;
     put_states(tx, device, std::mem::take(&mut answer.states))?;
-    for (id, what) in &answer.rejected {
+    for (id, what, reason) in &answer.rejected {
         audit(
             tx,
             now,
             &device.to_string(),
             "sync.rejected",
             Some(*id),
-            what.as_str(),
+            &format!("{}: {reason}", what.as_str()),
         )?;
     }
     for id in &answer.departed_uploads {

@@ -1350,3 +1350,130 @@ fn a_capped_answer_sets_more_and_the_rest_follows() {
         );
     });
 }
+
+#[test]
+fn hostile_changes_are_refused_whole_and_the_family_keeps_its_rules() {
+    use automerge::transaction::CommitOptions;
+    use automerge::{ActorId, ReadDoc, ROOT};
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let fam = import(
+            &hub,
+            &[birth_row(
+                "Adams",
+                "Ava",
+                "2026-10-01",
+                &nhs(1),
+                "Asha Patel",
+            )],
+        )[0];
+        // An honest device adds a child-protection flag: accepted.
+        let mut honest = Device::enrol(&hub, "Asha Patel");
+        honest.sync(&hub);
+        let flag = Uuid::new_v4();
+        honest.edit(fam, |f, cx| {
+            let input = NewFlag {
+                kind: "child-protection".into(),
+                cp_category: Some("neglect".into()),
+                start: "2026-11-01".into(),
+                ..NewFlag::default()
+            };
+            add_flag(f, flag, &input, cx).unwrap()
+        });
+        honest.sync(&hub);
+        assert!(honest.rejections.is_empty(), "{}", b.name);
+        let stored = sorted_heads(&mut server_doc(&hub, fam));
+
+        // Each attack from a fresh laptop of the same practitioner.
+        let attack = |what: &str, change: &dyn Fn(&mut AutoCommit), reason: &str| {
+            let mut d = Device::enrol(&hub, "Asha Patel");
+            d.sync(&hub);
+            change(d.docs.get_mut(&fam).unwrap());
+            d.sync(&hub);
+            let refused: Vec<_> = d.rejections.iter().filter(|r| r.doc_id == fam).collect();
+            assert!(
+                refused.iter().any(|r| r.reason.contains(reason)),
+                "{}: {what}: {refused:?}",
+                b.name
+            );
+            // Refused whole: the server's copy is as it was, and the
+            // device's change stays unacknowledged.
+            assert_eq!(sorted_heads(&mut server_doc(&hub, fam)), stored, "{what}");
+            let heads = d.docs.get_mut(&fam).unwrap().get_heads();
+            let acked = d.acked.get(&fam).cloned().unwrap_or_default();
+            assert!(heads.iter().any(|h| !acked.contains(h)), "{what}");
+        };
+        let commit = |doc: &mut AutoCommit, by: &str, at: DateTime<Utc>| {
+            doc.commit_with(
+                CommitOptions::default()
+                    .with_message(author::message("family.update", by))
+                    .with_time(at.timestamp()),
+            );
+        };
+        attack(
+            "deleting the child-protection flag",
+            &|doc| {
+                let (_, flags) = doc.get(ROOT, "flags").unwrap().unwrap();
+                doc.delete(&flags, flag.to_string().as_str()).unwrap();
+                commit(doc, "Asha Patel", now());
+            },
+            "it removes a flag",
+        );
+        attack(
+            "writing as another device",
+            &|doc| {
+                doc.set_actor(ActorId::random());
+                let (_, h) = doc.get(ROOT, "household").unwrap().unwrap();
+                doc.put(&h, "town", "Elsewhere").unwrap();
+                commit(doc, "Asha Patel", now());
+            },
+            "written on another device",
+        );
+        attack(
+            "signing as someone else",
+            &|doc| {
+                let (_, h) = doc.get(ROOT, "household").unwrap().unwrap();
+                doc.put(&h, "town", "Elsewhere").unwrap();
+                commit(doc, "Ben Okafor", now());
+            },
+            "someone other than the practitioner",
+        );
+        attack(
+            "dating a change tomorrow",
+            &|doc| {
+                let (_, h) = doc.get(ROOT, "household").unwrap().unwrap();
+                doc.put(&h, "town", "Elsewhere").unwrap();
+                commit(doc, "Asha Patel", now() + Duration::days(1));
+            },
+            "dated in the future",
+        );
+        attack(
+            "a record that does not read",
+            &|doc| {
+                doc.put(ROOT, "household", "not a household").unwrap();
+                commit(doc, "Asha Patel", now());
+            },
+            "does not read",
+        );
+        // Every refusal is audited with its reason; the honest laptop is
+        // unaffected and still holds the flag.
+        let audited = hub
+            .transaction(|tx| {
+                tx.query(
+                    "SELECT detail FROM audit WHERE action = 'sync.rejected'",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(audited.len(), 5, "{}", b.name);
+        assert!(audited[0]
+            .text(0)
+            .unwrap()
+            .starts_with("message: it removes a flag"));
+        honest.sync(&hub);
+        let record = record::family(honest.docs.get_mut(&fam).unwrap()).unwrap();
+        assert!(record.flags.contains_key(&flag), "{}", b.name);
+        assert!(honest.rejections.is_empty(), "{}", b.name);
+    });
+}

@@ -53,6 +53,24 @@ pub enum AnswerError {
     NotLookedUp(Uuid),
 }
 
+/// The server's rules for what a family document may become, checked
+/// after a device's message or upload is merged into a copy and before
+/// anything is stored or acknowledged (ARCHITECTURE.md §9). The driver
+/// implements them with the record's rules and the enrolment; a refusal
+/// refuses the whole message or upload, and the device keeps its work.
+pub trait Admission {
+    /// Ok when `after` (the family with the device's changes merged in)
+    /// may replace `before` (the server's copy; `None` for a family new to
+    /// the server); else the reason to show the device, with no patient
+    /// data in it.
+    fn admit(
+        &self,
+        id: Uuid,
+        before: Option<&mut AutoCommit>,
+        after: &mut AutoCommit,
+    ) -> Result<(), String>;
+}
+
 /// A whole document a device uploaded, already loaded and checked by the
 /// driver (it is a family document with this id).
 pub struct Upload {
@@ -114,6 +132,9 @@ struct Work {
     /// Heads the device reported, to acknowledge.
     reported: Vec<ChangeHash>,
     sync: Option<DocSync>,
+    /// A message or upload for it broke the rules: nothing of this
+    /// request's is kept, acknowledged or answered for it.
+    refused: bool,
 }
 
 impl Work {
@@ -131,6 +152,7 @@ impl Work {
             upload_heads: None,
             reported: Vec::new(),
             sync: None,
+            refused: false,
         }
     }
 }
@@ -182,6 +204,17 @@ fn take_up(
     Ok(true)
 }
 
+/// Marks a family's work refused: the document is the server's again (the
+/// caller restored it), and nothing of this request is kept, acknowledged
+/// or answered for it.
+fn refuse(w: &mut Work) {
+    w.refused = true;
+    w.sync = None;
+    w.messaged = false;
+    w.upload_heads = None;
+    w.reported.clear();
+}
+
 /// The answering machine for one request.
 pub struct Answering {
     request: SyncRequest,
@@ -192,7 +225,7 @@ pub struct Answering {
     since: Option<u64>,
     limits: Limits,
     work: BTreeMap<Uuid, Work>,
-    rejected: Vec<(Uuid, Refused)>,
+    rejected: Vec<(Uuid, Refused, String)>,
     evicted: BTreeSet<Uuid>,
     messages: Vec<DocMessage>,
     reply_bytes: usize,
@@ -284,24 +317,37 @@ impl Answering {
         &mut self,
         mut held: BTreeMap<Uuid, Held>,
         states: HashMap<Uuid, Vec<u8>>,
+        rules: &dyn Admission,
     ) -> Result<(), AnswerError> {
         self.states = states;
         let messages = std::mem::take(&mut self.request.messages);
         // Step 4: messages for families in the caseload.
         for m in &messages {
             if !take_up(&mut self.work, &mut held, m.doc_id, Refused::Message)? {
-                self.rejected.push((m.doc_id, Refused::Message));
+                self.rejected
+                    .push((m.doc_id, Refused::Message, NOT_IN_CASELOAD.into()));
                 continue;
             }
             let states = &self.states;
             let Some(w) = self.work.get_mut(&m.doc_id) else {
                 continue;
             };
+            if w.refused {
+                continue;
+            }
+            let mut before = w.doc.clone();
             let sync = w
                 .sync
                 .get_or_insert_with(|| DocSync::resume(states.get(&m.doc_id).map(Vec::as_slice)));
             sync.receive(&mut w.doc, &m.sync)
                 .map_err(|_| AnswerError::BadMessage(m.doc_id))?;
+            let prior = (!w.created).then_some(&mut before);
+            if let Err(reason) = rules.admit(m.doc_id, prior, &mut w.doc) {
+                w.doc = before;
+                refuse(w);
+                self.rejected.push((m.doc_id, Refused::Message, reason));
+                continue;
+            }
             w.messaged = true;
             w.reported
                 .extend(message_heads(&m.sync).unwrap_or_default());
@@ -314,15 +360,27 @@ impl Answering {
             let id = u.doc_id;
             let heads = u.doc.get_heads();
             if !take_up(&mut self.work, &mut held, id, Refused::Upload)? {
-                self.rejected.push((id, Refused::Upload));
+                self.rejected
+                    .push((id, Refused::Upload, NOT_IN_CASELOAD.into()));
                 continue;
             }
             let Some(w) = self.work.get_mut(&id) else {
                 continue;
             };
+            if w.refused {
+                continue;
+            }
+            let mut before = w.doc.clone();
             w.doc
                 .merge(&mut u.doc)
                 .map_err(|_| AnswerError::BadUpload(id))?;
+            let prior = (!w.created).then_some(&mut before);
+            if let Err(reason) = rules.admit(id, prior, &mut w.doc) {
+                w.doc = before;
+                refuse(w);
+                self.rejected.push((id, Refused::Upload, reason));
+                continue;
+            }
             if w.departed {
                 self.evicted.insert(id);
             }
@@ -336,7 +394,7 @@ impl Answering {
         // uploaded family when the server holds more than the upload.
         let mut replies = Vec::new();
         for (id, w) in self.work.iter_mut() {
-            if w.departed {
+            if w.departed || w.refused {
                 continue;
             }
             let server_has_more = match &w.upload_heads {
@@ -454,6 +512,9 @@ impl Answering {
         // Step 8: what the server now holds of what the device reported.
         let mut acks = Vec::new();
         for (id, w) in self.work.iter_mut() {
+            if w.refused {
+                continue;
+            }
             let reported = sorted(std::mem::take(&mut w.reported));
             let heads: Vec<[u8; 32]> = reported
                 .iter()
@@ -468,7 +529,7 @@ impl Answering {
         // pushed).
         let mut states: BTreeMap<Uuid, Vec<u8>> = BTreeMap::new();
         for (id, w) in &self.work {
-            if w.departed {
+            if w.departed || w.refused {
                 continue;
             }
             if let Some(sync) = &w.sync {
@@ -479,11 +540,14 @@ impl Answering {
         let departed_uploads: Vec<Uuid> = self
             .work
             .iter()
-            .filter(|(_, w)| w.departed)
+            .filter(|(_, w)| w.departed && !w.refused)
             .map(|(id, _)| *id)
             .collect();
         let mut changed = Vec::new();
         for (id, mut w) in self.work {
+            if w.refused {
+                continue;
+            }
             if w.created || sorted(w.doc.get_heads()) != sorted(w.before.clone()) {
                 changed.push(Changed {
                     id,
@@ -493,10 +557,10 @@ impl Answering {
                 });
             }
         }
-        let mut rejected: Vec<(Uuid, Refused)> = Vec::new();
-        for (id, what) in self.rejected {
-            if !rejected.iter().any(|(r, _)| *r == id) {
-                rejected.push((id, what));
+        let mut rejected: Vec<(Uuid, Refused, String)> = Vec::new();
+        for (id, what, reason) in self.rejected {
+            if !rejected.iter().any(|(r, _, _)| *r == id) {
+                rejected.push((id, what, reason));
             }
         }
         Answer {
@@ -524,9 +588,9 @@ pub struct Answer {
     pub changed: Vec<Changed>,
     /// This device's sync state per family, to store.
     pub states: BTreeMap<Uuid, Vec<u8>>,
-    /// Refused families (each once), to audit; the response gives each
-    /// [`NOT_IN_CASELOAD`].
-    pub rejected: Vec<(Uuid, Refused)>,
+    /// Refused families (each once) with the reason, to audit and to
+    /// give the device: [`NOT_IN_CASELOAD`], or the rule a change broke.
+    pub rejected: Vec<(Uuid, Refused, String)>,
     /// Families merged from a practitioner they departed from, to audit.
     pub departed_uploads: Vec<Uuid>,
     /// The device's cursor was from another epoch or beyond the sequence.
@@ -577,9 +641,9 @@ impl Answer {
             rejected: self
                 .rejected
                 .iter()
-                .map(|(id, _)| Rejection {
+                .map(|(id, _, reason)| Rejection {
                     doc_id: *id,
-                    reason: NOT_IN_CASELOAD.to_owned(),
+                    reason: reason.clone(),
                 })
                 .collect(),
             full_compare: self.full_compare,
