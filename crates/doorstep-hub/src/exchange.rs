@@ -8,6 +8,7 @@
 //! none loses a change. The global sequence is bumped only after every
 //! document is worked out, once, and only if a document changed.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::AutoCommit;
@@ -130,18 +131,42 @@ impl Hub {
 }
 
 /// The trust boundary's rules for the requesting device (ARCHITECTURE.md
-/// §9), as the answering machine asks for them.
-struct Rules(Sender);
+/// §9), as the answering machine asks for them: other devices' changes
+/// are checked against their enrolment, looked up once each.
+struct Rules<'t> {
+    sender: Sender,
+    tx: RefCell<&'t mut dyn Tx>,
+    enrolled: RefCell<HashMap<Uuid, Option<String>>>,
+}
 
-impl answering::Admission for Rules {
+impl answering::Admission for Rules<'_> {
     fn admit(
         &self,
         _id: Uuid,
         before: Option<&mut AutoCommit>,
         after: &mut AutoCommit,
     ) -> Result<(), String> {
-        self.0.check(before, after)
+        let mut lookup = |device: Uuid| {
+            self.enrolled
+                .borrow_mut()
+                .entry(device)
+                .or_insert_with(|| enrolled_for(&mut **self.tx.borrow_mut(), device))
+                .clone()
+        };
+        self.sender.check(before, after, &mut lookup)
     }
+}
+
+/// The practitioner `device` is enrolled for, if it is enrolled here.
+fn enrolled_for(tx: &mut dyn Tx, device: Uuid) -> Option<String> {
+    tx.query_opt(
+        "SELECT p.name FROM devices d JOIN practitioners p ON p.id = d.practitioner_id
+         WHERE d.id = $1",
+        &[device.into()],
+    )
+    .ok()
+    .flatten()
+    .and_then(|r| r.text(0).ok())
 }
 
 /// Steps 3–9 inside the transaction: the hub loads what the answering
@@ -206,13 +231,18 @@ fn answer(
         };
         held.insert(id, h);
     }
-    let rules = Rules(Sender {
-        device,
-        practitioner: dev.text(3)?,
-        now,
-        returning_lost_changes: machine.full_compare(),
-    });
-    machine.receive(held, states, &rules).map_err(|e| match e {
+    let rules = Rules {
+        sender: Sender {
+            device,
+            practitioner: dev.text(3)?,
+            now,
+        },
+        tx: RefCell::new(&mut *tx),
+        enrolled: RefCell::new(HashMap::new()),
+    };
+    let received = machine.receive(held, states, &rules);
+    drop(rules);
+    received.map_err(|e| match e {
         AnswerError::NotLookedUp(_) => HubError::Corrupt(e.to_string()),
         other => HubError::BadRequest(other.to_string()),
     })?;
