@@ -67,6 +67,9 @@ pub struct Session {
     pub(crate) config: Config,
     /// The day the projections were last brought up to date for.
     fresh_for: Option<chrono::NaiveDate>,
+    /// Once enrolled, the practitioner as the server knows them: who signs
+    /// and who the audit names (not the editable profile file).
+    pub(crate) signer: Option<String>,
 }
 
 impl Session {
@@ -77,6 +80,11 @@ impl Session {
         clock: Clock,
         config: Config,
     ) -> Session {
+        let signer = store
+            .sync_server()
+            .ok()
+            .flatten()
+            .map(|s| s.enrolment.practitioner_name);
         Session {
             store,
             info,
@@ -84,6 +92,7 @@ impl Session {
             clock,
             config,
             fresh_for: None,
+            signer,
         }
     }
 
@@ -132,7 +141,10 @@ impl Session {
 
     pub(crate) fn context(&self) -> ActionContext {
         ActionContext {
-            practitioner: self.info.practitioner.clone(),
+            practitioner: self
+                .signer
+                .clone()
+                .unwrap_or_else(|| self.info.practitioner.clone()),
             now: self.clock.now(),
             today: self.clock.today(),
         }

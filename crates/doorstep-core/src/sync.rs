@@ -12,6 +12,7 @@ use std::path::Path;
 
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Duration, Utc};
+use doorstep_document::admission::Sender;
 use doorstep_document::author;
 use doorstep_domain::record::conflict;
 pub use doorstep_domain::record::conflict::Resolution;
@@ -360,6 +361,31 @@ impl Replica for StoreReplica<'_> {
     fn reset_states(&mut self, fresh: &[u8]) -> Result<(), CoreError> {
         Ok(self.session.store.reset_sync_states(fresh)?)
     }
+
+    fn admit(
+        &mut self,
+        _id: Uuid,
+        doc: &mut AutoCommit,
+        server_holds: &[ChangeHash],
+    ) -> Result<Result<(), String>, CoreError> {
+        let Some(server) = self.session.store.sync_server()? else {
+            return Ok(Ok(()));
+        };
+        let sender = Sender {
+            device: self.device,
+            practitioner: server.enrolment.practitioner_name,
+            now: self.session.clock().now(),
+        };
+        // The server's copy as the device knows it (heads it does not hold
+        // locally mean it cannot tell: the record's rules then see no
+        // earlier record).
+        let mut before = if server_holds.is_empty() {
+            None
+        } else {
+            doc.fork_at(server_holds).ok()
+        };
+        Ok(sender.check(before.as_mut(), doc, None))
+    }
 }
 
 /// Lends the session for one local step of a sync (preparing a request,
@@ -556,6 +582,7 @@ impl Session {
             epoch: resp.epoch.clone(),
         };
         self.store.enrol(&enrolment, opts.replace, &actor(&cx))?;
+        self.signer = Some(enrolment.practitioner_name.clone());
         Ok(EnrolReport {
             server,
             device_id,

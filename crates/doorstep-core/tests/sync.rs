@@ -674,3 +674,30 @@ fn a_restored_server_gets_everything_back_by_full_comparison() {
     let r = a.synced();
     assert_eq!((r.round_trips, r.sent), (1, 0), "{r:?}");
 }
+
+#[test]
+fn once_enrolled_changes_are_signed_as_the_server_knows_the_practitioner() {
+    let hub = hub_with(&[ASHA]);
+    // The profile file says someone else (it is the user's to edit).
+    let mut d = Device::new(&hub, "Somebody Else", "2026-11-22T09:30:00Z");
+    d.s.enrol_with(&d.t, &enrol_options(&hub.code_for(ASHA)))
+        .unwrap();
+    let f = d.add_family("1 High Street");
+    let r = d.synced();
+    assert_eq!((r.rejected, r.pending), (0, 0), "{r:?}");
+    let view = d.s.show_family(&f.to_string()).unwrap();
+    assert_eq!(view.family.created.by, ASHA);
+    // Another laptop of hers downloads it, so the server took it as hers.
+    let mut other = Device::enrolled(&hub, ASHA, "2026-11-22T09:40:00Z");
+    other.synced();
+    assert_eq!(
+        other
+            .s
+            .show_family(&f.to_string())
+            .unwrap()
+            .family
+            .created
+            .by,
+        ASHA
+    );
+}

@@ -3,15 +3,16 @@
 //! [`Sender::check`] before it stores or acknowledges anything, and the
 //! device checks its own changes the same way before it sends them.
 //!
-//! Every change the checker does not already hold must be written by an
-//! enrolled device (the actor id starts with its id) for the practitioner
-//! that device is enrolled for (the commit message), at a time not in the
-//! future beyond [`CLOCK_SKEW`]; and the typed record after the changes
-//! must read and keep the record's rules against the record before them
-//! ([`doorstep_domain::record::admission`]). A device normally sends only
-//! its own changes; another enrolled device's changes come back only when
-//! a server restored from a backup lost them and a device that holds them
-//! returns them, so they are checked against that device's enrolment.
+//! Every change the checker does not already hold must be dated no later
+//! than [`CLOCK_SKEW`] into the future, and the typed record after the
+//! changes must read and keep the record's rules against the record before
+//! them ([`doorstep_domain::record::admission`]). The sending device's own
+//! changes (the actor id starts with its id) must be signed for the
+//! practitioner it is enrolled for. A device sends other devices' changes
+//! only when a server restored from a backup lost them; each must then be
+//! signed for the practitioner its device is enrolled for, or, for a device
+//! the restored server no longer knows, for a practitioner it knows (the
+//! checker decides through `signer_ok`).
 
 use automerge::AutoCommit;
 use chrono::{DateTime, Duration, Utc};
@@ -23,6 +24,10 @@ use crate::record;
 
 /// How far in the future a change's time may be (laptop clocks drift).
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// Whether a change by another device (the id) may be signed for a
+/// practitioner (the name), as the server's enrolments say.
+pub type SignerCheck<'a> = dyn FnMut(Uuid, &str) -> bool + 'a;
 
 /// Who is sending changes, and the time by the checker's clock.
 #[derive(Debug, Clone)]
@@ -39,13 +44,15 @@ impl Sender {
     /// Ok when `after` (the family with the new changes) may replace
     /// `before` (`None`: a family new to the checker); else the reason, in
     /// words fit to show the practitioner and to log (no patient data).
-    /// `enrolled` names the practitioner another device is enrolled for
-    /// (`None`: no such device).
+    /// `signer_ok` says whether another device's change may be signed for
+    /// a practitioner (the server knows its enrolments); without it (a
+    /// device checking its own work) other devices' changes are left to
+    /// the record's rules.
     pub fn check(
         &self,
         before: Option<&mut AutoCommit>,
         after: &mut AutoCommit,
-        enrolled: &mut dyn FnMut(Uuid) -> Option<String>,
+        mut signer_ok: Option<&mut SignerCheck<'_>>,
     ) -> Result<(), String> {
         let (heads, before_family) = match before {
             Some(b) => {
@@ -57,20 +64,25 @@ impl Sender {
         };
         let latest = (self.now + CLOCK_SKEW).timestamp();
         for change in after.get_changes(&heads) {
-            let practitioner = match device_of(change.actor_id()) {
-                Some(d) if d == self.device => Some(self.practitioner.clone()),
-                Some(d) => enrolled(d),
-                None => None,
-            };
-            let Some(practitioner) = practitioner else {
-                return Err(NOT_ENROLLED.into());
-            };
-            let (_, who) = parse_message(change.message().unwrap_or_default());
-            if who != Some(practitioner.as_str()) {
-                return Err(NOT_THE_PRACTITIONER.into());
-            }
             if change.timestamp() > latest {
                 return Err(IN_THE_FUTURE.into());
+            }
+            let (_, who) = parse_message(change.message().unwrap_or_default());
+            let who = who.unwrap_or_default();
+            match device_of(change.actor_id()) {
+                Some(d) if d == self.device => {
+                    if who != self.practitioner {
+                        return Err(NOT_THE_PRACTITIONER.into());
+                    }
+                }
+                Some(d) => {
+                    if let Some(ok) = signer_ok.as_mut() {
+                        if !ok(d, who) {
+                            return Err(NOT_THE_PRACTITIONER.into());
+                        }
+                    }
+                }
+                None => return Err(NOT_A_DEVICE.into()),
             }
         }
         let after_family = record::family(after).map_err(|_| DOES_NOT_READ.to_string())?;
@@ -81,9 +93,9 @@ impl Sender {
     }
 }
 
-/// A change by a device the server never enrolled.
-pub const NOT_ENROLLED: &str =
-    "it carries a change written on a device this server never enrolled: a laptop sends only its own work";
+/// A change not written by a Doorstep device.
+pub const NOT_A_DEVICE: &str =
+    "it carries a change not written by a Doorstep laptop: a laptop sends only its own work";
 /// A change signed for someone else.
 pub const NOT_THE_PRACTITIONER: &str =
     "it carries a change signed by someone other than the practitioner its laptop is enrolled for";

@@ -131,12 +131,14 @@ impl Hub {
 }
 
 /// The trust boundary's rules for the requesting device (ARCHITECTURE.md
-/// §9), as the answering machine asks for them: other devices' changes
-/// are checked against their enrolment, looked up once each.
+/// §9), as the answering machine asks for them. Another device's change
+/// (returned after a restore) must be signed for the practitioner that
+/// device is enrolled for, or, for a device this server does not know,
+/// for a practitioner it knows; each looked up once.
 struct Rules<'t> {
     sender: Sender,
     tx: RefCell<&'t mut dyn Tx>,
-    enrolled: RefCell<HashMap<Uuid, Option<String>>>,
+    signers: RefCell<HashMap<(Uuid, String), bool>>,
 }
 
 impl answering::Admission for Rules<'_> {
@@ -146,27 +148,37 @@ impl answering::Admission for Rules<'_> {
         before: Option<&mut AutoCommit>,
         after: &mut AutoCommit,
     ) -> Result<(), String> {
-        let mut lookup = |device: Uuid| {
-            self.enrolled
+        let mut signer_ok = |device: Uuid, who: &str| {
+            *self
+                .signers
                 .borrow_mut()
-                .entry(device)
-                .or_insert_with(|| enrolled_for(&mut **self.tx.borrow_mut(), device))
-                .clone()
+                .entry((device, who.to_string()))
+                .or_insert_with(|| may_sign(&mut **self.tx.borrow_mut(), device, who))
         };
-        self.sender.check(before, after, &mut lookup)
+        self.sender.check(before, after, Some(&mut signer_ok))
     }
 }
 
-/// The practitioner `device` is enrolled for, if it is enrolled here.
-fn enrolled_for(tx: &mut dyn Tx, device: Uuid) -> Option<String> {
-    tx.query_opt(
-        "SELECT p.name FROM devices d JOIN practitioners p ON p.id = d.practitioner_id
-         WHERE d.id = $1",
-        &[device.into()],
-    )
-    .ok()
-    .flatten()
-    .and_then(|r| r.text(0).ok())
+/// Whether a change by `device` may be signed for `who`: the practitioner
+/// it is enrolled for, or any practitioner here if the device is unknown.
+fn may_sign(tx: &mut dyn Tx, device: Uuid, who: &str) -> bool {
+    let enrolled = tx
+        .query_opt(
+            "SELECT p.name FROM devices d JOIN practitioners p ON p.id = d.practitioner_id
+             WHERE d.id = $1",
+            &[device.into()],
+        )
+        .ok()
+        .flatten()
+        .and_then(|r| r.text(0).ok());
+    match enrolled {
+        Some(name) => name == who,
+        None => tx
+            .query_opt("SELECT 1 FROM practitioners WHERE name = $1", &[who.into()])
+            .ok()
+            .flatten()
+            .is_some(),
+    }
 }
 
 /// Steps 3–9 inside the transaction: the hub loads what the answering
@@ -238,7 +250,7 @@ fn answer(
             now,
         },
         tx: RefCell::new(&mut *tx),
-        enrolled: RefCell::new(HashMap::new()),
+        signers: RefCell::new(HashMap::new()),
     };
     let received = machine.receive(held, states, &rules);
     drop(rules);

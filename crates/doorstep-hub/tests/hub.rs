@@ -1428,7 +1428,7 @@ fn hostile_changes_are_refused_whole_and_the_family_keeps_its_rules() {
                 doc.put(&h, "town", "Elsewhere").unwrap();
                 commit(doc, "Asha Patel", now());
             },
-            "never enrolled",
+            "not written by a Doorstep laptop",
         );
         attack(
             "signing as someone else",

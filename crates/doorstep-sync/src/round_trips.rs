@@ -157,6 +157,16 @@ pub trait Replica {
     /// Sets every family's sync state to `fresh` and forgets acknowledged
     /// heads (the server was restored: compare everything).
     fn reset_states(&mut self, fresh: &[u8]) -> Result<(), Self::Error>;
+    /// Checks this device's unsent work in `doc` with the rules the server
+    /// applies, before it is sent (ARCHITECTURE.md §9); `server_holds` are
+    /// the heads the server is known to hold (empty: none of it).
+    /// `Ok(Err(reason))` keeps it back as the server would refuse it.
+    fn admit(
+        &mut self,
+        id: Uuid,
+        doc: &mut AutoCommit,
+        server_holds: &[ChangeHash],
+    ) -> Result<Result<(), String>, Self::Error>;
 }
 
 /// One family during a run.
@@ -253,6 +263,8 @@ pub struct RoundTrips {
     refused: HashSet<Uuid>,
     /// Families whose uploads the server refused in this run.
     upload_refused: HashSet<Uuid>,
+    /// Families whose unsent work was checked in this run.
+    checked: HashSet<Uuid>,
     /// The heads each upload of the last request held.
     upload_heads: HashMap<Uuid, Vec<ChangeHash>>,
     /// Families the last request carried a sync message for.
@@ -285,6 +297,7 @@ impl RoundTrips {
                 .collect(),
             refused: HashSet::new(),
             upload_refused: HashSet::new(),
+            checked: HashSet::new(),
             upload_heads: HashMap::new(),
             messaged: HashSet::new(),
             sent: HashSet::new(),
@@ -314,6 +327,46 @@ impl RoundTrips {
     /// Families sent something so far.
     pub fn sent(&self) -> usize {
         self.sent.len()
+    }
+
+    /// Whether the family's unsent work passes the server's rules, checked
+    /// once a run (a refusal is recorded like the server's); a family with
+    /// nothing unsent passes.
+    fn admitted<R: Replica>(
+        &mut self,
+        replica: &mut R,
+        id: Uuid,
+        upload: bool,
+    ) -> Result<bool, R::Error> {
+        if !self.checked.insert(id) {
+            return Ok(true);
+        }
+        let Some(f) = self.families.get_mut(&id) else {
+            return Ok(true);
+        };
+        // A family arriving from the server has no work of this device's.
+        if !f.on_device || !f.pending() {
+            return Ok(true);
+        }
+        let holds = if upload && !f.known {
+            Vec::new()
+        } else {
+            f.acknowledged()
+        };
+        let Some(doc) = f.doc.as_mut() else {
+            return Ok(true);
+        };
+        match replica.admit(id, doc, &holds)? {
+            Ok(()) => Ok(true),
+            Err(reason) => {
+                self.report.rejected += 1;
+                replica.record(&RoundRecord {
+                    rejections: vec![(id, format!("not sent: {reason}"))],
+                    ..Default::default()
+                })?;
+                Ok(false)
+            }
+        }
     }
 
     fn load<R: Replica>(&mut self, replica: &mut R, id: Uuid) -> Result<(), R::Error> {
@@ -380,6 +433,10 @@ impl RoundTrips {
                 && (!f.known || (f.evicted && f.pending()));
             if upload {
                 self.load(replica, id)?;
+                if !self.admitted(replica, id, true)? {
+                    self.upload_refused.insert(id);
+                    continue;
+                }
                 let Some(doc) = self.families.get_mut(&id).and_then(|f| f.doc.as_mut()) else {
                     continue;
                 };
@@ -414,6 +471,10 @@ impl RoundTrips {
                 continue;
             }
             self.load(replica, id)?;
+            if !self.admitted(replica, id, false)? {
+                self.refused.insert(id);
+                continue;
+            }
             let Some(f) = self.families.get_mut(&id) else {
                 continue;
             };
