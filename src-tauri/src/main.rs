@@ -1,5 +1,5 @@
 //! `doorstep-desktop`: the desktop app's entry point. The data directory is
-//! `DOORSTEP_DATA_DIR` or the platform default; `DOORSTEP_NOW` fixes the
+//! `DOORSTEP_DATA_DIR` or the platform default; `DOORSTEP_NOW` (debug builds only) fixes the
 //! clock (demos and tests); `DOORSTEP_SYNC_SECONDS` sets how often it syncs
 //! in the background (default 60).
 

@@ -118,7 +118,8 @@ impl Session {
         self.write(id, action, &cx)
     }
 
-    /// A response with its outstanding problems and scores.
+    /// A response with its outstanding problems and scores; the view is
+    /// audited (`form.view`).
     pub fn form_show(
         &mut self,
         family_id: &str,
@@ -129,6 +130,9 @@ impl Session {
         let (rid, r) = response::find(&current, response_id)?;
         let def = response::definition_of(r)?;
         let answers = r.answer_set();
+        // Answers (an EPDS, say) are as sensitive as the record: seeing
+        // them is audited like opening it.
+        self.audit_view("form.view", id)?;
         let scores = if r.scores.is_empty() {
             forms::scores(
                 def,

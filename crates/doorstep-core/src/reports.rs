@@ -24,8 +24,12 @@ pub struct WorklistQuery {
 }
 
 impl Session {
-    /// Overdue, follow-ups, due now and upcoming reviews, most urgent first.
+    /// Overdue, follow-ups, due now and upcoming reviews, most urgent
+    /// first; the view is audited (`worklist.view`, it names children).
     pub fn worklist(&mut self, q: &WorklistQuery) -> Result<Vec<WorkItem>, CoreError> {
+        let cx = self.context();
+        self.store
+            .record_view("worklist.view", None, &crate::session::actor(&cx))?;
         let from = q.from.unwrap_or_else(|| self.clock().today());
         let to = q.to.unwrap_or(from + Days::new(28));
         if to < from {

@@ -254,6 +254,9 @@ fn an_answer_no_longer_asked_can_be_taken_back() {
         .any(|p| p.field == "epds-1" && p.problem.contains("required")));
     let e = s.form_answer(&f, &r, "epds-2", "").unwrap_err();
     assert_eq!(e.problems()[0].field, "epds-2");
+    // Seeing the answers is audited like opening the record.
+    let audited = s.audit_for_family(&f).unwrap();
+    assert!(audited.iter().any(|row| row.action == "form.view"));
     // After a fresh unlock (document reloaded from disk) it is still absent.
     drop(s);
     let mut s = device.session();
