@@ -421,6 +421,7 @@ impl ManageConnection for SqliteFile {
 /// A new connection: WAL, synchronous FULL, foreign keys on, a 10 s busy
 /// timeout and 64 cached statements.
 fn open_sqlite(path: &PathBuf) -> Result<rusqlite::Connection, HubError> {
+    create_private(path)?;
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -430,6 +431,23 @@ fn open_sqlite(path: &PathBuf) -> Result<rusqlite::Connection, HubError> {
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// Creates the database file readable and writable by the server's user
+/// only (0600) when it does not exist yet; SQLite gives its WAL and
+/// shared-memory files the same mode.
+fn create_private(path: &PathBuf) -> Result<(), HubError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(HubError::Storage(format!(
+            "the database file could not be created: {e}"
+        ))),
+    }
 }
 
 /// `$N` placeholders to `?N`, and no ` FOR UPDATE`.

@@ -111,8 +111,36 @@ impl Hub {
     /// Enrols a device with a one-time code: the code is used up and the
     /// device gets a token. An unknown, expired or used code is
     /// [`HubError::EnrolmentRefused`]; a device id already enrolled is
-    /// [`HubError::Invalid`].
+    /// [`HubError::Invalid`]. Every refusal is audited
+    /// (`device.enrol-refused`, naming the device id and why, never the
+    /// code).
     pub fn enrol(
+        &self,
+        code: &str,
+        device_id: Uuid,
+        device_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, HubError> {
+        let result = self.enrol_unaudited(code, device_id, device_name, now);
+        let why = match &result {
+            Err(HubError::EnrolmentRefused) => "unknown, expired or used code",
+            Err(HubError::Invalid(_)) => "invalid request",
+            _ => return result,
+        };
+        self.db.transaction(|tx| {
+            audit(
+                tx,
+                now,
+                &device_id.to_string(),
+                "device.enrol-refused",
+                None,
+                why,
+            )
+        })?;
+        result
+    }
+
+    fn enrol_unaudited(
         &self,
         code: &str,
         device_id: Uuid,

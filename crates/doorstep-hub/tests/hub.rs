@@ -1477,3 +1477,41 @@ fn hostile_changes_are_refused_whole_and_the_family_keeps_its_rules() {
         assert!(honest.rejections.is_empty(), "{}", b.name);
     });
 }
+
+#[test]
+fn refused_enrolments_are_audited_without_the_code() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let device = Uuid::new_v4();
+        for _ in 0..3 {
+            assert_eq!(
+                hub.enrol("WRONG-CODE-1234", device, "Test laptop", now())
+                    .unwrap_err(),
+                HubError::EnrolmentRefused
+            );
+        }
+        let rows = hub
+            .transaction(|tx| {
+                tx.query(
+                    "SELECT actor, detail FROM audit WHERE action = 'device.enrol-refused'",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(rows.len(), 3, "{}", b.name);
+        assert_eq!(rows[0].text(0).unwrap(), device.to_string());
+        assert!(!rows[0].text(1).unwrap().contains("WRONG"), "{}", b.name);
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn the_sqlite_file_is_private_to_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let _hub = Hub::open(&format!("sqlite:{}", path.display())).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
