@@ -352,9 +352,16 @@ impl Hub {
             store_changes(tx, family_id, seq, &mut doc, &before)?;
             if row.practitioner_id != target.id {
                 tx.execute(
-                    "INSERT INTO departures (practitioner_id, family_id, seq) VALUES ($1, $2, $3)
-                     ON CONFLICT (practitioner_id, family_id) DO UPDATE SET seq = excluded.seq",
-                    &[row.practitioner_id.into(), family_id.into(), Value::Int(seq)],
+                    "INSERT INTO departures (practitioner_id, family_id, seq, departed_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (practitioner_id, family_id)
+                     DO UPDATE SET seq = excluded.seq, departed_at = excluded.departed_at",
+                    &[
+                        row.practitioner_id.into(),
+                        family_id.into(),
+                        Value::Int(seq),
+                        stamp(now).into(),
+                    ],
                 )?;
                 // The new practitioner's devices may have held the family
                 // before (it comes back): start them afresh.

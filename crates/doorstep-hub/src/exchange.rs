@@ -27,7 +27,7 @@ use crate::documents::{
     update_family_doc,
 };
 use crate::enrol::DeviceIdentity;
-use crate::{stamp, Hub, HubError};
+use crate::{parse_stamp, stamp, Hub, HubError};
 
 /// A family's current heads, for `GET /v1/families/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,13 +139,25 @@ struct Rules<'t> {
     sender: Sender,
     tx: RefCell<&'t mut dyn Tx>,
     signers: RefCell<HashMap<(Uuid, String), bool>>,
+    /// Families that left this practitioner, uploaded in this request.
+    departed: HashMap<Uuid, Departure>,
 }
+
+/// A family that left the requesting practitioner's caseload.
+struct Departure {
+    /// When it left (`None` for a departure recorded before times were).
+    at: Option<DateTime<Utc>>,
+}
+
+/// Refusal of work on a departed family made after it left.
+const MADE_AFTER_DEPARTURE: &str = "it carries work made after this family moved to another \
+     health visitor: only work made before the move is taken";
 
 impl answering::Admission for Rules<'_> {
     fn admit(
         &self,
-        _id: Uuid,
-        before: Option<&mut AutoCommit>,
+        id: Uuid,
+        mut before: Option<&mut AutoCommit>,
         after: &mut AutoCommit,
     ) -> Result<(), String> {
         let mut signer_ok = |device: Uuid, who: &str| {
@@ -155,6 +167,15 @@ impl answering::Admission for Rules<'_> {
                 .entry((device, who.to_string()))
                 .or_insert_with(|| may_sign(&mut **self.tx.borrow_mut(), device, who))
         };
+        if let Some(dep) = self.departed.get(&id) {
+            let heads = before.as_mut().map(|b| b.get_heads()).unwrap_or_default();
+            let new = after.get_changes(&heads);
+            if let Some(at) = dep.at {
+                if new.iter().any(|c| c.timestamp() > at.timestamp()) {
+                    return Err(MADE_AFTER_DEPARTURE.into());
+                }
+            }
+        }
         self.sender.check(before, after, Some(&mut signer_ok))
     }
 }
@@ -230,15 +251,20 @@ fn answer(
     // Lock every family the request touches, in id order.
     let touched = machine.touched();
     let mut held = BTreeMap::new();
+    let mut departed = HashMap::new();
     for (id, row) in lock_families(tx, &touched)? {
         let h = match row {
             None => Held::Unknown,
             Some(row) if row.practitioner_id == me => {
                 Held::Mine(load_doc(&row.snapshot)?, seq_u64(row.seq))
             }
-            Some(row) if machine.uploads(id) && has_departed(tx, me, id)? => {
-                Held::Departed(Some(load_doc(&row.snapshot)?))
-            }
+            Some(row) if machine.uploads(id) => match departure(tx, me, id)? {
+                Some(d) => {
+                    departed.insert(id, d);
+                    Held::Departed(Some(load_doc(&row.snapshot)?))
+                }
+                None => Held::Elsewhere,
+            },
             Some(_) => Held::Elsewhere,
         };
         held.insert(id, h);
@@ -251,6 +277,7 @@ fn answer(
         },
         tx: RefCell::new(&mut *tx),
         signers: RefCell::new(HashMap::new()),
+        departed,
     };
     let received = machine.receive(held, states, &rules);
     drop(rules);
@@ -384,13 +411,24 @@ fn seq_i64(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
-fn has_departed(tx: &mut dyn Tx, practitioner: Uuid, family: Uuid) -> Result<bool, HubError> {
-    Ok(tx
-        .query_opt(
-            "SELECT family_id FROM departures WHERE practitioner_id = $1 AND family_id = $2",
-            &[practitioner.into(), family.into()],
-        )?
-        .is_some())
+/// The family's departure from `practitioner`, if it left them.
+fn departure(
+    tx: &mut dyn Tx,
+    practitioner: Uuid,
+    family: Uuid,
+) -> Result<Option<Departure>, HubError> {
+    let Some(row) = tx.query_opt(
+        "SELECT departed_at FROM departures WHERE practitioner_id = $1 AND family_id = $2",
+        &[practitioner.into(), family.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let at = match row.opt_text(0)? {
+        Some(t) => Some(parse_stamp(&t)?),
+        None => None,
+    };
+    Ok(Some(Departure { at }))
 }
 
 fn put_states(

@@ -13,10 +13,16 @@ use crate::{random_epoch, HubError};
 
 /// `(version, SQL)` in order. The SQL is written for SQLite; PostgreSQL
 /// reads `BLOB` as `BYTEA`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/server/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/server/0001_init.sql")),
+    (
+        2,
+        include_str!("../../../migrations/server/0002_departed_at.sql"),
+    ),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Arbitrary key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x646f_6f72_7374_6570; // "doorstep"

@@ -486,7 +486,7 @@ fn migrations_run_twice_without_change() {
         let version = hub
             .transaction(|tx| tx.query("SELECT value FROM meta WHERE key = 'schema_version'", &[]))
             .unwrap();
-        assert_eq!(version[0].text(0).unwrap(), "1");
+        assert_eq!(version[0].text(0).unwrap(), "2");
     });
 }
 
@@ -1514,4 +1514,94 @@ fn the_sqlite_file_is_private_to_the_server() {
     let _hub = Hub::open(&format!("sqlite:{}", path.display())).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn a_departed_laptop_uploads_only_work_from_before_the_move() {
+    use automerge::transaction::CommitOptions;
+    use automerge::{ReadDoc, ROOT};
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let fam = import(
+            &hub,
+            &[birth_row(
+                "Adams",
+                "Ava",
+                "2026-10-01",
+                &nhs(1),
+                "Asha Patel",
+            )],
+        )[0];
+        let mut first = Device::enrol(&hub, "Asha Patel");
+        first.sync(&hub);
+        let mut second = Device::enrol(&hub, "Asha Patel");
+        second.sync(&hub);
+        // Work made before the family moves to Ben, an hour later.
+        first.edit(fam, set_phone("0113 496 0002"));
+        let moved = now() + Duration::hours(1);
+        hub.allocate(fam, "Ben Okafor", moved).unwrap();
+        let s = first.sync(&hub);
+        assert!(s.evicted().contains(&fam), "{}", b.name);
+        assert!(
+            !first.docs.contains_key(&fam),
+            "{}: acknowledged, evicted",
+            b.name
+        );
+
+        // The other laptop wrote after the move (it did not know yet).
+        let upload = |device: &Device, town: &str, at: DateTime<Utc>| {
+            let mut doc = server_doc(&hub, fam).with_actor(author::actor_for(device.id));
+            let (_, h) = doc.get(ROOT, "household").unwrap().unwrap();
+            doc.put(&h, "town", town).unwrap();
+            doc.commit_with(
+                CommitOptions::default()
+                    .with_message(author::message("family.update", "Asha Patel"))
+                    .with_time(at.timestamp()),
+            );
+            let req = SyncRequest {
+                protocol: PROTOCOL_VERSION,
+                device_id: device.id,
+                cursor: device.cursor.clone(),
+                messages: vec![],
+                uploads: vec![DocUpload {
+                    doc_id: fam,
+                    doc: doc.save(),
+                }],
+            };
+            let body = hub
+                .sync(
+                    &device.identity(&hub),
+                    &encode_request(&req),
+                    now() + Duration::hours(2),
+                )
+                .unwrap();
+            decode_response(&body, &Limits::default()).unwrap()
+        };
+        let stored = sorted_heads(&mut server_doc(&hub, fam));
+        let resp = upload(&second, "Later", moved + Duration::minutes(30));
+        assert_eq!(resp.rejected.len(), 1, "{}", b.name);
+        assert!(
+            resp.rejected[0]
+                .reason
+                .contains("made after this family moved"),
+            "{resp:?}"
+        );
+        // An old copy of the first laptop's data, restored after the move,
+        // keeps writing: refused for the same reason.
+        let resp = upload(&first, "Stale", moved + Duration::minutes(45));
+        assert_eq!(resp.rejected.len(), 1, "{}", b.name);
+        assert!(
+            resp.rejected[0]
+                .reason
+                .contains("made after this family moved"),
+            "{resp:?}"
+        );
+        assert_eq!(
+            sorted_heads(&mut server_doc(&hub, fam)),
+            stored,
+            "{}",
+            b.name
+        );
+    });
 }
