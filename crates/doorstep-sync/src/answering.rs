@@ -204,6 +204,33 @@ fn take_up(
     Ok(true)
 }
 
+/// Checks what a message or upload added to a family's document (its heads
+/// were `before`) with the driver's rules; nothing added, nothing to
+/// check. On refusal the document is put back as it was and the reason
+/// returned (`None`: the earlier state could not be rebuilt).
+fn admit(
+    rules: &dyn Admission,
+    id: Uuid,
+    w: &mut Work,
+    before: &[ChangeHash],
+) -> Result<(), Option<String>> {
+    if sorted(w.doc.get_heads()) == sorted(before.to_vec()) {
+        return Ok(());
+    }
+    let mut prior = if w.created && before.is_empty() {
+        None
+    } else {
+        Some(w.doc.fork_at(before).map_err(|_| None)?)
+    };
+    match rules.admit(id, prior.as_mut(), &mut w.doc) {
+        Ok(()) => Ok(()),
+        Err(reason) => {
+            w.doc = prior.unwrap_or_default();
+            Err(Some(reason))
+        }
+    }
+}
+
 /// Marks a family's work refused: the document is the server's again (the
 /// caller restored it), and nothing of this request is kept, acknowledged
 /// or answered for it.
@@ -335,15 +362,14 @@ impl Answering {
             if w.refused {
                 continue;
             }
-            let mut before = w.doc.clone();
+            let heads = w.doc.get_heads();
             let sync = w
                 .sync
                 .get_or_insert_with(|| DocSync::resume(states.get(&m.doc_id).map(Vec::as_slice)));
             sync.receive(&mut w.doc, &m.sync)
                 .map_err(|_| AnswerError::BadMessage(m.doc_id))?;
-            let prior = (!w.created).then_some(&mut before);
-            if let Err(reason) = rules.admit(m.doc_id, prior, &mut w.doc) {
-                w.doc = before;
+            if let Err(reason) = admit(rules, m.doc_id, w, &heads) {
+                let reason = reason.ok_or(AnswerError::BadMessage(m.doc_id))?;
                 refuse(w);
                 self.rejected.push((m.doc_id, Refused::Message, reason));
                 continue;
@@ -370,13 +396,12 @@ impl Answering {
             if w.refused {
                 continue;
             }
-            let mut before = w.doc.clone();
+            let before = w.doc.get_heads();
             w.doc
                 .merge(&mut u.doc)
                 .map_err(|_| AnswerError::BadUpload(id))?;
-            let prior = (!w.created).then_some(&mut before);
-            if let Err(reason) = rules.admit(id, prior, &mut w.doc) {
-                w.doc = before;
+            if let Err(reason) = admit(rules, id, w, &before) {
+                let reason = reason.ok_or(AnswerError::BadUpload(id))?;
                 refuse(w);
                 self.rejected.push((id, Refused::Upload, reason));
                 continue;
