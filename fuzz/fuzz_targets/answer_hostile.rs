@@ -2,13 +2,15 @@
 //! bytes are hostile. The input is split into a sync message and a whole
 //! document: the document is loaded and read as a family record as the
 //! hub does before its transaction, then the answering machine receives
-//! both for a family the server holds. Nothing may panic, and a request
-//! that is answered must encode.
+//! both for a family the server holds, checking each merge with the
+//! server's admission rules. Nothing may panic, and a request that is
+//! answered must encode.
 #![no_main]
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
-use doorstep_sync::answering::{Answering, Held, Upload};
+use doorstep_document::admission::Sender;
+use doorstep_sync::answering::{Admission, Answering, Held, Upload};
 use doorstep_sync::codec::encode_response;
 use doorstep_sync::protocol::{Cursor, DocMessage, SyncRequest, PROTOCOL_VERSION};
 use doorstep_sync::Limits;
@@ -17,6 +19,22 @@ use uuid::Uuid;
 
 const FAMILY: Uuid = Uuid::from_u128(0x1111_2222_3333_4444_5555_6666_7777_8888);
 const DEVICE: Uuid = Uuid::from_u128(0x9999_aaaa_bbbb_cccc_dddd_eeee_ffff_0001);
+
+/// The hub's rules: the real admission check, with every other device
+/// enrolled for the sender's practitioner.
+struct Rules(Sender);
+
+impl Admission for Rules {
+    fn admit(
+        &self,
+        _id: Uuid,
+        before: Option<&mut AutoCommit>,
+        after: &mut AutoCommit,
+    ) -> Result<(), String> {
+        let mut signer_ok = |_: Uuid, who: &str| who == "Fuzz Visitor";
+        self.0.check(before, after, Some(&mut signer_ok))
+    }
+}
 
 /// The server's copy of the family: a small document.
 fn held() -> AutoCommit {
@@ -61,7 +79,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut machine = Answering::new(request, uploads, "e".into(), 2, Limits::default());
     let held = [(FAMILY, Held::Mine(held(), 1))].into_iter().collect();
-    if machine.receive(held, Default::default()).is_err() {
+    let rules = Rules(Sender {
+        device: DEVICE,
+        practitioner: "Fuzz Visitor".into(),
+        now: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
+    });
+    if machine.receive(held, Default::default(), &rules).is_err() {
         return;
     }
     let answer = machine.finish();

@@ -58,6 +58,17 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (larger gets 413).
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Sync requests worked on at once; others wait for a turn (their
+    /// bodies not yet read), and past `--sync-wait-secs` get 503 with
+    /// Retry-After.
+    #[arg(long, default_value_t = 16)]
+    pub max_concurrent_syncs: usize,
+    /// How long a sync request waits for a turn before 503.
+    #[arg(long, default_value_t = 20)]
+    pub sync_wait_secs: u64,
+    /// How long a request body may take to arrive (408 past it).
+    #[arg(long, default_value_t = 30)]
+    pub body_timeout_secs: u64,
 }
 
 /// `admin`.

@@ -5,7 +5,7 @@
 //! Bodies never carry patient data: the hub's reasons name fields, ids and
 //! limits only, and storage failures are logged, not shown.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use doorstep_hub::HubError;
@@ -21,6 +21,8 @@ pub enum ApiError {
     MalformedEnrolment,
     /// 400: the body could not be read (the connection failed mid-body).
     UnreadableBody,
+    /// 408: the body did not arrive within the server's time.
+    BodyTimeout,
 }
 
 impl ApiError {
@@ -42,6 +44,7 @@ impl ApiError {
             ApiError::Hub(e) => e.answer(),
             ApiError::MalformedEnrolment => (400, ErrorBody::new(words::BAD_ENROLMENT)),
             ApiError::UnreadableBody => (400, ErrorBody::new("request body could not be read")),
+            ApiError::BodyTimeout => (408, ErrorBody::new("request body too slow")),
         };
         (
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -50,10 +53,20 @@ impl ApiError {
     }
 }
 
+/// Seconds a busy server asks a device to wait before trying again.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 impl IntoResponse for ApiError {
+    /// The status and body; a 503 also says when to try again.
     fn into_response(self) -> Response {
         let (status, body) = self.answer();
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        response
     }
 }
 

@@ -1,15 +1,20 @@
 //! Extractors: the device a bearer token belongs to
-//! ([`AuthenticatedDevice`]), and request bodies read whole within their
-//! limits ([`SyncBody`], [`EnrolRequest`]). Each rejects with an
-//! [`ApiError`], so handlers only see requests worth answering.
+//! ([`AuthenticatedDevice`]), a turn to sync ([`SyncTurn`]), and request
+//! bodies read whole within their size and time limits ([`SyncBody`],
+//! [`EnrolRequest`]). Each rejects with an [`ApiError`], so handlers only
+//! see requests worth answering.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use doorstep_hub::DeviceIdentity;
+use std::sync::Arc;
+use std::time::Duration;
+
+use doorstep_hub::{DeviceIdentity, HubError};
 use doorstep_sync::wire::{EnrolRequest, MAX_ENROL_BYTES};
 use http_body_util::LengthLimitError;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
 use super::AppState;
@@ -38,8 +43,26 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
+/// A turn to work on a sync request: one of the server's
+/// `--max-concurrent-syncs`, waited for up to `--sync-wait-secs` (503 with
+/// Retry-After past it). Taken before the body is read, so waiting
+/// requests hold no body in memory; held until the answer is made.
+pub struct SyncTurn(#[allow(dead_code)] OwnedSemaphorePermit);
+
+impl FromRequestParts<AppState> for SyncTurn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let turns = Arc::clone(&state.sync_turns);
+        match tokio::time::timeout(state.bounds.sync_wait, turns.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(SyncTurn(permit)),
+            _ => Err(ApiError::Hub(HubError::Busy)),
+        }
+    }
+}
+
 /// An encoded sync request, read whole within the server's
-/// `--max-body-bytes` (413 past it).
+/// `--max-body-bytes` (413 past it) and `--body-timeout-secs` (408).
 #[derive(Debug)]
 pub struct SyncBody(pub Bytes);
 
@@ -47,7 +70,9 @@ impl FromRequest<AppState> for SyncBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        read_within(req, state.max_body).await.map(SyncBody)
+        read_within(req, state.bounds.max_body, state.bounds.body_timeout)
+            .await
+            .map(SyncBody)
     }
 }
 
@@ -56,20 +81,21 @@ impl FromRequest<AppState> for SyncBody {
 #[derive(Debug)]
 pub struct Enrol(pub EnrolRequest);
 
-impl<S: Send + Sync> FromRequest<S> for Enrol {
+impl FromRequest<AppState> for Enrol {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
-        let bytes = read_within(req, MAX_ENROL_BYTES).await?;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = read_within(req, MAX_ENROL_BYTES, state.bounds.body_timeout).await?;
         serde_json::from_slice(&bytes)
             .map(Enrol)
             .map_err(|_| ApiError::MalformedEnrolment)
     }
 }
 
-/// Reads the whole body, refusing more than `limit` bytes with 413: at
-/// once when `Content-Length` says so, else as soon as the stream passes it.
-async fn read_within(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+/// Reads the whole body, refusing more than `limit` bytes with 413 (at
+/// once when `Content-Length` says so, else as soon as the stream passes
+/// it) and a body slower than `timeout` with 408.
+async fn read_within(req: Request, limit: usize, timeout: Duration) -> Result<Bytes, ApiError> {
     let too_large = ApiError::too_large(limit as u64);
     let declared = req
         .headers()
@@ -79,8 +105,9 @@ async fn read_within(req: Request, limit: usize) -> Result<Bytes, ApiError> {
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large);
     }
-    axum::body::to_bytes(req.into_body(), limit)
+    tokio::time::timeout(timeout, axum::body::to_bytes(req.into_body(), limit))
         .await
+        .map_err(|_| ApiError::BodyTimeout)?
         .map_err(|e| {
             if e.into_inner().is::<LengthLimitError>() {
                 too_large.clone()

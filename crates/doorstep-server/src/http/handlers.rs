@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extract::{AuthenticatedDevice, Enrol, SyncBody};
+use super::extract::{AuthenticatedDevice, Enrol, SyncBody, SyncTurn};
 use super::AppState;
 
 /// `GET /v1/health`: `{"status":"ok"}`, without authentication.
@@ -46,6 +46,7 @@ pub async fn enrol(
 pub async fn sync(
     State(state): State<AppState>,
     AuthenticatedDevice(identity): AuthenticatedDevice,
+    _turn: SyncTurn,
     SyncBody(body): SyncBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let answer = state

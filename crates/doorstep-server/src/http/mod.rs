@@ -19,12 +19,14 @@ mod trace;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use axum::routing::{get, post};
 use axum::Router;
 use doorstep_hub::{Hub, HubError};
 use doorstep_sync::wire::{ENROL_PATH, FAMILY_PATH, HEALTH_PATH, SYNC_PATH};
+use tokio::sync::Semaphore;
 use tower_http::trace::TraceLayer;
 
 use crate::args::ServeArgs;
@@ -32,11 +34,25 @@ use crate::tls;
 
 pub use error::ApiError;
 
-/// What every handler shares: the hub and the sync body limit.
+/// How much the server takes on, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Largest sync body, in bytes (413 past it).
+    pub max_body: usize,
+    /// Sync requests worked on at once.
+    pub max_syncs: usize,
+    /// How long a sync request waits for a turn (then 503, Retry-After).
+    pub sync_wait: Duration,
+    /// How long a request body may take to arrive (then 408).
+    pub body_timeout: Duration,
+}
+
+/// What every handler shares: the hub, the bounds and the sync turns.
 #[derive(Clone)]
 pub struct AppState {
     hub: Arc<Hub>,
-    max_body: usize,
+    bounds: Bounds,
+    sync_turns: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -61,9 +77,10 @@ impl AppState {
 }
 
 /// The API: every endpoint, 404 for anything else, and the request log.
-/// Bodies are read by the extractors within `max_body` (sync) or
-/// 64 KiB (enrolment).
-pub fn router(hub: Arc<Hub>, max_body: usize) -> Router {
+/// Bodies are read by the extractors within `bounds.max_body` (sync) or
+/// 64 KiB (enrolment), and `bounds.body_timeout`; at most
+/// `bounds.max_syncs` syncs are worked on at once.
+pub fn router(hub: Arc<Hub>, bounds: Bounds) -> Router {
     Router::new()
         .route(HEALTH_PATH, get(handlers::health))
         .route(ENROL_PATH, post(handlers::enrol))
@@ -75,7 +92,11 @@ pub fn router(hub: Arc<Hub>, max_body: usize) -> Router {
                 .make_span_with(trace::request_span)
                 .on_response(trace::log_answer),
         )
-        .with_state(AppState { hub, max_body })
+        .with_state(AppState {
+            hub,
+            bounds,
+            sync_turns: Arc::new(Semaphore::new(bounds.max_syncs)),
+        })
 }
 
 /// Runs `serve` until SIGINT or SIGTERM.
@@ -95,7 +116,15 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
     }
     trace::init();
     let hub = Hub::open(&opts.database.database_url).context("opening the database")?;
-    let app = router(Arc::new(hub), opts.max_body_bytes);
+    let app = router(
+        Arc::new(hub),
+        Bounds {
+            max_body: opts.max_body_bytes,
+            max_syncs: opts.max_concurrent_syncs.max(1),
+            sync_wait: Duration::from_secs(opts.sync_wait_secs),
+            body_timeout: Duration::from_secs(opts.body_timeout_secs.max(1)),
+        },
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -23,13 +23,24 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use super::router;
+use super::{router, Bounds};
 use doorstep_sync::wire::{
     MAX_ENROL_BYTES as ENROL_MAX_BODY, SYNC_CONTENT_TYPE as SYNC_MEDIA_TYPE,
 };
 
 /// The sync body limit of the router under test (small, to test 413).
 const MAX_BODY: usize = 4096;
+
+/// The router's bounds in these tests: a small body limit, two syncs at
+/// once, short waits.
+fn bounds() -> Bounds {
+    Bounds {
+        max_body: MAX_BODY,
+        max_syncs: 2,
+        sync_wait: std::time::Duration::from_millis(200),
+        body_timeout: std::time::Duration::from_millis(1000),
+    }
+}
 
 const ASHA: &str = "Asha Patel";
 const BEN: &str = "Ben Okafor";
@@ -70,7 +81,7 @@ impl Fixture {
             .expect("import");
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
         let family = report.imported[0].family_id;
-        let app = router(Arc::clone(&hub), MAX_BODY);
+        let app = router(Arc::clone(&hub), bounds());
         Fixture {
             hub,
             app,
@@ -228,6 +239,78 @@ impl HttpBody for Chunked {
             1024
         ])))))
     }
+}
+
+/// A body that sends one byte and then never another.
+struct Stalled {
+    sent: bool,
+}
+
+impl HttpBody for Stalled {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        if self.sent {
+            return Poll::Pending;
+        }
+        self.sent = true;
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"x")))))
+    }
+}
+
+// ----------------------------------------------------------------- bounds
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_gets_408() {
+    let f = Fixture::new();
+    let (_, token) = f.device(ASHA);
+    let answer = f
+        .send(request(
+            Method::POST,
+            "/v1/sync",
+            Some(&token),
+            Body::new(Stalled { sent: false }),
+        ))
+        .await;
+    answer.is(408, json!({"error": "request body too slow"}));
+}
+
+#[tokio::test]
+async fn syncs_beyond_the_limit_wait_then_get_503_with_retry_after() {
+    let f = Fixture::new();
+    let (_, token) = f.device(ASHA);
+    // Two syncs take both turns while their bodies never finish arriving.
+    let stalled = |token: &str| {
+        tokio::spawn(f.app.clone().oneshot(request(
+            Method::POST,
+            "/v1/sync",
+            Some(token),
+            Body::new(Stalled { sent: false }),
+        )))
+    };
+    let (a, b) = (stalled(&token), stalled(&token));
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let busy = f
+        .send(sync_request(Some(&token), first_sync(Uuid::new_v4())))
+        .await;
+    assert_eq!(busy.status.as_u16(), 503, "{}", busy.json());
+    assert_eq!(
+        busy.json(),
+        json!({"error": "the server is busy; nothing was saved, try again"})
+    );
+    assert_eq!(busy.headers[header::RETRY_AFTER], "5");
+    // The stalled ones time out; then the server takes syncs again.
+    assert_eq!(a.await.unwrap().unwrap().status().as_u16(), 408);
+    assert_eq!(b.await.unwrap().unwrap().status().as_u16(), 408);
+    let (identity, token) = f.device(ASHA);
+    let ok = f
+        .send(sync_request(Some(&token), first_sync(identity.device_id)))
+        .await;
+    assert_eq!(ok.status.as_u16(), 200);
 }
 
 // ---------------------------------------------------------------- health
