@@ -217,9 +217,10 @@ impl Hub {
     }
 
     /// The device a bearer token belongs to: [`HubError::Unauthorised`] for
-    /// a malformed or unknown token, [`HubError::Revoked`] for a revoked
-    /// device's. Records when the device was last seen (at most once a
-    /// minute).
+    /// a malformed, unknown or expired token (unused for longer than the
+    /// hub's token lifetime, 90 days by default), [`HubError::Revoked`] for
+    /// a revoked device's. Records when the device was last seen (at most
+    /// once a minute), which renews the token.
     pub fn authenticate(&self, token: &str) -> Result<DeviceIdentity, HubError> {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(HubError::Unauthorised);
@@ -247,6 +248,11 @@ impl Hub {
             let last_seen = r.opt_text(4)?.as_deref().map(parse_stamp).transpose()?;
             Ok((identity, last_seen))
         })?;
+        // A token unused for its lifetime has expired: refused like an
+        // unknown one (the laptop is enrolled again; nothing is erased).
+        if last_seen.is_some_and(|t| now - t > self.token_lifetime) {
+            return Err(HubError::Unauthorised);
+        }
         if last_seen.is_none_or(|t| now - t >= LAST_SEEN_GRANULARITY) {
             self.db.transaction(|tx| {
                 tx.execute(

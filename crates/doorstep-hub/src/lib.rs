@@ -53,7 +53,11 @@ pub const SERVER_DEVICE_ID: Uuid = Uuid::from_u128(0xd002_5e7e_5e7e_4e7e_8e7e_00
 pub struct Hub {
     db: db::Db,
     limits: Limits,
+    token_lifetime: chrono::Duration,
 }
+
+/// How long a device token lasts without use (each use renews it).
+pub const DEFAULT_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::days(90);
 
 impl Hub {
     /// Opens the database at `url` and brings its schema up to date.
@@ -66,7 +70,16 @@ impl Hub {
         Ok(Hub {
             db,
             limits: Limits::default(),
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
         })
+    }
+
+    /// The same hub with device tokens lasting `lifetime` without use: a
+    /// token unused for longer is refused like an unknown one, so the
+    /// laptop is enrolled again (it erases nothing).
+    pub fn with_token_lifetime(mut self, lifetime: chrono::Duration) -> Hub {
+        self.token_lifetime = lifetime;
+        self
     }
 
     /// The same hub with other limits for sync requests and replies.

@@ -1605,3 +1605,40 @@ fn a_departed_laptop_uploads_only_work_from_before_the_move() {
         );
     });
 }
+
+#[test]
+fn a_token_unused_for_its_lifetime_expires_and_use_renews_it() {
+    both(|b| {
+        let hub = b.open().with_token_lifetime(Duration::days(90));
+        staff(&hub);
+        let d = Device::enrol(&hub, "Asha Patel");
+        let idle = Device::enrol(&hub, "Asha Patel");
+        let seen = |device: Uuid, days: i64| {
+            hub.transaction(|tx| {
+                tx.execute(
+                    "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
+                    &[
+                        device.into(),
+                        (Utc::now() - Duration::days(days))
+                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                            .into(),
+                    ],
+                )
+            })
+            .unwrap();
+        };
+        seen(d.id, 89);
+        seen(idle.id, 91);
+        // Used within 90 days: accepted, and the use renews it.
+        assert!(hub.authenticate(&d.token).is_ok(), "{}", b.name);
+        assert!(hub.authenticate(&d.token).is_ok(), "{}", b.name);
+        // Unused for longer: refused like an unknown token (401, not
+        // revoked, so the laptop enrols again and erases nothing).
+        assert_eq!(
+            hub.authenticate(&idle.token),
+            Err(HubError::Unauthorised),
+            "{}",
+            b.name
+        );
+    });
+}

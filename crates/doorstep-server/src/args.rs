@@ -69,6 +69,10 @@ pub struct ServeArgs {
     /// How long a request body may take to arrive (408 past it).
     #[arg(long, default_value_t = 30)]
     pub body_timeout_secs: u64,
+    /// Days a device token lasts without use (each sync renews it); an
+    /// expired laptop is enrolled again and erases nothing.
+    #[arg(long, default_value_t = 90)]
+    pub token_days: i64,
 }
 
 /// `admin`.

@@ -115,7 +115,9 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
         );
     }
     trace::init();
-    let hub = Hub::open(&opts.database.database_url).context("opening the database")?;
+    let hub = Hub::open(&opts.database.database_url)
+        .context("opening the database")?
+        .with_token_lifetime(chrono::Duration::days(opts.token_days.max(1)));
     let app = router(
         Arc::new(hub),
         Bounds {
