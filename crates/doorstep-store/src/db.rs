@@ -38,6 +38,9 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
     let literal = key.sqlcipher_literal();
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", literal.as_str()))?;
     drop(literal);
+    // SQLCipher wipes the memory it frees, so pages of the decrypted
+    // database do not linger in the heap.
+    conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
     // Reading the schema proves the key is right (SQLCipher checks the HMAC).
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)

@@ -221,15 +221,15 @@ impl ProfileDir {
     }
 
     /// Crypto-erases the local data: the wrapped key first (without it the
-    /// database is unreadable), then the database files and unlock state.
-    /// Leaves an `ERASED` marker saying when and why.
+    /// database is unreadable), overwritten in place and synced before it
+    /// is removed, with any temporary copy of it; then the database files
+    /// and unlock state. Leaves an `ERASED` marker saying when and why.
     pub fn erase(&self, reason: &str) -> Result<DateTime<Utc>, StoreError> {
         let at = Utc::now();
-        if let Ok(len) = fs::metadata(self.key()).map(|m| m.len()) {
-            // Overwrite before removing, in case the file system keeps blocks.
-            let _ = fs::write(self.key(), vec![0u8; len as usize]);
+        for key in [self.key(), self.key().with_extension("tmp")] {
+            overwrite_in_place(&key);
+            let _ = fs::remove_file(&key);
         }
-        let _ = fs::remove_file(self.key());
         for p in self.database_files() {
             let _ = fs::remove_file(p);
         }
@@ -286,6 +286,22 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StoreError>
 }
 
 /// Writes a small file so a crash leaves either the old or the new version.
+/// Overwrites a file's bytes with zeros where they lie (no truncation, so
+/// the same blocks are written) and syncs it; a missing file is fine.
+fn overwrite_in_place(path: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let Ok(mut f) = fs::OpenOptions::new().write(true).open(path) else {
+        return;
+    };
+    let Ok(len) = f.metadata().map(|m| m.len()) else {
+        return;
+    };
+    let zeros = vec![0u8; len as usize];
+    if f.seek(SeekFrom::Start(0)).is_ok() && f.write_all(&zeros).is_ok() {
+        let _ = f.sync_all();
+    }
+}
+
 fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
     let tmp = path.with_extension("tmp");
     let bytes = serde_json::to_vec_pretty(value).expect("plain data serialises");
@@ -312,5 +328,24 @@ mod tests {
         assert_eq!(p.backoff(3), Duration::from_secs(2));
         assert_eq!(p.backoff(4), Duration::from_secs(4));
         assert_eq!(p.backoff(30), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn erase_zeroes_the_key_where_it_lies_and_removes_every_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = ProfileDir::new(dir.path());
+        fs::write(p.key(), b"wrapped key").unwrap();
+        fs::write(p.key().with_extension("tmp"), b"half-written copy").unwrap();
+        fs::write(p.database(), b"database").unwrap();
+        // Zeroed in place: same length, every byte 0.
+        let copy = dir.path().join("copy");
+        fs::write(&copy, b"secret").unwrap();
+        overwrite_in_place(&copy);
+        assert_eq!(fs::read(&copy).unwrap(), vec![0u8; 6]);
+        p.erase("test").unwrap();
+        assert!(!p.key().exists());
+        assert!(!p.key().with_extension("tmp").exists());
+        assert!(!p.database().exists());
+        assert_eq!(p.erased_marker().unwrap().reason, "test");
     }
 }
