@@ -108,11 +108,14 @@ pub struct WrappedKey {
 }
 
 impl WrappedKey {
-    /// Wraps `key` under `passphrase` with `params`.
+    /// Wraps `key` under `passphrase` with `params`, bound to `policy`
+    /// (text that must be the same to unwrap: the unlock policy, so that
+    /// editing it breaks the unwrap).
     pub fn wrap(
         key: &DataKey,
         passphrase: &str,
         params: KdfParams,
+        policy: &str,
     ) -> Result<WrappedKey, StoreError> {
         let mut salt = [0u8; 16];
         let mut nonce = [0u8; 24];
@@ -129,7 +132,7 @@ impl WrappedKey {
             nonce: hex::encode(nonce),
             wrapped: String::new(),
         };
-        let aad = w.aad();
+        let aad = w.aad(policy);
         let ct = cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
@@ -144,8 +147,13 @@ impl WrappedKey {
     }
 
     /// Unwraps the data key; `None` when the passphrase is wrong (or the
-    /// file was tampered with: the two are indistinguishable by design).
-    pub fn unwrap_key(&self, passphrase: &str) -> Result<Option<DataKey>, StoreError> {
+    /// file or the bound `policy` was tampered with: indistinguishable by
+    /// design).
+    pub fn unwrap_key(
+        &self,
+        passphrase: &str,
+        policy: &str,
+    ) -> Result<Option<DataKey>, StoreError> {
         let bad = |what: &str| StoreError::Corrupt(format!("key file: bad {what}"));
         if self.params.memory_kib < MIN_MEMORY_KIB {
             return Err(bad("KDF memory (below 64 MiB)"));
@@ -158,7 +166,7 @@ impl WrappedKey {
         }
         let kek = derive(passphrase.as_bytes(), &salt, &self.params)?;
         let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
-        let aad = self.aad();
+        let aad = self.aad(policy);
         match cipher.decrypt(
             XNonce::from_slice(&nonce),
             Payload {
@@ -178,10 +186,11 @@ impl WrappedKey {
         }
     }
 
-    /// Binds the parameters to the ciphertext so they cannot be swapped.
-    fn aad(&self) -> String {
+    /// Binds the parameters and the policy to the ciphertext so neither
+    /// can be swapped.
+    fn aad(&self, policy: &str) -> String {
         format!(
-            "doorstep-key/v{}/{}/{}/{}/{}/{}",
+            "doorstep-key/v{}/{}/{}/{}/{}/{}/{policy}",
             self.version,
             self.kdf,
             self.params.memory_kib,
@@ -207,27 +216,41 @@ mod tests {
     #[test]
     fn wrap_and_unwrap_round_trip() {
         let k = DataKey::random();
-        let w = WrappedKey::wrap(&k, "correct horse battery", fast()).unwrap();
-        let back = w.unwrap_key("correct horse battery").unwrap().unwrap();
+        let w = WrappedKey::wrap(&k, "correct horse battery", fast(), "policy").unwrap();
+        let back = w
+            .unwrap_key("correct horse battery", "policy")
+            .unwrap()
+            .unwrap();
         assert_eq!(k.0, back.0);
-        assert!(w.unwrap_key("wrong horse battery").unwrap().is_none());
+        assert!(w
+            .unwrap_key("wrong horse battery", "policy")
+            .unwrap()
+            .is_none());
+        // An edited policy does not unwrap either.
+        assert!(w
+            .unwrap_key("correct horse battery", "other policy")
+            .unwrap()
+            .is_none());
     }
 
     #[test]
     fn swapped_parameters_do_not_unwrap() {
         let k = DataKey::random();
-        let mut w = WrappedKey::wrap(&k, "correct horse battery", fast()).unwrap();
+        let mut w = WrappedKey::wrap(&k, "correct horse battery", fast(), "policy").unwrap();
         w.params.iterations = 2;
-        assert!(w.unwrap_key("correct horse battery").unwrap().is_none());
+        assert!(w
+            .unwrap_key("correct horse battery", "policy")
+            .unwrap()
+            .is_none());
     }
 
     #[test]
     fn memory_below_floor_is_refused() {
         let k = DataKey::random();
-        let mut w = WrappedKey::wrap(&k, "correct horse battery", fast()).unwrap();
+        let mut w = WrappedKey::wrap(&k, "correct horse battery", fast(), "policy").unwrap();
         w.params.memory_kib = 1024;
         assert!(matches!(
-            w.unwrap_key("correct horse battery"),
+            w.unwrap_key("correct horse battery", "policy"),
             Err(StoreError::Corrupt(_))
         ));
     }

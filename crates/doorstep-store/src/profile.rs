@@ -42,6 +42,15 @@ impl Default for UnlockPolicy {
 }
 
 impl UnlockPolicy {
+    /// The policy as bound into the key wrap: editing any of it in
+    /// `profile.json` makes the key unwrap with no passphrase.
+    pub fn binding(&self) -> String {
+        format!(
+            "policy/{}/{}/{}",
+            self.max_failures, self.warn_from, self.backoff_base_ms
+        )
+    }
+
     /// How long to wait before the next attempt after `failures` failures.
     pub fn backoff(&self, failures: u32) -> Duration {
         if failures < 2 {
@@ -155,7 +164,7 @@ impl ProfileDir {
         fs::create_dir_all(&self.root)?;
         restrict_to_owner(&self.root)?;
         let key = DataKey::random();
-        let wrapped = WrappedKey::wrap(&key, passphrase, kdf)?;
+        let wrapped = WrappedKey::wrap(&key, passphrase, kdf, &info.policy.binding())?;
         let _ = fs::remove_file(self.erased());
         write_json_atomic(&self.profile(), info)?;
         write_json_atomic(&self.key(), &wrapped)?;
@@ -173,8 +182,13 @@ impl ProfileDir {
         }
     }
 
-    /// Tries `passphrase`. Waits out the back-off first; counts a failure;
-    /// erases the data when the policy's limit is reached.
+    /// Tries `passphrase`, failing closed: one unlocker at a time (a file
+    /// lock); the back-off waited out; the attempt counted and synced to
+    /// disk before the key derivation runs, and no attempt made when it
+    /// cannot be; a missing or unreadable count beside a key taken as one
+    /// attempt short of erasing; the data erased when the policy's limit is
+    /// reached. The policy is bound into the key wrap, so editing it makes
+    /// every passphrase fail. Every refusal reads the same.
     pub fn unlock(&self, passphrase: &str) -> Result<DataKey, StoreError> {
         if !self.exists() {
             return Err(match self.erased_marker() {
@@ -186,38 +200,57 @@ impl ProfileDir {
             });
         }
         let info = self.info()?;
+        let policy = &info.policy;
+        let _turn = self.lock_unlocking()?;
         let wrapped: WrappedKey = read_json(&self.key())?;
-        let mut state: UnlockState = read_json(&self.state()).unwrap_or_default();
-        let wait = info.policy.backoff(state.failures);
+        let mut state: UnlockState = read_json(&self.state()).unwrap_or(UnlockState {
+            failures: policy.max_failures.saturating_sub(1),
+            last_failure: Some(Utc::now()),
+        });
+        let wait = policy.backoff(state.failures);
         if let Some(last) = state.last_failure {
             let since = (Utc::now() - last).to_std().unwrap_or(Duration::ZERO);
             if since < wait {
                 std::thread::sleep(wait - since);
             }
         }
-        match wrapped.unwrap_key(passphrase)? {
+        state.failures += 1;
+        state.last_failure = Some(Utc::now());
+        let refused = StoreError::WrongPassphrase {
+            failures: state.failures,
+            max_failures: policy.max_failures,
+            warn: state.failures >= policy.warn_from,
+            next_wait: policy.backoff(state.failures),
+        };
+        if write_json_atomic(&self.state(), &state).is_err() {
+            // Not counted, not tried.
+            return Err(refused);
+        }
+        match wrapped.unwrap_key(passphrase, &policy.binding())? {
             Some(key) => {
-                if state.failures > 0 {
-                    write_json_atomic(&self.state(), &UnlockState::default())?;
-                }
+                write_json_atomic(&self.state(), &UnlockState::default())?;
                 Ok(key)
             }
             None => {
-                state.failures += 1;
-                state.last_failure = Some(Utc::now());
-                if state.failures >= info.policy.max_failures {
+                if state.failures >= policy.max_failures {
                     let at = self.erase("too many failed unlock attempts")?;
                     return Err(StoreError::Erased { at, just_now: true });
                 }
-                write_json_atomic(&self.state(), &state)?;
-                Err(StoreError::WrongPassphrase {
-                    failures: state.failures,
-                    max_failures: info.policy.max_failures,
-                    warn: state.failures >= info.policy.warn_from,
-                    next_wait: info.policy.backoff(state.failures),
-                })
+                Err(refused)
             }
         }
+    }
+
+    /// Waits for, then holds, the profile's unlock lock (released when the
+    /// returned file is dropped).
+    fn lock_unlocking(&self) -> Result<fs::File, StoreError> {
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.root.join("unlock.lock"))?;
+        f.lock()?;
+        Ok(f)
     }
 
     /// Crypto-erases the local data: the wrapped key first (without it the
@@ -253,7 +286,8 @@ impl ProfileDir {
         kdf: KdfParams,
     ) -> Result<(), StoreError> {
         let key = self.unlock(old)?;
-        let wrapped = WrappedKey::wrap(&key, new, kdf)?;
+        let policy = self.info()?.policy.binding();
+        let wrapped = WrappedKey::wrap(&key, new, kdf, &policy)?;
         write_json_atomic(&self.key(), &wrapped)
     }
 

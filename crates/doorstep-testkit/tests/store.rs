@@ -77,6 +77,100 @@ fn no_patient_data_in_any_file_at_rest() {
     assert_no_plaintext(&device.data_dir());
 }
 
+/// A device whose unlocks are quick to try (no KDF target, no back-off).
+fn quick_unlocks(max_failures: u32) -> TempDevice {
+    TempDevice::with_options(InitOptions {
+        kdf_target: std::time::Duration::ZERO,
+        backoff_base_ms: 0,
+        max_failures,
+        ..InitOptions::default()
+    })
+}
+
+#[test]
+fn unlock_fails_closed() {
+    let clock = Clock::Fixed(fixed_now());
+    let refused = |r: Result<doorstep_core::Session, CoreError>| match r {
+        Err(e @ CoreError::WrongPassphrase { .. }) => e.to_string(),
+        Err(other) => panic!("unexpected {other:?}"),
+        Ok(_) => panic!("unlocked"),
+    };
+
+    // A deleted count is one attempt short of erasing: a wrong guess erases.
+    let device = quick_unlocks(10);
+    let dir = device.data_dir();
+    std::fs::remove_file(dir.join("unlock-state.json")).unwrap();
+    let erased = device::unlock(&dir, "a guess", clock).err().unwrap();
+    assert!(
+        matches!(erased, CoreError::Erased { just_now: true }),
+        "{erased:?}"
+    );
+
+    // A count that cannot be written: no attempt is made, and the right
+    // passphrase is refused in the same words as a wrong one (no oracle).
+    let device = quick_unlocks(10);
+    let dir = device.data_dir();
+    let state = dir.join("unlock-state.json");
+    std::fs::remove_file(&state).unwrap();
+    std::fs::create_dir(&state).unwrap();
+    let wrong = refused(device::unlock(&dir, "a guess", clock));
+    let right = refused(device::unlock(&dir, PASSPHRASE, clock));
+    assert_eq!(wrong, right);
+    assert!(
+        dir.join("key.json").exists(),
+        "nothing erased, nothing tried"
+    );
+    std::fs::remove_dir(&state).unwrap();
+
+    // Raising the limit in profile.json breaks the key: every passphrase
+    // fails, the right one included.
+    let device = quick_unlocks(3);
+    let dir = device.data_dir();
+    let profile = dir.join("profile.json");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    assert!(text.contains("\"max_failures\": 3"), "{text}");
+    std::fs::write(
+        &profile,
+        text.replace("\"max_failures\": 3", "\"max_failures\": 1000000"),
+    )
+    .unwrap();
+    refused(device::unlock(&dir, PASSPHRASE, clock));
+    std::fs::write(&profile, text).unwrap();
+    drop(device::unlock(&dir, PASSPHRASE, clock).unwrap());
+
+    // Parallel guessers take turns: every guess is counted, and the limit
+    // erases exactly once.
+    let device = quick_unlocks(8);
+    let dir = device.data_dir();
+    let outcomes: Vec<String> = std::thread::scope(|scope| {
+        let guessers: Vec<_> = (0..8)
+            .map(|i| {
+                let dir = dir.clone();
+                scope.spawn(
+                    move || match device::unlock(&dir, &format!("guess {i}"), clock) {
+                        Err(CoreError::WrongPassphrase { .. }) => "wrong".to_string(),
+                        Err(CoreError::Erased { just_now: true }) => "erased".to_string(),
+                        Err(CoreError::Erased { just_now: false }) => "already erased".to_string(),
+                        other => format!("{:?}", other.err()),
+                    },
+                )
+            })
+            .collect();
+        guessers.into_iter().map(|g| g.join().unwrap()).collect()
+    });
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "wrong").count(),
+        7,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "erased").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(!dir.join("key.json").exists());
+}
+
 #[test]
 fn wrong_passphrase_backs_off_warns_and_erases() {
     let device = TempDevice::with_options(InitOptions {
@@ -89,13 +183,14 @@ fn wrong_passphrase_backs_off_warns_and_erases() {
     let db = dir.join("doorstep.db");
     let before = std::fs::read(&db).unwrap();
     let clock = Clock::Fixed(fixed_now());
-    let mut waits = Vec::new();
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
     for attempt in 1..=5u32 {
-        let start = std::time::Instant::now();
+        starts.push(std::time::Instant::now());
         let err = device::unlock(&dir, "not the passphrase", clock)
             .err()
             .unwrap();
-        waits.push(start.elapsed());
+        ends.push(std::time::Instant::now());
         match &err {
             CoreError::WrongPassphrase { failures, warn, .. } => {
                 assert_eq!(*failures, attempt);
@@ -110,16 +205,14 @@ fn wrong_passphrase_backs_off_warns_and_erases() {
             "a failed unlock changes nothing"
         );
     }
-    // Back-off: 0, 0, 40, 80, 160 ms before attempts 1..5 (after 0..4 failures).
-    assert!(
-        waits[3] >= std::time::Duration::from_millis(80),
-        "{waits:?}"
-    );
-    assert!(
-        waits[4] >= std::time::Duration::from_millis(160),
-        "{waits:?}"
-    );
-    assert!(waits[4] > waits[2], "the delay grows: {waits:?}");
+    // Back-off: 0, 0, 40, 80, 160 ms between attempts 1..5 (after 0..4
+    // failures), counted from when the previous attempt was counted (at
+    // its start: the count is written before the key derivation runs).
+    let gap = |i: usize| ends[i] - starts[i - 1];
+    let gaps: Vec<_> = (1..5).map(gap).collect();
+    assert!(gap(3) >= std::time::Duration::from_millis(80), "{gaps:?}");
+    assert!(gap(4) >= std::time::Duration::from_millis(160), "{gaps:?}");
+    assert!(gap(4) > gap(2), "the delay grows: {gaps:?}");
     // The right passphrase still works below the limit and resets the count.
     drop(device::unlock(&dir, PASSPHRASE, clock).unwrap());
     for _ in 0..5 {
