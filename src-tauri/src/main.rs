@@ -12,6 +12,7 @@ use anyhow::{anyhow, Context};
 use doorstep_core::Clock;
 
 fn main() -> anyhow::Result<()> {
+    doorstep_core::device::forbid_core_dumps();
     let clock = Clock::from_env().map_err(|e| anyhow!("DOORSTEP_NOW {e}"))?;
     let sync_seconds = match std::env::var("DOORSTEP_SYNC_SECONDS") {
         Ok(v) => v

@@ -24,6 +24,7 @@ use args::*;
 use output::Out;
 
 fn main() -> ExitCode {
+    doorstep_core::device::forbid_core_dumps();
     let cli = Cli::parse();
     let out = Out { json: cli.json };
     match run(cli, &out) {

@@ -269,3 +269,37 @@ pub fn profile_status(dir: &Path) -> Result<ProfileStatus, CoreError> {
         team: info.team,
     })
 }
+
+/// Keeps the process's memory (the data key, decrypted pages, what was
+/// typed) out of crash dumps: no core file, and not dumpable by another
+/// process of the same user. Called first by every Doorstep binary that
+/// opens the store; a platform without the calls is left as it is.
+pub fn forbid_core_dumps() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{setrlimit, Resource, Rlimit};
+        let none = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        };
+        let _ = setrlimit(Resource::Core, none);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{set_dumpable_behavior, DumpableBehavior};
+        let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_process_leaves_no_core_dump() {
+        use rustix::process::{dumpable_behavior, getrlimit, DumpableBehavior, Resource};
+        super::forbid_core_dumps();
+        let limit = getrlimit(Resource::Core);
+        assert_eq!((limit.current, limit.maximum), (Some(0), Some(0)));
+        assert_eq!(dumpable_behavior().unwrap(), DumpableBehavior::NotDumpable);
+    }
+}
