@@ -535,6 +535,88 @@ mod tests {
     }
 
     #[test]
+    fn background_sync_with_an_enrolled_device_never_counts_as_use() {
+        use doorstep_testkit::bins::workspace_bin;
+        use doorstep_testkit::server::ServerProcess;
+
+        // The real server, with this laptop's practitioner.
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("hub.db").display().to_string();
+        let server = ServerProcess::start(&workspace_bin("doorstep-server"), &db, None);
+        let admin = |args: &[&str]| {
+            let out = std::process::Command::new(workspace_bin("doorstep-server"))
+                .args(["admin", "--database-url", &db, "--json"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+        };
+        admin(&["team", "create", "North"]);
+        admin(&[
+            "practitioner",
+            "create",
+            "--name",
+            "Test Visitor",
+            "--role",
+            "health-visitor",
+            "--team",
+            "North",
+        ]);
+        let code = admin(&["enrolment-code", "--practitioner", "Test Visitor"])["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let (_dir, desktop) = set_up();
+        desktop.device().unlock(PASS).unwrap();
+        let url = server.url();
+        // As the enrol command does: enrol, then remember the server.
+        tauri::async_runtime::block_on(desktop.with_device(move |d| {
+            d.session()?.enrol(&doorstep_core::EnrolOptions {
+                server: url,
+                code,
+                ca_pem: None,
+                device_name: "Test laptop".into(),
+                replace: false,
+            })?;
+            d.remember_server();
+            Ok(())
+        }))
+        .map(|_| ())
+        .unwrap_or_else(|e| panic!("enrol: {}", e.message));
+        // 14 minutes idle; background passes sync (or try to) and must not
+        // count as use, so at 16 minutes the laptop locks.
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        desktop.set_emitter(Box::new(move |name, payload| {
+            seen.lock().unwrap().push((name.to_string(), payload));
+        }));
+        idle_for(&desktop, Duration::from_secs(14 * 60));
+        let before = desktop.shared.slot.lock().unwrap().last_used;
+        desktop.background_pass(true);
+        let done = events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(name, e)| name == events::SYNC && e["state"] == "done");
+        assert!(
+            done,
+            "the background pass synced: {:?}",
+            events.lock().unwrap()
+        );
+        assert_eq!(desktop.shared.slot.lock().unwrap().last_used, before);
+        assert!(desktop.device().is_unlocked());
+        idle_for(&desktop, Duration::from_secs(16 * 60));
+        desktop.background_pass(true);
+        assert!(!desktop.device().is_unlocked(), "the idle lock still comes");
+    }
+
+    #[test]
     fn a_quiet_session_folds_its_writes_into_the_database_file() {
         let (_dir, desktop) = set_up();
         desktop.device().unlock(PASS).unwrap();
