@@ -83,6 +83,7 @@ commands! {
 
     /// How strong a new passphrase is, and why it is refused if it is.
     device passphrase_strength(_d, passphrase: String) -> PassphraseCheck {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
         Ok(match passphrase::check(&passphrase) {
             Ok(strength) => PassphraseCheck { strength, problem: None },
             Err(problem) => PassphraseCheck { strength: Strength::Weak, problem: Some(problem) },
@@ -98,6 +99,7 @@ commands! {
 
     /// Unlocks the device with the passphrase.
     device unlock(d, passphrase: String) -> AppState {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
         d.unlock(&passphrase)?;
         d.state()
     }

@@ -67,8 +67,9 @@ impl Default for InitOptions {
     }
 }
 
-/// What the first-run screen gives to set a device up.
-#[derive(Debug, Clone, serde::Deserialize)]
+/// What the first-run screen gives to set a device up. The passphrase is
+/// wiped from memory when this is dropped and never printed.
+#[derive(Clone, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewProfile {
     /// The new passphrase.
@@ -81,6 +82,24 @@ pub struct NewProfile {
     pub team: Option<String>,
     /// Families of synthetic demo data to create (none for a real device).
     pub demo_families: Option<u32>,
+}
+
+impl Drop for NewProfile {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.passphrase);
+    }
+}
+
+impl std::fmt::Debug for NewProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProfile")
+            .field("passphrase", &"(hidden)")
+            .field("practitioner", &self.practitioner)
+            .field("role", &self.role)
+            .field("team", &self.team)
+            .field("demo_families", &self.demo_families)
+            .finish()
+    }
 }
 
 /// The most demo families a first run may ask for.
@@ -293,6 +312,20 @@ pub fn forbid_core_dumps() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_new_profile_never_prints_its_passphrase() {
+        let p = super::NewProfile {
+            passphrase: "correct horse battery staple".into(),
+            practitioner: "Test Visitor".into(),
+            role: "health-visitor".into(),
+            team: None,
+            demo_families: None,
+        };
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("horse"), "{shown}");
+        assert!(shown.contains("Test Visitor"));
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_process_leaves_no_core_dump() {
