@@ -67,6 +67,29 @@ pub(crate) mod fixtures {
         id
     }
 
+    /// [`family_with_child`] with a signed new birth visit (id 100) about
+    /// the child, its note "Feeding well"; the contact and child ids.
+    pub(crate) fn family_with_signed_contact() -> (Family, Uuid, Uuid) {
+        use super::contact::{record_contact, sign_contact, NewContact};
+        let (mut f, _, child) = family_with_child();
+        let id = Uuid::from_u128(100);
+        let input = NewContact {
+            kind: "new-birth-visit".into(),
+            subjects: vec![child.to_string()],
+            location: "A01".into(),
+            mechanism: "01".into(),
+            attendance: "attended".into(),
+            role: "health-visitor".into(),
+            note: Some("Feeding well".into()),
+            ..Default::default()
+        };
+        let (_, a) = record_contact(&f, id, &input, &cx()).expect("valid contact");
+        apply(&mut f, &a);
+        let a = sign_contact(&f, &id.to_string(), &cx()).expect("signable");
+        apply(&mut f, &a);
+        (f, id, child)
+    }
+
     /// A household with a parent (id 10) and a girl born 1 September 2025
     /// (id 11, NHS number 999 000 0018).
     pub(crate) fn family_with_child() -> (Family, Uuid, Uuid) {

@@ -149,29 +149,29 @@ fn as_object(f: &Family) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::record::action::{apply_locally, Edit};
-    use crate::record::contact::{add_addendum, record_contact, sign_contact, NewContact};
+    use crate::record::contact::add_addendum;
     use crate::record::family::{add_flag, mark_entered_in_error, NewFlag};
-    use crate::record::fixtures::{cx, family_with_child};
+    use crate::record::fixtures::{cx, family_with_child, family_with_signed_contact};
     use uuid::Uuid;
 
     fn with_signed_contact() -> (Family, Uuid) {
-        let (mut f, _, child) = family_with_child();
-        let id = Uuid::from_u128(100);
-        let input = NewContact {
-            kind: "new-birth-visit".into(),
-            subjects: vec![child.to_string()],
-            location: "A01".into(),
-            mechanism: "01".into(),
-            attendance: "attended".into(),
-            role: "health-visitor".into(),
-            note: Some("Feeding well".into()),
-            ..Default::default()
-        };
-        let (_, a) = record_contact(&f, id, &input, &cx()).unwrap();
-        apply_locally(&mut f, &a.edits);
-        let a = sign_contact(&f, &id.to_string(), &cx()).unwrap();
-        apply_locally(&mut f, &a.edits);
+        let (f, id, _) = family_with_signed_contact();
         (f, id)
+    }
+
+    /// `f` with addendum 7 added to contact `id`.
+    fn with_addendum(f: &Family, id: Uuid) -> Family {
+        let a = add_addendum(
+            f,
+            &id.to_string(),
+            Uuid::from_u128(7),
+            "Weighed again",
+            &cx(),
+        )
+        .unwrap();
+        let mut later = f.clone();
+        apply_locally(&mut later, &a.edits);
+        later
     }
 
     fn set(f: &Family, path: &[&str], fields: Value) -> Family {
@@ -189,16 +189,7 @@ mod tests {
             serde_json::json!({"phone": "07700900123"}),
         );
         assert_eq!(admit(&f, &phone), Ok(()));
-        let a = add_addendum(
-            &f,
-            &id.to_string(),
-            Uuid::from_u128(7),
-            "Weighed again",
-            &cx(),
-        )
-        .unwrap();
-        let mut later = f.clone();
-        apply_locally(&mut later, &a.edits);
+        let later = with_addendum(&f, id);
         assert_eq!(admit(&f, &later), Ok(()));
         let mark = mark_entered_in_error(&later, &id.to_string(), "wrong family", &cx()).unwrap();
         let mut marked = later.clone();
@@ -233,16 +224,7 @@ mod tests {
         );
         let why = admit(&f, &edited).unwrap_err();
         assert!(why.starts_with("it changes a signed contact"), "{why}");
-        let a = add_addendum(
-            &f,
-            &id.to_string(),
-            Uuid::from_u128(7),
-            "Weighed again",
-            &cx(),
-        )
-        .unwrap();
-        let mut later = f.clone();
-        apply_locally(&mut later, &a.edits);
+        let later = with_addendum(&f, id);
         let rewritten = set(
             &later,
             &[

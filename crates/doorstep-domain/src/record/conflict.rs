@@ -320,25 +320,9 @@ mod tests {
 
     #[test]
     fn a_signed_contact_only_keeps_one_of_its_values() {
-        use crate::record::contact::{record_contact, sign_contact, NewContact};
-        let (mut f, _, child) = family_with_child();
-        let id = Uuid::from_u128(100);
-        let input = NewContact {
-            kind: "new-birth-visit".into(),
-            subjects: vec![child.to_string()],
-            location: "A01".into(),
-            mechanism: "01".into(),
-            attendance: "attended".into(),
-            role: "health-visitor".into(),
-            note: Some("First note".into()),
-            ..Default::default()
-        };
-        let (_, action) = record_contact(&f, id, &input, &cx()).unwrap();
-        apply_locally(&mut f, &action.edits);
-        let action = sign_contact(&f, &id.to_string(), &cx()).unwrap();
-        apply_locally(&mut f, &action.edits);
+        let (f, id, _) = crate::record::fixtures::family_with_signed_contact();
         let p = path(&["contacts", &id.to_string(), "note"]);
-        let values = [Value::from("First note"), Value::from("Second note")];
+        let values = [Value::from("Feeding well"), Value::from("Second note")];
         let err = resolve(&f, &p, &values, &Resolution::Value("Third".into()), &cx()).unwrap_err();
         assert!(err.0[0].problem.contains("signed"), "{err:?}");
         let (action, _) = resolve(&f, &p, &values, &Resolution::Choose(2), &cx()).unwrap();
