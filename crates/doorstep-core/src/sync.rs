@@ -368,13 +368,15 @@ impl Replica for StoreReplica<'_> {
         doc: &mut AutoCommit,
         server_holds: &[ChangeHash],
     ) -> Result<Result<(), String>, CoreError> {
-        let Some(server) = self.session.store.sync_server()? else {
+        // Not enrolled: nothing is sent.
+        let Some(practitioner) = self.session.signer.clone() else {
             return Ok(Ok(()));
         };
         let sender = Sender {
             device: self.device,
-            practitioner: server.enrolment.practitioner_name,
+            practitioner,
             now: self.session.clock().now(),
+            moved_at: None,
         };
         // The server's copy as the device knows it (heads it does not hold
         // locally mean it cannot tell: the record's rules then see no
@@ -846,7 +848,7 @@ impl Session {
         let current = self.store.family(id)?;
         let values: Vec<Value> = row.values.iter().map(|v| v.value.clone()).collect();
         let cx = self.context();
-        let (action, value) = conflict::resolve(&current, &path, &values, choice, &cx)?;
+        let (action, value) = conflict::resolve(&current, &path, &values, choice)?;
         self.store.apply(id, &[action], false, &actor(&cx))?;
         let remaining = self.store.conflict_rows(Some(id))?.len();
         Ok(Resolved {

@@ -38,6 +38,9 @@ pub struct Sender {
     pub practitioner: String,
     /// Now, by the checker's clock.
     pub now: DateTime<Utc>,
+    /// For a family that moved away from the sender's practitioner: when
+    /// it moved. Only work made before then is taken.
+    pub moved_at: Option<DateTime<Utc>>,
 }
 
 impl Sender {
@@ -66,6 +69,12 @@ impl Sender {
         for change in after.get_changes(&heads) {
             if change.timestamp() > latest {
                 return Err(IN_THE_FUTURE.into());
+            }
+            if self
+                .moved_at
+                .is_some_and(|moved| change.timestamp() > moved.timestamp())
+            {
+                return Err(MADE_AFTER_THE_MOVE.into());
             }
             let (_, who) = parse_message(change.message().unwrap_or_default());
             let who = who.unwrap_or_default();
@@ -102,6 +111,8 @@ pub const NOT_THE_PRACTITIONER: &str =
 /// A change from the future.
 pub const IN_THE_FUTURE: &str =
     "it carries a change dated in the future: check the laptop's clock, then sync again";
+/// Work on a family made after it moved to another health visitor.
+pub const MADE_AFTER_THE_MOVE: &str = "it carries work made after this family moved to another health visitor: only work made before the move is taken";
 /// A record that no longer reads.
 pub const DOES_NOT_READ: &str =
     "the family record it leaves does not read: this laptop's copy is damaged";

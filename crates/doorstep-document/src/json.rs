@@ -186,11 +186,10 @@ mod tests {
     use serde_json::json;
 
     fn edit(path: &[&str], v: Value) -> Edit {
-        Edit {
-            rewrite: false,
-            path: path.iter().map(|s| s.to_string()).collect(),
-            fields: v.as_object().unwrap().clone(),
-        }
+        Edit::fields(
+            path.iter().map(|s| s.to_string()).collect(),
+            v.as_object().unwrap().clone(),
+        )
     }
 
     #[test]

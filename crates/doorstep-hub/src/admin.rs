@@ -333,10 +333,7 @@ impl Hub {
             let mut fields = Map::new();
             fields.insert("practitioner".into(), Json::String(target.name.clone()));
             fields.insert("team".into(), Json::String(team.name.clone()));
-            let edit = Edit { rewrite: false,
-                path: vec!["allocation".into()],
-                fields,
-            };
+            let edit = Edit::fields(vec!["allocation".into()], fields);
             commit_as_server(&mut doc, &[edit], "family.allocate", SERVER_AUTHOR, now)?;
             let seq = bump_seq(tx)?;
             tx.execute(

@@ -139,25 +139,16 @@ struct Rules<'t> {
     sender: Sender,
     tx: RefCell<&'t mut dyn Tx>,
     signers: RefCell<HashMap<(Uuid, String), bool>>,
-    /// Families that left this practitioner, uploaded in this request.
-    departed: HashMap<Uuid, Departure>,
+    /// Families that left this practitioner, uploaded in this request,
+    /// with when they left (`None`: recorded before times were).
+    departed: HashMap<Uuid, Option<DateTime<Utc>>>,
 }
-
-/// A family that left the requesting practitioner's caseload.
-struct Departure {
-    /// When it left (`None` for a departure recorded before times were).
-    at: Option<DateTime<Utc>>,
-}
-
-/// Refusal of work on a departed family made after it left.
-const MADE_AFTER_DEPARTURE: &str = "it carries work made after this family moved to another \
-     health visitor: only work made before the move is taken";
 
 impl answering::Admission for Rules<'_> {
     fn admit(
         &self,
         id: Uuid,
-        mut before: Option<&mut AutoCommit>,
+        before: Option<&mut AutoCommit>,
         after: &mut AutoCommit,
     ) -> Result<(), String> {
         let mut signer_ok = |device: Uuid, who: &str| {
@@ -167,16 +158,14 @@ impl answering::Admission for Rules<'_> {
                 .entry((device, who.to_string()))
                 .or_insert_with(|| may_sign(&mut **self.tx.borrow_mut(), device, who))
         };
-        if let Some(dep) = self.departed.get(&id) {
-            let heads = before.as_mut().map(|b| b.get_heads()).unwrap_or_default();
-            let new = after.get_changes(&heads);
-            if let Some(at) = dep.at {
-                if new.iter().any(|c| c.timestamp() > at.timestamp()) {
-                    return Err(MADE_AFTER_DEPARTURE.into());
-                }
-            }
-        }
-        self.sender.check(before, after, Some(&mut signer_ok))
+        let sender = match self.departed.get(&id) {
+            Some(moved_at) => Sender {
+                moved_at: *moved_at,
+                ..self.sender.clone()
+            },
+            None => self.sender.clone(),
+        };
+        sender.check(before, after, Some(&mut signer_ok))
     }
 }
 
@@ -274,6 +263,7 @@ fn answer(
             device,
             practitioner: dev.text(3)?,
             now,
+            moved_at: None,
         },
         tx: RefCell::new(&mut *tx),
         signers: RefCell::new(HashMap::new()),
@@ -411,12 +401,13 @@ fn seq_i64(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
-/// The family's departure from `practitioner`, if it left them.
+/// When the family left `practitioner` (`Some(None)`: it left before
+/// times were recorded), if it did.
 fn departure(
     tx: &mut dyn Tx,
     practitioner: Uuid,
     family: Uuid,
-) -> Result<Option<Departure>, HubError> {
+) -> Result<Option<Option<DateTime<Utc>>>, HubError> {
     let Some(row) = tx.query_opt(
         "SELECT departed_at FROM departures WHERE practitioner_id = $1 AND family_id = $2",
         &[practitioner.into(), family.into()],
@@ -428,7 +419,7 @@ fn departure(
         Some(t) => Some(parse_stamp(&t)?),
         None => None,
     };
-    Ok(Some(Departure { at }))
+    Ok(Some(at))
 }
 
 fn put_states(

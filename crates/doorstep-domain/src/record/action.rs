@@ -38,17 +38,22 @@ pub struct Edit {
 }
 
 impl Edit {
+    /// Sets `fields` on the map at `path`, writing only what differs.
+    pub fn fields(path: Vec<String>, fields: Map<String, Value>) -> Edit {
+        Edit {
+            path,
+            fields,
+            rewrite: false,
+        }
+    }
+
     /// Sets every field of `value` (a record) on the map at `path`.
     pub(crate) fn set(path: &[&str], value: &impl Serialize) -> Edit {
         let fields = match serde_json::to_value(value).expect("record types serialise") {
             Value::Object(m) => m,
             other => panic!("edits set maps, got {other}"),
         };
-        Edit {
-            rewrite: false,
-            path: path.iter().map(|s| s.to_string()).collect(),
-            fields,
-        }
+        Edit::fields(path.iter().map(|s| s.to_string()).collect(), fields)
     }
 }
 
@@ -245,11 +250,7 @@ mod tests {
         let mut family = household();
         let mut fields = Map::new();
         fields.insert("town".into(), "Testtown".into());
-        let edit = Edit {
-            rewrite: false,
-            path: vec!["household".into()],
-            fields,
-        };
+        let edit = Edit::fields(vec!["household".into()], fields);
         apply_locally(&mut family, &[edit]);
         assert_eq!(family.household.town.as_deref(), Some("Testtown"));
         assert_eq!(family.household.address_line1, "1 Test Street");
@@ -261,11 +262,7 @@ mod tests {
         let mut fields = Map::new();
         fields.insert("nhs_number".into(), Value::Null);
         fields.insert("ethnic_category".into(), Value::Null);
-        let edit = Edit {
-            rewrite: false,
-            path: vec!["members".into(), child.to_string()],
-            fields,
-        };
+        let edit = Edit::fields(vec!["members".into(), child.to_string()], fields);
         apply_locally(&mut family, &[edit]);
         let member = &family.members[&child];
         assert_eq!(member.nhs_number, None);

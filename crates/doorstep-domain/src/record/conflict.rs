@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::action::{Action, ActionContext, Edit};
+use super::action::{Action, Edit};
 use super::contact::ContactStatus;
 use super::family::{update_household, Family, HouseholdUpdate, RecordKind};
 use crate::values::problem::{problem, Problems};
@@ -43,7 +43,6 @@ pub fn resolve(
     path: &[String],
     values: &[Value],
     choice: &Resolution,
-    _cx: &ActionContext,
 ) -> Result<(Action, Value), Problems> {
     let Some((last, parents)) = path.split_last() else {
         return Err(problem("field", "is empty"));
@@ -75,9 +74,8 @@ pub fn resolve(
     fields.insert(last.clone(), value.clone());
     let action = Action {
         edits: vec![Edit {
-            path: parents.to_vec(),
-            fields,
             rewrite: true,
+            ..Edit::fields(parents.to_vec(), fields)
         }],
         message: "conflict.resolve".into(),
         audit_action: "conflict.resolve",
@@ -229,7 +227,7 @@ fn record_at(path: &[String], family: Uuid) -> (RecordKind, Uuid) {
 mod tests {
     use super::*;
     use crate::record::action::apply_locally;
-    use crate::record::fixtures::{cx, family_with_child};
+    use crate::record::fixtures::family_with_child;
 
     fn path(p: &[&str]) -> Vec<String> {
         p.iter().map(|s| s.to_string()).collect()
@@ -259,7 +257,6 @@ mod tests {
             &path(&["household", "phone"]),
             &values,
             &Resolution::Choose(2),
-            &cx(),
         )
         .unwrap();
         assert_eq!(value, values[1]);
@@ -279,7 +276,6 @@ mod tests {
             &path(&["household", "phone"]),
             &[Value::from("a"), Value::from("b")],
             &Resolution::Choose(3),
-            &cx(),
         )
         .unwrap_err();
         assert_eq!(err.0[0].field, "choose");
@@ -291,17 +287,9 @@ mod tests {
         let (f, _, _) = family_with_child();
         let p = path(&["household", "postcode"]);
         let values = [Value::from("ZZ99 3AA"), Value::from("ZZ99 3AB")];
-        let (_, value) =
-            resolve(&f, &p, &values, &Resolution::Value("ls1 4ap".into()), &cx()).unwrap();
+        let (_, value) = resolve(&f, &p, &values, &Resolution::Value("ls1 4ap".into())).unwrap();
         assert_eq!(value, Value::from("LS1 4AP"));
-        let err = resolve(
-            &f,
-            &p,
-            &values,
-            &Resolution::Value("nonsense".into()),
-            &cx(),
-        )
-        .unwrap_err();
+        let err = resolve(&f, &p, &values, &Resolution::Value("nonsense".into())).unwrap_err();
         assert_eq!(err.0[0].field, "value");
         assert!(err.0[0].problem.starts_with("postcode: "), "{err:?}");
     }
@@ -311,9 +299,9 @@ mod tests {
         let (f, _, child) = family_with_child();
         let p = path(&["members", &child.to_string(), "sex"]);
         let values = [Value::from("female"), Value::from("male")];
-        let err = resolve(&f, &p, &values, &Resolution::Value("purple".into()), &cx()).unwrap_err();
+        let err = resolve(&f, &p, &values, &Resolution::Value("purple".into())).unwrap_err();
         assert_eq!(err.0[0].field, "value");
-        let (action, _) = resolve(&f, &p, &values, &Resolution::Choose(1), &cx()).unwrap();
+        let (action, _) = resolve(&f, &p, &values, &Resolution::Choose(1)).unwrap();
         assert_eq!(action.record_kind, RecordKind::Person);
         assert_eq!(action.record_id, child);
     }
@@ -323,9 +311,9 @@ mod tests {
         let (f, id, _) = crate::record::fixtures::family_with_signed_contact();
         let p = path(&["contacts", &id.to_string(), "note"]);
         let values = [Value::from("Feeding well"), Value::from("Second note")];
-        let err = resolve(&f, &p, &values, &Resolution::Value("Third".into()), &cx()).unwrap_err();
+        let err = resolve(&f, &p, &values, &Resolution::Value("Third".into())).unwrap_err();
         assert!(err.0[0].problem.contains("signed"), "{err:?}");
-        let (action, _) = resolve(&f, &p, &values, &Resolution::Choose(2), &cx()).unwrap();
+        let (action, _) = resolve(&f, &p, &values, &Resolution::Choose(2)).unwrap();
         assert_eq!(action.record_kind, RecordKind::Contact);
         assert_eq!(action.record_id, id);
     }
@@ -338,7 +326,6 @@ mod tests {
             &path(&["household", "x"]),
             &[Value::from(1), Value::from(2)],
             &Resolution::Value("many".into()),
-            &cx(),
         )
         .unwrap_err();
         assert_eq!(err.0[0].problem, "must be a number like the field's values");

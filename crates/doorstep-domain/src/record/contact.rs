@@ -450,11 +450,10 @@ pub fn sign_contact(
         .expect("stamp"),
     );
     Ok(Action {
-        edits: vec![Edit {
-            rewrite: false,
-            path: vec!["contacts".into(), id.to_string()],
+        edits: vec![Edit::fields(
+            vec!["contacts".into(), id.to_string()],
             fields,
-        }],
+        )],
         message: "contact.sign".into(),
         audit_action: "contact.sign",
         record_id: id,
@@ -823,11 +822,7 @@ mod tests {
         assert_eq!(fields(&p), ["measurements"]);
         let mut reason = Map::new();
         reason.insert("bmi_not_recorded_reason".into(), "child unwell".into());
-        let edit = Edit {
-            rewrite: false,
-            path: vec!["contacts".into(), id.to_string()],
-            fields: reason,
-        };
+        let edit = Edit::fields(vec!["contacts".into(), id.to_string()], reason);
         crate::record::action::apply_locally(&mut family, &[edit]);
         assert!(sign_contact(&family, &id.to_string(), &cx()).is_ok());
     }

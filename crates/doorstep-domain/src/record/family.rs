@@ -951,11 +951,7 @@ pub fn record_birth(
         put("birth_weight_grams", Value::from(g));
     }
     Ok(Action {
-        edits: vec![Edit {
-            rewrite: false,
-            path: vec!["members".into(), id.to_string()],
-            fields,
-        }],
+        edits: vec![Edit::fields(vec!["members".into(), id.to_string()], fields)],
         message: "person.birth".into(),
         audit_action: "person.birth",
         record_id: id,
@@ -1108,11 +1104,7 @@ pub fn end_flag(
         serde_json::to_value(cx.stamp()).expect("stamp"),
     );
     Ok(Action {
-        edits: vec![Edit {
-            rewrite: false,
-            path: vec!["flags".into(), id.to_string()],
-            fields,
-        }],
+        edits: vec![Edit::fields(vec!["flags".into(), id.to_string()], fields)],
         message: "flag.end".into(),
         audit_action: "flag.end",
         record_id: id,
@@ -1210,11 +1202,7 @@ pub fn mark_entered_in_error(
         serde_json::to_value(mark).expect("mark"),
     );
     Ok(Action {
-        edits: vec![Edit {
-            rewrite: false,
-            path,
-            fields,
-        }],
+        edits: vec![Edit::fields(path, fields)],
         message: format!("{}.entered-in-error", kind.name()),
         audit_action: "entered-in-error",
         record_id: id,
@@ -1316,11 +1304,7 @@ pub fn update_household(family: &Family, input: &HouseholdUpdate) -> Result<Acti
         return Err(p);
     }
     Ok(Action {
-        edits: vec![Edit {
-            rewrite: false,
-            path: vec!["household".into()],
-            fields,
-        }],
+        edits: vec![Edit::fields(vec!["household".into()], fields)],
         message: "family.update".into(),
         audit_action: "family.update",
         record_id: family.id,

@@ -217,11 +217,10 @@ pub fn answer(
         fields.insert(hidden, Value::Null);
     }
     Ok(Action {
-        edits: vec![Edit {
-            rewrite: false,
-            path: vec!["responses".into(), id.to_string(), "answers".into()],
+        edits: vec![Edit::fields(
+            vec!["responses".into(), id.to_string(), "answers".into()],
             fields,
-        }],
+        )],
         message: "form.answer".into(),
         audit_action: "form.answer",
         record_id: id,
@@ -269,11 +268,10 @@ pub fn complete(
     );
     Ok((
         Action {
-            edits: vec![Edit {
-                rewrite: false,
-                path: vec!["responses".into(), id.to_string()],
+            edits: vec![Edit::fields(
+                vec!["responses".into(), id.to_string()],
                 fields,
-            }],
+            )],
             message: "form.complete".into(),
             audit_action: "form.complete",
             record_id: id,
