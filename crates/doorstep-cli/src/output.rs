@@ -4,6 +4,7 @@
 
 use doorstep_core::demo::SeedReport;
 use doorstep_core::device::InitReport;
+use doorstep_core::domain::record::contact::measurement_field_parts;
 use doorstep_core::domain::record::family::Family;
 use doorstep_core::domain::record::listing::FamilyPage;
 use doorstep_core::session::FamilyView;
@@ -45,7 +46,7 @@ impl Out {
                 CoreError::Invalid(p) => {
                     eprintln!("error: invalid input");
                     for fp in &p.0 {
-                        eprintln!("  {}: {}", fp.field, fp.problem);
+                        eprintln!("  {}: {}", field_words(&fp.field), fp.problem);
                     }
                 }
                 other => eprintln!("error: {other}"),
@@ -54,6 +55,17 @@ impl Out {
                 eprintln!("{w}");
             }
         }
+    }
+}
+
+/// A problem's field as a person reads it: a measurement's names its
+/// child by the id's first 8 characters (`weight_kg (child 1a2b3c4d)`).
+fn field_words(field: &str) -> String {
+    match measurement_field_parts(field) {
+        Some((child, name)) => {
+            format!("{name} (child {})", child.get(..8).unwrap_or(child))
+        }
+        None => field.to_string(),
     }
 }
 

@@ -643,6 +643,12 @@ pub fn measurement_field(person_id: &str, field: &str) -> String {
     format!("children/{person_id}/{field}")
 }
 
+/// The child and the field a [`measurement_field`] path names; `None` for
+/// any other field.
+pub fn measurement_field_parts(path: &str) -> Option<(&str, &str)> {
+    path.strip_prefix("children/")?.split_once('/')
+}
+
 /// Validates a new draft contact with the measurements taken at it (one
 /// [`NewMeasurements`] per child): one action, so one commit and one audit
 /// row. Problems with the contact come first; measurement problems name
@@ -875,6 +881,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(fields(&bad(standing)), [at("height_cm")]);
+        let child_s = child.to_string();
+        assert_eq!(
+            measurement_field_parts(&at("height_cm")),
+            Some((child_s.as_str(), "height_cm"))
+        );
+        assert_eq!(measurement_field_parts("weight_kg"), None);
         let stranger = Uuid::from_u128(99);
         let nobody = weight(stranger, "7.5");
         assert!(fields(&bad(nobody))
