@@ -19,10 +19,12 @@ pub use doorstep_domain::record::conflict::Resolution;
 use doorstep_domain::values::calendar::is_bst;
 use doorstep_domain::values::validate::required_text;
 use doorstep_store::sync_state::{AckUpdate, Enrolment, RoundTripRecord, SyncFamily, SyncServer};
-use doorstep_store::{ProfileDir, StoreError};
+use doorstep_store::{merge, ProfileDir, StoreError};
 use doorstep_sync::protocol::Cursor;
 pub use doorstep_sync::round_trips::MAX_ROUND_TRIPS;
-use doorstep_sync::round_trips::{Merged, Replica, RoundRecord, RoundTrips, StoredFamily};
+use doorstep_sync::round_trips::{
+    Merged, Received, Replica, RoundRecord, RoundTrips, StoredFamily,
+};
 use doorstep_sync::wire::{EnrolRequest, EnrolledPractitioner, EnrolledTeam};
 pub use doorstep_sync::{Limits, SyncPhase, SyncProgress, SyncReport};
 use serde::Serialize;
@@ -318,15 +320,29 @@ impl Replica for StoreReplica<'_> {
         AutoCommit::new().with_actor(author::actor_for(self.device))
     }
 
-    fn merge(&mut self, id: Uuid, doc: &mut AutoCommit, state: &[u8]) -> Result<Merged, CoreError> {
+    fn merge(&mut self, received: &mut [Received<'_>]) -> Result<Vec<Merged>, CoreError> {
         let cx = self.session.context();
-        match self.session.store.merge_synced(id, doc, state, &actor(&cx)) {
-            Ok(o) if o.created => Ok(Merged::Created),
-            Ok(o) if o.changed => Ok(Merged::Changed),
-            Ok(_) => Ok(Merged::Unchanged),
-            Err(StoreError::FamilyDocument(_) | StoreError::Corrupt(_)) => Ok(Merged::Unreadable),
-            Err(e) => Err(e.into()),
-        }
+        let mut lent: Vec<merge::Received<'_>> = received
+            .iter_mut()
+            .map(|r| merge::Received {
+                id: r.id,
+                doc: &mut *r.doc,
+                state: r.state,
+            })
+            .collect();
+        let outcomes = self.session.store.merge_synced(&mut lent, &actor(&cx))?;
+        outcomes
+            .into_iter()
+            .map(|o| match o {
+                Ok(o) if o.created => Ok(Merged::Created),
+                Ok(o) if o.changed => Ok(Merged::Changed),
+                Ok(_) => Ok(Merged::Unchanged),
+                Err(StoreError::FamilyDocument(_) | StoreError::Corrupt(_)) => {
+                    Ok(Merged::Unreadable)
+                }
+                Err(e) => Err(e.into()),
+            })
+            .collect()
     }
 
     fn evict(&mut self, id: Uuid, acknowledged: &[ChangeHash]) -> Result<bool, CoreError> {

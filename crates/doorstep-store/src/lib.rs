@@ -12,6 +12,7 @@ pub mod audit;
 pub mod db;
 pub mod facts;
 pub mod key;
+pub mod merge;
 pub mod passphrase;
 pub mod profile;
 pub mod projection;
@@ -338,7 +339,8 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         for (w, (d, family, bytes)) in writes.iter().zip(prepared.iter_mut()) {
-            write_document(&tx, w.id, d, bytes, w.create, who.now)?;
+            let heads = heads_text(d);
+            write_document(&tx, w.id, &heads, bytes, || d.save(), w.create, who.now)?;
             let parts = if w.create {
                 projection::Parts::ALL
             } else {
@@ -542,23 +544,25 @@ fn hydrate(d: &AutoCommit) -> Result<Family, StoreError> {
     Ok(record::family(d)?)
 }
 
-/// Saves the new change bytes: the first save is the snapshot; later ones
-/// are chunks, compacted into a fresh snapshot every [`COMPACT_AFTER`].
+/// Saves the new change bytes (`heads` are the document's heads after
+/// them): the first save is the snapshot; later ones are chunks, compacted
+/// into a fresh snapshot (`snapshot`, called only then) every
+/// [`COMPACT_AFTER`].
 fn write_document(
     tx: &Connection,
     id: Uuid,
-    d: &mut AutoCommit,
+    heads: &str,
     bytes: &[u8],
+    snapshot: impl FnOnce() -> Vec<u8>,
     create: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let heads = heads_text(d);
     let id_s = id.to_string();
     let now_s = now.to_rfc3339();
     if create {
         tx.execute(
             "INSERT INTO documents (family_id, snapshot, heads, chunk_count, updated_at) VALUES (?1, ?2, ?3, 0, ?4)",
-            params![id_s, d.save(), heads, now_s],
+            params![id_s, snapshot(), heads, now_s],
         )?;
         return Ok(());
     }
@@ -571,7 +575,7 @@ fn write_document(
         tx.execute("DELETE FROM document_chunks WHERE family_id = ?1", [&id_s])?;
         tx.execute(
             "UPDATE documents SET snapshot = ?2, heads = ?3, chunk_count = 0, updated_at = ?4 WHERE family_id = ?1",
-            params![id_s, d.save(), heads, now_s],
+            params![id_s, snapshot(), heads, now_s],
         )?;
     } else {
         tx.execute(

@@ -1,22 +1,21 @@
 //! What the store keeps for sync with the trust's server (docs/SYNC.md):
 //! the enrolment (its token stays inside the encrypted database), each
 //! family's sync state, acknowledged heads and eviction mark, the server's
-//! refusals, and the conflicts projection. Also the writes sync makes, each
-//! in one SQL transaction with the family's projections, conflicts and an
-//! audit row: merging a received document (creating the family when it is
-//! new to the device), evicting a family's copy from the device, and
-//! resolving a conflict.
+//! refusals, and the conflicts projection. Also the writes sync makes
+//! besides merging (`merge.rs`), each in one SQL transaction with the
+//! family's projections and an audit row: evicting a family's copy from
+//! the device, and recording what a round trip changed.
 
 use std::collections::HashMap;
 
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Utc};
-use doorstep_document::conflicts::{self, Conflict, ConflictValue};
+use doorstep_document::conflicts::{Conflict, ConflictValue};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{audit, hydrate, projection, write_document, Actor, Store, StoreError};
+use crate::{audit, projection, Actor, Store, StoreError};
 
 /// The device's enrolment with the server, as `doorstep enrol` stored it.
 #[derive(Clone)]
@@ -377,65 +376,6 @@ impl Store {
         Self::load_doc(&self.conn, self.device, id)
     }
 
-    /// Merges `doc` (a family's document after receiving the server's sync
-    /// message, or a document the server sent whole) into the device copy,
-    /// creating the family when it is new to the device, and stores `state`.
-    /// The change bytes, the family's projections, its conflicts, an audit
-    /// row (`sync.merge`) and the sync state are written in one transaction.
-    /// An empty `doc` for a family not on the device stores only the state
-    /// (the download has not completed).
-    pub fn merge_synced(
-        &mut self,
-        id: Uuid,
-        doc: &mut AutoCommit,
-        state: &[u8],
-        who: &Actor<'_>,
-    ) -> Result<MergeOutcome, StoreError> {
-        let tx = self.conn.savepoint()?;
-        let mut outcome = MergeOutcome::default();
-        match Self::load_doc(&tx, self.device, id)? {
-            None => {
-                if !doc.get_heads().is_empty() {
-                    let family = hydrate(doc)?;
-                    if family.id != id {
-                        return Err(StoreError::Corrupt(
-                            "a received document names another family".into(),
-                        ));
-                    }
-                    // A new document is saved whole (the bytes are unused).
-                    write_document(&tx, id, doc, &[], true, who.now)?;
-                    projection::write(&tx, &family, who.today)?;
-                    outcome.conflicts = write_conflicts(&tx, id, &conflicts::list(doc))?;
-                    audit_merge(&tx, id, who)?;
-                    outcome.created = true;
-                    outcome.changed = true;
-                }
-            }
-            Some(mut stored) => {
-                let before = stored.get_heads();
-                stored.merge(doc)?;
-                if stored.get_heads() != before {
-                    let family = hydrate(&stored)?;
-                    let bytes = stored.save_after(&before);
-                    write_document(&tx, id, &mut stored, &bytes, false, who.now)?;
-                    projection::write(&tx, &family, who.today)?;
-                    outcome.conflicts = write_conflicts(&tx, id, &conflicts::list(&mut stored))?;
-                    audit_merge(&tx, id, who)?;
-                    outcome.changed = true;
-                }
-            }
-        }
-        upsert_state(&tx, id, state)?;
-        tx.execute(
-            "UPDATE sync_docs SET known_to_server = 1, evicted_at = NULL WHERE family_id = ?1",
-            [id.to_string()],
-        )?;
-        tx.commit()?;
-        self.docs.remove(&id);
-        self.records.remove(&id);
-        Ok(outcome)
-    }
-
     /// Starts a batch: the store's sync writes until [`Store::end_batch`]
     /// commit together (one durable commit for a whole response) or not at
     /// all. Only merges and round-trip records may run inside a batch.
@@ -679,7 +619,7 @@ impl Store {
     }
 }
 
-fn upsert_state(conn: &Connection, id: Uuid, state: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn upsert_state(conn: &Connection, id: Uuid, state: &[u8]) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO sync_docs (family_id, state) VALUES (?1, ?2)
          ON CONFLICT(family_id) DO UPDATE SET state = excluded.state",
@@ -688,7 +628,7 @@ fn upsert_state(conn: &Connection, id: Uuid, state: &[u8]) -> Result<(), StoreEr
     Ok(())
 }
 
-fn audit_merge(tx: &Connection, id: Uuid, who: &Actor<'_>) -> Result<(), StoreError> {
+pub(crate) fn audit_merge(tx: &Connection, id: Uuid, who: &Actor<'_>) -> Result<(), StoreError> {
     audit::append(
         tx,
         &audit::Entry {

@@ -86,6 +86,17 @@ fn unacknowledged(heads: &[ChangeHash], acked: &[ChangeHash], shared: &[ChangeHa
         .any(|h| !acked.contains(h) && !shared.contains(h))
 }
 
+/// A family's document after its server message was received (or the
+/// whole document the server sent), lent to [`Replica::merge`].
+pub struct Received<'a> {
+    /// The family.
+    pub id: Uuid,
+    /// The document as received.
+    pub doc: &'a mut AutoCommit,
+    /// The sync state to store with it.
+    pub state: &'a [u8],
+}
+
 /// What merging a received document into the device's copy did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Merged {
@@ -140,14 +151,11 @@ pub trait Replica {
     /// An empty document, with this device's actor, for a family arriving
     /// from the server.
     fn blank(&mut self) -> AutoCommit;
-    /// Merges `doc` into the device's copy (creating the family when new)
-    /// and stores `state`, in one transaction.
-    fn merge(
-        &mut self,
-        id: Uuid,
-        doc: &mut AutoCommit,
-        state: &[u8],
-    ) -> Result<Merged, Self::Error>;
+    /// Merges each received document into the device's copy (creating
+    /// the family when new) and stores its state: one result per family,
+    /// in order. Each family's writes are one unit; a database failure is
+    /// an error.
+    fn merge(&mut self, received: &mut [Received<'_>]) -> Result<Vec<Merged>, Self::Error>;
     /// Removes a family that left the caseload, if every head of the
     /// stored copy is in `acknowledged` (checked in the transaction);
     /// whether it was removed.
@@ -212,6 +220,14 @@ impl Tracked {
             sync: None,
             answer: false,
         }
+    }
+
+    /// It received a message and must answer it; `state` is stored.
+    fn answered(&mut self, state: Vec<u8>) {
+        self.state = Some(state);
+        self.known = true;
+        self.evicted = false;
+        self.answer = true;
     }
 
     fn sync_state(&mut self) -> &mut DocSync {
@@ -557,6 +573,9 @@ impl RoundTrips {
         }
         let mut record = RoundRecord::default();
         let mut answered = HashSet::new();
+        // Families whose received document changes the device copy, with
+        // the state to store: merged together once every message is read.
+        let mut to_merge: Vec<(Uuid, Vec<u8>)> = Vec::new();
         for m in resp.messages {
             let id = m.doc_id;
             self.received.insert(id);
@@ -575,36 +594,65 @@ impl RoundTrips {
                 f.answer = true;
                 answered.insert(id);
                 record.owed.push((id, true));
+                to_merge.retain(|(m, _)| *m != id);
                 continue;
             }
             let state = sync.encode_state();
             let changed = doc.get_heads() != before;
-            if changed || !f.on_device {
-                match replica.merge(id, doc, &state)? {
-                    Merged::Unreadable => {
-                        f.doc = None;
-                        f.sync = None;
-                        self.refused.insert(id);
-                        record.rejections.push((id, UNREADABLE.into()));
-                        continue;
-                    }
-                    Merged::Created => {
-                        self.report.downloaded += 1;
-                        self.merged.insert(id);
-                        f.on_device = true;
-                    }
-                    Merged::Changed => {
-                        self.merged.insert(id);
-                    }
-                    Merged::Unchanged => {}
-                }
+            if let Some((_, waiting)) = to_merge.iter_mut().find(|(m, _)| *m == id) {
+                *waiting = state;
+            } else if changed || !f.on_device {
+                to_merge.push((id, state));
             } else {
                 record.states.push((id, state.clone()));
+                f.answered(state);
+                answered.insert(id);
+                record.owed.push((id, true));
             }
-            f.state = Some(state);
-            f.known = true;
-            f.evicted = false;
-            f.answer = true;
+        }
+        let mut lent: Vec<(Uuid, AutoCommit, Vec<u8>)> = to_merge
+            .into_iter()
+            .filter_map(|(id, state)| {
+                let doc = self.families.get_mut(&id)?.doc.take()?;
+                Some((id, doc, state))
+            })
+            .collect();
+        let merged = if lent.is_empty() {
+            Vec::new()
+        } else {
+            let mut received: Vec<Received<'_>> = lent
+                .iter_mut()
+                .map(|(id, doc, state)| Received {
+                    id: *id,
+                    doc,
+                    state,
+                })
+                .collect();
+            replica.merge(&mut received)?
+        };
+        for ((id, doc, state), merged) in lent.into_iter().zip(merged) {
+            let Some(f) = self.families.get_mut(&id) else {
+                continue;
+            };
+            match merged {
+                Merged::Unreadable => {
+                    f.sync = None;
+                    self.refused.insert(id);
+                    record.rejections.push((id, UNREADABLE.into()));
+                    continue;
+                }
+                Merged::Created => {
+                    self.report.downloaded += 1;
+                    self.merged.insert(id);
+                    f.on_device = true;
+                }
+                Merged::Changed => {
+                    self.merged.insert(id);
+                }
+                Merged::Unchanged => {}
+            }
+            f.doc = Some(doc);
+            f.answered(state);
             answered.insert(id);
             record.owed.push((id, true));
         }
