@@ -439,14 +439,26 @@ impl RawDevice {
 
     /// A request with one opening sync message about each of `docs`.
     fn request(&self, docs: &[uuid::Uuid]) -> Vec<u8> {
-        use doorstep_sync::protocol::{DocMessage, SyncRequest, PROTOCOL_VERSION};
-        let messages = docs
+        let messages: Vec<_> = docs
             .iter()
-            .map(|d| DocMessage {
-                doc_id: *d,
-                sync: doorstep_sync::session::DocSync::new()
+            .map(|d| {
+                let opening = doorstep_sync::session::DocSync::new()
                     .generate(&mut automerge::AutoCommit::new())
-                    .expect("opening message"),
+                    .expect("opening message");
+                (*d, opening)
+            })
+            .collect();
+        self.request_with(&messages)
+    }
+
+    /// A request with the given sync message bytes about each family.
+    fn request_with(&self, messages: &[(uuid::Uuid, Vec<u8>)]) -> Vec<u8> {
+        use doorstep_sync::protocol::{DocMessage, SyncRequest, PROTOCOL_VERSION};
+        let messages = messages
+            .iter()
+            .map(|(d, m)| DocMessage {
+                doc_id: *d,
+                sync: m.clone(),
             })
             .collect();
         doorstep_sync::codec::encode_request(&SyncRequest {
@@ -601,6 +613,54 @@ fn limits_and_hostile_input_never_hurt_other_devices() {
         }
         a.write(&["family", "update", &household(&a), "--town", "Bedworth"]);
         sync(&a);
+    }
+}
+
+#[test]
+fn twenty_inflation_bombs_at_once_are_refused_in_bounded_memory() {
+    // About 1 MB on the wire, 1 GiB once inflated.
+    let bomb = doorstep_testkit::hostile::inflation_bomb(1 << 30);
+    assert!(bomb.len() < 1_100_000, "{}", bomb.len());
+    for backend in BACKENDS {
+        let trust = Trust::start(backend);
+        trust.health_visitor(ASHA, TEAM);
+        let a = trust.device(ASHA);
+        let family = household(&a);
+        sync(&a);
+        let raw = RawDevice::enrol(&trust, ASHA);
+        let id: uuid::Uuid = family.parse().expect("family id");
+        let body = raw.request_with(&[(id, bomb.clone())]);
+        let answers: Vec<Answer> = std::thread::scope(|s| {
+            let sends: Vec<_> = (0..20)
+                .map(|_| s.spawn(|| raw.post_sync(body.clone(), Some(raw.token.as_str()))))
+                .collect();
+            // Another laptop syncs while they are worked on.
+            a.write(&["family", "update", &family, "--town", "Rugby"]);
+            sync(&a);
+            sends.into_iter().map(|h| h.join().expect("send")).collect()
+        });
+        for r in &answers {
+            assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
+            assert!(r.json()["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("too large"));
+        }
+        let peak = trust.server.peak_resident_bytes();
+        assert!(
+            peak <= 256 * 1024 * 1024,
+            "{}: peak resident {} MiB",
+            backend_name(backend),
+            peak >> 20
+        );
+        // The other laptop's work arrived: a second laptop receives it.
+        let b = trust.device(ASHA);
+        sync(&b);
+        assert!(
+            b.show(&family).to_string().contains("Rugby"),
+            "{}",
+            backend_name(backend)
+        );
     }
 }
 

@@ -15,6 +15,7 @@ use automerge::AutoCommit;
 use chrono::{DateTime, Utc};
 use doorstep_document::admission::Sender;
 use doorstep_sync::answering::{self, AnswerError, Answering, Held};
+use doorstep_sync::chunks::ChunkError;
 use doorstep_sync::codec::{decode_request, encode_response, DecodeError, Limit};
 use doorstep_sync::protocol::{SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use doorstep_sync::Limits;
@@ -47,6 +48,11 @@ fn decode_problem(e: DecodeError) -> HubError {
             max,
             ..
         } => HubError::TooLarge { limit: max },
+        DecodeError::Changes {
+            problem: ChunkError::InflatesTooFar,
+            max,
+            ..
+        } => HubError::TooLarge { limit: max },
         other => HubError::BadRequest(other.to_string()),
     }
 }
@@ -75,8 +81,33 @@ impl Hub {
     /// encoded `SyncResponse`: docs/SYNC.md "Server → device" steps 3–9, in
     /// one transaction. Codec problems, a wrong protocol version, another
     /// device's id and bad uploads are [`HubError::BadRequest`]; a body or
-    /// upload over the limits is [`HubError::TooLarge`].
+    /// upload over the limits, or changes that would inflate past them, is
+    /// [`HubError::TooLarge`]. Both are audited (`sync.refused`).
     pub fn sync(
+        &self,
+        identity: &DeviceIdentity,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u8>, HubError> {
+        let result = self.sync_unaudited(identity, body, now);
+        if let Err(e @ (HubError::BadRequest(_) | HubError::TooLarge { .. })) = &result {
+            // A refused request is audited with its reason (the codec's
+            // words: sizes and ids, never a record's content).
+            self.db.transaction(|tx| {
+                audit(
+                    tx,
+                    now,
+                    &identity.device_id.to_string(),
+                    "sync.refused",
+                    None,
+                    &e.to_string(),
+                )
+            })?;
+        }
+        result
+    }
+
+    fn sync_unaudited(
         &self,
         identity: &DeviceIdentity,
         body: &[u8],

@@ -1505,6 +1505,93 @@ fn refused_enrolments_are_audited_without_the_code() {
     });
 }
 
+#[test]
+fn changes_that_inflate_or_multiply_past_the_budget_are_refused_and_audited() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        let family = d.add_family();
+        d.sync(&hub);
+        let identity = d.identity(&hub);
+        let base = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: d.id,
+            cursor: d.cursor.clone(),
+            messages: vec![],
+            uploads: vec![],
+        };
+        // 64 MiB of zeros in a message: over the 32 MiB a document may
+        // inflate to.
+        let bomb = doorstep_testkit::hostile::inflation_bomb(64 << 20);
+        assert!(bomb.len() < 128 * 1024);
+        let in_message = SyncRequest {
+            messages: vec![DocMessage {
+                doc_id: family,
+                sync: bomb.clone(),
+            }],
+            ..base.clone()
+        };
+        let limit = Limits::default().max_doc_inflated_bytes;
+        assert_eq!(
+            hub.sync(&identity, &encode_request(&in_message), now()),
+            Err(HubError::TooLarge { limit })
+        );
+        // The same inside an upload (a whole document's bytes).
+        let mut upload = d.docs.get_mut(&family).unwrap().save();
+        upload.extend(doorstep_testkit::hostile::inflation_bomb_chunk(64 << 20));
+        let in_upload = SyncRequest {
+            uploads: vec![DocUpload {
+                doc_id: family,
+                doc: upload,
+            }],
+            ..base.clone()
+        };
+        assert!(matches!(
+            hub.sync(&identity, &encode_request(&in_upload), now()),
+            Err(HubError::TooLarge { .. })
+        ));
+        // A body's budget is shared: three documents of 20 MiB each pass
+        // one by one but not together (128 MiB would; 60 MiB under a
+        // 50 MiB body budget does not).
+        let tight = Hub::open(&b.url).unwrap().with_limits(Limits {
+            max_body_inflated_bytes: 50 << 20,
+            ..Limits::default()
+        });
+        let twenty = doorstep_testkit::hostile::inflation_bomb(20 << 20);
+        let three = SyncRequest {
+            messages: (0..3)
+                .map(|_| DocMessage {
+                    doc_id: Uuid::new_v4(),
+                    sync: twenty.clone(),
+                })
+                .collect(),
+            ..base.clone()
+        };
+        assert!(matches!(
+            tight.sync(&identity, &encode_request(&three), now()),
+            Err(HubError::TooLarge { .. })
+        ));
+        let rows = hub
+            .transaction(|tx| {
+                tx.query(
+                    "SELECT actor, detail FROM audit WHERE action = 'sync.refused'",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(rows.len(), 3, "{}", b.name);
+        assert_eq!(rows[0].text(0).unwrap(), d.id.to_string());
+        assert!(rows[0].text(1).unwrap().contains("too large"), "{}", b.name);
+        // The device syncs on as before.
+        d.edit(family, set_phone("0113 496 0002"));
+        d.sync(&hub);
+        let server = record::family(&server_doc(&hub, family)).unwrap();
+        assert_eq!(server.household.phone.unwrap().as_str(), "01134960002");
+    });
+}
+
 #[cfg(unix)]
 #[test]
 fn the_sqlite_file_is_private_to_the_server() {

@@ -26,6 +26,7 @@ use automerge::sync::Message;
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::chunks::{Budget, ChunkError};
 use crate::limits::Limits;
 use crate::protocol::{
     Cursor, DocAck, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse,
@@ -112,6 +113,18 @@ pub enum DecodeError {
         /// The byte.
         value: u8,
     },
+    /// An embedded message's or upload's Automerge changes would inflate
+    /// past, or hold more than, [`Limits`] allows ([`crate::chunks`]).
+    #[error("the changes for document {doc_id} were refused: {problem} ({max})")]
+    Changes {
+        /// The document the changes were for.
+        doc_id: Uuid,
+        /// What was wrong with them.
+        problem: ChunkError,
+        /// The budget they went past (bytes, or items), the document's or
+        /// what was left of the body's.
+        max: u64,
+    },
     /// An embedded Automerge sync message did not decode.
     #[error("invalid sync message for document {doc_id}: {reason}")]
     InvalidSyncMessage {
@@ -133,7 +146,9 @@ pub enum Decoded {
 
 // ---------------------------------------------------------------- encoding
 
-fn put_leb(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` as unsigned LEB128 (the integers of this codec and of
+/// Automerge's format).
+pub fn put_leb(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
@@ -227,6 +242,8 @@ struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
     limits: &'a Limits,
+    /// What the whole body's Automerge changes may still build.
+    budget: Budget,
 }
 
 fn over(limit: Limit, value: u64, max: usize) -> DecodeError {
@@ -250,7 +267,35 @@ impl<'a> Reader<'a> {
             input,
             pos: 0,
             limits,
+            budget: limits.body_budget(),
         })
+    }
+
+    /// Measures one document's Automerge chunks against the document's
+    /// and the body's budgets, before anything builds them.
+    fn measure<'c>(
+        &mut self,
+        doc_id: Uuid,
+        chunks: impl IntoIterator<Item = &'c [u8]>,
+    ) -> Result<(), DecodeError> {
+        let mut doc = self.limits.document_budget().within(self.budget);
+        let before = doc;
+        for c in chunks {
+            doc.measure(c).map_err(|problem| {
+                let max = match problem {
+                    ChunkError::TooManyItems => before.items,
+                    _ => before.bytes,
+                };
+                DecodeError::Changes {
+                    doc_id,
+                    problem,
+                    max,
+                }
+            })?;
+        }
+        self.budget.bytes -= before.bytes - doc.bytes;
+        self.budget.items -= before.items - doc.items;
+        Ok(())
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
@@ -340,12 +385,11 @@ impl<'a> Reader<'a> {
             let doc_id = self.uuid()?;
             let len = self.len(Limit::DocMessageBytes, self.limits.max_doc_message_bytes)?;
             let sync = self.take(len)?;
-            if let Err(e) = Message::decode(sync) {
-                return Err(DecodeError::InvalidSyncMessage {
-                    doc_id,
-                    reason: e.to_string(),
-                });
-            }
+            let message = Message::decode(sync).map_err(|e| DecodeError::InvalidSyncMessage {
+                doc_id,
+                reason: e.to_string(),
+            })?;
+            self.measure(doc_id, message.changes.iter())?;
             out.push(DocMessage {
                 doc_id,
                 sync: sync.to_vec(),
@@ -360,7 +404,9 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             let doc_id = self.uuid()?;
             let len = self.len(Limit::DocBytes, self.limits.max_doc_bytes)?;
-            let doc = self.take(len)?.to_vec();
+            let doc = self.take(len)?;
+            self.measure(doc_id, [doc])?;
+            let doc = doc.to_vec();
             out.push(DocUpload { doc_id, doc });
         }
         Ok(out)

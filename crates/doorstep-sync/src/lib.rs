@@ -5,6 +5,8 @@
 //!
 //! - [`protocol`]: the request and response, as plain data.
 //! - [`codec`]: their compact, hostile-input-safe binary encoding.
+//! - [`chunks`]: how far embedded Automerge chunks inflate, measured
+//!   before Automerge builds them.
 //! - [`limits`]: the one set of size limits and body budgets.
 //! - [`wire`]: the HTTP contract: paths, media type, enrolment, error bodies.
 //! - [`session`]: one document's Automerge sync state ([`session::DocSync`]).
@@ -13,6 +15,7 @@
 //! - [`report`]: what a sync did and where a running one is.
 
 pub mod answering;
+pub mod chunks;
 pub mod codec;
 pub mod limits;
 pub mod protocol;

@@ -9,6 +9,11 @@
 //! ([`Limits::max_message_bytes`]), and one document's message is at most
 //! [`Limits::max_doc_message_bytes`], so a body filled to the budget always
 //! decodes on the other side.
+//!
+//! The Automerge changes inside a body are bounded too, by what they would
+//! build once inflated ([`crate::chunks`]): per document and per body.
+
+use crate::chunks::Budget;
 
 /// Size limits of the sync exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +36,18 @@ pub struct Limits {
     pub body_budget_bytes: usize,
     /// Most documents (messages and uploads) put in one request or reply.
     pub docs_per_body: usize,
+    /// What one document's Automerge changes (in a message or an upload)
+    /// may build: bytes once inflated, and column items
+    /// ([`crate::chunks`]).
+    pub max_doc_inflated_bytes: u64,
+    /// Column items in one document's changes (each operation is about a
+    /// dozen).
+    pub max_doc_items: u64,
+    /// The same for a whole request or reply: the per-request memory
+    /// budget of what Automerge is asked to build.
+    pub max_body_inflated_bytes: u64,
+    /// Column items in a whole request or reply.
+    pub max_body_items: u64,
 }
 
 impl Default for Limits {
@@ -44,11 +61,34 @@ impl Default for Limits {
             max_heads: 1024,
             body_budget_bytes: 8 * 1024 * 1024,
             docs_per_body: 2_000,
+            // A large family's document is a few hundred kilobytes
+            // inflated and a few hundred thousand items; a body is at most
+            // 16 MiB, and Automerge's columns inflate two to five times.
+            max_doc_inflated_bytes: 32 * 1024 * 1024,
+            max_doc_items: 8_000_000,
+            max_body_inflated_bytes: 128 * 1024 * 1024,
+            max_body_items: 32_000_000,
         }
     }
 }
 
 impl Limits {
+    /// What one document's changes may build.
+    pub fn document_budget(&self) -> Budget {
+        Budget {
+            bytes: self.max_doc_inflated_bytes,
+            items: self.max_doc_items,
+        }
+    }
+
+    /// What a whole body's changes may build.
+    pub fn body_budget(&self) -> Budget {
+        Budget {
+            bytes: self.max_body_inflated_bytes,
+            items: self.max_body_items,
+        }
+    }
+
     /// Whether a body already holding `docs` documents in `bytes` bytes has
     /// room for one more of `len` bytes. The first document always fits
     /// (so every round trip makes progress).

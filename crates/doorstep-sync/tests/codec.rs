@@ -52,6 +52,12 @@ fn sync_bytes(n: u8) -> Vec<u8> {
     s.generate(&mut doc).unwrap()
 }
 
+fn saved_doc() -> Vec<u8> {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "k", "v").unwrap();
+    doc.save()
+}
+
 fn request() -> SyncRequest {
     SyncRequest {
         protocol: PROTOCOL_VERSION,
@@ -72,7 +78,7 @@ fn request() -> SyncRequest {
         ],
         uploads: vec![DocUpload {
             doc_id: id(8),
-            doc: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3],
+            doc: saved_doc(),
         }],
     }
 }
@@ -347,4 +353,58 @@ fn random_mutations_never_panic() {
         let _ = decode_response(&bytes, &Limits::default());
     }
     assert!(accepted < 5_000, "no mutation was caught");
+}
+
+#[test]
+fn changes_are_measured_before_anything_builds_them() {
+    let l = Limits {
+        max_doc_inflated_bytes: 1024,
+        ..Limits::default()
+    };
+    // A change chunk of a thousand bytes of text: within 1 KiB? No.
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "note", "x".repeat(2_000)).unwrap();
+    let big = SyncRequest {
+        uploads: vec![DocUpload {
+            doc_id: id(8),
+            doc: doc.save(),
+        }],
+        ..request()
+    };
+    assert!(matches!(
+        decode_request(&encode_request(&big), &l),
+        Err(DecodeError::Changes { doc_id, max: 1024, .. }) if doc_id == id(8)
+    ));
+    // Not Automerge at all.
+    let junk = SyncRequest {
+        uploads: vec![DocUpload {
+            doc_id: id(8),
+            doc: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3],
+        }],
+        ..request()
+    };
+    assert!(matches!(
+        decode_request(&encode_request(&junk), &Limits::default()),
+        Err(DecodeError::Changes { .. })
+    ));
+    // The body's budget is shared by its documents.
+    let shared = Limits {
+        max_body_inflated_bytes: 600,
+        ..Limits::default()
+    };
+    let each = saved_doc().len() + sync_bytes(1).len();
+    assert!(each < 600, "{each}");
+    let many = SyncRequest {
+        uploads: (10..20)
+            .map(|n| DocUpload {
+                doc_id: id(n),
+                doc: saved_doc(),
+            })
+            .collect(),
+        ..request()
+    };
+    assert!(matches!(
+        decode_request(&encode_request(&many), &shared),
+        Err(DecodeError::Changes { .. })
+    ));
 }

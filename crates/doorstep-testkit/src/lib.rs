@@ -3,11 +3,12 @@
 //! that kills a writer process at random moments, and the sync test rig:
 //! the real hub in-process over a transport with faults, a throwaway
 //! PostgreSQL cluster, the server as a child process, test TLS
-//! certificates and a fault-injecting proxy; and for the desktop app, the
+//! certificates, a fault-injecting proxy and hostile requests; and for the desktop app, the
 //! workspace binaries and a WebDriver client.
 
 pub mod bins;
 pub mod crash;
+pub mod hostile;
 pub mod hub;
 pub mod pg;
 pub mod proxy;

@@ -136,6 +136,27 @@ impl ServerProcess {
         self.spawn();
     }
 
+    /// The most memory the running server process has held resident
+    /// (`VmHWM`), in bytes.
+    pub fn peak_resident_bytes(&self) -> u64 {
+        let pid = self.child.as_ref().expect("running").id();
+        let status =
+            std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in /proc status")
+            * 1024
+    }
+
+    /// Starts [`ServerProcess::peak_resident_bytes`] again from what the
+    /// process holds now (Linux's `clear_refs`).
+    pub fn reset_peak_resident(&self) {
+        let pid = self.child.as_ref().expect("running").id();
+        std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("reset the peak");
+    }
+
     /// The database URL the server runs on.
     pub fn database_url(&self) -> &str {
         &self.database_url

@@ -579,7 +579,7 @@ fn many_devices_figures(
     url: &str,
     figures: &mut Vec<Figure>,
 ) -> Result<()> {
-    let server = ServerProcess::start(&opts.server_bin, url, None);
+    let mut server = ServerProcess::start(&opts.server_bin, url, None);
     let base = server.url();
     let hub = Hub::open(url)?;
     hub.create_team(TEAM)?;
@@ -666,7 +666,15 @@ fn many_devices_figures(
         t.elapsed().as_secs_f64()
     );
 
+    // Twenty of them send the same inflation bomb at once, later.
+    let bombers: Vec<(Uuid, String)> = devices
+        .iter()
+        .take(20)
+        .map(|d| (d.id, d.token.clone()))
+        .collect();
+
     // The day's edits, then everyone syncs at once.
+    server.reset_peak_resident();
     let now = Utc::now().timestamp();
     for d in &mut devices {
         d.edit(opts.edits_per_device, now)?;
@@ -749,6 +757,88 @@ fn many_devices_figures(
         ),
         met: Some(p99 <= Duration::from_secs(1)),
     });
+    let peak = server.peak_resident_bytes();
+    figures.push(Figure {
+        backend,
+        what: format!(
+            "{} devices at once: server's peak resident memory",
+            opts.devices
+        ),
+        goal: "—",
+        measured: format!("{} MiB", peak >> 20),
+        met: None,
+    });
+    bomb_figures(&mut server, &client, backend, &bombers, figures)?;
     drop(server);
+    Ok(())
+}
+
+/// Twenty enrolled devices each send a 1 MB body whose Automerge chunk
+/// inflates to 1 GiB, all at once, to a freshly started server.
+fn bomb_figures(
+    server: &mut ServerProcess,
+    client: &reqwest::blocking::Client,
+    backend: Backend,
+    bombers: &[(Uuid, String)],
+    figures: &mut Vec<Figure>,
+) -> Result<()> {
+    let bomb = doorstep_testkit::hostile::inflation_bomb(1 << 30);
+    server.restart();
+    let base = server.url();
+    let idle = server.peak_resident_bytes();
+    let started = Instant::now();
+    let statuses = std::thread::scope(|s| {
+        let sends: Vec<_> = bombers
+            .iter()
+            .map(|(id, token)| {
+                let body = doorstep_sync::codec::encode_request(&SyncRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device_id: *id,
+                    cursor: None,
+                    messages: vec![DocMessage {
+                        doc_id: Uuid::new_v4(),
+                        sync: bomb.clone(),
+                    }],
+                    uploads: vec![],
+                });
+                let (client, base) = (client.clone(), base.clone());
+                s.spawn(move || {
+                    client
+                        .post(format!("{base}{SYNC_PATH}"))
+                        .header("content-type", SYNC_CONTENT_TYPE)
+                        .bearer_auth(token)
+                        .body(body)
+                        .send()
+                        .map(|r| r.status().as_u16())
+                })
+            })
+            .collect();
+        sends
+            .into_iter()
+            .map(|h| h.join().map_err(|_| anyhow!("a bomb thread panicked")))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let took = started.elapsed();
+    let refused = statuses.iter().filter(|s| matches!(s, Ok(413))).count();
+    let peak = server.peak_resident_bytes();
+    println!(
+        "{} inflation bombs ({} B each, 1 GiB inflated) at once: {refused} refused with 413 in {:.2} s; server's peak resident {} MiB (started at {} MiB)",
+        bombers.len(),
+        bomb.len(),
+        took.as_secs_f64(),
+        peak >> 20,
+        idle >> 20
+    );
+    figures.push(Figure {
+        backend,
+        what: format!(
+            "{} bodies of {} KB inflating to 1 GiB, at once",
+            bombers.len(),
+            bomb.len() / 1000
+        ),
+        goal: "all refused, ≤256 MiB",
+        measured: format!("{refused} refused (413); peak resident {} MiB", peak >> 20),
+        met: Some(refused == bombers.len() && peak <= 256 * 1024 * 1024),
+    });
     Ok(())
 }
