@@ -665,6 +665,45 @@ fn twenty_inflation_bombs_at_once_are_refused_in_bounded_memory() {
 }
 
 #[test]
+fn guessing_enrolment_codes_is_rate_limited_and_laptops_sync_on() {
+    for backend in BACKENDS {
+        let trust = Trust::start(backend);
+        trust.health_visitor(ASHA, TEAM);
+        let a = trust.device(ASHA);
+        let family = household(&a);
+        sync(&a);
+        let http = reqwest::blocking::Client::new();
+        let statuses: Vec<(u16, Option<String>)> = (0..15)
+            .map(|i| {
+                let r = http
+                    .post(format!("{}/v1/enrol", trust.server.url()))
+                    .json(&serde_json::json!({
+                        "code": format!("WRONG-CODE-{i:04}"),
+                        "device_id": uuid::Uuid::new_v4(),
+                        "device_name": "guesser",
+                    }))
+                    .send()
+                    .expect("enrol");
+                let wait = r
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap_or("").to_string());
+                (r.status().as_u16(), wait)
+            })
+            .collect();
+        // Ten a minute from one address (the laptop's enrolment was one).
+        let refused = statuses.iter().take_while(|(s, _)| *s == 400).count();
+        assert_eq!(refused, 9, "{}: {statuses:?}", backend_name(backend));
+        for (status, wait) in &statuses[refused..] {
+            assert_eq!(*status, 429, "{statuses:?}");
+            assert!(wait.is_some(), "Retry-After on every 429");
+        }
+        a.write(&["family", "update", &family, "--town", "Nuneaton"]);
+        sync(&a);
+    }
+}
+
+#[test]
 fn tls_with_the_trusts_ca_and_plain_http_only_on_loopback() {
     let trust = Trust::start_tls(Backend::Sqlite);
     trust.health_visitor(ASHA, TEAM);

@@ -259,6 +259,10 @@ fn transport_error(e: TransportError) -> CoreError {
         TransportError::BadRequest(m) => CoreError::SyncFailed(format!(
             "the server refused the request ({m}); your work is saved on this device"
         )),
+        TransportError::Busy => CoreError::SyncFailed(
+            "the server is busy; your work is saved on this device and sync will try again shortly"
+                .into(),
+        ),
         TransportError::Server(s) => CoreError::SyncFailed(format!(
             "the server failed (HTTP {s}); your work is saved on this device, try again later"
         )),

@@ -34,6 +34,10 @@ pub enum TransportError {
     /// 400, with the server's reason.
     #[error("the server refused the request: {0}")]
     BadRequest(String),
+    /// 429 or 503: the server asks the device to come back later (a rate
+    /// limit, or every turn taken); nothing was saved on it.
+    #[error("the server is busy")]
+    Busy,
     /// No answer: the network, DNS, TLS or a timeout.
     #[error("{0}")]
     Unreachable(String),
@@ -231,6 +235,7 @@ pub fn error_for(status: u16, body: Option<&ErrorBody>) -> TransportError {
         },
         401 => TransportError::Unauthorised,
         413 => TransportError::TooLarge,
+        429 | 503 => TransportError::Busy,
         400 => TransportError::BadRequest(if message.is_empty() {
             "bad request".into()
         } else {
@@ -311,6 +316,14 @@ mod tests {
             TransportError::Server(500)
         );
         assert_eq!(error_for(502, None), TransportError::Server(502));
+        assert_eq!(
+            error_for(429, Some(&ErrorBody::new(words::TOO_MANY_REQUESTS))),
+            TransportError::Busy
+        );
+        assert_eq!(
+            error_for(503, Some(&ErrorBody::new(words::BUSY))),
+            TransportError::Busy
+        );
     }
 
     #[test]

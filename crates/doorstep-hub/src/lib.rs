@@ -105,6 +105,20 @@ impl Hub {
         self.db.engine()
     }
 
+    /// Audits a request the HTTP layer refused before it reached the hub
+    /// (a rate limit): `actor` is the device or address, `detail` says
+    /// what was refused. Never a record's content.
+    pub fn audit_refusal(
+        &self,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), HubError> {
+        self.db
+            .transaction(|tx| documents::audit(tx, now, actor, action, None, detail))
+    }
+
     /// Runs `f` in one database transaction (again if the database was
     /// busy). For administration tools and tests; the hub's rules live in
     /// the other methods.

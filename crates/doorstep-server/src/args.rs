@@ -1,6 +1,7 @@
 //! Command-line arguments of `doorstep-server`.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -73,6 +74,18 @@ pub struct ServeArgs {
     /// expired laptop is enrolled again and erases nothing.
     #[arg(long, default_value_t = 90)]
     pub token_days: i64,
+    /// Enrolment attempts allowed from one address per minute (429 past
+    /// it, audited).
+    #[arg(long, default_value_t = NonZeroU32::new(10).expect("non-zero"))]
+    pub enrol_per_minute: NonZeroU32,
+    /// Sync requests allowed from one device per minute (a sync of a large
+    /// caseload takes a few; the app syncs about once a minute).
+    #[arg(long, default_value_t = NonZeroU32::new(120).expect("non-zero"))]
+    pub sync_per_minute: NonZeroU32,
+    /// Sync requests allowed from one address per minute, every device
+    /// behind it together (a trust's proxy puts all its laptops behind one).
+    #[arg(long, default_value_t = NonZeroU32::new(20_000).expect("non-zero"))]
+    pub sync_per_address_per_minute: NonZeroU32,
 }
 
 /// `admin`.

@@ -104,6 +104,8 @@ pub mod words {
     pub const TOO_LARGE: &str = "request too large";
     /// 404: anything not found or not the caller's, alike.
     pub const NOT_FOUND: &str = "not found";
+    /// 429: over a rate limit (with `Retry-After`); nothing was saved.
+    pub const TOO_MANY_REQUESTS: &str = "too many requests; nothing was saved, try again later";
     /// 503: the database stayed busy; nothing was saved.
     pub const BUSY: &str = "the server is busy; nothing was saved, try again";
     /// 500: the database failed; nothing was acknowledged.

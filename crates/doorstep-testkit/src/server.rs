@@ -8,6 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `serve` arguments for benchmarks that enrol and sync hundreds of
+/// laptops from one address in seconds: rate limits out of the way.
+pub const BENCH_RATES: [&str; 6] = [
+    "--enrol-per-minute",
+    "1000000",
+    "--sync-per-minute",
+    "1000000",
+    "--sync-per-address-per-minute",
+    "1000000",
+];
+
 /// A running server process; killed when dropped.
 pub struct ServerProcess {
     bin: PathBuf,
@@ -18,6 +29,8 @@ pub struct ServerProcess {
     addr: Option<SocketAddr>,
     /// Where the server's log (stderr, at `info`) goes, when captured.
     log: Option<PathBuf>,
+    /// More `serve` arguments.
+    args: Vec<String>,
 }
 
 impl ServerProcess {
@@ -35,6 +48,18 @@ impl ServerProcess {
         tls: Option<(PathBuf, PathBuf)>,
         log: Option<PathBuf>,
     ) -> Self {
+        Self::start_with_args(bin, database_url, tls, log, &[])
+    }
+
+    /// Like [`ServerProcess::start_with_log`], with more `serve`
+    /// arguments (a benchmark's rate limits, say).
+    pub fn start_with_args(
+        bin: &Path,
+        database_url: &str,
+        tls: Option<(PathBuf, PathBuf)>,
+        log: Option<PathBuf>,
+        args: &[&str],
+    ) -> Self {
         let mut s = ServerProcess {
             bin: bin.to_owned(),
             database_url: database_url.to_owned(),
@@ -43,6 +68,7 @@ impl ServerProcess {
             child: None,
             addr: None,
             log,
+            args: args.iter().map(|a| a.to_string()).collect(),
         };
         s.spawn();
         // Restarts reuse the port so devices and proxies keep their URL.
@@ -59,6 +85,7 @@ impl ServerProcess {
             "--listen",
             &self.listen,
         ]);
+        cmd.args(&self.args);
         match &self.tls {
             Some((cert, key)) => {
                 cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);

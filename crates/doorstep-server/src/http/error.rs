@@ -23,6 +23,11 @@ pub enum ApiError {
     UnreadableBody,
     /// 408: the body did not arrive within the server's time.
     BodyTimeout,
+    /// 429: over a rate limit; try again after this many seconds.
+    RateLimited {
+        /// Seconds to wait (the `Retry-After` header).
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -45,6 +50,7 @@ impl ApiError {
             ApiError::MalformedEnrolment => (400, ErrorBody::new(words::BAD_ENROLMENT)),
             ApiError::UnreadableBody => (400, ErrorBody::new("request body could not be read")),
             ApiError::BodyTimeout => (408, ErrorBody::new("request body too slow")),
+            ApiError::RateLimited { .. } => (429, ErrorBody::new(words::TOO_MANY_REQUESTS)),
         };
         (
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -57,14 +63,19 @@ impl ApiError {
 pub const RETRY_AFTER_SECS: u32 = 5;
 
 impl IntoResponse for ApiError {
-    /// The status and body; a 503 also says when to try again.
+    /// The status and body; a 503 or 429 also says when to try again.
     fn into_response(self) -> Response {
         let (status, body) = self.answer();
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(u64::from(RETRY_AFTER_SECS)),
+            _ => None,
+        };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

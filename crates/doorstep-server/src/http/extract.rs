@@ -1,15 +1,19 @@
 //! Extractors: the device a bearer token belongs to
-//! ([`AuthenticatedDevice`]), a turn to sync ([`SyncTurn`]), and request
-//! bodies read whole within their size and time limits ([`SyncBody`],
-//! [`EnrolRequest`]). Each rejects with an [`ApiError`], so handlers only
-//! see requests worth answering.
+//! ([`AuthenticatedDevice`]; [`SyncingDevice`] within its rate limits), an
+//! enrolment within its address's limit ([`EnrolAllowance`]), a turn to
+//! sync ([`SyncTurn`]), and request bodies read whole within their size
+//! and time limits ([`SyncBody`], [`EnrolRequest`]). Each rejects with an
+//! [`ApiError`], so handlers only see requests worth answering.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use chrono::Utc;
 
 use doorstep_hub::{DeviceIdentity, HubError};
 use doorstep_sync::wire::{EnrolRequest, MAX_ENROL_BYTES};
@@ -17,6 +21,7 @@ use http_body_util::LengthLimitError;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
+use super::rate::Refusal;
 use super::AppState;
 
 /// The enrolled, unrevoked device whose token is in the request's
@@ -33,6 +38,67 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
         let identity = state.call(move |hub| hub.authenticate(&token)).await?;
         tracing::Span::current().record("device", tracing::field::display(identity.device_id));
         Ok(AuthenticatedDevice(identity))
+    }
+}
+
+/// The device of a sync request, within the rate limits: its address's
+/// (checked before the token is looked up) and then its own.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncingDevice(pub DeviceIdentity);
+
+impl FromRequestParts<AppState> for SyncingDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Err(r) = state.rates.sync_from(peer(parts)) {
+            return Err(refuse(state, r).await);
+        }
+        let AuthenticatedDevice(identity) =
+            AuthenticatedDevice::from_request_parts(parts, state).await?;
+        if let Err(r) = state.rates.sync_by(identity.device_id) {
+            return Err(refuse(state, r).await);
+        }
+        Ok(SyncingDevice(identity))
+    }
+}
+
+/// An enrolment attempt within its address's allowance.
+#[derive(Debug, Clone, Copy)]
+pub struct EnrolAllowance;
+
+impl FromRequestParts<AppState> for EnrolAllowance {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match state.rates.enrol(peer(parts)) {
+            Ok(()) => Ok(EnrolAllowance),
+            Err(r) => Err(refuse(state, r).await),
+        }
+    }
+}
+
+/// The address of the connection's peer; the unspecified address when the
+/// router runs without connection information (its tests).
+fn peer(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// 429 for a rate-limit refusal, audited when it is its key's first this
+/// minute (an audit that fails is logged; the answer is 429 still).
+async fn refuse(state: &AppState, refusal: Refusal) -> ApiError {
+    if let Some((actor, detail)) = refusal.audit {
+        let audited = state
+            .call(move |hub| hub.audit_refusal(&actor, "rate.limited", &detail, Utc::now()))
+            .await;
+        if audited.is_err() {
+            tracing::warn!("a rate-limit refusal could not be audited");
+        }
+    }
+    ApiError::RateLimited {
+        retry_after_secs: refusal.retry_after.as_secs().max(1),
     }
 }
 

@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extract::{AuthenticatedDevice, Enrol, SyncBody, SyncTurn};
+use super::extract::{
+    AuthenticatedDevice, Enrol, EnrolAllowance, SyncBody, SyncTurn, SyncingDevice,
+};
 use super::AppState;
 
 /// `GET /v1/health`: `{"status":"ok"}`, without authentication.
@@ -26,6 +28,7 @@ pub async fn health() -> Json<Value> {
 /// token, practitioner, team and the epoch.
 pub async fn enrol(
     State(state): State<AppState>,
+    _allowed: EnrolAllowance,
     Enrol(request): Enrol,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     tracing::Span::current().record("device", tracing::field::display(request.device_id));
@@ -45,7 +48,7 @@ pub async fn enrol(
 /// `POST /v1/sync`: one round trip of the sync exchange, encoded both ways.
 pub async fn sync(
     State(state): State<AppState>,
-    AuthenticatedDevice(identity): AuthenticatedDevice,
+    SyncingDevice(identity): SyncingDevice,
     _turn: SyncTurn,
     SyncBody(body): SyncBody,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -4,6 +4,7 @@
 //! - [`error`]: [`ApiError`], every error answer with its status and body.
 //! - [`extract`]: the bearer-token device, and bodies read within limits.
 //! - [`handlers`]: one function per endpoint.
+//! - [`rate`]: rate limits on enrolment and sync, per address and device.
 //! - [`trace`]: the request log (`TraceLayer`): method, route template,
 //!   device, status and latency; never a body.
 //!
@@ -13,6 +14,7 @@
 mod error;
 mod extract;
 mod handlers;
+pub mod rate;
 #[cfg(test)]
 mod tests;
 mod trace;
@@ -31,6 +33,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::args::ServeArgs;
 use crate::tls;
+use rate::{RateLimits, Rates};
 
 pub use error::ApiError;
 
@@ -47,12 +50,14 @@ pub struct Bounds {
     pub body_timeout: Duration,
 }
 
-/// What every handler shares: the hub, the bounds and the sync turns.
+/// What every handler shares: the hub, the bounds, the sync turns and
+/// the rate limits.
 #[derive(Clone)]
 pub struct AppState {
     hub: Arc<Hub>,
     bounds: Bounds,
     sync_turns: Arc<Semaphore>,
+    rates: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -79,8 +84,9 @@ impl AppState {
 /// The API: every endpoint, 404 for anything else, and the request log.
 /// Bodies are read by the extractors within `bounds.max_body` (sync) or
 /// 64 KiB (enrolment), and `bounds.body_timeout`; at most
-/// `bounds.max_syncs` syncs are worked on at once.
-pub fn router(hub: Arc<Hub>, bounds: Bounds) -> Router {
+/// `bounds.max_syncs` syncs are worked on at once; `rates` limits
+/// enrolment and sync per address and per device.
+pub fn router(hub: Arc<Hub>, bounds: Bounds, rates: Arc<RateLimits>) -> Router {
     Router::new()
         .route(HEALTH_PATH, get(handlers::health))
         .route(ENROL_PATH, post(handlers::enrol))
@@ -96,6 +102,7 @@ pub fn router(hub: Arc<Hub>, bounds: Bounds) -> Router {
             hub,
             bounds,
             sync_turns: Arc::new(Semaphore::new(bounds.max_syncs)),
+            rates,
         })
 }
 
@@ -118,6 +125,11 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
     let hub = Hub::open(&opts.database.database_url)
         .context("opening the database")?
         .with_token_lifetime(chrono::Duration::days(opts.token_days.max(1)));
+    let rates = Arc::new(RateLimits::new(Rates {
+        enrol_per_address: opts.enrol_per_minute,
+        sync_per_address: opts.sync_per_address_per_minute,
+        sync_per_device: opts.sync_per_minute,
+    }));
     let app = router(
         Arc::new(hub),
         Bounds {
@@ -126,6 +138,7 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
             sync_wait: Duration::from_secs(opts.sync_wait_secs),
             body_timeout: Duration::from_secs(opts.body_timeout_secs.max(1)),
         },
+        Arc::clone(&rates),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -138,6 +151,13 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
         let addr = listener.local_addr()?;
         let handle = axum_server::Handle::new();
         tokio::spawn(shutdown_on_signal(handle.clone()));
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                rates.forget_idle();
+            }
+        });
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         match (&opts.tls_cert, &opts.tls_key) {
             (Some(cert), Some(key)) => {

@@ -23,6 +23,7 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use uuid::Uuid;
 
+use super::rate::{RateLimits, Rates};
 use super::{router, Bounds};
 use doorstep_sync::wire::{
     MAX_ENROL_BYTES as ENROL_MAX_BODY, SYNC_CONTENT_TYPE as SYNC_MEDIA_TYPE,
@@ -62,8 +63,22 @@ struct Fixture {
     _dir: TempDir,
 }
 
+/// Rates no ordinary test reaches.
+fn roomy_rates() -> Rates {
+    let n = std::num::NonZeroU32::new(10_000).expect("non-zero");
+    Rates {
+        enrol_per_address: n,
+        sync_per_address: n,
+        sync_per_device: n,
+    }
+}
+
 impl Fixture {
     fn new() -> Fixture {
+        Self::with_rates(roomy_rates())
+    }
+
+    fn with_rates(rates: Rates) -> Fixture {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("hub.db");
         let hub = Arc::new(Hub::open(&path.display().to_string()).expect("open the hub"));
@@ -81,7 +96,7 @@ impl Fixture {
             .expect("import");
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
         let family = report.imported[0].family_id;
-        let app = router(Arc::clone(&hub), bounds());
+        let app = router(Arc::clone(&hub), bounds(), Arc::new(RateLimits::new(rates)));
         Fixture {
             hub,
             app,
@@ -311,6 +326,84 @@ async fn syncs_beyond_the_limit_wait_then_get_503_with_retry_after() {
         .send(sync_request(Some(&token), first_sync(identity.device_id)))
         .await;
     assert_eq!(ok.status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn enrolment_and_sync_past_their_rates_get_429_and_are_audited() {
+    let n = |v| std::num::NonZeroU32::new(v).expect("non-zero");
+    let f = Fixture::with_rates(Rates {
+        enrol_per_address: n(3),
+        sync_per_address: n(100),
+        sync_per_device: n(2),
+    });
+    let wrong = json!({"code": "WRONG-CODE-0000", "device_id": Uuid::new_v4(), "device_name": "x"});
+    for _ in 0..3 {
+        let a = f.send(enrol_request(wrong.to_string())).await;
+        assert_eq!(a.status.as_u16(), 400, "{}", a.json());
+    }
+    let limited = f.send(enrol_request(wrong.to_string())).await;
+    assert_eq!(limited.status.as_u16(), 429, "{}", limited.json());
+    assert_eq!(
+        limited.json(),
+        json!({"error": "too many requests; nothing was saved, try again later"})
+    );
+    let wait: u64 = limited.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    // Even the right code waits now (the limit is the address's).
+    let right = json!({"code": f.code(ASHA), "device_id": Uuid::new_v4(), "device_name": "x"});
+    assert_eq!(
+        f.send(enrol_request(right.to_string()))
+            .await
+            .status
+            .as_u16(),
+        429
+    );
+    // A device's syncs: two, then 429; another device is unaffected.
+    let (identity, token) = f.device(ASHA);
+    for _ in 0..2 {
+        let ok = f
+            .send(sync_request(Some(&token), first_sync(identity.device_id)))
+            .await;
+        assert_eq!(ok.status.as_u16(), 200);
+    }
+    let third = f
+        .send(sync_request(Some(&token), first_sync(identity.device_id)))
+        .await;
+    assert_eq!(third.status.as_u16(), 429);
+    assert!(third.headers.contains_key(header::RETRY_AFTER));
+    let (other, other_token) = f.device(ASHA);
+    let ok = f
+        .send(sync_request(
+            Some(&other_token),
+            first_sync(other.device_id),
+        ))
+        .await;
+    assert_eq!(ok.status.as_u16(), 200);
+    // Audited once per address or device: the enrolments' address (the
+    // unspecified one here: no connection information in these tests)
+    // and the first device.
+    let rows = f
+        .hub
+        .transaction(|tx| {
+            tx.query(
+                "SELECT actor, detail FROM audit WHERE action = 'rate.limited' ORDER BY at",
+                &[],
+            )
+        })
+        .unwrap();
+    let audited: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.text(0).unwrap(), r.text(1).unwrap()))
+        .collect();
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    assert_eq!(audited[0].0, "0.0.0.0");
+    assert!(audited[0].1.contains("enrolment"));
+    assert_eq!(audited[1].0, identity.device_id.to_string());
+    assert!(audited[1].1.contains("sync requests from this device"));
 }
 
 // ---------------------------------------------------------------- health

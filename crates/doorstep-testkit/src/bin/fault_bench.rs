@@ -30,7 +30,7 @@ use doorstep_hub::Hub;
 use doorstep_testkit::hub::Chance;
 use doorstep_testkit::pg::Cluster;
 use doorstep_testkit::proxy::{Fault, FaultProxy};
-use doorstep_testkit::server::ServerProcess;
+use doorstep_testkit::server::{ServerProcess, BENCH_RATES};
 use doorstep_testkit::{enrol_with_code, TempDevice};
 use uuid::Uuid;
 
@@ -113,7 +113,7 @@ fn main() -> Result<()> {
     let hub = Hub::open(&url)?;
     hub.create_team(TEAM)?;
     hub.create_practitioner(PRACTITIONER, "health-visitor", TEAM)?;
-    let mut server = ServerProcess::start(&o.server_bin, &url, None);
+    let mut server = ServerProcess::start_with_args(&o.server_bin, &url, None, None, &BENCH_RATES);
     let proxy = FaultProxy::start(server.addr());
     let (_a_dir, mut a) = device(&hub, &proxy.url(), "Laptop A")?;
     let (_b_dir, mut b) = device(&hub, &proxy.url(), "Laptop B")?;

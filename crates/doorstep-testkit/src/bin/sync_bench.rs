@@ -45,7 +45,7 @@ use doorstep_sync::session::DocSync;
 use doorstep_sync::wire::{ENROL_PATH, SYNC_CONTENT_TYPE, SYNC_PATH};
 use doorstep_sync::Limits;
 use doorstep_testkit::pg::Cluster;
-use doorstep_testkit::server::ServerProcess;
+use doorstep_testkit::server::{ServerProcess, BENCH_RATES};
 use doorstep_testkit::{enrol_with_code, TempDevice};
 use uuid::Uuid;
 
@@ -579,7 +579,8 @@ fn many_devices_figures(
     url: &str,
     figures: &mut Vec<Figure>,
 ) -> Result<()> {
-    let mut server = ServerProcess::start(&opts.server_bin, url, None);
+    let mut server =
+        ServerProcess::start_with_args(&opts.server_bin, url, None, None, &BENCH_RATES);
     let base = server.url();
     let hub = Hub::open(url)?;
     hub.create_team(TEAM)?;
