@@ -271,11 +271,17 @@ impl Db {
     /// pool timeout later.
     pub fn open(url: &str) -> Result<Db, HubError> {
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut config: postgres::Config = url
+            let tls = crate::pg_tls::from_url(url)?;
+            let mut config: postgres::Config = tls
+                .url
                 .parse()
                 .map_err(|_| HubError::Invalid("database: not a valid PostgreSQL URL".into()))?;
             config.connect_timeout(Duration::from_secs(10));
-            let database = PgDatabase { config };
+            config.ssl_mode(tls.mode);
+            let database = PgDatabase {
+                config,
+                tls: tls.connector,
+            };
             retrying_busy(|| database.connect().map(drop))?;
             Backend::Postgres(new_pool(database, PG_MAX_CONNECTIONS))
         } else {
@@ -555,6 +561,8 @@ fn run_sqlite<T>(
 /// (`r2d2_postgres` would hand out bare clients).
 struct PgDatabase {
     config: postgres::Config,
+    /// TLS as the URL's `sslmode` asks (`crate::pg_tls`).
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
 impl ManageConnection for PgDatabase {
@@ -563,7 +571,7 @@ impl ManageConnection for PgDatabase {
 
     fn connect(&self) -> Result<PgConn, HubError> {
         Ok(PgConn {
-            client: self.config.connect(postgres::NoTls)?,
+            client: self.config.connect(self.tls.clone())?,
             statements: HashMap::new(),
             broken: false,
         })

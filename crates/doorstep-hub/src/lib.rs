@@ -23,6 +23,7 @@ pub mod enrol;
 mod error;
 pub mod exchange;
 pub mod import;
+mod pg_tls;
 pub mod report;
 pub mod schema;
 

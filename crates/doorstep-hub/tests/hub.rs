@@ -1592,6 +1592,77 @@ fn changes_that_inflate_or_multiply_past_the_budget_are_refused_and_audited() {
     });
 }
 
+#[test]
+fn postgresql_over_tls_checks_the_server_as_sslmode_says() {
+    // A server certificate naming "localhost" only.
+    let certs = doorstep_testkit::tls::TestCertificates::generate_for(&["localhost"]);
+    let stranger = doorstep_testkit::tls::TestCertificates::generate();
+    let cluster = Cluster::start_tls(&certs);
+    cluster.url("tls");
+    let port = cluster.port();
+    let ca = certs.ca_file().display().to_string();
+    let wrong_ca = stranger.ca_file().display().to_string();
+    let url = |host: &str, params: &str| format!("postgres://doorstep@{host}:{port}/tls?{params}");
+    let transport = |hub: &Hub| -> String {
+        hub.transaction(|tx| {
+            tx.query(
+                "SELECT CASE WHEN ssl THEN 'tls' ELSE 'plain' END FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+        })
+        .unwrap()[0]
+            .text(0)
+            .unwrap()
+    };
+    // verify-full: the trust's CA, and the name the certificate gives.
+    let full = Hub::open(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .expect("verify-full against the right CA and name");
+    assert_eq!(transport(&full), "tls");
+    staff(&full);
+    // The wrong CA, or a host the certificate does not name: no connection.
+    assert!(Hub::open(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={wrong_ca}")
+    ))
+    .is_err());
+    assert!(Hub::open(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}")
+    ))
+    .is_err());
+    // verify-ca checks the chain, not the name.
+    let chain = Hub::open(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}"),
+    ))
+    .expect("verify-ca");
+    assert_eq!(transport(&chain), "tls");
+    assert!(Hub::open(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={wrong_ca}")
+    ))
+    .is_err());
+    // require: encrypted, unchecked; disable: plain.
+    assert_eq!(
+        transport(&Hub::open(&url("127.0.0.1", "sslmode=require")).unwrap()),
+        "tls"
+    );
+    assert_eq!(
+        transport(&Hub::open(&url("127.0.0.1", "sslmode=disable")).unwrap()),
+        "plain"
+    );
+    // The default (prefer) takes TLS when offered.
+    assert_eq!(transport(&Hub::open(&url("127.0.0.1", "")).unwrap()), "tls");
+    // And require is refused by a server without TLS.
+    let plain = Cluster::start();
+    let plain_url = plain.url("plain");
+    assert!(Hub::open(&format!("{plain_url}?sslmode=require")).is_err());
+    assert_eq!(transport(&Hub::open(&plain_url).unwrap()), "plain");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_sqlite_file_is_private_to_the_server() {

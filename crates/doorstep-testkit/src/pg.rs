@@ -7,11 +7,16 @@
 //! PostgreSQL refuses to run as root, and tests here often run as root: the
 //! server binaries then run as the `postgres` system user (through
 //! `runuser`), and the directory is handed to that user first.
+//!
+//! [`Cluster::start_tls`] also offers TLS with a test certificate, for the
+//! server's `sslmode` tests.
 
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::tls::TestCertificates;
 
 /// A running PostgreSQL cluster in a temporary directory.
 pub struct Cluster {
@@ -74,6 +79,15 @@ impl Cluster {
     /// Initialises and starts a cluster. Panics with instructions when the
     /// PostgreSQL server binaries are not installed.
     pub fn start() -> Cluster {
+        Self::start_with(None)
+    }
+
+    /// A cluster that also offers TLS, with `certs`' server certificate.
+    pub fn start_tls(certs: &TestCertificates) -> Cluster {
+        Self::start_with(Some(certs))
+    }
+
+    fn start_with(certs: Option<&TestCertificates>) -> Cluster {
         let bin = server_binaries().unwrap_or_else(|| {
             panic!("PostgreSQL server binaries not found: run ./dev test (it installs postgresql)")
         });
@@ -111,11 +125,28 @@ impl Cluster {
             .output()
             .expect("run initdb");
         assert!(out.status.success(), "initdb failed: {}", describe(&out));
+        let mut tls_options = String::new();
+        if let Some(certs) = certs {
+            let (cert, key) = certs.server_files();
+            for (from, to) in [(cert, "server.crt"), (key, "server.key")] {
+                let to = cluster.data_dir().join(to);
+                std::fs::copy(from, &to).expect("copy the server certificate");
+                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))
+                    .expect("make the key private");
+                if as_postgres {
+                    let (uid, gid) = user_ids("postgres").expect("postgres user");
+                    std::os::unix::fs::chown(&to, Some(uid), Some(gid))
+                        .expect("hand the certificate to postgres");
+                }
+            }
+            tls_options =
+                " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".into();
+        }
         let mut last_error = String::new();
         for _ in 0..5 {
             cluster.port = free_port();
             let options = format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=300",
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=300{tls_options}",
                 cluster.port,
                 cluster.dir.path().display()
             );

@@ -15,8 +15,14 @@ pub struct TestCertificates {
 }
 
 impl TestCertificates {
-    /// Makes a CA and a server certificate signed by it.
+    /// Makes a CA and a server certificate signed by it, for `localhost`
+    /// and 127.0.0.1.
     pub fn generate() -> TestCertificates {
+        Self::generate_for(&["localhost", "127.0.0.1"])
+    }
+
+    /// Makes a CA and a server certificate for `names` signed by it.
+    pub fn generate_for(names: &[&str]) -> TestCertificates {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -26,7 +32,7 @@ impl TestCertificates {
         let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
         let key = KeyPair::generate().expect("server key");
         let mut params =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .expect("server params");
         params
             .distinguished_name
