@@ -89,5 +89,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let answer = machine.finish();
-    let _ = encode_response(&answer.response(Some(3)));
+    let _ = encode_response(&answer.response(Some(3), "generation"));
 });

@@ -21,7 +21,7 @@ use crate::db::{Row, Tx, Value};
 use crate::documents::{
     audit, bump_seq, commit_as_server, load_doc, lock_family, store_changes, update_family_doc,
 };
-use crate::{enrol, parse_stamp, random_epoch, stamp, Hub, HubError};
+use crate::{enrol, parse_stamp, stamp, Hub, HubError};
 
 /// The role a team leader has; the others are the domain's
 /// [`PractitionerRole`] codes (the roles that deliver contacts).
@@ -414,23 +414,9 @@ impl Hub {
     /// Starts a new epoch (after restoring a backup): every device's next
     /// sync is a full comparison. Returns the new epoch id.
     pub fn new_epoch(&self) -> Result<String, HubError> {
-        let epoch = random_epoch();
         let now = Utc::now();
-        self.db.transaction(|tx| {
-            tx.execute(
-                "UPDATE meta SET value = $1 WHERE key = 'epoch'",
-                &[(&epoch).into()],
-            )?;
-            audit(
-                tx,
-                now,
-                "admin",
-                "epoch.new",
-                None,
-                &format!("epoch {epoch}"),
-            )
-        })?;
-        Ok(epoch)
+        self.db
+            .transaction(|tx| crate::documents::start_epoch(tx, now, "admin", "epoch.new"))
     }
 
     /// The current epoch id.

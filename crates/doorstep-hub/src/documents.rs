@@ -18,7 +18,7 @@ use doorstep_domain::record::action::Edit;
 use uuid::Uuid;
 
 use crate::db::{Tx, Value};
-use crate::{stamp, HubError, SERVER_DEVICE_ID};
+use crate::{random_epoch, stamp, HubError, SERVER_DEVICE_ID};
 
 /// A family row, locked for the rest of the transaction.
 #[derive(Debug, Clone)]
@@ -94,11 +94,57 @@ pub(crate) fn read_meta(tx: &mut dyn Tx) -> Result<(String, i64), HubError> {
 /// after the documents are worked out and before writing the rows that
 /// carry it.
 pub(crate) fn bump_seq(tx: &mut dyn Tx) -> Result<i64, HubError> {
-    tx.query_one(
-        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'seq' RETURNING value",
-        &[],
+    let seq = tx
+        .query_one(
+            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'seq' RETURNING value",
+            &[],
+        )?
+        .int(0)?;
+    generation(tx, seq)?;
+    Ok(seq)
+}
+
+/// Starts a new epoch (every device then compares everything with the
+/// server) and audits it as `action` by `actor`; returns the epoch.
+pub(crate) fn start_epoch(
+    tx: &mut dyn Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+) -> Result<String, HubError> {
+    let epoch = random_epoch();
+    tx.execute(
+        "UPDATE meta SET value = $1 WHERE key = 'epoch'",
+        &[(&epoch).into()],
+    )?;
+    audit(tx, now, actor, action, None, &format!("epoch {epoch}"))?;
+    Ok(epoch)
+}
+
+/// The generation of sequence number `seq`, given when the number is taken
+/// (or now, for a number taken before generations were kept).
+pub(crate) fn generation(tx: &mut dyn Tx, seq: i64) -> Result<String, HubError> {
+    if let Some(g) = known_generation(tx, seq)? {
+        return Ok(g);
+    }
+    // Two requests may give an old number its generation at once: the
+    // first one stands.
+    tx.execute(
+        "INSERT INTO generations (seq, generation) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING",
+        &[seq.into(), random_epoch()[..16].into()],
+    )?;
+    known_generation(tx, seq)?
+        .ok_or_else(|| HubError::Corrupt("a sequence number has no generation".into()))
+}
+
+/// The generation of `seq`, if it has one.
+pub(crate) fn known_generation(tx: &mut dyn Tx, seq: i64) -> Result<Option<String>, HubError> {
+    tx.query_opt(
+        "SELECT generation FROM generations WHERE seq = $1",
+        &[seq.into()],
     )?
-    .int(0)
+    .map(|r| r.text(0))
+    .transpose()
 }
 
 /// Heads as stored: sorted hex, comma-separated.

@@ -245,7 +245,19 @@ fn answer(
         return Err(HubError::Revoked);
     }
     let (me, my_team) = (dev.uuid(0)?, dev.uuid(1)?);
-    let (epoch, current) = read_meta(tx)?;
+    let (mut epoch, current) = read_meta(tx)?;
+    if let Some(cursor) = &req.cursor {
+        let seen = i64::try_from(cursor.seq).ok().filter(|s| *s <= current);
+        let ours = match seen {
+            Some(s) => documents::known_generation(tx, s)?,
+            None => None,
+        };
+        if cursor.shows_lost_changes(&epoch, seq_u64(current), ours.as_deref()) {
+            // Restored from a backup, or failed over to a standby that
+            // lagged: every device compares everything with this server.
+            epoch = documents::start_epoch(tx, now, &device.to_string(), "epoch.lost-changes")?;
+        }
+    }
     let uploads = uploads
         .iter()
         .map(|u| answering::Upload {
@@ -419,7 +431,13 @@ fn answer(
         "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
         &[device.into(), stamp(now).into()],
     )?;
-    Ok(answer.response(new_seq.map(seq_u64)))
+    let cursor_seq = answer.cursor_seq(new_seq.map(seq_u64));
+    let generation = documents::generation(
+        tx,
+        i64::try_from(cursor_seq)
+            .map_err(|_| HubError::Corrupt("a sequence number out of range".into()))?,
+    )?;
+    Ok(answer.response(new_seq.map(seq_u64), &generation))
 }
 
 /// A stored sequence number (never negative) as the protocol's.

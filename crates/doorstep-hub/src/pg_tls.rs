@@ -75,9 +75,11 @@ pub(crate) fn from_url(url: &str) -> Result<PgTls, HubError> {
         "require" => (SslMode::Require, Check::Nothing),
         "verify-ca" => (SslMode::Require, Check::Chain),
         "verify-full" => (SslMode::Require, Check::Full),
-        other => return Err(invalid(format!(
+        other => {
+            return Err(invalid(format!(
             "sslmode={other} is not one of disable, allow, prefer, require, verify-ca, verify-full"
-        ))),
+        )))
+        }
     };
     let roots = match &rootcert {
         Some(path) => roots_from_file(path)?,

@@ -19,10 +19,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../../migrations/server/0002_departed_at.sql"),
     ),
+    (
+        3,
+        include_str!("../../../migrations/server/0003_generations.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Arbitrary key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x646f_6f72_7374_6570; // "doorstep"

@@ -280,7 +280,7 @@ impl Answering {
         let full_compare = request
             .cursor
             .as_ref()
-            .is_some_and(|c| c.epoch != epoch || c.seq > current);
+            .is_some_and(|c| c.epoch_id() != epoch || c.seq > current);
         let since = match &request.cursor {
             Some(c) if !full_compare => Some(c.seq),
             _ => None,
@@ -642,12 +642,12 @@ impl Answer {
         self.evicted.len()
     }
 
-    /// The response, given the sequence number the changes were stored
-    /// under (`None` when nothing changed). The cursor is the sequence at
-    /// the start, or the new one when it is the very next (no other writer
-    /// committed in between, so nothing unseen hides below it), and stays
-    /// below the first family the reply left out.
-    pub fn response(self, new_seq: Option<u64>) -> SyncResponse {
+    /// The sequence the response's cursor will name, given the sequence
+    /// number the changes were stored under (`None` when nothing
+    /// changed): the sequence at the start, or the new one when it is the
+    /// very next (no other writer committed in between, so nothing unseen
+    /// hides below it), and below the first family the reply left out.
+    pub fn cursor_seq(&self, new_seq: Option<u64>) -> u64 {
         let mut cursor_seq = match new_seq {
             Some(n) if n == self.current + 1 => n,
             _ => self.current,
@@ -655,11 +655,15 @@ impl Answer {
         if let Some(s) = self.first_unsent {
             cursor_seq = cursor_seq.min(s.saturating_sub(1));
         }
+        cursor_seq
+    }
+
+    /// The response; its cursor names [`Answer::cursor_seq`] with the
+    /// generation of the change at that sequence.
+    pub fn response(self, new_seq: Option<u64>, generation: &str) -> SyncResponse {
+        let cursor_seq = self.cursor_seq(new_seq);
         SyncResponse {
-            cursor: Cursor {
-                epoch: self.epoch,
-                seq: cursor_seq,
-            },
+            cursor: Cursor::stamped(&self.epoch, generation, cursor_seq),
             messages: self.messages,
             acks: self.acks,
             evicted: self.evicted.into_iter().collect(),

@@ -15,11 +15,53 @@ pub const PROTOCOL_VERSION: u16 = 1;
 /// How far a device has followed the server's change sequence.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cursor {
-    /// The server's epoch id; it changes when the server is restored from a
-    /// backup, which invalidates every sequence number.
+    /// Where the server is, opaque to the device: the server's epoch id
+    /// (it changes when the server is restored from a backup, which
+    /// invalidates every sequence number) and, after a `.`, the generation
+    /// of the change at `seq` (a random id the server gave that change, so
+    /// a restored server that reused the number can tell).
     pub epoch: String,
     /// The server change sequence number the device has seen.
     pub seq: u64,
+}
+
+impl Cursor {
+    /// The cursor a server hands out: its epoch and the generation of the
+    /// change at `seq`.
+    pub fn stamped(epoch: &str, generation: &str, seq: u64) -> Cursor {
+        Cursor {
+            epoch: format!("{epoch}.{generation}"),
+            seq,
+        }
+    }
+
+    /// The server's epoch id.
+    pub fn epoch_id(&self) -> &str {
+        self.epoch.split_once('.').map_or(&self.epoch, |(e, _)| e)
+    }
+
+    /// The generation of the change at `seq`, when the cursor carries one
+    /// (a cursor from an older server does not).
+    pub fn generation(&self) -> Option<&str> {
+        self.epoch.split_once('.').map(|(_, g)| g)
+    }
+
+    /// Whether this cursor shows that the server at `epoch`, whose sequence
+    /// is now `current` and whose change at `self.seq` has the generation
+    /// `ours` (`None` beyond `current`, or unknown), lost changes it had
+    /// handed out: restored from a backup, or failed over to a standby that
+    /// lagged. In this epoch, a sequence beyond the server's, or a change
+    /// of that number that is not the one the device saw. The server then
+    /// starts a new epoch (every device compares everything).
+    pub fn shows_lost_changes(&self, epoch: &str, current: u64, ours: Option<&str>) -> bool {
+        if self.epoch_id() != epoch {
+            return false;
+        }
+        if self.seq > current {
+            return true;
+        }
+        matches!((self.generation(), ours), (Some(seen), Some(ours)) if seen != ours)
+    }
 }
 
 /// One Automerge sync message about one document.
@@ -96,4 +138,30 @@ pub struct SyncResponse {
     pub full_compare: bool,
     /// Another round trip is needed.
     pub more: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_shows_lost_changes_by_number_or_generation() {
+        let c = Cursor::stamped("e1", "g7", 10);
+        assert_eq!((c.epoch_id(), c.generation()), ("e1", Some("g7")));
+        // The same change under the number: nothing lost.
+        assert!(!c.shows_lost_changes("e1", 12, Some("g7")));
+        // Another change under it, or a number the server never reached.
+        assert!(c.shows_lost_changes("e1", 12, Some("g9")));
+        assert!(c.shows_lost_changes("e1", 9, None));
+        // Another epoch: compared in full anyway, no new one needed.
+        assert!(!c.shows_lost_changes("e2", 9, Some("g9")));
+        // A cursor from before generations, or a number without one.
+        let old = Cursor {
+            epoch: "e1".into(),
+            seq: 10,
+        };
+        assert_eq!((old.epoch_id(), old.generation()), ("e1", None));
+        assert!(!old.shows_lost_changes("e1", 12, Some("g9")));
+        assert!(!c.shows_lost_changes("e1", 12, None));
+    }
 }
