@@ -194,7 +194,9 @@ pub fn init(dir: &Path, new_passphrase: &str, opts: &InitOptions) -> Result<Init
     })
 }
 
-/// Re-wraps the data key under a new passphrase; the database is untouched.
+/// Changes the passphrase and rotates the data key: the database is
+/// re-encrypted under a new key (`ProfileDir::change_passphrase`), so an old
+/// copy of the key file with the old passphrase opens nothing.
 pub fn change_passphrase(
     dir: &Path,
     old: &str,

@@ -58,6 +58,22 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
     Ok(conn)
 }
 
+/// Re-encrypts the database from `old` to `new` in one SQLite transaction
+/// (SQLCipher's `PRAGMA rekey`), with the write-ahead log checkpointed
+/// before and after, then proves `new` opens it. A crash leaves it wholly
+/// under one key or the other.
+pub fn rekey(path: &Path, old: &DataKey, new: &DataKey) -> Result<(), StoreError> {
+    let conn = open(path, old, false)?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let literal = new.sqlcipher_literal();
+    conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", literal.as_str()))?;
+    drop(literal);
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    drop(conn);
+    drop(open(path, new, false)?);
+    Ok(())
+}
+
 /// Applies every migration not yet applied, all inside one transaction.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction()?;

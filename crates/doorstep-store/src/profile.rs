@@ -121,6 +121,10 @@ impl ProfileDir {
     fn state(&self) -> PathBuf {
         self.root.join("unlock-state.json")
     }
+    /// The new key of a passphrase change in progress.
+    fn next_key(&self) -> PathBuf {
+        self.root.join("key.next.json")
+    }
     fn erased(&self) -> PathBuf {
         self.root.join("ERASED")
     }
@@ -226,7 +230,7 @@ impl ProfileDir {
             // Not counted, not tried.
             return Err(refused);
         }
-        match wrapped.unwrap_key(passphrase, &policy.binding())? {
+        match self.unwrap_current(&wrapped, passphrase, &policy.binding())? {
             Some(key) => {
                 write_json_atomic(&self.state(), &UnlockState::default())?;
                 Ok(key)
@@ -259,7 +263,12 @@ impl ProfileDir {
     /// and unlock state. Leaves an `ERASED` marker saying when and why.
     pub fn erase(&self, reason: &str) -> Result<DateTime<Utc>, StoreError> {
         let at = Utc::now();
-        for key in [self.key(), self.key().with_extension("tmp")] {
+        for key in [
+            self.key(),
+            self.key().with_extension("tmp"),
+            self.next_key(),
+            self.next_key().with_extension("tmp"),
+        ] {
             overwrite_in_place(&key);
             let _ = fs::remove_file(&key);
         }
@@ -277,18 +286,89 @@ impl ProfileDir {
         Ok(at)
     }
 
-    /// Re-wraps the data key under a new passphrase (the database is not
-    /// re-encrypted). The old passphrase must unlock first.
+    /// The data key `passphrase` unwraps, finishing or undoing a
+    /// passphrase change a crash interrupted (`key.next.json` left
+    /// behind): the key that opens the database is the one in use. `None`
+    /// when the passphrase opens nothing.
+    fn unwrap_current(
+        &self,
+        wrapped: &WrappedKey,
+        passphrase: &str,
+        binding: &str,
+    ) -> Result<Option<DataKey>, StoreError> {
+        let current = wrapped.unwrap_key(passphrase, binding)?;
+        if !self.next_key().exists() {
+            return Ok(current);
+        }
+        if let Some(key) = current {
+            if self.opens_database(&key) {
+                // The change stopped before the database was re-encrypted.
+                self.abandon_rotation();
+                return Ok(Some(key));
+            }
+        }
+        let next = read_json::<WrappedKey>(&self.next_key())
+            .ok()
+            .map(|w| w.unwrap_key(passphrase, binding))
+            .transpose()?
+            .flatten();
+        match next {
+            Some(key) if self.opens_database(&key) => {
+                // Re-encrypted; the key file was not yet replaced.
+                self.finish_rotation()?;
+                Ok(Some(key))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn opens_database(&self, key: &DataKey) -> bool {
+        crate::db::open(&self.database(), key, false).is_ok()
+    }
+
+    /// Changes the passphrase and rotates the data key, so an old copy of
+    /// the key file with the old passphrase no longer opens the database.
+    /// The old passphrase must unlock first (it counts as an attempt). In
+    /// this order, each step on disk before the next: the new key, wrapped
+    /// under the new passphrase, is written beside the old
+    /// (`key.next.json`); the database is re-encrypted under it in one
+    /// SQLite transaction (`PRAGMA rekey`); the old key file is zeroed
+    /// where it lies and the new one renamed over it. An unlock after a
+    /// crash finishes or undoes the change. Close the app on this device
+    /// first: a connection opened with the old key cannot read afterwards.
     pub fn change_passphrase(
         &self,
         old: &str,
         new: &str,
         kdf: KdfParams,
     ) -> Result<(), StoreError> {
-        let key = self.unlock(old)?;
-        let policy = self.info()?.policy.binding();
-        let wrapped = WrappedKey::wrap(&key, new, kdf, &policy)?;
-        write_json_atomic(&self.key(), &wrapped)
+        let old_key = self.unlock(old)?;
+        let binding = self.info()?.policy.binding();
+        let _turn = self.lock_unlocking()?;
+        let new_key = DataKey::random();
+        let wrapped = WrappedKey::wrap(&new_key, new, kdf, &binding)?;
+        write_json_atomic(&self.next_key(), &wrapped)?;
+        if let Err(e) = crate::db::rekey(&self.database(), &old_key, &new_key) {
+            self.abandon_rotation();
+            return Err(e);
+        }
+        self.finish_rotation()
+    }
+
+    /// The last step of a passphrase change: the old key file zeroed where
+    /// it lies, the new one renamed over it.
+    fn finish_rotation(&self) -> Result<(), StoreError> {
+        overwrite_in_place(&self.key());
+        fs::rename(self.next_key(), self.key())?;
+        sync_dir(&self.root);
+        Ok(())
+    }
+
+    /// Undoes the first step: the new key file zeroed and removed.
+    fn abandon_rotation(&self) {
+        overwrite_in_place(&self.next_key());
+        let _ = fs::remove_file(self.next_key());
+        sync_dir(&self.root);
     }
 
     /// The KDF parameters in the key file.
@@ -346,7 +426,20 @@ fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreEr
         f.sync_all()?;
     }
     fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir);
+    }
     Ok(())
+}
+
+/// Syncs a directory, so a rename in it is on disk (where the platform
+/// can; elsewhere the rename's own guarantees stand).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    let _ = dir;
 }
 
 #[cfg(test)]

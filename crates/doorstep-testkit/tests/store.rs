@@ -473,3 +473,70 @@ fn household_update_writes_only_the_fields_given() {
         .unwrap_err();
     assert_eq!(err.problems()[0].field, "postcode");
 }
+
+#[test]
+fn a_passphrase_change_rotates_the_key_and_a_crash_at_any_step_loses_nothing() {
+    let clock = Clock::Fixed(fixed_now());
+    let families = |dir: &std::path::Path, pass: &str| -> i64 {
+        let mut s = device::unlock(dir, pass, clock).expect("unlock");
+        s.store()
+            .connection()
+            .query_row("SELECT count(*) FROM families", [], |r| r.get(0))
+            .unwrap()
+    };
+    let fast = std::time::Duration::ZERO;
+    const NEW: &str = "a brand new passphrase for Doorstep 7";
+
+    // A full change: the new passphrase opens everything, the old one
+    // nothing; an old copy of the key file with the old passphrase unwraps
+    // the old key, which no longer opens the database.
+    let device = quick_unlocks(10);
+    let dir = device.data_dir();
+    demo::seed(&mut device.session(), 5, 3).unwrap();
+    let old_key_file = std::fs::read(dir.join("key.json")).unwrap();
+    device::change_passphrase(&dir, PASSPHRASE, NEW, fast).unwrap();
+    assert_eq!(families(&dir, NEW), 5);
+    assert!(device::unlock(&dir, PASSPHRASE, clock).is_err());
+    assert!(!dir.join("key.next.json").exists());
+    let new_key_file = std::fs::read(dir.join("key.json")).unwrap();
+    std::fs::write(dir.join("key.json"), &old_key_file).unwrap();
+    assert!(
+        device::unlock(&dir, PASSPHRASE, clock).is_err(),
+        "the old key no longer opens the database"
+    );
+
+    // A crash after the database was re-encrypted, before the key file
+    // was replaced: the new passphrase finishes the change.
+    std::fs::write(dir.join("key.next.json"), &new_key_file).unwrap();
+    assert!(device::unlock(&dir, PASSPHRASE, clock).is_err());
+    assert_eq!(families(&dir, NEW), 5);
+    assert!(!dir.join("key.next.json").exists());
+    assert_eq!(std::fs::read(dir.join("key.json")).unwrap(), new_key_file);
+
+    // A crash after the new key was written, before the database was
+    // re-encrypted: the change never happened; the old passphrase undoes it.
+    let device = quick_unlocks(10);
+    let dir = device.data_dir();
+    demo::seed(&mut device.session(), 4, 5).unwrap();
+    let before = std::fs::read(dir.join("key.json")).unwrap();
+    let stranded = doorstep_store::key::WrappedKey::wrap(
+        &doorstep_store::DataKey::random(),
+        NEW,
+        doorstep_store::KdfParams::calibrate(fast),
+        &doorstep_store::ProfileDir::new(&dir)
+            .info()
+            .unwrap()
+            .policy
+            .binding(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("key.next.json"),
+        serde_json::to_vec(&stranded).unwrap(),
+    )
+    .unwrap();
+    assert!(device::unlock(&dir, NEW, clock).is_err());
+    assert_eq!(families(&dir, PASSPHRASE), 4);
+    assert!(!dir.join("key.next.json").exists());
+    assert_eq!(std::fs::read(dir.join("key.json")).unwrap(), before);
+}
