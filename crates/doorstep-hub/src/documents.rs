@@ -94,14 +94,23 @@ pub(crate) fn read_meta(tx: &mut dyn Tx) -> Result<(String, i64), HubError> {
 /// after the documents are worked out and before writing the rows that
 /// carry it.
 pub(crate) fn bump_seq(tx: &mut dyn Tx) -> Result<i64, HubError> {
+    Ok(bump_seq_with_generation(tx)?.0)
+}
+
+/// [`bump_seq`], with the new number's generation.
+pub(crate) fn bump_seq_with_generation(tx: &mut dyn Tx) -> Result<(i64, String), HubError> {
     let seq = tx
         .query_one(
             "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'seq' RETURNING value",
             &[],
         )?
         .int(0)?;
-    generation(tx, seq)?;
-    Ok(seq)
+    let g = random_epoch()[..16].to_string();
+    tx.execute(
+        "INSERT INTO generations (seq, generation) VALUES ($1, $2)",
+        &[seq.into(), (&g).into()],
+    )?;
+    Ok((seq, g))
 }
 
 /// Starts a new epoch (every device then compares everything with the

@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use crate::db::{Tx, Value};
 use crate::documents::{
-    self, audit, bump_seq, heads_list, insert_family, load_doc, lock_families, read_meta,
-    update_family_doc,
+    self, audit, bump_seq_with_generation, heads_list, insert_family, load_doc, lock_families,
+    read_meta, update_family_doc,
 };
 use crate::enrol::DeviceIdentity;
 use crate::{parse_stamp, stamp, Hub, HubError};
@@ -246,12 +246,18 @@ fn answer(
     }
     let (me, my_team) = (dev.uuid(0)?, dev.uuid(1)?);
     let (mut epoch, current) = read_meta(tx)?;
+    // The generation of the request cursor's number, kept for the reply's
+    // cursor when it names the same number (a sync with nothing new).
+    let mut known: Option<(u64, String)> = None;
     if let Some(cursor) = &req.cursor {
         let seen = i64::try_from(cursor.seq).ok().filter(|s| *s <= current);
         let ours = match seen {
             Some(s) => documents::known_generation(tx, s)?,
             None => None,
         };
+        if let Some(g) = &ours {
+            known = Some((cursor.seq, g.clone()));
+        }
         if cursor.shows_lost_changes(&epoch, seq_u64(current), ours.as_deref()) {
             // Restored from a backup, or failed over to a standby that
             // lagged: every device compares everything with this server.
@@ -361,7 +367,9 @@ fn answer(
     let new_seq = if answer.changed.is_empty() {
         None
     } else {
-        Some(bump_seq(tx)?)
+        let (seq, generation) = bump_seq_with_generation(tx)?;
+        known = Some((seq_u64(seq), generation));
+        Some(seq)
     };
     let mut change_rows = Vec::new();
     if let Some(seq) = new_seq {
@@ -432,11 +440,14 @@ fn answer(
         &[device.into(), stamp(now).into()],
     )?;
     let cursor_seq = answer.cursor_seq(new_seq.map(seq_u64));
-    let generation = documents::generation(
-        tx,
-        i64::try_from(cursor_seq)
-            .map_err(|_| HubError::Corrupt("a sequence number out of range".into()))?,
-    )?;
+    let generation = match known {
+        Some((seq, g)) if seq == cursor_seq => g,
+        _ => documents::generation(
+            tx,
+            i64::try_from(cursor_seq)
+                .map_err(|_| HubError::Corrupt("a sequence number out of range".into()))?,
+        )?,
+    };
     Ok(answer.response(new_seq.map(seq_u64), &generation))
 }
 
