@@ -203,13 +203,15 @@ fn reallocation_keeps_unsent_edits_and_evicts_after_the_ack() {
 }
 
 #[test]
-fn a_revoked_device_erases_its_data_and_its_token_never_works_again() {
+fn a_revoked_device_sends_its_work_erases_its_data_and_its_token_never_works_again() {
     for backend in BACKENDS {
         let trust = Trust::start(backend);
         trust.health_visitor(ASHA, TEAM);
         let a = trust.device(ASHA);
-        household(&a);
-        sync(&a);
+        let b = trust.device(ASHA);
+        let fam = shared_household(&a, &b);
+        // Unsent work when the laptop is revoked.
+        a.write(&["family", "update", &fam, "--phone", "07700 900444"]);
         let id = device_id(&a);
         trust.admin(&["revoke", "--device", &id]);
         let r = a.run(&["sync"]);
@@ -222,6 +224,19 @@ fn a_revoked_device_erases_its_data_and_its_token_never_works_again() {
         assert!(!a.file("doorstep.db").exists(), "database removed");
         let again = a.run(&["family", "list"]);
         assert_eq!(again.code, 5, "{}", again.describe());
+        // It sent its work first.
+        sync(&b);
+        assert!(b.show(&fam).to_string().contains("07700900444"));
+        // A stolen laptop: wiped at its next contact, sending nothing.
+        let c = trust.device(ASHA);
+        sync(&c);
+        c.write(&["family", "update", &fam, "--phone", "07700 900666"]);
+        trust.admin(&["wipe", "--device", &device_id(&c)]);
+        let r = c.run(&["sync"]);
+        assert_eq!(r.code, 5, "erased:\n{}", r.describe());
+        assert!(!c.file("doorstep.db").exists());
+        sync(&b);
+        assert!(!b.show(&fam).to_string().contains("07700900666"));
     }
 }
 

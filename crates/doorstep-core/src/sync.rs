@@ -39,6 +39,10 @@ use crate::{CoreError, Session};
 /// device.
 pub const REVOKED_REASON: &str = "device revoked by the trust's server";
 
+/// What `sync status` shows while a revoked device still has work the
+/// server has not acknowledged.
+const REVOKED_SENDING: &str = "this device was revoked by the trust's server: it is sending the work the server does not yet hold, then its local data will be erased";
+
 /// What `doorstep enrol` was given.
 #[derive(Debug, Clone)]
 pub struct EnrolOptions {
@@ -703,7 +707,6 @@ impl Session {
         let now = self.clock().now();
         let error = match outcome {
             Ok(()) => {
-                self.store.record_sync_attempt(now, None)?;
                 report.conflicts = self.store.conflict_rows(None)?.len();
                 report.pending = self
                     .store
@@ -711,13 +714,17 @@ impl Session {
                     .into_iter()
                     .filter(|f| stored_family(f.clone()).pending())
                     .count();
+                if report.revoked && report.pending == 0 {
+                    // Revoked, and the server holds all of this device's
+                    // work: nothing is lost by erasing now.
+                    return self.erase_revoked();
+                }
+                let note = report.revoked.then_some(REVOKED_SENDING);
+                self.store.record_sync_attempt(now, note)?;
                 return Ok(report);
             }
             Err(SyncStop::Transport(TransportError::Revoked { erase: true })) => {
-                // Close the database first so its files can be removed.
-                let _ = self.store.close();
-                ProfileDir::new(self.data_dir()).erase(REVOKED_REASON)?;
-                return Err(CoreError::Revoked { just_now: true });
+                return self.erase_revoked();
             }
             Err(SyncStop::Transport(e)) => transport_error(e),
             Err(SyncStop::Core(e)) => e,
@@ -727,6 +734,14 @@ impl Session {
             .store
             .record_sync_attempt(now, Some(&error.to_string()));
         Err(error)
+    }
+
+    /// Crypto-erases the local data of a revoked device.
+    fn erase_revoked(&mut self) -> Result<SyncReport, CoreError> {
+        // Close the database first so its files can be removed.
+        let _ = self.store.close();
+        ProfileDir::new(self.data_dir()).erase(REVOKED_REASON)?;
+        Err(CoreError::Revoked { just_now: true })
     }
 
     /// Where sync stands: the server and practitioner, the last success and

@@ -296,8 +296,12 @@ mod tests {
     #[test]
     fn statuses_map_to_errors() {
         assert_eq!(
-            error_for(401, Some(&ErrorBody::revoked())),
+            error_for(401, Some(&ErrorBody::revoked(true))),
             TransportError::Revoked { erase: true }
+        );
+        assert_eq!(
+            error_for(401, Some(&ErrorBody::revoked(false))),
+            TransportError::Revoked { erase: false }
         );
         assert_eq!(
             error_for(401, Some(&ErrorBody::new(words::UNAUTHORISED))),

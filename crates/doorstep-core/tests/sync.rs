@@ -560,6 +560,48 @@ fn revocation_erases_the_local_data_and_says_why() {
 }
 
 #[test]
+fn a_revoked_laptop_sends_its_unsent_work_before_it_erases() {
+    let hub = hub_with(&[ASHA]);
+    let mut a = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
+    let mut b = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
+    let known = a.add_family("1 High Street");
+    a.synced();
+    b.synced();
+    // Work the server does not yet hold: an edit and a new family.
+    a.set_phone(known, "07700 900123");
+    let new = a.add_family("2 Low Street");
+    hub.revoke(a.id);
+    let e = a.sync().unwrap_err();
+    assert!(matches!(e, CoreError::Revoked { just_now: true }), "{e}");
+    assert!(!a.data.join("key.json").exists());
+    // Nothing was lost: the other laptop receives both.
+    b.synced();
+    assert_eq!(b.phone(known), "07700900123");
+    assert!(b.has(new));
+}
+
+#[test]
+fn a_wiped_laptop_erases_at_once_and_sends_nothing() {
+    let hub = hub_with(&[ASHA]);
+    let mut a = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
+    let mut b = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
+    let known = a.add_family("1 High Street");
+    a.synced();
+    b.synced();
+    a.set_phone(known, "07700 900999");
+    hub.wipe(a.id);
+    let e = a.sync().unwrap_err();
+    assert!(matches!(e, CoreError::Revoked { just_now: true }), "{e}");
+    assert!(!a.data.join("doorstep.db").exists());
+    b.synced();
+    assert_ne!(
+        b.phone(known),
+        "07700900999",
+        "a stolen laptop's work is not taken"
+    );
+}
+
+#[test]
 fn an_unknown_token_asks_for_enrolment_and_erases_nothing() {
     let hub = hub_with(&[ASHA]);
     // The server is later restored from a copy older than the enrolment,

@@ -383,8 +383,34 @@ impl Hub {
         })
     }
 
-    /// Revokes a device: its token stops working and the device is told to
-    /// erase its data. Revoking twice keeps the first time.
+    /// Asks a device to be wiped (a stolen laptop): it is revoked if it
+    /// was not, its next contact gets only "revoked, erase" and it sends
+    /// nothing more. Asking twice keeps the first time.
+    pub fn wipe_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<(), HubError> {
+        self.db.transaction(|tx| {
+            let n = tx.execute(
+                "UPDATE devices SET revoked_at = coalesce(revoked_at, $2),
+                    wipe_requested_at = coalesce(wipe_requested_at, $2)
+                 WHERE id = $1",
+                &[device_id.into(), stamp(now).into()],
+            )?;
+            if n == 0 {
+                return Err(HubError::NotFound("device"));
+            }
+            audit(
+                tx,
+                now,
+                "admin",
+                "device.wipe",
+                None,
+                &format!("device {device_id}"),
+            )
+        })
+    }
+
+    /// Revokes a device: its token stops working for everything but
+    /// sending its unsent work, which it does at its next sync and then
+    /// erases its data. Revoking twice keeps the first time.
     pub fn revoke_device(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<(), HubError> {
         self.db.transaction(|tx| {
             let n = tx.execute(

@@ -70,6 +70,9 @@ pub struct DeviceIdentity {
     pub practitioner_id: Uuid,
     /// The practitioner's team.
     pub team_id: Uuid,
+    /// Revoked: its sync is answered only so it can send its unsent work
+    /// (`Hub::authenticate_to_return`).
+    pub revoked: bool,
 }
 
 /// A new random enrolment code, `XXXX-XXXX-XXXX`.
@@ -219,9 +222,19 @@ impl Hub {
     /// The device a bearer token belongs to: [`HubError::Unauthorised`] for
     /// a malformed, unknown or expired token (unused for longer than the
     /// hub's token lifetime, 90 days by default), [`HubError::Revoked`] for
-    /// a revoked device's. Records when the device was last seen (at most
-    /// once a minute), which renews the token.
+    /// a revoked device's, [`HubError::Wiped`] for one to be wiped. Records
+    /// when the device was last seen (at most once a minute), which renews
+    /// the token.
     pub fn authenticate(&self, token: &str) -> Result<DeviceIdentity, HubError> {
+        match self.authenticate_to_return(token)? {
+            identity if identity.revoked => Err(HubError::Revoked),
+            identity => Ok(identity),
+        }
+    }
+
+    /// [`Hub::authenticate`] for a sync: a revoked device (not one to be
+    /// wiped) is let in, marked, so it can send its unsent work.
+    pub fn authenticate_to_return(&self, token: &str) -> Result<DeviceIdentity, HubError> {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(HubError::Unauthorised);
         }
@@ -229,7 +242,7 @@ impl Hub {
         let now = Utc::now();
         let (identity, last_seen) = self.db.read(|tx| {
             let Some(r) = tx.query_opt(
-                "SELECT d.id, d.practitioner_id, p.team_id, d.revoked_at, d.last_seen_at
+                "SELECT d.id, d.practitioner_id, p.team_id, d.revoked_at, d.last_seen_at, d.wipe_requested_at
                  FROM devices d JOIN practitioners p ON p.id = d.practitioner_id
                  WHERE d.token_hash = $1",
                 &[(&hash).into()],
@@ -237,13 +250,14 @@ impl Hub {
             else {
                 return Err(HubError::Unauthorised);
             };
-            if r.opt_text(3)?.is_some() {
-                return Err(HubError::Revoked);
+            if r.opt_text(5)?.is_some() {
+                return Err(HubError::Wiped);
             }
             let identity = DeviceIdentity {
                 device_id: r.uuid(0)?,
                 practitioner_id: r.uuid(1)?,
                 team_id: r.uuid(2)?,
+                revoked: r.opt_text(3)?.is_some(),
             };
             let last_seen = r.opt_text(4)?.as_deref().map(parse_stamp).transpose()?;
             Ok((identity, last_seen))

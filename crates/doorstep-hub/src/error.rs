@@ -20,9 +20,14 @@ pub enum HubError {
     /// A token is missing, malformed or unknown.
     #[error("unauthorised")]
     Unauthorised,
-    /// A token belongs to a revoked device: it must erase its data.
+    /// A token belongs to a revoked device: only its sync is answered, so
+    /// it can send its unsent work before it erases itself.
     #[error("revoked")]
     Revoked,
+    /// A token belongs to a device an administrator asked to wipe: it must
+    /// erase its data now.
+    #[error("revoked, to be wiped")]
+    Wiped,
     /// A sync request the hub cannot accept (the codec's reason, a wrong
     /// protocol version, another device's id, a bad upload).
     #[error("bad sync request: {0}")]
@@ -53,7 +58,8 @@ impl HubError {
     pub fn answer(&self) -> (u16, ErrorBody) {
         match self {
             HubError::Unauthorised => (401, ErrorBody::new(words::UNAUTHORISED)),
-            HubError::Revoked => (401, ErrorBody::revoked()),
+            HubError::Revoked => (401, ErrorBody::revoked(false)),
+            HubError::Wiped => (401, ErrorBody::revoked(true)),
             HubError::EnrolmentRefused => (400, ErrorBody::new(words::CODE_NOT_ACCEPTED)),
             HubError::BadRequest(reason) => (400, ErrorBody::bad_sync_request(reason)),
             HubError::TooLarge { limit } => (413, ErrorBody::too_large(*limit)),

@@ -234,16 +234,17 @@ fn answer(
 ) -> Result<SyncResponse, HubError> {
     // The device, checked again inside the transaction.
     let Some(dev) = tx.query_opt(
-        "SELECT d.practitioner_id, p.team_id, d.revoked_at, p.name
+        "SELECT d.practitioner_id, p.team_id, d.revoked_at, p.name, d.wipe_requested_at
          FROM devices d JOIN practitioners p ON p.id = d.practitioner_id WHERE d.id = $1",
         &[device.into()],
     )?
     else {
         return Err(HubError::Unauthorised);
     };
-    if dev.opt_text(2)?.is_some() {
-        return Err(HubError::Revoked);
+    if dev.opt_text(4)?.is_some() {
+        return Err(HubError::Wiped);
     }
+    let revoked = dev.opt_text(2)?.is_some();
     let (me, my_team) = (dev.uuid(0)?, dev.uuid(1)?);
     let (mut epoch, current) = read_meta(tx)?;
     // The generation of the request cursor's number, kept for the reply's
@@ -272,6 +273,9 @@ fn answer(
         })
         .collect();
     let mut machine = Answering::new(req.clone(), uploads, epoch, seq_u64(current), limits);
+    if revoked {
+        machine.revoked();
+    }
     if machine.full_compare() {
         tx.execute(
             "DELETE FROM sync_states WHERE device_id = $1",

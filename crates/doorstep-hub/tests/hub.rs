@@ -618,7 +618,8 @@ fn enrolment_issues_tokens_and_refuses_bad_codes_alike() {
             .unwrap()
             .revoked_at
             .is_some());
-        // A revoked device's sync is refused too.
+        // A revoked device's sync is answered, offering nothing and
+        // saying so; one to be wiped is refused.
         let req = SyncRequest {
             protocol: PROTOCOL_VERSION,
             device_id: device,
@@ -626,9 +627,13 @@ fn enrolment_issues_tokens_and_refuses_bad_codes_alike() {
             messages: vec![],
             uploads: vec![],
         };
+        let answer = hub.sync(&who, &encode_request(&req), now()).unwrap();
+        let response = decode_response(&answer, &Limits::default()).unwrap();
+        assert!(response.revoked && response.messages.is_empty());
+        hub.wipe_device(device, now()).unwrap();
         assert_eq!(
             hub.sync(&who, &encode_request(&req), now()),
-            Err(HubError::Revoked)
+            Err(HubError::Wiped)
         );
     });
 }

@@ -111,7 +111,14 @@ pub fn run(args: AdminArgs) -> Result<()> {
             let device = parse_id("--device", &device)?;
             hub.revoke_device(device, now)?;
             print(json, &serde_json::json!({"revoked": device}), |_| {
-                format!("device {device} revoked: its token no longer works and it will erase its data at its next contact")
+                format!("device {device} revoked: at its next sync it sends the work the server does not yet hold, then erases its data; its token works for nothing else")
+            })
+        }
+        AdminCommand::Wipe { device } => {
+            let device = parse_id("--device", &device)?;
+            hub.wipe_device(device, now)?;
+            print(json, &serde_json::json!({"wiped": device}), |_| {
+                format!("device {device} to be wiped: at its next contact it erases its data and sends nothing")
             })
         }
         AdminCommand::Devices => print(json, &hub.list_devices()?, |ds| {

@@ -140,8 +140,17 @@ pub enum AdminCommand {
         /// The CSV file (see README for the columns).
         file: PathBuf,
     },
-    /// Revoke a device: its token stops working and it erases its data.
+    /// Revoke a device: its token stops working, except that its next
+    /// sync sends the work the server does not yet hold; then it erases
+    /// its data.
     Revoke {
+        /// Device id.
+        #[arg(long)]
+        device: String,
+    },
+    /// Wipe a device (a stolen laptop): revoked, and at its next contact it
+    /// erases its data and sends nothing.
+    Wipe {
         /// Device id.
         #[arg(long)]
         device: String,

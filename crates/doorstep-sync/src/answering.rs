@@ -261,9 +261,19 @@ pub struct Answering {
     pushed_states: Vec<(Uuid, Vec<u8>)>,
     first_unsent: Option<u64>,
     states: HashMap<Uuid, Vec<u8>>,
+    /// The device is revoked: offered nothing, told so.
+    revoked: bool,
 }
 
 impl Answering {
+    /// The device is revoked (not to be wiped): its messages and uploads
+    /// are taken as any device's, but it is offered no family and evicts
+    /// none, and the response says it is revoked so that it erases once
+    /// its work is acknowledged.
+    pub fn revoked(&mut self) {
+        self.revoked = true;
+    }
+
     /// Starts answering `request` (already decoded, its protocol version
     /// and device checked; its uploads loaded and checked by the driver)
     /// for a server at `epoch` whose change sequence is `current`.
@@ -301,6 +311,7 @@ impl Answering {
             offered: Vec::new(),
             pushed_states: Vec::new(),
             first_unsent: None,
+            revoked: false,
             states: HashMap::new(),
         }
     }
@@ -479,6 +490,9 @@ impl Answering {
     /// already are left out; so is everything once the reply is full.
     pub fn offer(&mut self, candidates: &[(Uuid, u64)]) -> Vec<Uuid> {
         let mut out = Vec::new();
+        if self.revoked {
+            return out;
+        }
         for (id, seq) in candidates {
             if self.work.contains_key(id) {
                 continue;
@@ -528,6 +542,9 @@ impl Answering {
     /// Step 7: families that left this practitioner's caseload since
     /// [`Answering::since`].
     pub fn evict(&mut self, departed: impl IntoIterator<Item = Uuid>) {
+        if self.revoked {
+            return;
+        }
         self.evicted.extend(departed);
     }
 
@@ -599,6 +616,7 @@ impl Answering {
             current: self.current,
             first_unsent: self.first_unsent,
             more: self.first_unsent.is_some(),
+            revoked: self.revoked,
             messages: self.messages,
             acks,
             evicted: self.evicted,
@@ -626,6 +644,7 @@ pub struct Answer {
     current: u64,
     first_unsent: Option<u64>,
     more: bool,
+    revoked: bool,
     messages: Vec<DocMessage>,
     acks: Vec<DocAck>,
     evicted: BTreeSet<Uuid>,
@@ -677,6 +696,7 @@ impl Answer {
                 .collect(),
             full_compare: self.full_compare,
             more: self.more,
+            revoked: self.revoked,
         }
     }
 }

@@ -13,7 +13,7 @@
 //! evicted  = count:leb { doc_id:16 }
 //! rejected = count:leb { doc_id:16 reason:string }
 //! string   = len:leb utf8    bytes = len:leb octets
-//! flags    = bit 0 full_compare, bit 1 more, other bits zero
+//! flags    = bit 0 full_compare, bit 1 more, bit 2 revoked, other bits zero
 //! ```
 //!
 //! Decoding is for hostile input: it never panics, checks every length
@@ -41,6 +41,7 @@ pub const CODEC_VERSION: u8 = 1;
 
 const FLAG_FULL_COMPARE: u8 = 0b01;
 const FLAG_MORE: u8 = 0b10;
+const FLAG_REVOKED: u8 = 0b100;
 
 /// Which [`Limits`] field an input exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,6 +232,9 @@ pub fn encode_response(resp: &SyncResponse) -> Vec<u8> {
     }
     if resp.more {
         flags |= FLAG_MORE;
+    }
+    if resp.revoked {
+        flags |= FLAG_REVOKED;
     }
     out.push(flags);
     out
@@ -496,7 +500,7 @@ pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, De
     }
     let at = r.pos;
     let flags = r.u8()?;
-    if flags & !(FLAG_FULL_COMPARE | FLAG_MORE) != 0 {
+    if flags & !(FLAG_FULL_COMPARE | FLAG_MORE | FLAG_REVOKED) != 0 {
         return Err(DecodeError::InvalidTag { at, value: flags });
     }
     r.finish()?;
@@ -508,6 +512,7 @@ pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, De
         rejected,
         full_compare: flags & FLAG_FULL_COMPARE != 0,
         more: flags & FLAG_MORE != 0,
+        revoked: flags & FLAG_REVOKED != 0,
     })
 }
 

@@ -138,6 +138,10 @@ pub struct SyncResponse {
     pub full_compare: bool,
     /// Another round trip is needed.
     pub more: bool,
+    /// The device is revoked: the server took what it sent and offers it
+    /// nothing; once nothing of its own is unacknowledged it erases its
+    /// data.
+    pub revoked: bool,
 }
 
 #[cfg(test)]

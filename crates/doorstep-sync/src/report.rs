@@ -33,6 +33,10 @@ pub struct SyncReport {
     pub bytes_down: u64,
     /// The server asked for a full comparison (it was restored).
     pub full_compare: bool,
+    /// The server revoked this device: it took the device's work and
+    /// offered nothing; the device erases once none of its own work is
+    /// unacknowledged.
+    pub revoked: bool,
     /// Everything was exchanged (false when the round-trip limit stopped
     /// the sync: run it again).
     pub complete: bool,

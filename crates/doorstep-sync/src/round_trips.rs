@@ -554,6 +554,7 @@ impl RoundTrips {
         resp: SyncResponse,
     ) -> Result<(), R::Error> {
         self.round += 1;
+        self.report.revoked |= resp.revoked;
         if resp.full_compare {
             // The server was restored from a backup: every family on the
             // device goes whole again (the replica persists this, so an

@@ -138,10 +138,11 @@ impl ErrorBody {
         }
     }
 
-    /// `401 {"error":"revoked","erase":true}`.
-    pub fn revoked() -> Self {
+    /// `401 {"error":"revoked"}`, with `"erase":true` when the device must
+    /// erase its data now (an administrator asked for it to be wiped).
+    pub fn revoked(erase: bool) -> Self {
         Self {
-            erase: Some(true),
+            erase: erase.then_some(true),
             ..Self::new(words::REVOKED)
         }
     }
@@ -173,9 +174,10 @@ mod tests {
     fn error_bodies_are_the_documented_json() {
         let j = |b: &ErrorBody| serde_json::to_string(b).unwrap();
         assert_eq!(
-            j(&ErrorBody::revoked()),
+            j(&ErrorBody::revoked(true)),
             r#"{"error":"revoked","erase":true}"#
         );
+        assert_eq!(j(&ErrorBody::revoked(false)), r#"{"error":"revoked"}"#);
         assert_eq!(
             j(&ErrorBody::too_large(16)),
             r#"{"error":"request too large","limit":16}"#

@@ -110,6 +110,7 @@ fn response() -> SyncResponse {
         }],
         full_compare: true,
         more: false,
+        revoked: true,
     }
 }
 
@@ -193,10 +194,10 @@ fn trailing_bytes_magic_version_and_tags() {
     ));
     // Unknown response flag bits.
     let mut bad = encode_response(&response());
-    *bad.last_mut().unwrap() = 0x04;
+    *bad.last_mut().unwrap() = 0x08;
     assert!(matches!(
         decode_response(&bad, &l),
-        Err(DecodeError::InvalidTag { value: 4, .. })
+        Err(DecodeError::InvalidTag { value: 8, .. })
     ));
 }
 

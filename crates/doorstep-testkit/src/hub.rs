@@ -112,6 +112,11 @@ impl LocalHub {
             .expect("revoke");
     }
 
+    /// Asks for a device to be wiped (a stolen laptop).
+    pub fn wipe(&self, device: Uuid) {
+        self.hub().wipe_device(device, self.now()).expect("wipe");
+    }
+
     /// The devices enrolled.
     pub fn devices(&self) -> usize {
         self.hub().list_devices().expect("list devices").len()
@@ -365,7 +370,7 @@ impl HubTransport {
         let token = lock(&self.token).clone();
         let out = token
             .ok_or(HubError::Unauthorised)
-            .and_then(|t| hub.authenticate(&t))
+            .and_then(|t| hub.authenticate_to_return(&t))
             .and_then(|identity| hub.sync(&identity, body, self.hub.now()));
         out.map_err(refusal)
     }

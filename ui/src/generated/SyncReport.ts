@@ -57,6 +57,12 @@ bytes_down: number,
  */
 full_compare: boolean, 
 /**
+ * The server revoked this device: it took the device's work and
+ * offered nothing; the device erases once none of its own work is
+ * unacknowledged.
+ */
+revoked: boolean, 
+/**
  * Everything was exchanged (false when the round-trip limit stopped
  * the sync: run it again).
  */

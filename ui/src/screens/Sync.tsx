@@ -78,6 +78,11 @@ function LastRun({ report, at }: { report: SyncReport; at: string | null }) {
           <p className="nhsuk-card__description">It reached the limit of round trips for one sync. Sync again to finish exchanging changes.</p>
         </WarningCallout>
       )}
+      {report.revoked && (
+        <WarningCallout heading="This laptop has been revoked">
+          <p className="nhsuk-card__description">The trust's server revoked this laptop. It is sending the work the server does not yet hold; once all of it has been received, the records on this laptop will be erased. Keep syncing until it is done.</p>
+        </WarningCallout>
+      )}
       {report.full_compare && (
         <div className="nhsuk-inset-text">
           <span className="nhsuk-u-visually-hidden">Information: </span>

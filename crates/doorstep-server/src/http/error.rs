@@ -106,8 +106,9 @@ mod tests {
                 401,
                 json!({"error": "unauthorised"}),
             ),
+            (HubError::Revoked, 401, json!({"error": "revoked"})),
             (
-                HubError::Revoked,
+                HubError::Wiped,
                 401,
                 json!({"error": "revoked", "erase": true}),
             ),

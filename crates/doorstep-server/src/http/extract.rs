@@ -53,8 +53,12 @@ impl FromRequestParts<AppState> for SyncingDevice {
         if let Err(r) = state.rates.sync_from(peer(parts)) {
             return Err(refuse(state, r).await);
         }
-        let AuthenticatedDevice(identity) =
-            AuthenticatedDevice::from_request_parts(parts, state).await?;
+        // A revoked device may still send its unsent work.
+        let token = bearer(&parts.headers).ok_or(ApiError::UNAUTHORISED)?;
+        let identity = state
+            .call(move |hub| hub.authenticate_to_return(&token))
+            .await?;
+        tracing::Span::current().record("device", tracing::field::display(identity.device_id));
         if let Err(r) = state.rates.sync_by(identity.device_id) {
             return Err(refuse(state, r).await);
         }

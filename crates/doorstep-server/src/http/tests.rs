@@ -219,8 +219,12 @@ fn unauthorised() -> Value {
     json!({"error": "unauthorised"})
 }
 
-fn revoked() -> Value {
-    json!({"error": "revoked", "erase": true})
+fn revoked(erase: bool) -> Value {
+    if erase {
+        json!({"error": "revoked", "erase": true})
+    } else {
+        json!({"error": "revoked"})
+    }
 }
 
 fn not_found() -> Value {
@@ -542,18 +546,34 @@ async fn sync_with_an_unknown_or_malformed_token_is_unauthorised() {
 }
 
 #[tokio::test]
-async fn a_revoked_device_is_told_to_erase_on_every_endpoint() {
+async fn a_revoked_device_may_only_send_its_work_and_a_wiped_one_nothing() {
     let f = Fixture::new();
     let (identity, token) = f.device(ASHA);
     f.hub
         .revoke_device(identity.device_id, Utc::now())
         .expect("revoke");
-    f.send(sync_request(Some(&token), first_sync(identity.device_id)))
-        .await
-        .is(401, revoked());
+    // Its sync is answered, offering nothing and saying it is revoked.
+    let answer = f
+        .send(sync_request(Some(&token), first_sync(identity.device_id)))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let response = decode_response(&answer.body, &Limits::default()).expect("response");
+    assert!(response.revoked);
+    assert!(response.messages.is_empty(), "offered nothing");
+    // Nothing else is.
     f.send(get(&format!("/v1/families/{}", f.family), Some(&token)))
         .await
-        .is(401, revoked());
+        .is(401, revoked(false));
+    // Wiped: told to erase, on every endpoint.
+    f.hub
+        .wipe_device(identity.device_id, Utc::now())
+        .expect("wipe");
+    f.send(sync_request(Some(&token), first_sync(identity.device_id)))
+        .await
+        .is(401, revoked(true));
+    f.send(get(&format!("/v1/families/{}", f.family), Some(&token)))
+        .await
+        .is(401, revoked(true));
 }
 
 #[tokio::test]
@@ -626,7 +646,7 @@ async fn a_first_sync_downloads_the_caseload() {
     let response = decode_response(&answer.body, &Limits::default()).expect("decodes");
     let families: Vec<Uuid> = response.messages.iter().map(|m| m.doc_id).collect();
     assert_eq!(families, vec![f.family]);
-    assert_eq!(response.cursor.epoch, f.hub.epoch().expect("epoch"));
+    assert_eq!(response.cursor.epoch_id(), f.hub.epoch().expect("epoch"));
     assert!(!response.more);
     assert!(response.rejected.is_empty());
 }
