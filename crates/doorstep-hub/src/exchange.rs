@@ -130,9 +130,17 @@ impl Hub {
             .iter()
             .map(|u| check_upload(u.doc_id, &u.doc))
             .collect::<Result<Vec<_>, _>>()?;
-        let response = self
-            .db
-            .transaction(|tx| answer(tx, identity.device_id, &req, &uploads, self.limits, now))?;
+        let response = self.db.transaction(|tx| {
+            answer(
+                tx,
+                identity.device_id,
+                &req,
+                &uploads,
+                self.limits,
+                self.departure_window,
+                now,
+            )
+        })?;
         Ok(encode_response(&response))
     }
 
@@ -230,6 +238,7 @@ fn answer(
     req: &SyncRequest,
     uploads: &[answering::Upload],
     limits: Limits,
+    departure_window: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<SyncResponse, HubError> {
     // The device, checked again inside the transaction.
@@ -301,11 +310,12 @@ fn answer(
                 Held::Mine(load_doc(&row.snapshot)?, seq_u64(row.seq))
             }
             Some(row) if machine.uploads(id) => match departure(tx, me, id)? {
-                Some(d) => {
+                // Work from before a move is taken for a while after it.
+                Some(d) if d.is_none_or(|at| now - at <= departure_window) => {
                     departed.insert(id, d);
                     Held::Departed(Some(load_doc(&row.snapshot)?))
                 }
-                None => Held::Elsewhere,
+                _ => Held::Elsewhere,
             },
             Some(_) => Held::Elsewhere,
         };

@@ -55,10 +55,15 @@ pub struct Hub {
     db: db::Db,
     limits: Limits,
     token_lifetime: chrono::Duration,
+    departure_window: chrono::Duration,
 }
 
 /// How long a device token lasts without use (each use renews it).
 pub const DEFAULT_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::days(90);
+
+/// How long after a family moves a departed practitioner's laptop may
+/// still send its work from before the move.
+pub const DEFAULT_DEPARTURE_WINDOW: chrono::Duration = chrono::Duration::days(30);
 
 impl Hub {
     /// Opens the database at `url` and brings its schema up to date.
@@ -72,7 +77,15 @@ impl Hub {
             db,
             limits: Limits::default(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            departure_window: DEFAULT_DEPARTURE_WINDOW,
         })
+    }
+
+    /// The same hub taking a departed practitioner's work from before a
+    /// move for `window` after it (then it is refused like anyone's).
+    pub fn with_departure_window(mut self, window: chrono::Duration) -> Hub {
+        self.departure_window = window;
+        self
     }
 
     /// The same hub with device tokens lasting `lifetime` without use: a

@@ -1716,8 +1716,8 @@ fn a_departed_laptop_uploads_only_work_from_before_the_move() {
         );
 
         // The other laptop wrote after the move (it did not know yet).
-        let upload = |device: &Device, town: &str, at: DateTime<Utc>| {
-            let mut doc = server_doc(&hub, fam).with_actor(author::actor_for(device.id));
+        let upload_to = |hub: &Hub, device: &Device, town: &str, at: DateTime<Utc>| {
+            let mut doc = server_doc(hub, fam).with_actor(author::actor_for(device.id));
             let (_, h) = doc.get(ROOT, "household").unwrap().unwrap();
             doc.put(&h, "town", town).unwrap();
             doc.commit_with(
@@ -1737,13 +1737,15 @@ fn a_departed_laptop_uploads_only_work_from_before_the_move() {
             };
             let body = hub
                 .sync(
-                    &device.identity(&hub),
+                    &device.identity(hub),
                     &encode_request(&req),
                     now() + Duration::hours(2),
                 )
                 .unwrap();
             decode_response(&body, &Limits::default()).unwrap()
         };
+        let upload =
+            |device: &Device, town: &str, at: DateTime<Utc>| upload_to(&hub, device, town, at);
         let stored = sorted_heads(&mut server_doc(&hub, fam));
         let resp = upload(&second, "Later", moved + Duration::minutes(30));
         assert_eq!(resp.rejected.len(), 1, "{}", b.name);
@@ -1769,6 +1771,24 @@ fn a_departed_laptop_uploads_only_work_from_before_the_move() {
             "{}",
             b.name
         );
+        // Past the window after a move, not even work from before it is
+        // taken (here the window is half an hour; the move was an hour
+        // before this sync).
+        let short = Hub::open(&b.url)
+            .unwrap()
+            .with_departure_window(Duration::minutes(30));
+        let resp = upload_to(&short, &second, "Early", moved - Duration::minutes(5));
+        assert_eq!(resp.rejected.len(), 1, "{}", b.name);
+        assert_eq!(resp.rejected[0].reason, NOT_IN_CASELOAD, "{}", b.name);
+        // Within it, the second laptop's own work from before the move is
+        // taken.
+        let resp = upload(&second, "Early", moved - Duration::minutes(5));
+        assert!(resp.rejected.is_empty(), "{}: {resp:?}", b.name);
+        let town = record::family(&server_doc(&hub, fam))
+            .unwrap()
+            .household
+            .town;
+        assert_eq!(town.as_deref(), Some("Early"), "{}", b.name);
     });
 }
 

@@ -74,6 +74,11 @@ pub struct ServeArgs {
     /// expired laptop is enrolled again and erases nothing.
     #[arg(long, default_value_t = 90)]
     pub token_days: i64,
+    /// Days after a family moves to another health visitor during which
+    /// the previous one's laptops may still send their work from before
+    /// the move; after that it is refused.
+    #[arg(long, default_value_t = 30)]
+    pub departure_days: i64,
     /// Enrolment attempts allowed from one address per minute (429 past
     /// it, audited).
     #[arg(long, default_value_t = NonZeroU32::new(10).expect("non-zero"))]

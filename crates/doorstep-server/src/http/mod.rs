@@ -124,7 +124,8 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
     trace::init();
     let hub = Hub::open(&opts.database.database_url)
         .context("opening the database")?
-        .with_token_lifetime(chrono::Duration::days(opts.token_days.max(1)));
+        .with_token_lifetime(chrono::Duration::days(opts.token_days.max(1)))
+        .with_departure_window(chrono::Duration::days(opts.departure_days.max(0)));
     let rates = Arc::new(RateLimits::new(Rates {
         enrol_per_address: opts.enrol_per_minute,
         sync_per_address: opts.sync_per_address_per_minute,
