@@ -602,8 +602,17 @@ fn authorisation_matrix_every_endpoint() {
             assert_eq!(s.status, 401);
             assert_ne!(s.json()["erase"], true);
         }
-        // Revoked: 401 with erase on every endpoint, own family included.
+        // Revoked: its sync is answered (to take its unsent work), saying
+        // so and offering nothing; 401 without erase everywhere else.
         trust.admin(&["revoke", "--device", &raw.id.to_string()]);
+        for r in [raw.get_family(&own, token), raw.get_family(&unknown, token)] {
+            assert_eq!(r.status, 401);
+            assert_ne!(r.json()["erase"], true);
+        }
+        let answer = response(&raw.post_sync(raw.request(&[own_id]), token));
+        assert!(answer.revoked);
+        // Wiped: 401 with erase on every endpoint, own family included.
+        trust.admin(&["wipe", "--device", &raw.id.to_string()]);
         for r in [
             raw.get_family(&own, token),
             raw.get_family(&unknown, token),

@@ -190,6 +190,75 @@ fn edit_figures(s: &mut Session, families: usize) -> Result<()> {
     Ok(())
 }
 
+/// The server's check of one change (ARCHITECTURE.md §9), as it runs on
+/// each message that adds something: the family as it was rebuilt from
+/// the document (`fork_at`), then `admission::Sender::check` (each
+/// change's device, signer and time, then the record's rules). One level
+/// edit on each of up to 600 families of a seeded caseload.
+fn admission_figures(data_dir: &std::path::Path, s: &mut Session, families: usize) -> Result<()> {
+    use doorstep_document::admission::Sender;
+    let info = ProfileDir::new(data_dir).info()?;
+    let ids: Vec<uuid::Uuid> = s.store().family_ids()?.into_iter().take(600).collect();
+    let mut edited = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let before = s
+            .store()
+            .document_for_sync(*id)?
+            .ok_or_else(|| anyhow::anyhow!("no document"))?
+            .get_heads();
+        s.set_level(
+            &id.to_string(),
+            &NewLevel {
+                level: "universal-plus".into(),
+                effective: "2026-11-02".into(),
+                reason: "Bench".into(),
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let after = s
+            .store()
+            .document_for_sync(*id)?
+            .ok_or_else(|| anyhow::anyhow!("no document"))?;
+        edited.push((before, after));
+    }
+    let sender = Sender {
+        device: info.device_id,
+        practitioner: info.practitioner.clone(),
+        now: fixed_now() + chrono::Duration::hours(1),
+        moved_at: None,
+    };
+    let n = edited.len();
+    let mut refused = 0;
+    let whole = measure(n, |i| {
+        let (before, after) = &mut edited[i % n];
+        let mut prior = after.fork_at(before).expect("fork");
+        if sender.check(Some(&mut prior), after, None).is_err() {
+            refused += 1;
+        }
+    });
+    if refused > 0 {
+        anyhow::bail!("{refused} honest changes refused");
+    }
+    report(
+        &format!("check one change: rebuild + check @ {families}"),
+        &whole,
+    );
+    let mut priors: Vec<_> = edited
+        .iter_mut()
+        .map(|(before, after)| after.fork_at(before).expect("fork"))
+        .collect();
+    let check = measure(n, |i| {
+        let prior = &mut priors[i % n];
+        let (_, after) = &mut edited[i % n];
+        sender.check(Some(prior), after, None).expect("admitted");
+    });
+    report(
+        &format!("check one change: check only @ {families}"),
+        &check,
+    );
+    Ok(())
+}
+
 fn schedule_figures(s: &mut Session, families: usize) -> Result<()> {
     let q = doorstep_core::reports::WorklistQuery::default();
     let mut n_items = 0;
@@ -386,6 +455,9 @@ fn main() -> Result<()> {
         }
         if wanted("edit") {
             edit_figures(&mut s, families)?;
+        }
+        if wanted("admission") {
+            admission_figures(&data_dir, &mut s, families)?;
         }
         if wanted("schedule") {
             schedule_figures(&mut s, families)?;
