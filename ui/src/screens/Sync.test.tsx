@@ -85,6 +85,22 @@ describe("Sync", () => {
     expect(await axeViolations(container)).toEqual([]);
   });
 
+  it("says a revoked laptop is sending its remaining work before it is erased", async () => {
+    const user = userEvent.setup();
+    answer({
+      sync_status: () => syncStatusEnrolled,
+      sync_now: () => ({ ...syncReport, revoked: true, pending: 1 }),
+    });
+    const { container } = renderSync();
+    await screen.findByTestId("sync-status");
+    await user.click(screen.getByRole("button", { name: "Sync now" }));
+    emit({ state: "done", report: { ...syncReport, revoked: true, pending: 1 } });
+    const report = await screen.findByTestId("sync-report");
+    expect(report).toHaveTextContent("This laptop has been revoked");
+    expect(report).toHaveTextContent("sending the work the server does not yet hold");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
   it("shows why a sync failed", async () => {
     const user = userEvent.setup();
     answer({
