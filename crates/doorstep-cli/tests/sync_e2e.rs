@@ -758,6 +758,10 @@ fn guessing_enrolment_codes_is_rate_limited_and_laptops_sync_on() {
         }
         a.write(&["family", "update", &family, "--town", "Nuneaton"]);
         sync(&a);
+        // The refusals are in the server's audit, and its chain holds.
+        let v = trust.admin(&["audit-verify"]);
+        assert!(v["broken_at"].is_null(), "{v}");
+        assert!(v["sealed"].as_u64().unwrap_or(0) >= 10, "{v}");
     }
 }
 

@@ -17,6 +17,7 @@
 //!   in the database (shared by the modules above).
 
 pub mod admin;
+pub mod audit_chain;
 pub mod db;
 mod documents;
 pub mod enrol;

@@ -24,10 +24,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/server/0003_generations.sql"),
     ),
     (4, include_str!("../../../migrations/server/0004_wipe.sql")),
+    (
+        5,
+        include_str!("../../../migrations/server/0005_audit_chain.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Arbitrary key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x646f_6f72_7374_6570; // "doorstep"

@@ -1671,6 +1671,47 @@ fn postgresql_over_tls_checks_the_server_as_sslmode_says() {
     assert_eq!(transport(&Hub::open(&plain_url).unwrap()), "plain");
 }
 
+#[test]
+fn the_servers_audit_is_sealed_into_a_chain_that_shows_tampering() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        d.add_family();
+        d.sync(&hub);
+        let written = count(&hub, "audit") as u64;
+        assert!(written >= 4, "{}: {written}", b.name);
+        assert_eq!(hub.seal_audit().unwrap(), written);
+        let v = hub.verify_audit().unwrap();
+        assert!(v.ok(), "{}: {v:?}", b.name);
+        assert_eq!((v.sealed, v.unsealed), (written, 0));
+        // Written since: unsealed until the next seal, then in the chain.
+        d.sync(&hub);
+        let v = hub.verify_audit().unwrap();
+        assert!(v.ok() && v.unsealed >= 1, "{}: {v:?}", b.name);
+        hub.seal_audit().unwrap();
+        let sealed = hub.verify_audit().unwrap().sealed;
+        let tamper = |sql: &str| {
+            hub.transaction(|tx| tx.execute(sql, &[])).unwrap();
+        };
+        // A removed tail: the tip names a row that is gone.
+        tamper("DELETE FROM audit WHERE chain_pos = (SELECT max(chain_pos) FROM audit)");
+        assert_eq!(
+            hub.verify_audit().unwrap().broken_at,
+            Some(sealed),
+            "{}",
+            b.name
+        );
+        // An edited row: the chain breaks there.
+        tamper("UPDATE audit SET detail = 'nothing happened' WHERE chain_pos = 2");
+        assert_eq!(hub.verify_audit().unwrap().broken_at, Some(2), "{}", b.name);
+        // A removed row: the chain breaks where it was.
+        tamper("DELETE FROM audit WHERE chain_pos = 2");
+        assert_eq!(hub.verify_audit().unwrap().broken_at, Some(2), "{}", b.name);
+    });
+}
+
 #[cfg(unix)]
 #[test]
 fn the_sqlite_file_is_private_to_the_server() {

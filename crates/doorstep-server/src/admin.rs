@@ -121,6 +121,21 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 format!("device {device} to be wiped: at its next contact it erases its data and sends nothing")
             })
         }
+        AdminCommand::AuditVerify => {
+            hub.seal_audit()?;
+            let v = hub.verify_audit()?;
+            print(json, &v, |v| match v.broken_at {
+                None => format!("audit chain holds: {} rows sealed", v.sealed),
+                Some(at) => format!(
+                    "AUDIT CHAIN BROKEN at position {at}: {} rows hold before it",
+                    v.sealed
+                ),
+            })?;
+            if !v.ok() {
+                std::process::exit(4);
+            }
+            Ok(())
+        }
         AdminCommand::Devices => print(json, &hub.list_devices()?, |ds| {
             serde_json::to_string_pretty(ds).unwrap_or_default()
         }),

@@ -162,6 +162,10 @@ pub enum AdminCommand {
     },
     /// Devices and their state.
     Devices,
+    /// Seal the audit written since the last seal into its hash chain,
+    /// then walk the whole chain: exit 0 when it holds, 4 when it is
+    /// broken (an edited, removed or reordered row).
+    AuditVerify,
     /// Caseload per practitioner and team: children under 5, families by
     /// level, weighted load against the limit.
     Caseload {

@@ -106,6 +106,9 @@ pub fn router(hub: Arc<Hub>, bounds: Bounds, rates: Arc<RateLimits>) -> Router {
         })
 }
 
+/// How often the server seals its audit into the hash chain.
+const AUDIT_SEAL_EVERY: Duration = Duration::from_secs(5);
+
 /// Runs `serve` until SIGINT or SIGTERM.
 pub fn serve(opts: ServeArgs) -> Result<()> {
     if opts.insecure_dev_http && !opts.listen.ip().is_loopback() {
@@ -131,8 +134,10 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
         sync_per_address: opts.sync_per_address_per_minute,
         sync_per_device: opts.sync_per_minute,
     }));
+    let hub = Arc::new(hub);
+    let sealing = Arc::clone(&hub);
     let app = router(
-        Arc::new(hub),
+        hub,
         Bounds {
             max_body: opts.max_body_bytes,
             max_syncs: opts.max_concurrent_syncs.max(1),
@@ -157,6 +162,18 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
             loop {
                 every_minute.tick().await;
                 rates.forget_idle();
+            }
+        });
+        // The audit is sealed into its hash chain every few seconds.
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(AUDIT_SEAL_EVERY);
+            loop {
+                every.tick().await;
+                let hub = Arc::clone(&sealing);
+                let sealed = tokio::task::spawn_blocking(move || hub.seal_audit()).await;
+                if !matches!(sealed, Ok(Ok(_))) {
+                    tracing::warn!("the audit could not be sealed; trying again");
+                }
             }
         });
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
