@@ -714,7 +714,13 @@ impl Session {
                     .into_iter()
                     .filter(|f| stored_family(f.clone()).pending())
                     .count();
-                if report.revoked && report.pending == 0 {
+                if report.revoked
+                    && !self
+                        .store
+                        .sync_families()?
+                        .into_iter()
+                        .any(|f| stored_family(f).holds_unsent_work())
+                {
                     // Revoked, and the server holds all of this device's
                     // work: nothing is lost by erasing now.
                     return self.erase_revoked();

@@ -253,7 +253,13 @@ fn answer(
     if dev.opt_text(4)?.is_some() {
         return Err(HubError::Wiped);
     }
-    let revoked = dev.opt_text(2)?.is_some();
+    let revoked_at = dev.opt_text(2)?.as_deref().map(parse_stamp).transpose()?;
+    // A revoked laptop may send its unsent work for as long as a departed
+    // one may; after that it is wiped.
+    if revoked_at.is_some_and(|at| now - at > departure_window) {
+        return Err(HubError::Wiped);
+    }
+    let revoked = revoked_at.is_some();
     let (me, my_team) = (dev.uuid(0)?, dev.uuid(1)?);
     let (mut epoch, current) = read_meta(tx)?;
     // The generation of the request cursor's number, kept for the reply's

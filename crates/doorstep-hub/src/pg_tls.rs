@@ -7,7 +7,8 @@
 //! - `require`: TLS or no connection; the certificate is checked against
 //!   `sslrootcert` when one is given (libpq does the same), else not;
 //! - `verify-ca`: TLS, the certificate chain checked against
-//!   `sslrootcert` (or the Mozilla roots when none is given);
+//!   `sslrootcert` (required: public roots would let any publicly issued
+//!   certificate through);
 //! - `verify-full`: as `verify-ca`, and the certificate must name the host.
 //!
 //! The two parameters are taken out of the URL before the PostgreSQL
@@ -73,6 +74,11 @@ pub(crate) fn from_url(url: &str) -> Result<PgTls, HubError> {
         "allow" | "prefer" => (SslMode::Prefer, Check::Nothing),
         "require" if rootcert.is_some() => (SslMode::Require, Check::Chain),
         "require" => (SslMode::Require, Check::Nothing),
+        "verify-ca" | "verify-full" if rootcert.is_none() => {
+            return Err(invalid(
+                "sslmode=verify-ca and verify-full need sslrootcert=<the CA file that signs the database server's certificate>",
+            ))
+        }
         "verify-ca" => (SslMode::Require, Check::Chain),
         "verify-full" => (SslMode::Require, Check::Full),
         other => {
@@ -83,9 +89,8 @@ pub(crate) fn from_url(url: &str) -> Result<PgTls, HubError> {
     };
     let roots = match &rootcert {
         Some(path) => roots_from_file(path)?,
-        None => RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        },
+        // Not used to accept anything: no check, or no connection above.
+        None => RootCertStore::empty(),
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
@@ -94,12 +99,17 @@ pub(crate) fn from_url(url: &str) -> Result<PgTls, HubError> {
     let config = match check {
         Check::Full => builder.with_root_certificates(roots).with_no_client_auth(),
         Check::Chain | Check::Nothing => {
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|_| invalid("sslrootcert holds no usable certificate"))?;
+            let webpki = match check {
+                Check::Chain => Some(
+                    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .build()
+                        .map_err(|_| invalid("sslrootcert holds no usable certificate"))?,
+                ),
+                _ => None,
+            };
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(Lenient { webpki, check }))
+                .with_custom_certificate_verifier(Arc::new(Lenient { webpki }))
                 .with_no_client_auth()
         }
     };
@@ -154,8 +164,8 @@ fn percent_decode(value: &str) -> Result<String, HubError> {
 /// checked.
 #[derive(Debug)]
 struct Lenient {
-    webpki: Arc<WebPkiServerVerifier>,
-    check: Check,
+    /// The chain's verifier; `None`: nothing is checked.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
 }
 
 impl ServerCertVerifier for Lenient {
@@ -167,16 +177,11 @@ impl ServerCertVerifier for Lenient {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if self.check == Check::Nothing {
+        let Some(webpki) = &self.webpki else {
             return Ok(ServerCertVerified::assertion());
-        }
-        match self.webpki.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
+        };
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -218,8 +223,8 @@ mod tests {
 
     #[test]
     fn the_tls_parameters_leave_the_url_and_set_the_mode() {
-        let t = from_url("postgres://u@db.example/caseload?sslmode=verify-full&connect_timeout=5")
-            .unwrap();
+        let t =
+            from_url("postgres://u@db.example/caseload?sslmode=require&connect_timeout=5").unwrap();
         assert_eq!(t.url, "postgres://u@db.example/caseload?connect_timeout=5");
         assert_eq!(t.mode, SslMode::Require);
         let t = from_url("postgres://u@db.example/caseload").unwrap();
@@ -232,6 +237,10 @@ mod tests {
         assert!(matches!(
             from_url("postgres://u@h/d?sslmode=sometimes"),
             Err(HubError::Invalid(m)) if m.contains("sslmode=sometimes")
+        ));
+        assert!(matches!(
+            from_url("postgres://u@h/d?sslmode=verify-full"),
+            Err(HubError::Invalid(m)) if m.contains("sslrootcert")
         ));
         assert!(matches!(
             from_url("postgres://u@h/d?sslmode=verify-full&sslrootcert=%2Fno%2Fsuch.pem"),

@@ -87,9 +87,10 @@ pub struct ServeArgs {
     /// caseload takes a few; the app syncs about once a minute).
     #[arg(long, default_value_t = NonZeroU32::new(120).expect("non-zero"))]
     pub sync_per_minute: NonZeroU32,
-    /// Sync requests allowed from one address per minute, every device
-    /// behind it together (a trust's proxy puts all its laptops behind one).
-    #[arg(long, default_value_t = NonZeroU32::new(20_000).expect("non-zero"))]
+    /// Sync requests whose token the server does not accept, allowed from
+    /// one address (an IPv6 /64) per minute; accepted ones are limited per
+    /// device, so laptops behind a trust's proxy never lock one another out.
+    #[arg(long, default_value_t = NonZeroU32::new(600).expect("non-zero"))]
     pub sync_per_address_per_minute: NonZeroU32,
 }
 

@@ -349,18 +349,29 @@ impl ProfileDir {
         let wrapped = WrappedKey::wrap(&new_key, new, kdf, &binding)?;
         write_json_atomic(&self.next_key(), &wrapped)?;
         if let Err(e) = crate::db::rekey(&self.database(), &old_key, &new_key) {
-            self.abandon_rotation();
+            // The re-encryption may have committed before the error: the
+            // key that opens the database decides.
+            if self.opens_database(&new_key) {
+                self.finish_rotation()?;
+            } else if self.opens_database(&old_key) {
+                self.abandon_rotation();
+            }
+            // Opened by neither: both key files stay for the next unlock.
             return Err(e);
         }
         self.finish_rotation()
     }
 
-    /// The last step of a passphrase change: the old key file zeroed where
-    /// it lies, the new one renamed over it.
+    /// The last step of a passphrase change: the new key file renamed over
+    /// the old, then the old one's bytes zeroed where they lie through a
+    /// handle opened before the rename (so a crash never leaves neither).
     fn finish_rotation(&self) -> Result<(), StoreError> {
-        overwrite_in_place(&self.key());
+        let old = fs::OpenOptions::new().write(true).open(self.key()).ok();
         fs::rename(self.next_key(), self.key())?;
         sync_dir(&self.root);
+        if let Some(mut f) = old {
+            zero_through(&mut f);
+        }
         Ok(())
     }
 
@@ -403,10 +414,14 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StoreError>
 /// Overwrites a file's bytes with zeros where they lie (no truncation, so
 /// the same blocks are written) and syncs it; a missing file is fine.
 fn overwrite_in_place(path: &Path) {
+    if let Ok(mut f) = fs::OpenOptions::new().write(true).open(path) {
+        zero_through(&mut f);
+    }
+}
+
+/// Overwrites an open file's bytes with zeros and syncs it.
+fn zero_through(f: &mut fs::File) {
     use std::io::{Seek, SeekFrom, Write};
-    let Ok(mut f) = fs::OpenOptions::new().write(true).open(path) else {
-        return;
-    };
     let Ok(len) = f.metadata().map(|m| m.len()) else {
         return;
     };

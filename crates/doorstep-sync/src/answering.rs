@@ -455,7 +455,17 @@ impl Answering {
                 continue;
             }
             if w.messaged || server_has_more {
-                if let Some(sync) = w.sync.as_mut().and_then(|s| s.generate(&mut w.doc)) {
+                // A revoked device is told what the server holds and
+                // needs, never sent the records themselves.
+                let revoked = self.revoked;
+                let reply = w.sync.as_mut().and_then(|s| {
+                    if revoked {
+                        s.generate_without_changes(&mut w.doc)
+                    } else {
+                        s.generate(&mut w.doc)
+                    }
+                });
+                if let Some(sync) = reply {
                     replies.push(DocMessage { doc_id: *id, sync });
                 }
             }

@@ -77,6 +77,20 @@ impl StoredFamily {
         let sync = DocSync::resume(self.state.as_deref());
         unacknowledged(&self.heads, &self.acked_heads, sync.shared_heads())
     }
+
+    /// Whether it holds this device's own work the server has not
+    /// acknowledged (what a revoked device must still send before it
+    /// erases; answers owed and downloads not finished do not count).
+    pub fn holds_unsent_work(&self) -> bool {
+        if !self.on_device {
+            return false;
+        }
+        if !self.known_to_server {
+            return true;
+        }
+        let sync = DocSync::resume(self.state.as_deref());
+        unacknowledged(&self.heads, &self.acked_heads, sync.shared_heads())
+    }
 }
 
 /// Whether `heads` hold anything outside `acked` and `shared`.

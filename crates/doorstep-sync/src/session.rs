@@ -61,6 +61,18 @@ impl DocSync {
             .map(Message::encode)
     }
 
+    /// The next message with its changes left out: what this side holds
+    /// and needs, for a peer that may send but not receive (a revoked
+    /// device sending its last work).
+    pub fn generate_without_changes(&mut self, doc: &mut AutoCommit) -> Option<Vec<u8>> {
+        doc.sync()
+            .generate_sync_message(&mut self.state)
+            .map(|mut m| {
+                m.changes = automerge::sync::ChunkList::empty();
+                m.encode()
+            })
+    }
+
     /// Applies a sync message received from the peer to `doc`.
     pub fn receive(&mut self, doc: &mut AutoCommit, bytes: &[u8]) -> Result<(), SyncError> {
         let message = Message::decode(bytes)?;

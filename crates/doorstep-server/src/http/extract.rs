@@ -50,14 +50,28 @@ impl FromRequestParts<AppState> for SyncingDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Err(r) = state.rates.sync_from(peer(parts)) {
-            return Err(refuse(state, r).await);
-        }
-        // A revoked device may still send its unsent work.
-        let token = bearer(&parts.headers).ok_or(ApiError::UNAUTHORISED)?;
-        let identity = state
-            .call(move |hub| hub.authenticate_to_return(&token))
-            .await?;
+        // A revoked device may still send its unsent work. Requests whose
+        // token is not accepted are limited per address (so a flood of
+        // them cannot lock out the laptops behind the same proxy); the
+        // accepted ones per device.
+        let token = bearer(&parts.headers);
+        let identity = match token {
+            Some(token) => {
+                state
+                    .call(move |hub| hub.authenticate_to_return(&token))
+                    .await
+            }
+            None => Err(ApiError::UNAUTHORISED),
+        };
+        let identity = match identity {
+            Ok(identity) => identity,
+            Err(e) => {
+                if let Err(r) = state.rates.sync_from(peer(parts)) {
+                    return Err(refuse(state, r).await);
+                }
+                return Err(e);
+            }
+        };
         tracing::Span::current().record("device", tracing::field::display(identity.device_id));
         if let Err(r) = state.rates.sync_by(identity.device_id) {
             return Err(refuse(state, r).await);

@@ -45,7 +45,7 @@ impl Limited {
     fn words(self) -> &'static str {
         match self {
             Limited::Enrol => "enrolment attempts from this address",
-            Limited::SyncAddress => "sync requests from this address",
+            Limited::SyncAddress => "sync requests with a token not accepted from this address",
             Limited::SyncDevice => "sync requests from this device",
         }
     }
@@ -68,6 +68,18 @@ pub struct RateLimits {
     sync_per_device: DefaultKeyedRateLimiter<Uuid>,
     audited: Mutex<HashMap<String, Instant>>,
     clock: DefaultClock,
+}
+
+/// The address a limit counts: an IPv4 address, or an IPv6 address's /64
+/// (one subscriber's network, which has more addresses than any limit).
+fn network(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+    }
 }
 
 /// How often a key's refusals are audited.
@@ -93,12 +105,16 @@ impl RateLimits {
 
     /// Takes one enrolment attempt from `address`.
     pub fn enrol(&self, address: IpAddr) -> Result<(), Refusal> {
-        self.take(&self.enrol_per_address, address, Limited::Enrol)
+        self.take(&self.enrol_per_address, network(address), Limited::Enrol)
     }
 
-    /// Takes one sync request from `address`.
+    /// Takes one sync request from `address` whose token was not accepted.
     pub fn sync_from(&self, address: IpAddr) -> Result<(), Refusal> {
-        self.take(&self.sync_per_address, address, Limited::SyncAddress)
+        self.take(
+            &self.sync_per_address,
+            network(address),
+            Limited::SyncAddress,
+        )
     }
 
     /// Takes one sync request from `device`.
@@ -136,12 +152,14 @@ impl RateLimits {
             .wait_time_from(self.clock.now())
             .max(Duration::from_secs(1));
         let actor = key.to_string();
-        let audit = self.first_this_minute(&actor).then(|| {
-            (
-                actor,
-                format!("too many {}: refused with 429", what.words()),
-            )
-        });
+        let audit = self
+            .first_this_minute(&format!("{what:?} {actor}"))
+            .then(|| {
+                (
+                    actor,
+                    format!("too many {}: refused with 429", what.words()),
+                )
+            });
         Err(Refusal { retry_after, audit })
     }
 
@@ -196,6 +214,13 @@ mod tests {
         }
         assert!(l.sync_by(device).is_err());
         l.sync_by(Uuid::new_v4()).unwrap();
+        // One IPv6 network is one address.
+        let v6 = |s: &str| -> IpAddr { s.parse().unwrap() };
+        for n in 1..=3 {
+            l.enrol(v6(&format!("2001:db8:1:2::{n}"))).unwrap();
+        }
+        assert!(l.enrol(v6("2001:db8:1:2:ffff::9")).is_err());
+        l.enrol(v6("2001:db8:1:3::1")).unwrap();
         l.forget_idle();
     }
 }
