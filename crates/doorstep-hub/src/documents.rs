@@ -130,6 +130,29 @@ pub(crate) fn start_epoch(
     Ok(epoch)
 }
 
+/// The server's part of a cursor for `seq` in `epoch`: the number's
+/// generation and a signature over the three, so a cursor the server did
+/// not hand out is known for one.
+pub(crate) fn cursor_token(key: &str, epoch: &str, seq: u64, generation: &str) -> String {
+    use hmac::{Mac, SimpleHmac};
+    let mut mac = SimpleHmac::<sha2::Sha256>::new_from_slice(key.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(format!("{epoch}\x1f{seq}\x1f{generation}").as_bytes());
+    let sig = hex::encode(mac.finalize().into_bytes());
+    format!("{generation}.{}", &sig[..32])
+}
+
+/// Whether `cursor` is one this server handed out (its signature holds).
+pub(crate) fn cursor_is_genuine(key: &str, cursor: &doorstep_sync::protocol::Cursor) -> bool {
+    let Some(token) = cursor.generation() else {
+        return false;
+    };
+    let Some((generation, _)) = token.split_once('.') else {
+        return false;
+    };
+    cursor_token(key, cursor.epoch_id(), cursor.seq, generation) == token
+}
+
 /// The generation of sequence number `seq`, given when the number is taken
 /// (or now, for a number taken before generations were kept).
 pub(crate) fn generation(tx: &mut dyn Tx, seq: i64) -> Result<String, HubError> {

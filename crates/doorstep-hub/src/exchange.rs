@@ -136,8 +136,11 @@ impl Hub {
                 identity.device_id,
                 &req,
                 &uploads,
-                self.limits,
-                self.departure_window,
+                &Terms {
+                    limits: self.limits,
+                    departure_window: self.departure_window,
+                    cursor_key: &self.cursor_key,
+                },
                 now,
             )
         })?;
@@ -230,6 +233,14 @@ fn may_sign(tx: &mut dyn Tx, device: Uuid, who: &str) -> bool {
     }
 }
 
+/// What the hub holds a request to: its limits, how long departed and
+/// revoked laptops may still send work, and the key that signs cursors.
+struct Terms<'a> {
+    limits: Limits,
+    departure_window: chrono::Duration,
+    cursor_key: &'a str,
+}
+
 /// Steps 3–9 inside the transaction: the hub loads what the answering
 /// machine asks for and stores what it decides.
 fn answer(
@@ -237,10 +248,10 @@ fn answer(
     device: Uuid,
     req: &SyncRequest,
     uploads: &[answering::Upload],
-    limits: Limits,
-    departure_window: chrono::Duration,
+    terms: &Terms<'_>,
     now: DateTime<Utc>,
 ) -> Result<SyncResponse, HubError> {
+    let departure_window = terms.departure_window;
     // The device, checked again inside the transaction.
     let Some(dev) = tx.query_opt(
         "SELECT d.practitioner_id, p.team_id, d.revoked_at, p.name, d.wipe_requested_at
@@ -265,7 +276,14 @@ fn answer(
     // The generation of the request cursor's number, kept for the reply's
     // cursor when it names the same number (a sync with nothing new).
     let mut known: Option<(u64, String)> = None;
-    if let Some(cursor) = &req.cursor {
+    // Only a cursor this server handed out can show it lost changes: a
+    // made-up one costs its device a full comparison, never everyone.
+    let key = terms.cursor_key;
+    if let Some(cursor) = req
+        .cursor
+        .as_ref()
+        .filter(|c| documents::cursor_is_genuine(key, c))
+    {
         let seen = i64::try_from(cursor.seq).ok().filter(|s| *s <= current);
         let ours = match seen {
             Some(s) => documents::known_generation(tx, s)?,
@@ -274,6 +292,7 @@ fn answer(
         if let Some(g) = &ours {
             known = Some((cursor.seq, g.clone()));
         }
+        let ours = ours.map(|g| documents::cursor_token(key, &epoch, cursor.seq, &g));
         if cursor.shows_lost_changes(&epoch, seq_u64(current), ours.as_deref()) {
             // Restored from a backup, or failed over to a standby that
             // lagged: every device compares everything with this server.
@@ -287,7 +306,8 @@ fn answer(
             doc: u.doc.clone(),
         })
         .collect();
-    let mut machine = Answering::new(req.clone(), uploads, epoch, seq_u64(current), limits);
+    let epoch_now = epoch.clone();
+    let mut machine = Answering::new(req.clone(), uploads, epoch, seq_u64(current), terms.limits);
     if revoked {
         machine.revoked();
     }
@@ -468,7 +488,8 @@ fn answer(
                 .map_err(|_| HubError::Corrupt("a sequence number out of range".into()))?,
         )?,
     };
-    Ok(answer.response(new_seq.map(seq_u64), &generation))
+    let token = documents::cursor_token(key, &epoch_now, cursor_seq, &generation);
+    Ok(answer.response(new_seq.map(seq_u64), &token))
 }
 
 /// A stored sequence number (never negative) as the protocol's.

@@ -57,6 +57,8 @@ pub struct Hub {
     limits: Limits,
     token_lifetime: chrono::Duration,
     departure_window: chrono::Duration,
+    /// Signs the cursors handed out (`meta.cursor_key`).
+    cursor_key: String,
 }
 
 /// How long a device token lasts without use (each use renews it).
@@ -74,7 +76,12 @@ impl Hub {
     pub fn open(url: &str) -> Result<Hub, HubError> {
         let db = db::Db::open(url)?;
         schema::migrate(&db)?;
+        let cursor_key = db.read(|tx| {
+            tx.query_one("SELECT value FROM meta WHERE key = 'cursor_key'", &[])?
+                .text(0)
+        })?;
         Ok(Hub {
+            cursor_key,
             db,
             limits: Limits::default(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,

@@ -76,6 +76,12 @@ pub(crate) fn migrate(db: &Db) -> Result<(), HubError> {
             "INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
             &[Value::Text(random_epoch())],
         )?;
+        // The key that signs the cursors the server hands out (restored
+        // with the database, so a restored server still knows its own).
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('cursor_key', $1) ON CONFLICT (key) DO NOTHING",
+            &[Value::Text(format!("{}{}", random_epoch(), random_epoch()))],
+        )?;
         Ok(())
     })
 }

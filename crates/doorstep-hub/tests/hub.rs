@@ -1712,6 +1712,46 @@ fn the_servers_audit_is_sealed_into_a_chain_that_shows_tampering() {
     });
 }
 
+#[test]
+fn a_made_up_cursor_never_starts_a_new_epoch() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let mut d = Device::enrol(&hub, "Asha Patel");
+        d.sync(&hub);
+        let genuine = d.cursor.clone().unwrap();
+        let epoch = hub.epoch().unwrap();
+        let identity = d.identity(&hub);
+        let send = |cursor: Cursor| {
+            let req = SyncRequest {
+                protocol: PROTOCOL_VERSION,
+                device_id: d.id,
+                cursor: Some(cursor),
+                messages: vec![],
+                uploads: vec![],
+            };
+            let body = hub.sync(&identity, &encode_request(&req), now()).unwrap();
+            decode_response(&body, &Limits::default()).unwrap()
+        };
+        // Another generation under a real number, or a number far ahead:
+        // the device that sent it compares everything; no new epoch.
+        let wrong_generation =
+            Cursor::stamped(genuine.epoch_id(), "0123456789abcdef.00", genuine.seq);
+        send(wrong_generation);
+        let ahead = Cursor {
+            seq: genuine.seq + 1_000_000_000,
+            ..genuine.clone()
+        };
+        let r = send(ahead);
+        assert!(r.full_compare, "{}", b.name);
+        assert_eq!(hub.epoch().unwrap(), epoch, "{}", b.name);
+        // The genuine cursor is quiet.
+        let r = send(genuine);
+        assert!(!r.full_compare, "{}", b.name);
+        assert_eq!(hub.epoch().unwrap(), epoch, "{}", b.name);
+    });
+}
+
 #[cfg(unix)]
 #[test]
 fn the_sqlite_file_is_private_to_the_server() {

@@ -617,6 +617,10 @@ impl RoundTrips {
             if let Some((_, waiting)) = to_merge.iter_mut().find(|(m, _)| *m == id) {
                 *waiting = state;
             } else if changed || !f.on_device {
+                // An earlier message in this response may have settled it
+                // unchanged: the merge stores the newer state instead.
+                record.states.retain(|(s, _)| *s != id);
+                record.owed.retain(|(o, _)| *o != id);
                 to_merge.push((id, state));
             } else {
                 record.states.push((id, state.clone()));
