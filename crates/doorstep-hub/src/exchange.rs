@@ -28,7 +28,7 @@ use crate::documents::{
     read_meta, update_family_doc,
 };
 use crate::enrol::DeviceIdentity;
-use crate::{parse_stamp, stamp, Hub, HubError};
+use crate::{parse_stamp, Hub, HubError};
 
 /// A family's current heads, for `GET /v1/families/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
