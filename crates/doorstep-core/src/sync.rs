@@ -708,19 +708,14 @@ impl Session {
         let error = match outcome {
             Ok(()) => {
                 report.conflicts = self.store.conflict_rows(None)?.len();
-                report.pending = self
+                let families: Vec<StoredFamily> = self
                     .store
                     .sync_families()?
                     .into_iter()
-                    .filter(|f| stored_family(f.clone()).pending())
-                    .count();
-                if report.revoked
-                    && !self
-                        .store
-                        .sync_families()?
-                        .into_iter()
-                        .any(|f| stored_family(f).holds_unsent_work())
-                {
+                    .map(stored_family)
+                    .collect();
+                report.pending = families.iter().filter(|f| f.pending()).count();
+                if report.revoked && !families.iter().any(StoredFamily::holds_unsent_work) {
                     // Revoked, and the server holds all of this device's
                     // work: nothing is lost by erasing now.
                     return self.erase_revoked();

@@ -559,14 +559,20 @@ fn revocation_erases_the_local_data_and_says_why() {
     );
 }
 
-#[test]
-fn a_revoked_laptop_sends_its_unsent_work_before_it_erases() {
-    let hub = hub_with(&[ASHA]);
-    let mut a = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
-    let mut b = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
+/// Two of Asha's laptops holding one family, in step with the server.
+fn two_laptops_sharing_a_family(hub: &LocalHub) -> (Device, Device, Uuid) {
+    let mut a = Device::enrolled(hub, ASHA, "2026-11-22T09:30:00Z");
+    let mut b = Device::enrolled(hub, ASHA, "2026-11-22T09:30:00Z");
     let known = a.add_family("1 High Street");
     a.synced();
     b.synced();
+    (a, b, known)
+}
+
+#[test]
+fn a_revoked_laptop_sends_its_unsent_work_before_it_erases() {
+    let hub = hub_with(&[ASHA]);
+    let (mut a, mut b, known) = two_laptops_sharing_a_family(&hub);
     // Work the server does not yet hold: an edit and a new family.
     a.set_phone(known, "07700 900123");
     let new = a.add_family("2 Low Street");
@@ -583,11 +589,7 @@ fn a_revoked_laptop_sends_its_unsent_work_before_it_erases() {
 #[test]
 fn a_wiped_laptop_erases_at_once_and_sends_nothing() {
     let hub = hub_with(&[ASHA]);
-    let mut a = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
-    let mut b = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
-    let known = a.add_family("1 High Street");
-    a.synced();
-    b.synced();
+    let (mut a, mut b, known) = two_laptops_sharing_a_family(&hub);
     a.set_phone(known, "07700 900999");
     hub.wipe(a.id);
     let e = a.sync().unwrap_err();

@@ -105,12 +105,18 @@ pub(crate) fn bump_seq_with_generation(tx: &mut dyn Tx) -> Result<(i64, String),
             &[],
         )?
         .int(0)?;
-    let g = random_epoch()[..16].to_string();
+    // A number just taken has no generation yet: one insert, no lookup.
+    let g = new_generation();
     tx.execute(
         "INSERT INTO generations (seq, generation) VALUES ($1, $2)",
         &[seq.into(), (&g).into()],
     )?;
     Ok((seq, g))
+}
+
+/// A new random generation (16 hex digits).
+fn new_generation() -> String {
+    random_epoch()[..16].to_string()
 }
 
 /// Starts a new epoch (every device then compares everything with the
@@ -163,7 +169,7 @@ pub(crate) fn generation(tx: &mut dyn Tx, seq: i64) -> Result<String, HubError> 
     // first one stands.
     tx.execute(
         "INSERT INTO generations (seq, generation) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING",
-        &[seq.into(), random_epoch()[..16].into()],
+        &[seq.into(), new_generation().into()],
     )?;
     known_generation(tx, seq)?
         .ok_or_else(|| HubError::Corrupt("a sequence number has no generation".into()))
