@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Set up this device: passphrase, encrypted database.
     Init(InitArgs),
-    /// Change the passphrase (re-wraps the key; the database is not re-encrypted).
+    /// Change the passphrase (a new data key: the database is re-encrypted under it).
     Passphrase {
         /// What to do.
         #[command(subcommand)]
