@@ -34,9 +34,14 @@ fn program(program: &'static str, dir: &'static str, args: &[&str]) -> Step {
     Step {
         name: format!("{program} {} (in {dir})", args.join(" ")),
         run: Box::new(move |root| {
-            let status = Command::new(program)
-                .args(&args)
-                .current_dir(root.join(dir))
+            let mut command = Command::new(program);
+            command.args(&args).current_dir(root.join(dir));
+            // A whole check builds once: incremental state would only take
+            // disk (gigabytes) on a CI machine whose disk may be small.
+            if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+                command.env("CARGO_INCREMENTAL", "0");
+            }
+            let status = command
                 .status()
                 .with_context(|| format!("starting {program}"))?;
             if !status.success() {
