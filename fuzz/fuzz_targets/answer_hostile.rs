@@ -76,6 +76,7 @@ fuzz_target!(|data: &[u8]| {
             sync: message.to_vec(),
         }],
         uploads: Vec::new(),
+        audit: Vec::new(),
     };
     let mut machine = Answering::new(request, uploads, "e".into(), 2, Limits::default());
     let held = [(FAMILY, Held::Mine(held(), 1))].into_iter().collect();

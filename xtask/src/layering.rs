@@ -38,7 +38,7 @@ const WORKSPACE_EDGES: &[(&str, Allowed)] = &[
     ("doorstep-exports", Only(&["doorstep-domain"])),
     (
         "doorstep-store",
-        Only(&["doorstep-document", "doorstep-domain"]),
+        Only(&["doorstep-document", "doorstep-domain", "doorstep-sync"]),
     ),
     ("doorstep-sync", Only(&[])),
     ("doorstep-document", Only(&["doorstep-domain"])),

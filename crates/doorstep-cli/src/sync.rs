@@ -160,6 +160,11 @@ fn status_text(st: &SyncStatus) -> String {
         )),
         None => s.push_str(&format!("Last attempt: {}\n", when(st.last_attempt_at))),
     }
+    if let Some(reason) = &st.audit_refused {
+        s.push_str(&format!(
+            "Audit log: the server refused this laptop's audit log ({reason}). Tell your IT service desk; your records still sync.\n"
+        ));
+    }
     match &st.cursor {
         Some(c) => s.push_str(&format!("Cursor: {} / {}\n", c.epoch, c.seq)),
         None => s.push_str("Cursor: none (not synced yet)\n"),

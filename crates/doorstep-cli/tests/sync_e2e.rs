@@ -516,6 +516,7 @@ impl RawDevice {
             cursor: None,
             messages,
             uploads: vec![],
+            audit: Vec::new(),
         })
     }
 }

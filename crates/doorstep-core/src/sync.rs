@@ -20,6 +20,7 @@ use doorstep_domain::values::calendar::is_bst;
 use doorstep_domain::values::validate::required_text;
 use doorstep_store::sync_state::{AckUpdate, Enrolment, RoundTripRecord, SyncFamily, SyncServer};
 use doorstep_store::{merge, ProfileDir, StoreError};
+use doorstep_sync::audit::AuditRow;
 use doorstep_sync::protocol::Cursor;
 pub use doorstep_sync::round_trips::MAX_ROUND_TRIPS;
 use doorstep_sync::round_trips::{
@@ -132,6 +133,9 @@ pub struct SyncStatus {
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// Why it failed, if it did.
     pub last_error: Option<String>,
+    /// Why the server refused this laptop's audit log (rows it had already
+    /// taken were changed on the laptop); records still sync.
+    pub audit_refused: Option<String>,
     /// The cursor; none before the first sync.
     pub cursor: Option<CursorView>,
     /// Families with changes the server has not acknowledged.
@@ -377,9 +381,15 @@ impl Replica for StoreReplica<'_> {
             owed: round.owed.clone(),
             states: round.states.clone(),
             cursor: round.cursor.as_ref().map(|c| (c.epoch.clone(), c.seq)),
+            audit_ack: round.audit_ack.clone(),
+            audit_refused: round.audit_refused.clone(),
         };
         let now = self.session.clock().now();
         Ok(self.session.store.record_round_trip(&record, now)?)
+    }
+
+    fn unacknowledged_audit(&mut self, limit: usize) -> Result<Vec<AuditRow>, CoreError> {
+        Ok(self.session.store.unacknowledged_audit(limit)?)
     }
 
     fn reset_states(&mut self, fresh: &[u8]) -> Result<(), CoreError> {
@@ -791,6 +801,7 @@ impl Session {
             last_success_at: server.as_ref().and_then(|s| s.last_success_at),
             last_attempt_at: server.as_ref().and_then(|s| s.last_attempt_at),
             last_error: server.as_ref().and_then(|s| s.last_error.clone()),
+            audit_refused: server.as_ref().and_then(|s| s.audit_refused.clone()),
             cursor: server.as_ref().and_then(|s| {
                 Some(CursorView {
                     epoch: s.enrolment.epoch.clone(),

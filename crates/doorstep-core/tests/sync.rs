@@ -745,3 +745,157 @@ fn once_enrolled_changes_are_signed_as_the_server_knows_the_practitioner() {
         ASHA
     );
 }
+
+/// The laptop's audit rows (position, hash), oldest first.
+fn audit_rows(d: &mut Device) -> Vec<(i64, String)> {
+    let conn = d.s.store().connection();
+    let mut stmt = conn
+        .prepare("SELECT seq, hash FROM audit ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+}
+
+/// Rewrites the laptop's audit from row `from` on as a careful attacker
+/// with the passphrase would: the row's action changed, every later hash
+/// recomputed, the tip moved, and (`and_acknowledged`) the hash the server
+/// acknowledged made to match.
+fn rewrite_audit_from(d: &mut Device, from: i64, and_acknowledged: bool) {
+    use doorstep_sync::audit::AuditRow;
+    let conn = d.s.store().connection();
+    conn.execute(
+        "UPDATE audit SET action = 'nothing.happened' WHERE seq = ?1",
+        [from],
+    )
+    .unwrap();
+    let mut prev: String = conn
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [from - 1], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let rows: Vec<AuditRow> = conn
+        .prepare(
+            "SELECT seq, at, practitioner, action, record_kind, record_id, family_id
+             FROM audit WHERE seq >= ?1 ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([from], |r| {
+            Ok(AuditRow {
+                seq: r.get::<_, i64>(0)? as u64,
+                at: r.get(1)?,
+                practitioner: r.get(2)?,
+                action: r.get(3)?,
+                record_kind: r.get(4)?,
+                record_id: r.get(5)?,
+                family_id: r.get(6)?,
+                prev_hash: [0; 32],
+                hash: [0; 32],
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for mut row in rows {
+        hex::decode_to_slice(&prev, &mut row.prev_hash).unwrap();
+        let hash = hex::encode(row.expected_hash());
+        let seq = row.seq as i64;
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![prev, hash, seq],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'audit_tip'",
+            [format!("{seq}:{hash}")],
+        )
+        .unwrap();
+        if and_acknowledged {
+            conn.execute(
+                "UPDATE sync_server SET audit_acked_hash = ?1 WHERE audit_acked_seq = ?2",
+                rusqlite::params![hash, seq],
+            )
+            .unwrap();
+        }
+        prev = hash;
+    }
+}
+
+#[test]
+fn the_laptops_audit_is_anchored_on_the_server() {
+    let hub = hub_with(&[ASHA]);
+    let mut a = Device::enrolled(&hub, ASHA, "2026-11-22T09:30:00Z");
+    let f = a.add_family("1 High Street");
+    a.s.show_family(&f.to_string()).unwrap();
+    let before = audit_rows(&mut a);
+    a.synced();
+    // The server holds every row the laptop had when it synced, and says
+    // so; the laptop's check names the acknowledged row.
+    let log = hub.device_audit(a.id);
+    assert!(log.problems.is_empty(), "{:?}", log.problems);
+    let held: Vec<(i64, String)> = log
+        .rows
+        .iter()
+        .map(|r| (r.seq as i64, r.hash.clone()))
+        .collect();
+    assert!(
+        held.len() >= before.len(),
+        "{} < {}",
+        held.len(),
+        before.len()
+    );
+    assert_eq!(held[..before.len()], before[..]);
+    assert!(a.s.verify_audit().unwrap().ok());
+    // Rows written since go with the next sync, after the tip.
+    a.set_phone(f, "07700 900123");
+    a.synced();
+    let rows = audit_rows(&mut a);
+    let log = hub.device_audit(a.id);
+    assert!(log.rows.len() > held.len());
+    assert!(log.problems.is_empty(), "{:?}", log.problems);
+
+    // Rows already sent are rewritten on the laptop, the chain recomputed:
+    // the laptop's own check still finds the row the server acknowledged
+    // changed ...
+    rewrite_audit_from(&mut a, 3, false);
+    let v = a.s.verify_audit().unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("rows already sent to the server were changed")),
+        "{:?}",
+        v.problems
+    );
+    // ... and with the acknowledged hash rewritten too, it passes on the
+    // laptop, but the server refuses the rows: the records still sync,
+    // the refusal is shown, and the server's copy is unchanged.
+    rewrite_audit_from(&mut a, 3, true);
+    assert!(a.s.verify_audit().unwrap().ok());
+    a.set_phone(f, "07700 900456");
+    let r = a.synced();
+    let refused = r
+        .audit_refused
+        .expect("the server refuses the rewritten rows");
+    assert!(
+        refused.contains("rows already sent were changed"),
+        "{refused}"
+    );
+    assert_eq!(
+        hub.family_json(f).unwrap()["household"]["phone"],
+        "07700900456"
+    );
+    let status = a.s.sync_status().unwrap();
+    assert_eq!(status.audit_refused.as_deref(), Some(refused.as_str()));
+    let after = hub.device_audit(a.id);
+    assert!(after.problems.is_empty());
+    assert_eq!(
+        after.rows.len(),
+        log.rows.len(),
+        "nothing refused was stored"
+    );
+    assert_eq!(
+        after.rows[2].hash, rows[2].1,
+        "the server keeps what it took"
+    );
+}

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use doorstep_domain::record::action::Edit;
 use doorstep_domain::values::codes::PractitionerRole;
 use doorstep_domain::values::validate::required_text;
+use doorstep_sync::audit::{self, AuditRow, AuditTip, GENESIS};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;
@@ -91,6 +92,45 @@ pub struct Device {
     pub revoked_at: Option<DateTime<Utc>>,
     /// When its token was last used (to the minute).
     pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// A laptop's audit log as this server holds it (`admin device-audit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceAuditLog {
+    /// The device.
+    pub device_id: Uuid,
+    /// The last row acknowledged to the device (0: none yet).
+    pub tip_seq: u64,
+    /// Its hash, hex.
+    pub tip_hash: Option<String>,
+    /// The rows, oldest first.
+    pub rows: Vec<DeviceAuditRow>,
+    /// What does not hold in the server's copy (empty when the rows chain
+    /// from the first to the tip).
+    pub problems: Vec<String>,
+}
+
+/// One row of a laptop's audit log, as it sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceAuditRow {
+    /// Position in the laptop's chain.
+    pub seq: u64,
+    /// When, as the laptop recorded it.
+    pub at: String,
+    /// Who.
+    pub practitioner: String,
+    /// What.
+    pub action: String,
+    /// Kind of record.
+    pub record_kind: String,
+    /// Record id.
+    pub record_id: Option<String>,
+    /// Family id.
+    pub family_id: Option<String>,
+    /// The row's hash, hex.
+    pub hash: String,
+    /// When this server received it.
+    pub received_at: String,
 }
 
 fn team_from(r: &Row) -> Result<Team, HubError> {
@@ -473,6 +513,71 @@ impl Hub {
         })
     }
 
+    /// A laptop's audit log as this server holds it, checked by the rule
+    /// it was taken with: each row's hash, the links between rows, and the
+    /// last row against the tip acknowledged to the laptop.
+    pub fn device_audit(&self, device_id: Uuid) -> Result<DeviceAuditLog, HubError> {
+        self.db.read(|tx| {
+            let dev = tx
+                .query_opt(
+                    "SELECT audit_seq, audit_hash FROM devices WHERE id = $1",
+                    &[device_id.into()],
+                )?
+                .ok_or(HubError::NotFound("device"))?;
+            let tip = AuditTip {
+                seq: u64::try_from(dev.int(0)?).unwrap_or(0),
+                hash: dev.opt_text(1)?.as_deref().map_or(Ok(GENESIS), unhex)?,
+            };
+            let mut chain = Vec::new();
+            let mut rows = Vec::new();
+            for r in tx.query(
+                "SELECT seq, at, practitioner, action, record_kind, record_id, family_id,
+                        prev_hash, hash, received_at
+                 FROM device_audit WHERE device_id = $1 ORDER BY seq",
+                &[device_id.into()],
+            )? {
+                let row = AuditRow {
+                    seq: u64::try_from(r.int(0)?).unwrap_or(0),
+                    at: r.text(1)?,
+                    practitioner: r.text(2)?,
+                    action: r.text(3)?,
+                    record_kind: r.text(4)?,
+                    record_id: r.opt_text(5)?,
+                    family_id: r.opt_text(6)?,
+                    prev_hash: unhex(&r.text(7)?)?,
+                    hash: unhex(&r.text(8)?)?,
+                };
+                rows.push(DeviceAuditRow {
+                    seq: row.seq,
+                    at: row.at.clone(),
+                    practitioner: row.practitioner.clone(),
+                    action: row.action.clone(),
+                    record_kind: row.record_kind.clone(),
+                    record_id: row.record_id.clone(),
+                    family_id: row.family_id.clone(),
+                    hash: hex::encode(row.hash),
+                    received_at: r.text(9)?,
+                });
+                chain.push(row);
+            }
+            let problems = match audit::extend(&AuditTip::start(), &chain) {
+                Err(refusal) => vec![refusal.to_string()],
+                Ok(e) if e.tip != tip => vec![format!(
+                    "the rows end at row {} but row {} was acknowledged to the laptop: rows were removed or changed here",
+                    e.tip.seq, tip.seq
+                )],
+                Ok(_) => Vec::new(),
+            };
+            Ok(DeviceAuditLog {
+                device_id,
+                tip_seq: tip.seq,
+                tip_hash: (tip.seq > 0).then(|| hex::encode(tip.hash)),
+                rows,
+                problems,
+            })
+        })
+    }
+
     /// Every device ever enrolled, oldest first.
     pub fn list_devices(&self) -> Result<Vec<Device>, HubError> {
         self.db.read(|tx| {
@@ -498,6 +603,14 @@ impl Hub {
             .collect()
         })
     }
+}
+
+/// A stored hex hash as bytes.
+pub(crate) fn unhex(hash: &str) -> Result<[u8; 32], HubError> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hash, &mut out)
+        .map_err(|_| HubError::Corrupt("a stored audit hash is not one".into()))?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use automerge::AutoCommit;
 use chrono::{DateTime, Utc};
 use doorstep_document::admission::Sender;
 use doorstep_sync::answering::{self, AnswerError, Answering, Held};
+use doorstep_sync::audit::{AuditRow, AuditTip, GENESIS};
 use doorstep_sync::chunks::ChunkError;
 use doorstep_sync::codec::{decode_request, encode_response, DecodeError, Limit};
 use doorstep_sync::protocol::{SyncRequest, SyncResponse, PROTOCOL_VERSION};
@@ -22,6 +23,7 @@ use doorstep_sync::Limits;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::admin::unhex;
 use crate::db::{Tx, Value};
 use crate::documents::{
     self, audit, bump_seq_with_generation, heads_list, insert_family, load_doc, lock_families,
@@ -254,7 +256,8 @@ fn answer(
     let departure_window = terms.departure_window;
     // The device, checked again inside the transaction.
     let Some(dev) = tx.query_opt(
-        "SELECT d.practitioner_id, p.team_id, d.revoked_at, p.name, d.wipe_requested_at
+        "SELECT d.practitioner_id, p.team_id, d.revoked_at, p.name, d.wipe_requested_at,
+                d.audit_seq, d.audit_hash
          FROM devices d JOIN practitioners p ON p.id = d.practitioner_id WHERE d.id = $1",
         &[device.into()],
     )?
@@ -364,6 +367,26 @@ fn answer(
         AnswerError::NotLookedUp(_) => HubError::Corrupt(e.to_string()),
         other => HubError::BadRequest(other.to_string()),
     })?;
+    if machine.carries_audit() {
+        let tip = AuditTip {
+            seq: seq_u64(dev.int(5)?),
+            hash: match dev.opt_text(6)? {
+                Some(h) => unhex(&h)?,
+                None => GENESIS,
+            },
+        };
+        match machine.audit(&tip) {
+            Ok(rows) => store_device_audit(tx, device, &tip, &rows, now)?,
+            Err(refusal) => audit(
+                tx,
+                now,
+                &device.to_string(),
+                "device.audit-refused",
+                None,
+                &refusal.to_string(),
+            )?,
+        }
+    }
 
     // Step 6: families in the caseload changed since the cursor (all of
     // them without one), as many as the reply has room for.
@@ -519,6 +542,60 @@ fn departure(
         None => None,
     };
     Ok(Some(at))
+}
+
+/// Appends a device's audit rows that continue its chain here (checked by
+/// [`Answering::audit`]) and moves its tip. The tip moves only from the
+/// one the rows were checked against: a concurrent request from the same
+/// device that moved it first makes this one start again.
+fn store_device_audit(
+    tx: &mut dyn Tx,
+    device: Uuid,
+    from: &AuditTip,
+    rows: &[AuditRow],
+    now: DateTime<Utc>,
+) -> Result<(), HubError> {
+    let Some(last) = rows.last() else {
+        return Ok(());
+    };
+    let moved = tx.execute(
+        "UPDATE devices SET audit_seq = $1, audit_hash = $2 WHERE id = $3 AND audit_seq = $4",
+        &[
+            Value::Int(seq_i64(last.seq)),
+            hex::encode(last.hash).into(),
+            device.into(),
+            Value::Int(seq_i64(from.seq)),
+        ],
+    )?;
+    if moved != 1 {
+        return Err(HubError::Busy);
+    }
+    let received_at = crate::stamp(now);
+    let values: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                device.into(),
+                Value::Int(seq_i64(r.seq)),
+                r.at.clone().into(),
+                r.practitioner.clone().into(),
+                r.action.clone().into(),
+                r.record_kind.clone().into(),
+                r.record_id.clone().into(),
+                r.family_id.clone().into(),
+                hex::encode(r.prev_hash).into(),
+                hex::encode(r.hash).into(),
+                received_at.clone().into(),
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "INSERT INTO device_audit (device_id, seq, at, practitioner, action, record_kind,
+            record_id, family_id, prev_hash, hash, received_at)",
+        &values,
+        "",
+    )?;
+    Ok(())
 }
 
 fn put_states(

@@ -35,7 +35,9 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-pub use admin::{Device, EnrolmentCode, Practitioner, Team, PRACTITIONER_ROLES};
+pub use admin::{
+    Device, DeviceAuditLog, DeviceAuditRow, EnrolmentCode, Practitioner, Team, PRACTITIONER_ROLES,
+};
 pub use db::{Row, Tx, Value};
 pub use enrol::{DeviceIdentity, Enrolment};
 pub use error::HubError;

@@ -28,10 +28,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/server/0005_audit_chain.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/server/0006_device_audit.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Arbitrary key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x646f_6f72_7374_6570; // "doorstep"

@@ -21,6 +21,7 @@ use doorstep_domain::record::family::{
 use doorstep_domain::values::codes::{FlagKind, LevelOfService};
 use doorstep_domain::values::nhs_number::{check_digit, NhsNumber};
 use doorstep_hub::{DeviceIdentity, Hub, HubError, Value, NOT_IN_CASELOAD, SERVER_DEVICE_ID};
+use doorstep_sync::audit::{AuditRow, AuditTip, GENESIS};
 use doorstep_sync::codec::{decode_response, encode_request};
 use doorstep_sync::protocol::{
     Cursor, DocMessage, DocUpload, Rejection, SyncRequest, SyncResponse, PROTOCOL_VERSION,
@@ -269,6 +270,7 @@ impl Device {
             cursor: self.cursor.clone(),
             messages,
             uploads,
+            audit: Vec::new(),
         }
     }
 
@@ -626,6 +628,7 @@ fn enrolment_issues_tokens_and_refuses_bad_codes_alike() {
             cursor: None,
             messages: vec![],
             uploads: vec![],
+            audit: Vec::new(),
         };
         let answer = hub.sync(&who, &encode_request(&req), now()).unwrap();
         let response = decode_response(&answer, &Limits::default()).unwrap();
@@ -827,6 +830,7 @@ fn messages_outside_the_caseload_are_refused_alike_and_change_nothing() {
                 doc_id: ben[0],
                 doc: claimed.save(),
             }],
+            audit: Vec::new(),
         };
         let body = hub
             .sync(&d.identity(&hub), &encode_request(&req), now())
@@ -898,6 +902,7 @@ fn uploads_create_families_and_bad_requests_are_refused() {
             cursor: d.cursor.clone(),
             messages: vec![],
             uploads: vec![],
+            audit: Vec::new(),
         };
         let bad = |req: &SyncRequest| {
             hub.sync(&identity, &encode_request(req), now())
@@ -1529,6 +1534,7 @@ fn changes_that_inflate_or_multiply_past_the_budget_are_refused_and_audited() {
             cursor: d.cursor.clone(),
             messages: vec![],
             uploads: vec![],
+            audit: Vec::new(),
         };
         // 64 MiB of zeros in a message: over the 32 MiB a document may
         // inflate to.
@@ -1729,6 +1735,7 @@ fn a_made_up_cursor_never_starts_a_new_epoch() {
                 cursor: Some(cursor),
                 messages: vec![],
                 uploads: vec![],
+                audit: Vec::new(),
             };
             let body = hub.sync(&identity, &encode_request(&req), now()).unwrap();
             decode_response(&body, &Limits::default()).unwrap()
@@ -1815,6 +1822,7 @@ fn a_departed_laptop_uploads_only_work_from_before_the_move() {
                     doc_id: fam,
                     doc: doc.save(),
                 }],
+                audit: Vec::new(),
             };
             let body = hub
                 .sync(
@@ -1907,5 +1915,161 @@ fn a_token_unused_for_its_lifetime_expires_and_use_renews_it() {
             "{}",
             b.name
         );
+    });
+}
+
+/// `n` chained audit rows from the start, as a laptop writes them.
+fn audit_chain(n: u64) -> Vec<AuditRow> {
+    let mut rows: Vec<AuditRow> = Vec::new();
+    for seq in 1..=n {
+        let mut row = AuditRow {
+            seq,
+            at: format!("2026-11-22T09:{seq:02}:00.000000Z"),
+            practitioner: "Asha Patel".into(),
+            action: "family.view".into(),
+            record_kind: "family".into(),
+            record_id: Some(format!("family-{seq}")),
+            family_id: Some(format!("family-{seq}")),
+            prev_hash: rows.last().map_or(GENESIS, |r| r.hash),
+            hash: [0; 32],
+        };
+        row.hash = row.expected_hash();
+        rows.push(row);
+    }
+    rows
+}
+
+#[test]
+fn a_laptops_audit_is_kept_append_only_and_a_rewritten_one_refused() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        import(
+            &hub,
+            &[birth_row(
+                "Adams",
+                "Ava",
+                "2026-10-01",
+                &nhs(1),
+                "Asha Patel",
+            )],
+        );
+        let d = Device::enrol(&hub, "Asha Patel");
+        let who = d.identity(&hub);
+        let rows = audit_chain(7);
+        let send = |audit: &[AuditRow]| {
+            let req = SyncRequest {
+                protocol: PROTOCOL_VERSION,
+                device_id: d.id,
+                cursor: None,
+                messages: vec![],
+                uploads: vec![],
+                audit: audit.to_vec(),
+            };
+            let body = hub.sync(&who, &encode_request(&req), now()).unwrap();
+            decode_response(&body, &Limits::default()).unwrap()
+        };
+        let stored = || {
+            hub.transaction(|tx| {
+                tx.query(
+                    "SELECT seq, hash FROM device_audit WHERE device_id = $1 ORDER BY seq",
+                    &[d.id.into()],
+                )
+            })
+            .unwrap()
+            .iter()
+            .map(|r| (r.int(0).unwrap(), r.text(1).unwrap()))
+            .collect::<Vec<_>>()
+        };
+        let tip = |row: &AuditRow| AuditTip {
+            seq: row.seq,
+            hash: row.hash,
+        };
+
+        // A request without rows gets no audit answer (an older laptop).
+        let r = send(&[]);
+        assert_eq!((r.audit_ack, r.audit_refused), (None, None), "{}", b.name);
+        // The first rows are taken and acknowledged.
+        let r = send(&rows[..3]);
+        assert_eq!(r.audit_ack, Some(tip(&rows[2])), "{}", b.name);
+        assert_eq!(r.audit_refused, None);
+        // A request sent again overlapping what is held adds only the rest;
+        // a late copy of an older one changes nothing.
+        assert_eq!(send(&rows[1..5]).audit_ack, Some(tip(&rows[4])));
+        assert_eq!(send(&rows[..2]).audit_ack, Some(tip(&rows[4])));
+        let held = stored();
+        assert_eq!(held.len(), 5, "{}", b.name);
+        assert_eq!(held[4], (5, hex::encode(rows[4].hash)));
+
+        // Rows rewritten after they were sent (row 4 edited, the chain
+        // recomputed from it) do not continue what the server holds.
+        let mut rewritten = rows[..6].to_vec();
+        rewritten[3].action = "family.create".into();
+        for i in 3..6 {
+            rewritten[i].prev_hash = rewritten[i - 1].hash;
+            rewritten[i].hash = rewritten[i].expected_hash();
+        }
+        let r = send(&rewritten[3..]);
+        assert_eq!(r.audit_ack, Some(tip(&rows[4])), "{}", b.name);
+        assert!(
+            r.audit_refused
+                .as_deref()
+                .is_some_and(|w| w.contains("rows already sent were changed")),
+            "{}: {:?}",
+            b.name,
+            r.audit_refused
+        );
+        // A gap after the tip, and an edited row, are refused too.
+        assert!(send(&rows[6..])
+            .audit_refused
+            .is_some_and(|w| w.contains("missing")));
+        let mut edited = rows[5..].to_vec();
+        edited[0].practitioner = "Someone Else".into();
+        assert!(send(&edited)
+            .audit_refused
+            .is_some_and(|w| w.contains("edited")));
+        assert_eq!(stored(), held, "{}: nothing refused was stored", b.name);
+        let refusals = hub
+            .transaction(|tx| {
+                tx.query(
+                    "SELECT actor FROM audit WHERE action = 'device.audit-refused'",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(refusals.len(), 3, "{}", b.name);
+        assert_eq!(refusals[0].text(0).unwrap(), d.id.to_string());
+
+        // The honest next row is still taken, and a device starts from
+        // row 1: a gap before the first row is refused.
+        assert_eq!(send(&rows[5..]).audit_ack, Some(tip(&rows[6])));
+        assert_eq!(stored().len(), 7);
+        // `admin device-audit`: the server's copy chains to the tip, and
+        // shows it when a row here is removed.
+        let log = hub.device_audit(d.id).unwrap();
+        assert_eq!((log.rows.len(), log.tip_seq), (7, 7), "{}", b.name);
+        assert!(log.problems.is_empty(), "{}: {:?}", b.name, log.problems);
+        hub.transaction(|tx| {
+            tx.execute(
+                "DELETE FROM device_audit WHERE device_id = $1 AND seq = 7",
+                &[d.id.into()],
+            )
+        })
+        .unwrap();
+        assert!(!hub.device_audit(d.id).unwrap().problems.is_empty());
+        let other = Device::enrol(&hub, "Asha Patel");
+        let who = other.identity(&hub);
+        let req = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: other.id,
+            cursor: None,
+            messages: vec![],
+            uploads: vec![],
+            audit: rows[2..].to_vec(),
+        };
+        let body = hub.sync(&who, &encode_request(&req), now()).unwrap();
+        let r = decode_response(&body, &Limits::default()).unwrap();
+        assert_eq!(r.audit_ack, Some(AuditTip::start()), "{}", b.name);
+        assert!(r.audit_refused.is_some_and(|w| w.contains("missing")));
     });
 }

@@ -139,6 +139,37 @@ pub fn run(args: AdminArgs) -> Result<()> {
         AdminCommand::Devices => print(json, &hub.list_devices()?, |ds| {
             serde_json::to_string_pretty(ds).unwrap_or_default()
         }),
+        AdminCommand::DeviceAudit { device } => {
+            let device = parse_id("--device", &device)?;
+            let log = hub.device_audit(device)?;
+            print(json, &log, |l| {
+                let mut out = String::new();
+                for r in &l.rows {
+                    out.push_str(&format!(
+                        "{:>6}  {}  {}  {}  {} {}\n",
+                        r.seq,
+                        r.at,
+                        r.practitioner,
+                        r.action,
+                        r.record_kind,
+                        r.record_id.as_deref().unwrap_or("")
+                    ));
+                }
+                match l.problems.first() {
+                    None => out.push_str(&format!(
+                        "device audit holds: {} rows, up to row {} acknowledged to the laptop",
+                        l.rows.len(),
+                        l.tip_seq
+                    )),
+                    Some(p) => out.push_str(&format!("DEVICE AUDIT BROKEN: {p}")),
+                }
+                out
+            })?;
+            if !log.problems.is_empty() {
+                std::process::exit(4);
+            }
+            Ok(())
+        }
         AdminCommand::Caseload { config } => {
             let cfg = match config {
                 Some(path) => {

@@ -163,6 +163,14 @@ pub enum AdminCommand {
     },
     /// Devices and their state.
     Devices,
+    /// A laptop's audit log as this server holds it (every row it sent,
+    /// append-only), checked: exit 0 when the rows chain to the tip
+    /// acknowledged to the laptop, 4 when they do not.
+    DeviceAudit {
+        /// Device id.
+        #[arg(long)]
+        device: String,
+    },
     /// Seal the audit written since the last seal into its hash chain,
     /// then walk the whole chain: exit 0 when it holds, 4 when it is
     /// broken (an edited, removed or reordered row).

@@ -1,12 +1,16 @@
 //! The hash-chained local audit log: who viewed or changed which record,
 //! when (UTC). Each row's hash covers its own fields and the previous row's
-//! hash, and the newest hash is also kept in `meta`, so an edited, removed
-//! or reordered row is detected by [`verify`].
+//! hash ([`doorstep_sync::audit::row_hash`], the rule the server checks
+//! with), and the newest hash is also kept in `meta`, so an edited, removed
+//! or reordered row is detected by [`verify`]. Each sync sends the rows
+//! after the last one the server acknowledged ([`unacknowledged`]); the
+//! server keeps its own copy, and [`verify`] checks the acknowledged row
+//! still reads as the server took it.
 
 use chrono::{DateTime, Utc};
+use doorstep_sync::audit::{AuditRow, RowFields};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
@@ -53,27 +57,37 @@ pub struct Row {
     pub hash: String,
 }
 
+/// A row's hash as stored (hex), by the rule the server checks with.
 fn row_hash(
     seq: i64,
     at: &str,
     e: (&str, &str, &str, Option<&str>, Option<&str>),
     prev: &str,
 ) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        prev,
-        &seq.to_string(),
+    let fields = RowFields {
+        practitioner: e.0,
+        action: e.1,
+        record_kind: e.2,
+        record_id: e.3,
+        family_id: e.4,
+    };
+    let seq = u64::try_from(seq).unwrap_or(0);
+    hex::encode(doorstep_sync::audit::row_hash(
+        seq,
         at,
-        e.0,
-        e.1,
-        e.2,
-        e.3.unwrap_or(""),
-        e.4.unwrap_or(""),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
+        fields,
+        &unhex(prev),
+    ))
+}
+
+/// A stored hex hash as bytes; text that is not one (an edited row) reads
+/// as bytes no row's hash has.
+fn unhex(hash: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if hex::decode_to_slice(hash, &mut out).is_err() {
+        out = [0xff; 32];
     }
-    hex::encode(h.finalize())
+    out
 }
 
 /// Appends an entry at the end of the chain (inside the caller's transaction).
@@ -115,27 +129,98 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The columns [`row_from`] reads, in order.
+const COLUMNS: &str =
+    "seq, at, practitioner, action, record_kind, record_id, family_id, prev_hash, hash";
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        practitioner: r.get(2)?,
+        action: r.get(3)?,
+        record_kind: r.get(4)?,
+        record_id: r.get(5)?,
+        family_id: r.get(6)?,
+        prev_hash: r.get(7)?,
+        hash: r.get(8)?,
+    })
+}
+
 fn read_rows(conn: &Connection, family: Option<&str>) -> Result<Vec<Row>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, practitioner, action, record_kind, record_id, family_id, prev_hash, hash
-         FROM audit WHERE ?1 IS NULL OR family_id = ?1 ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit WHERE ?1 IS NULL OR family_id = ?1 ORDER BY seq"
+    ))?;
     let rows = stmt
-        .query_map([family], |r| {
-            Ok(Row {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                practitioner: r.get(2)?,
-                action: r.get(3)?,
-                record_kind: r.get(4)?,
-                record_id: r.get(5)?,
-                family_id: r.get(6)?,
-                prev_hash: r.get(7)?,
-                hash: r.get(8)?,
-            })
-        })?
+        .query_map([family], row_from)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The rows after the last one the server acknowledged for this
+/// enrolment, oldest first, at most `limit`, as the exchange carries them.
+pub fn unacknowledged(conn: &Connection, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+    let acked = acknowledged(conn)?.map_or(0, |(seq, _)| seq);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt
+        .query_map(params![acked, limit], row_from)?
+        .map(|r| {
+            r.map(|r| AuditRow {
+                seq: u64::try_from(r.seq).unwrap_or(0),
+                prev_hash: unhex(&r.prev_hash),
+                hash: unhex(&r.hash),
+                at: r.at,
+                practitioner: r.practitioner,
+                action: r.action,
+                record_kind: r.record_kind,
+                record_id: r.record_id,
+                family_id: r.family_id,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The last row the server acknowledged for this enrolment: its position
+/// and hash (none before the first acknowledgement, or not enrolled).
+fn acknowledged(conn: &Connection) -> Result<Option<(i64, String)>, StoreError> {
+    let row: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT audit_acked_seq, audit_acked_hash FROM sync_server WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row
+        .and_then(|(seq, hash)| Some((seq, hash?)))
+        .filter(|(seq, _)| *seq > 0))
+}
+
+/// Records the server's acknowledgement: it holds this chain's rows up to
+/// `seq`, whose hash is `hash` (inside the caller's transaction). Taken
+/// only when that is this chain's row there; it may move back (a server
+/// restored from a backup holds fewer rows: they are sent again). Whether
+/// it was recorded.
+pub fn acknowledge(conn: &Connection, seq: u64, hash: &[u8; 32]) -> Result<bool, StoreError> {
+    let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+    let ours: Option<String> = if seq == 0 {
+        Some(GENESIS.to_string())
+    } else {
+        conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |r| r.get(0))
+            .optional()?
+    };
+    if ours.as_deref() != Some(hex::encode(hash).as_str()) {
+        return Ok(false);
+    }
+    let n = conn.execute(
+        "UPDATE sync_server SET audit_acked_seq = ?1, audit_acked_hash = ?2, audit_refused = NULL
+         WHERE id = 1",
+        params![seq, (seq > 0).then(|| hex::encode(hash))],
+    )?;
+    Ok(n > 0)
 }
 
 /// The audit rows about one family, oldest first.
@@ -218,6 +303,19 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
             (None, Some(_)) => "the recorded last row is missing".to_string(),
             (None, None) => unreachable!(),
         });
+    }
+    // The row the server acknowledged must still be the one it took.
+    if let Some((seq, hash)) = acknowledged(conn)? {
+        let row = usize::try_from(seq - 1).ok().and_then(|i| rows.get(i));
+        match row {
+            Some(r) if r.seq == seq && r.hash == hash => {}
+            Some(_) => problems.push(format!(
+                "row {seq}: not the row the server acknowledged: rows already sent to the server were changed"
+            )),
+            None => problems.push(format!(
+                "row {seq}: the server acknowledged it, but it is gone: rows already sent to the server were removed"
+            )),
+        }
     }
     Ok(Verification {
         rows: rows.len(),

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/client/0005_sync_answer_owed.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/client/0006_audit_acknowledged.sql"),
+    ),
 ];
 
 /// Opens (or creates, when `create` is set) the encrypted database.

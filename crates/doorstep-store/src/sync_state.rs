@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use automerge::{AutoCommit, ChangeHash};
 use chrono::{DateTime, Utc};
 use doorstep_document::conflicts::{Conflict, ConflictValue};
+use doorstep_sync::audit::{AuditRow, AuditTip};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
@@ -71,6 +72,9 @@ pub struct SyncServer {
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// Why the last attempt failed, when it did (no patient data).
     pub last_error: Option<String>,
+    /// Why the server refused this device's audit rows, until it takes
+    /// them again.
+    pub audit_refused: Option<String>,
 }
 
 /// One family's sync bookkeeping.
@@ -135,6 +139,10 @@ pub struct RoundTripRecord {
     pub states: Vec<(Uuid, Vec<u8>)>,
     /// The new cursor: epoch and sequence.
     pub cursor: Option<(String, u64)>,
+    /// The last audit row the server acknowledged.
+    pub audit_ack: Option<AuditTip>,
+    /// Why the server refused the audit rows sent.
+    pub audit_refused: Option<String>,
 }
 
 /// A refusal as stored.
@@ -198,7 +206,7 @@ impl Store {
             .query_row(
                 "SELECT url, ca_pem, device_id, device_name, token, practitioner_id, practitioner_name,
                         practitioner_role, team_id, team_name, enrolled_at, epoch, seq,
-                        last_success_at, last_attempt_at, last_error
+                        last_success_at, last_attempt_at, last_error, audit_refused
                  FROM sync_server WHERE id = 1",
                 [],
                 |r| {
@@ -222,6 +230,7 @@ impl Store {
                             r.get::<_, Option<String>>(13)?,
                             r.get::<_, Option<String>>(14)?,
                             r.get::<_, Option<String>>(15)?,
+                            r.get::<_, Option<String>>(16)?,
                         ),
                     ))
                 },
@@ -252,6 +261,7 @@ impl Store {
             last_success_at: time(b.5),
             last_attempt_at: time(b.6),
             last_error: b.7,
+            audit_refused: b.8,
         }))
     }
 
@@ -308,6 +318,12 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The audit rows the server has not acknowledged, oldest first, at
+    /// most `limit`.
+    pub fn unacknowledged_audit(&self, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+        audit::unacknowledged(&self.conn, limit)
     }
 
     /// Records a sync attempt: `error` when it failed, else a success.
@@ -443,6 +459,15 @@ impl Store {
                 "INSERT INTO sync_docs (family_id, answer_owed) VALUES (?1, ?2)
                  ON CONFLICT(family_id) DO UPDATE SET answer_owed = excluded.answer_owed",
                 params![id.to_string(), i64::from(*owed)],
+            )?;
+        }
+        if let Some(tip) = &r.audit_ack {
+            audit::acknowledge(&tx, tip.seq, &tip.hash)?;
+        }
+        if let Some(reason) = &r.audit_refused {
+            tx.execute(
+                "UPDATE sync_server SET audit_refused = ?1 WHERE id = 1",
+                [reason],
             )?;
         }
         if let Some((epoch, seq)) = &r.cursor {

@@ -14,7 +14,9 @@
 //!    [`Answering::offer`], load the ones it picks and [`Answering::push`]
 //!    each (step 6), and the departures since then to
 //!    [`Answering::evict`] (step 7);
-//! 4. [`Answering::finish`]: the changed documents (store them under one
+//! 4. with the device's stored audit tip, [`Answering::audit`]: the audit
+//!    rows to store, or why they are refused;
+//! 5. [`Answering::finish`]: the changed documents (store them under one
 //!    new sequence number), the states, the refusals, and
 //!    [`Answer::response`] once the sequence is known (steps 8 and 9).
 //!
@@ -30,7 +32,8 @@ use automerge::{AutoCommit, ChangeHash};
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::limits::Limits;
+use crate::audit::{self, AuditRefusal, AuditRow, AuditTip};
+use crate::limits::{Fill, Limits};
 use crate::protocol::{Cursor, DocAck, DocMessage, Rejection, SyncRequest, SyncResponse};
 use crate::session::{message_heads, sorted, DocSync};
 
@@ -255,7 +258,8 @@ pub struct Answering {
     rejected: Vec<(Uuid, Refused, String)>,
     evicted: BTreeSet<Uuid>,
     messages: Vec<DocMessage>,
-    reply_bytes: usize,
+    /// The reply being filled.
+    fill: Fill,
     /// Candidates offered, with their sequence, in order.
     offered: Vec<(Uuid, u64)>,
     pushed_states: Vec<(Uuid, Vec<u8>)>,
@@ -263,9 +267,39 @@ pub struct Answering {
     states: HashMap<Uuid, Vec<u8>>,
     /// The device is revoked: offered nothing, told so.
     revoked: bool,
+    /// The audit tip to acknowledge, and why the request's rows were
+    /// refused, once [`Answering::audit`] has run on rows.
+    audit: Option<(AuditTip, Option<String>)>,
 }
 
 impl Answering {
+    /// Takes the request's audit rows against `tip`, the last of the
+    /// device's rows the server holds: the rows to store (append-only,
+    /// oldest first), or why they do not continue it
+    /// ([`crate::audit::extend`]). The response acknowledges the tip they
+    /// leave, or the unchanged tip with the refusal; a request without
+    /// rows gets neither.
+    pub fn audit(&mut self, tip: &AuditTip) -> Result<Vec<AuditRow>, AuditRefusal> {
+        if self.request.audit.is_empty() {
+            return Ok(Vec::new());
+        }
+        match audit::extend(tip, &self.request.audit) {
+            Ok(e) => {
+                self.audit = Some((e.tip, None));
+                Ok(e.new.to_vec())
+            }
+            Err(refusal) => {
+                self.audit = Some((tip.clone(), Some(refusal.to_string())));
+                Err(refusal)
+            }
+        }
+    }
+
+    /// Whether the request carries audit rows.
+    pub fn carries_audit(&self) -> bool {
+        !self.request.audit.is_empty()
+    }
+
     /// The device is revoked (not to be wiped): its messages and uploads
     /// are taken as any device's, but it is offered no family and evicts
     /// none, and the response says it is revoked so that it erases once
@@ -307,12 +341,13 @@ impl Answering {
             rejected: Vec::new(),
             evicted: BTreeSet::new(),
             messages: Vec::new(),
-            reply_bytes: 0,
+            fill: Fill::new(limits, 0),
             offered: Vec::new(),
             pushed_states: Vec::new(),
             first_unsent: None,
             revoked: false,
             states: HashMap::new(),
+            audit: None,
         }
     }
 
@@ -471,8 +506,8 @@ impl Answering {
             }
         }
         for m in replies {
-            if self.fits(m.sync.len()) {
-                self.add(m);
+            if self.fill.take_message(&m.sync) {
+                self.messages.push(m);
             } else if let Some(w) = self.work.get_mut(&m.doc_id) {
                 // Left for the next round trip: the cursor stays below this
                 // family, so it is offered again (step 6) from the state
@@ -482,16 +517,6 @@ impl Answering {
             }
         }
         Ok(())
-    }
-
-    fn fits(&self, len: usize) -> bool {
-        self.limits
-            .has_room(self.messages.len(), self.reply_bytes, len + 32)
-    }
-
-    fn add(&mut self, m: DocMessage) {
-        self.reply_bytes += m.sync.len() + 32;
-        self.messages.push(m);
     }
 
     /// Step 6, choosing: of the caseload's families changed since
@@ -537,11 +562,11 @@ impl Answering {
             None => DocSync::for_empty_peer(),
         };
         if let Some(m) = sync.generate(&mut doc) {
-            if !self.fits(m.len()) {
+            if !self.fill.take_message(&m) {
                 self.first_unsent = Some(self.first_unsent.map_or(seq, |s| s.min(seq)));
                 return;
             }
-            self.add(DocMessage {
+            self.messages.push(DocMessage {
                 doc_id: id,
                 sync: m,
             });
@@ -630,6 +655,7 @@ impl Answering {
             messages: self.messages,
             acks,
             evicted: self.evicted,
+            audit: self.audit,
         }
     }
 }
@@ -658,6 +684,7 @@ pub struct Answer {
     messages: Vec<DocMessage>,
     acks: Vec<DocAck>,
     evicted: BTreeSet<Uuid>,
+    audit: Option<(AuditTip, Option<String>)>,
 }
 
 impl Answer {
@@ -707,6 +734,8 @@ impl Answer {
             full_compare: self.full_compare,
             more: self.more,
             revoked: self.revoked,
+            audit_ack: self.audit.as_ref().map(|(tip, _)| tip.clone()),
+            audit_refused: self.audit.and_then(|(_, refused)| refused),
         }
     }
 }

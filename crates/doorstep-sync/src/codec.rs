@@ -3,8 +3,8 @@
 //! Layout (all integers unsigned; `leb` is canonical LEB128 of a `u64`):
 //!
 //! ```text
-//! request  = "DSQ" version:u8 protocol:u16le device_id:16 cursor? messages uploads
-//! response = "DSR" version:u8 cursor messages acks evicted rejected flags:u8
+//! request  = "DSQ" version:u8 protocol:u16le device_id:16 cursor? messages uploads audit
+//! response = "DSR" version:u8 cursor messages acks evicted rejected flags:u8 tip? refused?
 //! cursor?  = 0x00 | 0x01 cursor
 //! cursor   = epoch:string seq:leb
 //! messages = count:leb { doc_id:16 sync:bytes }
@@ -12,9 +12,20 @@
 //! acks     = count:leb { doc_id:16 count:leb { hash:32 } }
 //! evicted  = count:leb { doc_id:16 }
 //! rejected = count:leb { doc_id:16 reason:string }
+//! audit    = count:leb { seq:leb at:string practitioner:string action:string
+//!                       record_kind:string record_id:opt family_id:opt
+//!                       prev_hash:32 hash:32 }
+//! opt      = 0x00 | 0x01 string
 //! string   = len:leb utf8    bytes = len:leb octets
-//! flags    = bit 0 full_compare, bit 1 more, bit 2 revoked, other bits zero
+//! flags    = bit 0 full_compare, bit 1 more, bit 2 revoked, bit 3 a tip
+//!            follows, bit 4 a refusal follows, other bits zero
+//! tip      = seq:leb hash:32          (the audit rows the server holds)
+//! refused  = reason:string            (why it refused the audit rows)
 //! ```
+//!
+//! A request of version 1 has no audit section; the server reads both.
+//! Responses are version 1: only a device that sent audit rows (version
+//! 2) gets the tip or refusal flags.
 //!
 //! Decoding is for hostile input: it never panics, checks every length
 //! against [`Limits`] and the remaining input before using it, never
@@ -26,6 +37,7 @@ use automerge::sync::Message;
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::audit::{AuditRow, AuditTip};
 use crate::chunks::{Budget, ChunkError};
 use crate::limits::Limits;
 use crate::protocol::{
@@ -36,12 +48,16 @@ use crate::protocol::{
 pub const REQUEST_MAGIC: [u8; 3] = *b"DSQ";
 /// Magic bytes opening an encoded [`SyncResponse`].
 pub const RESPONSE_MAGIC: [u8; 3] = *b"DSR";
-/// The codec version this crate writes and reads.
-pub const CODEC_VERSION: u8 = 1;
+/// The codec version of the requests this crate writes (it reads 1 and 2).
+pub const REQUEST_VERSION: u8 = 2;
+/// The codec version of the responses this crate writes and reads.
+pub const RESPONSE_VERSION: u8 = 1;
 
 const FLAG_FULL_COMPARE: u8 = 0b01;
 const FLAG_MORE: u8 = 0b10;
 const FLAG_REVOKED: u8 = 0b100;
+const FLAG_AUDIT_TIP: u8 = 0b1000;
+const FLAG_AUDIT_REFUSED: u8 = 0b1_0000;
 
 /// Which [`Limits`] field an input exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +74,8 @@ pub enum Limit {
     DocBytes,
     /// [`Limits::max_heads`].
     Heads,
+    /// [`Limits::max_audit_rows`].
+    AuditRows,
 }
 
 /// Why bytes could not be decoded.
@@ -72,7 +90,7 @@ pub enum DecodeError {
     /// The input does not start with the expected magic bytes.
     #[error("bad magic bytes")]
     BadMagic,
-    /// The codec version is not [`CODEC_VERSION`].
+    /// The codec version is not one this crate reads.
     #[error("unsupported codec version {0}")]
     UnsupportedVersion(u8),
     /// A size exceeded a limit.
@@ -183,7 +201,7 @@ fn put_messages(out: &mut Vec<u8>, messages: &[DocMessage]) {
 pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&REQUEST_MAGIC);
-    out.push(CODEC_VERSION);
+    out.push(REQUEST_VERSION);
     out.extend_from_slice(&req.protocol.to_le_bytes());
     out.extend_from_slice(req.device_id.as_bytes());
     match &req.cursor {
@@ -199,6 +217,24 @@ pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
         out.extend_from_slice(u.doc_id.as_bytes());
         put_bytes(&mut out, &u.doc);
     }
+    put_leb(&mut out, req.audit.len() as u64);
+    for row in &req.audit {
+        put_leb(&mut out, row.seq);
+        for s in [&row.at, &row.practitioner, &row.action, &row.record_kind] {
+            put_bytes(&mut out, s.as_bytes());
+        }
+        for s in [&row.record_id, &row.family_id] {
+            match s {
+                None => out.push(0),
+                Some(s) => {
+                    out.push(1);
+                    put_bytes(&mut out, s.as_bytes());
+                }
+            }
+        }
+        out.extend_from_slice(&row.prev_hash);
+        out.extend_from_slice(&row.hash);
+    }
     out
 }
 
@@ -206,7 +242,7 @@ pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
 pub fn encode_response(resp: &SyncResponse) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&RESPONSE_MAGIC);
-    out.push(CODEC_VERSION);
+    out.push(RESPONSE_VERSION);
     put_cursor(&mut out, &resp.cursor);
     put_messages(&mut out, &resp.messages);
     put_leb(&mut out, resp.acks.len() as u64);
@@ -236,7 +272,20 @@ pub fn encode_response(resp: &SyncResponse) -> Vec<u8> {
     if resp.revoked {
         flags |= FLAG_REVOKED;
     }
+    if resp.audit_ack.is_some() {
+        flags |= FLAG_AUDIT_TIP;
+    }
+    if resp.audit_refused.is_some() {
+        flags |= FLAG_AUDIT_REFUSED;
+    }
     out.push(flags);
+    if let Some(tip) = &resp.audit_ack {
+        put_leb(&mut out, tip.seq);
+        out.extend_from_slice(&tip.hash);
+    }
+    if let Some(reason) = &resp.audit_refused {
+        put_bytes(&mut out, reason.as_bytes());
+    }
     out
 }
 
@@ -436,13 +485,49 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn header(&mut self, magic: [u8; 3]) -> Result<(), DecodeError> {
+    fn hash(&mut self) -> Result<[u8; 32], DecodeError> {
+        let at = self.pos;
+        self.take(32)?
+            .try_into()
+            .map_err(|_| DecodeError::Truncated { at })
+    }
+
+    fn opt_string(&mut self) -> Result<Option<String>, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.string()?)),
+            value => Err(DecodeError::InvalidTag { at, value }),
+        }
+    }
+
+    fn audit(&mut self) -> Result<Vec<AuditRow>, DecodeError> {
+        let n = self.len(Limit::AuditRows, self.limits.max_audit_rows)?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(AuditRow {
+                seq: self.leb()?,
+                at: self.string()?,
+                practitioner: self.string()?,
+                action: self.string()?,
+                record_kind: self.string()?,
+                record_id: self.opt_string()?,
+                family_id: self.opt_string()?,
+                prev_hash: self.hash()?,
+                hash: self.hash()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads the magic bytes and returns the version, one of `versions`.
+    fn header(&mut self, magic: [u8; 3], versions: &[u8]) -> Result<u8, DecodeError> {
         let found = self.take(3)?;
         if found != magic {
             return Err(DecodeError::BadMagic);
         }
         match self.u8()? {
-            CODEC_VERSION => Ok(()),
+            v if versions.contains(&v) => Ok(v),
             v => Err(DecodeError::UnsupportedVersion(v)),
         }
     }
@@ -458,7 +543,7 @@ impl<'a> Reader<'a> {
 /// Decodes a request from untrusted bytes.
 pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<SyncRequest, DecodeError> {
     let mut r = Reader::new(bytes, limits)?;
-    r.header(REQUEST_MAGIC)?;
+    let version = r.header(REQUEST_MAGIC, &[1, REQUEST_VERSION])?;
     let protocol = u16::from_le_bytes([r.u8()?, r.u8()?]);
     let device_id = r.uuid()?;
     let at = r.pos;
@@ -469,6 +554,7 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<SyncRequest, Deco
     };
     let messages = r.messages()?;
     let uploads = r.uploads()?;
+    let audit = if version == 1 { Vec::new() } else { r.audit()? };
     r.finish()?;
     Ok(SyncRequest {
         protocol,
@@ -476,13 +562,14 @@ pub fn decode_request(bytes: &[u8], limits: &Limits) -> Result<SyncRequest, Deco
         cursor,
         messages,
         uploads,
+        audit,
     })
 }
 
 /// Decodes a response from untrusted bytes.
 pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, DecodeError> {
     let mut r = Reader::new(bytes, limits)?;
-    r.header(RESPONSE_MAGIC)?;
+    r.header(RESPONSE_MAGIC, &[RESPONSE_VERSION])?;
     let cursor = r.cursor()?;
     let messages = r.messages()?;
     let acks = r.acks()?;
@@ -500,9 +587,23 @@ pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, De
     }
     let at = r.pos;
     let flags = r.u8()?;
-    if flags & !(FLAG_FULL_COMPARE | FLAG_MORE | FLAG_REVOKED) != 0 {
+    let known = FLAG_FULL_COMPARE | FLAG_MORE | FLAG_REVOKED | FLAG_AUDIT_TIP | FLAG_AUDIT_REFUSED;
+    if flags & !known != 0 {
         return Err(DecodeError::InvalidTag { at, value: flags });
     }
+    let audit_ack = if flags & FLAG_AUDIT_TIP != 0 {
+        Some(AuditTip {
+            seq: r.leb()?,
+            hash: r.hash()?,
+        })
+    } else {
+        None
+    };
+    let audit_refused = if flags & FLAG_AUDIT_REFUSED != 0 {
+        Some(r.string()?)
+    } else {
+        None
+    };
     r.finish()?;
     Ok(SyncResponse {
         cursor,
@@ -513,6 +614,8 @@ pub fn decode_response(bytes: &[u8], limits: &Limits) -> Result<SyncResponse, De
         full_compare: flags & FLAG_FULL_COMPARE != 0,
         more: flags & FLAG_MORE != 0,
         revoked: flags & FLAG_REVOKED != 0,
+        audit_ack,
+        audit_refused,
     })
 }
 

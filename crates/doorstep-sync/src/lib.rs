@@ -4,6 +4,8 @@
 //! that load, store and send what these machines decide.
 //!
 //! - [`protocol`]: the request and response, as plain data.
+//! - [`audit`]: the laptop's audit rows as the exchange carries them, and
+//!   whether they continue what the server holds.
 //! - [`codec`]: their compact, hostile-input-safe binary encoding.
 //! - [`chunks`]: how far embedded Automerge chunks inflate, measured
 //!   before Automerge builds them.
@@ -15,6 +17,7 @@
 //! - [`report`]: what a sync did and where a running one is.
 
 pub mod answering;
+pub mod audit;
 pub mod chunks;
 pub mod codec;
 pub mod limits;

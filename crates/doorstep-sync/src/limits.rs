@@ -11,7 +11,12 @@
 //! decodes on the other side.
 //!
 //! The Automerge changes inside a body are bounded too, by what they would
-//! build once inflated ([`crate::chunks`]): per document and per body.
+//! build once inflated ([`crate::chunks`]): per document and per body. A
+//! sender fills a body with [`Fill`], which measures each document's
+//! changes as the receiver will, so a body it sends never goes past the
+//! receiver's budget (what does not fit waits for the next round trip).
+
+use automerge::sync::Message;
 
 use crate::chunks::Budget;
 
@@ -31,6 +36,11 @@ pub struct Limits {
     pub max_doc_bytes: usize,
     /// Most change hashes in one acknowledgement.
     pub max_heads: usize,
+    /// Most audit rows in one request a decoder accepts.
+    pub max_audit_rows: usize,
+    /// Most audit rows a device puts in one request; the rest go in the
+    /// next.
+    pub audit_rows_per_body: usize,
     /// A request or reply is filled to about this many bytes; what is left
     /// waits for the next round trip.
     pub body_budget_bytes: usize,
@@ -59,6 +69,9 @@ impl Default for Limits {
             max_string_bytes: 4 * 1024,
             max_doc_bytes: 4 * 1024 * 1024,
             max_heads: 1024,
+            max_audit_rows: 10_000,
+            // A row is about 250 bytes: half a megabyte a request.
+            audit_rows_per_body: 2_000,
             body_budget_bytes: 8 * 1024 * 1024,
             docs_per_body: 2_000,
             // A large family's document is a few hundred kilobytes
@@ -98,6 +111,85 @@ impl Limits {
     }
 }
 
+/// A request or reply being filled: its documents, bytes and what their
+/// changes build once inflated, against [`Limits`].
+#[derive(Debug, Clone)]
+pub struct Fill {
+    limits: Limits,
+    docs: usize,
+    bytes: usize,
+    budget: Budget,
+}
+
+impl Fill {
+    /// An empty body with `bytes` already taken (by other sections).
+    pub fn new(limits: Limits, bytes: usize) -> Fill {
+        Fill {
+            limits,
+            docs: 0,
+            bytes,
+            budget: limits.body_budget(),
+        }
+    }
+
+    /// Documents taken.
+    pub fn docs(&self) -> usize {
+        self.docs
+    }
+
+    /// Takes an encoded sync message if it fits: the body's documents and
+    /// bytes, and its changes within what is left of the body's budget
+    /// (and a document's). The first document is always taken, so every
+    /// round trip makes progress.
+    pub fn take_message(&mut self, sync: &[u8]) -> bool {
+        let Ok(message) = Message::decode(sync) else {
+            return self.take(sync.len(), Budget { bytes: 0, items: 0 });
+        };
+        let cost = self.cost(message.changes.iter());
+        self.take(sync.len(), cost)
+    }
+
+    /// Takes a whole saved document if it fits, as [`Fill::take_message`].
+    pub fn take_document(&mut self, doc: &[u8]) -> bool {
+        let cost = self.cost([doc]);
+        self.take(doc.len(), cost)
+    }
+
+    /// What the chunks build, measured as the receiver measures them
+    /// (`None`'s stand-in: more than any budget, when they do not measure).
+    fn cost<'c>(&self, chunks: impl IntoIterator<Item = &'c [u8]>) -> Budget {
+        let all = self.limits.document_budget();
+        let mut left = all;
+        for c in chunks {
+            if left.measure(c).is_err() {
+                return Budget {
+                    bytes: u64::MAX,
+                    items: u64::MAX,
+                };
+            }
+        }
+        Budget {
+            bytes: all.bytes - left.bytes,
+            items: all.items - left.items,
+        }
+    }
+
+    fn take(&mut self, len: usize, cost: Budget) -> bool {
+        let len = len + 32;
+        let fits = self.docs == 0
+            || (self.limits.has_room(self.docs, self.bytes, len)
+                && cost.bytes <= self.budget.bytes
+                && cost.items <= self.budget.items);
+        if fits {
+            self.docs += 1;
+            self.bytes = self.bytes.saturating_add(len);
+            self.budget.bytes = self.budget.bytes.saturating_sub(cost.bytes);
+            self.budget.items = self.budget.items.saturating_sub(cost.items);
+        }
+        fits
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +199,7 @@ mod tests {
         let l = Limits::default();
         assert!(l.body_budget_bytes + l.max_doc_message_bytes <= l.max_message_bytes);
         assert!(l.docs_per_body <= l.max_docs);
+        assert!(l.audit_rows_per_body <= l.max_audit_rows);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::audit::{AuditRow, AuditTip};
+
 /// The protocol version a device puts in [`SyncRequest::protocol`].
 pub const PROTOCOL_VERSION: u16 = 1;
 
@@ -109,6 +111,9 @@ pub struct SyncRequest {
     /// Whole documents: families created on the device, and families
     /// leaving the caseload with unacknowledged changes.
     pub uploads: Vec<DocUpload>,
+    /// The device's audit rows after the last one the server acknowledged,
+    /// oldest first ([`crate::audit`]).
+    pub audit: Vec<AuditRow>,
 }
 
 /// A document the server refused to sync, and why.
@@ -142,6 +147,12 @@ pub struct SyncResponse {
     /// nothing; once nothing of its own is unacknowledged it erases its
     /// data.
     pub revoked: bool,
+    /// The last of the device's audit rows the server holds, when the
+    /// request carried audit rows.
+    pub audit_ack: Option<AuditTip>,
+    /// Why the server refused the request's audit rows (they do not
+    /// continue what it holds); the request's documents are unaffected.
+    pub audit_refused: Option<String>,
 }
 
 #[cfg(test)]

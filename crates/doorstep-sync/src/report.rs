@@ -37,6 +37,10 @@ pub struct SyncReport {
     /// offered nothing; the device erases once none of its own work is
     /// unacknowledged.
     pub revoked: bool,
+    /// Why the server refused this device's audit rows (they do not
+    /// continue the rows it already holds): someone changed the laptop's
+    /// audit log. The records themselves still synced.
+    pub audit_refused: Option<String>,
     /// Everything was exchanged (false when the round-trip limit stopped
     /// the sync: run it again).
     pub complete: bool,

@@ -26,8 +26,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use automerge::{AutoCommit, ChangeHash};
 use uuid::Uuid;
 
+use crate::audit::{AuditRow, AuditTip};
 use crate::codec::{decode_response, encode_request, DecodeError};
-use crate::limits::Limits;
+use crate::limits::{Fill, Limits};
 use crate::protocol::{Cursor, DocMessage, DocUpload, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use crate::report::{SyncPhase, SyncProgress, SyncReport};
 use crate::session::{sorted, DocSync};
@@ -142,6 +143,10 @@ pub struct RoundRecord {
     pub states: Vec<(Uuid, Vec<u8>)>,
     /// The new cursor.
     pub cursor: Option<Cursor>,
+    /// The last of the device's audit rows the server now holds.
+    pub audit_ack: Option<AuditTip>,
+    /// Why the server refused the device's audit rows.
+    pub audit_refused: Option<String>,
 }
 
 /// One family's acknowledgement.
@@ -189,6 +194,9 @@ pub trait Replica {
         doc: &mut AutoCommit,
         server_holds: &[ChangeHash],
     ) -> Result<Result<(), String>, Self::Error>;
+    /// The device's audit rows after the last one the server acknowledged,
+    /// oldest first, at most `limit`.
+    fn unacknowledged_audit(&mut self, limit: usize) -> Result<Vec<AuditRow>, Self::Error>;
 }
 
 /// One family during a run.
@@ -303,6 +311,14 @@ pub struct RoundTrips {
     uploaded: HashSet<Uuid>,
     received: HashSet<Uuid>,
     merged: HashSet<Uuid>,
+    /// The first and last audit rows the last request carried.
+    audit_sent: Option<(u64, u64)>,
+    /// The server did not take the audit rows sent (refused, or an older
+    /// server): none are sent again in this run.
+    audit_stalled: bool,
+    /// The server said it holds fewer rows than it had acknowledged; they
+    /// are sent again once in this run.
+    audit_rewound: bool,
     done: bool,
     report: SyncReport,
 }
@@ -334,6 +350,9 @@ impl RoundTrips {
             uploaded: HashSet::new(),
             received: HashSet::new(),
             merged: HashSet::new(),
+            audit_sent: None,
+            audit_stalled: false,
+            audit_rewound: false,
             done: false,
             report: SyncReport::default(),
         }
@@ -452,7 +471,15 @@ impl RoundTrips {
         let mut messages = Vec::new();
         let mut uploads = Vec::new();
         self.upload_heads.clear();
-        let mut size = 0usize;
+        // The audit rows the server has not acknowledged go first; the
+        // documents fill what is left of the body.
+        let audit = if self.audit_stalled {
+            Vec::new()
+        } else {
+            replica.unacknowledged_audit(self.limits.audit_rows_per_body)?
+        };
+        self.audit_sent = audit.first().zip(audit.last()).map(|(f, l)| (f.seq, l.seq));
+        let mut fill = Fill::new(self.limits, audit.iter().map(audit_row_size).sum());
         let ids: Vec<Uuid> = self.families.keys().copied().collect();
         for id in ids {
             let Some(f) = self.families.get_mut(&id) else {
@@ -479,14 +506,10 @@ impl RoundTrips {
                     })?;
                     continue;
                 }
-                if !self
-                    .limits
-                    .has_room(messages.len() + uploads.len(), size, bytes.len() + 32)
-                {
+                if !fill.take_document(&bytes) {
                     break;
                 }
                 self.upload_heads.insert(id, doc.get_heads());
-                size += bytes.len() + 32;
                 uploads.push(DocUpload {
                     doc_id: id,
                     doc: bytes,
@@ -512,15 +535,11 @@ impl RoundTrips {
                 continue;
             };
             if let Some(bytes) = sync.generate(doc) {
-                if !self
-                    .limits
-                    .has_room(messages.len() + uploads.len(), size, bytes.len() + 32)
-                {
+                if !fill.take_message(&bytes) {
                     // Sent next time from the state before this message.
                     f.sync = None;
                     break;
                 }
-                size += bytes.len() + 32;
                 messages.push(DocMessage {
                     doc_id: id,
                     sync: bytes,
@@ -528,7 +547,12 @@ impl RoundTrips {
             }
             f.answer = false;
         }
-        if self.round > 0 && messages.is_empty() && uploads.is_empty() && !self.more {
+        if self.round > 0
+            && messages.is_empty()
+            && uploads.is_empty()
+            && audit.is_empty()
+            && !self.more
+        {
             self.done = true;
             self.report.complete = true;
             return Ok(None);
@@ -547,6 +571,7 @@ impl RoundTrips {
             cursor: self.cursor.clone(),
             messages,
             uploads,
+            audit,
         });
         self.report.bytes_up += body.len() as u64;
         Ok(Some(body))
@@ -729,6 +754,26 @@ impl RoundTrips {
                 }
             }
         }
+        // The audit rows: taken up to the acknowledged tip, or refused.
+        // A server that holds fewer rows than it once acknowledged (it was
+        // restored from a backup) gets them again from its tip; otherwise
+        // rows it did not take are not sent again in this run.
+        let mut refused = resp.audit_refused;
+        if let Some((first, last)) = self.audit_sent.take() {
+            let held = resp.audit_ack.as_ref().map(|t| t.seq);
+            let behind = !self.audit_rewound && held.is_some_and(|h| h.saturating_add(1) < first);
+            self.audit_rewound |= behind;
+            let taken = held.is_some_and(|h| h >= last) && refused.is_none();
+            if behind {
+                refused = None;
+            }
+            self.audit_stalled |= !(taken || behind);
+        }
+        if let Some(reason) = &refused {
+            self.report.audit_refused = Some(reason.clone());
+        }
+        record.audit_ack = resp.audit_ack;
+        record.audit_refused = refused;
         record.cursor = Some(resp.cursor.clone());
         replica.record(&record)?;
         self.cursor = Some(resp.cursor);
@@ -754,6 +799,17 @@ impl RoundTrips {
         report.merged = self.merged.len();
         report
     }
+}
+
+/// About how many bytes an audit row takes in a request.
+fn audit_row_size(r: &AuditRow) -> usize {
+    let text = [&r.at, &r.practitioner, &r.action, &r.record_kind];
+    let ids = [&r.record_id, &r.family_id];
+    80 + text.iter().map(|s| s.len()).sum::<usize>()
+        + ids
+            .iter()
+            .map(|s| s.as_ref().map_or(0, String::len))
+            .sum::<usize>()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
+use doorstep_sync::audit::{AuditRow, AuditTip, GENESIS};
 use doorstep_sync::codec::{
     decode_any, decode_request, decode_response, encode_request, encode_response, DecodeError,
     Decoded, Limit,
@@ -80,7 +81,29 @@ fn request() -> SyncRequest {
             doc_id: id(8),
             doc: saved_doc(),
         }],
+        audit: audit_rows(),
     }
+}
+
+/// Two chained audit rows, one without a record id.
+fn audit_rows() -> Vec<AuditRow> {
+    let mut rows: Vec<AuditRow> = Vec::new();
+    for (seq, record) in [(1, Some("f1".to_string())), (2, None)] {
+        let mut row = AuditRow {
+            seq,
+            at: "2026-12-07T09:00:00.000000Z".into(),
+            practitioner: "Asha Patel".into(),
+            action: "worklist.view".into(),
+            record_kind: "worklist".into(),
+            record_id: record.clone(),
+            family_id: record,
+            prev_hash: rows.last().map_or(GENESIS, |r| r.hash),
+            hash: [0; 32],
+        };
+        row.hash = row.expected_hash();
+        rows.push(row);
+    }
+    rows
 }
 
 fn response() -> SyncResponse {
@@ -111,6 +134,11 @@ fn response() -> SyncResponse {
         full_compare: true,
         more: false,
         revoked: true,
+        audit_ack: Some(AuditTip {
+            seq: 2,
+            hash: [5; 32],
+        }),
+        audit_refused: Some("audit row 3 does not follow the row before it".into()),
     }
 }
 
@@ -125,8 +153,22 @@ fn round_trips() {
         cursor: None,
         messages: vec![],
         uploads: vec![],
+        audit: vec![],
     };
     assert_eq!(decode_request(&encode_request(&empty), &l).unwrap(), empty);
+    // A request of codec version 1 (before audit rows) still decodes.
+    let mut v1 = encode_request(&empty);
+    v1[3] = 1;
+    v1.pop();
+    assert_eq!(decode_request(&v1, &l).unwrap(), empty);
+    for (ack, refused) in [(true, false), (false, true), (false, false)] {
+        let r = SyncResponse {
+            audit_ack: response().audit_ack.filter(|_| ack),
+            audit_refused: response().audit_refused.filter(|_| refused),
+            ..response()
+        };
+        assert_eq!(decode_response(&encode_response(&r), &l).unwrap(), r);
+    }
     let resp = response();
     assert_eq!(decode_response(&encode_response(&resp), &l).unwrap(), resp);
     for (fc, more) in [(false, false), (false, true), (true, true)] {
@@ -180,10 +222,10 @@ fn trailing_bytes_magic_version_and_tags() {
         Err(DecodeError::BadMagic)
     );
     let mut bad = encode_request(&request());
-    bad[3] = 2;
+    bad[3] = 3;
     assert_eq!(
         decode_request(&bad, &l),
-        Err(DecodeError::UnsupportedVersion(2))
+        Err(DecodeError::UnsupportedVersion(3))
     );
     // Cursor tag other than 0/1.
     let mut bad = encode_request(&request());
@@ -193,11 +235,16 @@ fn trailing_bytes_magic_version_and_tags() {
         Err(DecodeError::InvalidTag { value: 2, .. })
     ));
     // Unknown response flag bits.
-    let mut bad = encode_response(&response());
-    *bad.last_mut().unwrap() = 0x08;
+    let plain = SyncResponse {
+        audit_ack: None,
+        audit_refused: None,
+        ..response()
+    };
+    let mut bad = encode_response(&plain);
+    *bad.last_mut().unwrap() = 0x20;
     assert!(matches!(
         decode_response(&bad, &l),
-        Err(DecodeError::InvalidTag { value: 8, .. })
+        Err(DecodeError::InvalidTag { value: 0x20, .. })
     ));
 }
 
@@ -290,6 +337,11 @@ fn limits_name_what_was_exceeded() {
     };
     assert_eq!(over_limit(decode_request(&req, &l)), Limit::StringBytes);
     assert_eq!(over_limit(decode_response(&resp, &l)), Limit::StringBytes);
+    let l = Limits {
+        max_audit_rows: 1,
+        ..base
+    };
+    assert_eq!(over_limit(decode_request(&req, &l)), Limit::AuditRows);
 
     // A huge claimed count within limits, with no entries behind it, is
     // truncated input and allocates nothing.

@@ -117,6 +117,11 @@ impl LocalHub {
         self.hub().wipe_device(device, self.now()).expect("wipe");
     }
 
+    /// A device's audit log as the server holds it.
+    pub fn device_audit(&self, device: Uuid) -> doorstep_hub::DeviceAuditLog {
+        self.hub().device_audit(device).expect("device audit")
+    }
+
     /// The devices enrolled.
     pub fn devices(&self) -> usize {
         self.hub().list_devices().expect("list devices").len()

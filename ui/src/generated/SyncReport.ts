@@ -63,6 +63,12 @@ full_compare: boolean,
  */
 revoked: boolean, 
 /**
+ * Why the server refused this device's audit rows (they do not
+ * continue the rows it already holds): someone changed the laptop's
+ * audit log. The records themselves still synced.
+ */
+audit_refused: string | null, 
+/**
  * Everything was exchanged (false when the round-trip limit stopped
  * the sync: run it again).
  */

@@ -46,6 +46,11 @@ last_attempt_at: string | null,
  */
 last_error: string | null, 
 /**
+ * Why the server refused this laptop's audit log (rows it had already
+ * taken were changed on the laptop); records still sync.
+ */
+audit_refused: string | null, 
+/**
  * The cursor; none before the first sync.
  */
 cursor: CursorView | null, 

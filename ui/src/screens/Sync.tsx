@@ -132,6 +132,11 @@ function Status({ status }: { status: SyncStatus }) {
           <Row label="Last tried">{formatDateTime(status.last_attempt_at)}</Row>
         )}
         {status.last_error && <Row label="Last problem">{status.last_error}</Row>}
+        {status.audit_refused && (
+          <Row label="Audit log">
+            The server refused this laptop's audit log ({status.audit_refused}). Tell your IT service desk; your records still sync.
+          </Row>
+        )}
         <Row label="Conflicts to review">
           {status.conflicts === 0 ? "None" : (
             <a href={href({ screen: "conflicts" })}>{plural(status.conflicts, "conflict", "conflicts")}{" "}<span className="nhsuk-u-visually-hidden">to review</span></a>

@@ -212,6 +212,7 @@ fn first_sync(device: Uuid) -> Vec<u8> {
         cursor: None,
         messages: Vec::new(),
         uploads: Vec::new(),
+        audit: Vec::new(),
     })
 }
 

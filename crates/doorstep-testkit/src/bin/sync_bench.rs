@@ -491,6 +491,7 @@ impl EmulatedDevice {
                 cursor: self.cursor.clone(),
                 messages,
                 uploads: Vec::new(),
+                audit: Vec::new(),
             });
             stats.bytes_up += body.len() as u64;
             let resp = client
@@ -801,6 +802,7 @@ fn bomb_figures(
                         sync: bomb.clone(),
                     }],
                     uploads: vec![],
+                    audit: Vec::new(),
                 });
                 let (client, base) = (client.clone(), base.clone());
                 s.spawn(move || {

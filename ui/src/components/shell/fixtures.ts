@@ -107,6 +107,7 @@ export const syncStatusEnrolled: SyncStatus = {
   last_success_at: "2026-11-14T09:30:00Z",
   last_attempt_at: "2026-11-14T09:30:00Z",
   last_error: null,
+  audit_refused: null,
   cursor: { epoch: "e1", seq: 1200 },
   pending: [{ family_id: "fam-2", name: "Kowalski" }],
   awaiting_eviction: [{ family_id: "fam-9", name: "Popescu" }],
@@ -116,13 +117,13 @@ export const syncStatusEnrolled: SyncStatus = {
 
 export const syncStatusNotEnrolled: SyncStatus = {
   enrolled: false, device_id: null, server: null, device_name: null, practitioner: null, team: null,
-  last_success_at: null, last_attempt_at: null, last_error: null, cursor: null,
+  last_success_at: null, last_attempt_at: null, last_error: null, audit_refused: null, cursor: null,
   pending: [], awaiting_eviction: [], rejections: [], conflicts: 0,
 };
 
 export const syncReport: SyncReport = {
   round_trips: 2, sent: 3, uploaded: 1, received: 5, downloaded: 2, merged: 4, evicted: 1, rejected: 0,
-  conflicts: 2, pending: 0, bytes_up: 20480, bytes_down: 153600, full_compare: false, revoked: false, complete: true,
+  conflicts: 2, pending: 0, bytes_up: 20480, bytes_down: 153600, full_compare: false, revoked: false, audit_refused: null, complete: true,
 };
 
 export const conflictList: ConflictView[] = [
