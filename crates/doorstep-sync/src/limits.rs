@@ -214,4 +214,41 @@ mod tests {
         assert!(!l.has_room(1, 4, 7));
         assert!(!l.has_room(2, 0, 1));
     }
+
+    #[test]
+    fn a_body_is_filled_only_as_far_as_its_changes_inflate() {
+        use automerge::transaction::Transactable;
+        use automerge::{AutoCommit, ROOT};
+        // A document that compresses well: small on the wire, large once
+        // inflated.
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "note", "a".repeat(200_000)).unwrap();
+        let saved = doc.save();
+        let mut measured = Limits::default().document_budget();
+        let whole = measured.bytes;
+        measured.measure(&saved).unwrap();
+        let inflated = whole - measured.bytes;
+        assert!(
+            inflated > 4 * saved.len() as u64,
+            "{inflated} vs {}",
+            saved.len()
+        );
+        let l = Limits {
+            max_body_inflated_bytes: inflated * 3 / 2,
+            ..Limits::default()
+        };
+        // By bytes and count a second copy would fit; by what it builds,
+        // not: it waits for the next body.
+        assert!(l.has_room(1, saved.len() + 32, saved.len() + 32));
+        let mut fill = Fill::new(l, 0);
+        assert!(fill.take_document(&saved));
+        assert!(!fill.take_document(&saved));
+        assert_eq!(fill.docs(), 1);
+        // The first document always goes, so every round trip moves on.
+        let tiny = Limits {
+            max_body_inflated_bytes: 1,
+            ..Limits::default()
+        };
+        assert!(Fill::new(tiny, 0).take_document(&saved));
+    }
 }
