@@ -411,6 +411,7 @@ impl Replica for StoreReplica<'_> {
             practitioner,
             now: self.session.clock().now(),
             moved_at: None,
+            moved_work_taken: false,
         };
         // The server's copy as the device knows it (heads it does not hold
         // locally mean it cannot tell: the record's rules then see no

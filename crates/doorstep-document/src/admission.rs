@@ -41,6 +41,10 @@ pub struct Sender {
     /// For a family that moved away from the sender's practitioner: when
     /// it moved. Only work made before then is taken.
     pub moved_at: Option<DateTime<Utc>>,
+    /// For such a family: this device's work from before the move was
+    /// taken once already, so nothing new is (an old copy of the laptop
+    /// with its clock set back cannot add backdated work).
+    pub moved_work_taken: bool,
 }
 
 impl Sender {
@@ -75,6 +79,9 @@ impl Sender {
                 .is_some_and(|moved| change.timestamp() > moved.timestamp())
             {
                 return Err(MADE_AFTER_THE_MOVE.into());
+            }
+            if self.moved_work_taken {
+                return Err(MOVED_WORK_TAKEN.into());
             }
             let (_, who) = parse_message(change.message().unwrap_or_default());
             let who = who.unwrap_or_default();
@@ -111,6 +118,9 @@ pub const NOT_THE_PRACTITIONER: &str =
 /// A change from the future.
 pub const IN_THE_FUTURE: &str =
     "it carries a change dated in the future: check the laptop's clock, then sync again";
+/// More work on a family that moved away, after this laptop's work from
+/// before the move was taken once.
+pub const MOVED_WORK_TAKEN: &str = "this family moved to another health visitor and this laptop's work from before the move was received already: nothing more is taken";
 /// Work on a family made after it moved to another health visitor.
 pub const MADE_AFTER_THE_MOVE: &str = "it carries work made after this family moved to another health visitor: only work made before the move is taken";
 /// A record that no longer reads.

@@ -400,6 +400,12 @@ impl Hub {
                         stamp(now).into(),
                     ],
                 )?;
+                // A new departure: the old practitioner's laptops may each
+                // send their work from before it once.
+                tx.execute(
+                    "DELETE FROM departed_uploads WHERE practitioner_id = $1 AND family_id = $2",
+                    &[row.practitioner_id.into(), family_id.into()],
+                )?;
                 // The new practitioner's devices may have held the family
                 // before (it comes back): start them afresh.
                 tx.execute(

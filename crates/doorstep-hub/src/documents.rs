@@ -257,20 +257,18 @@ pub(crate) fn store_changes(
     doc: &mut AutoCommit,
     since: &[ChangeHash],
 ) -> Result<usize, HubError> {
-    let rows = change_rows(id, seq, doc, since);
-    store_change_rows(tx, &rows)?;
-    Ok(rows.len())
+    let rows = change_rows(id, doc, since);
+    let n = rows.len();
+    store_change_rows(tx, rows, seq)?;
+    Ok(n)
 }
 
-/// The `changes` rows of every change of `doc` not reachable from `since`,
-/// each as its raw bytes (which `Change::from_bytes` reads like the
-/// compressed form; compressing would set up a deflate stream per change).
-pub(crate) fn change_rows(
-    id: Uuid,
-    seq: i64,
-    doc: &mut AutoCommit,
-    since: &[ChangeHash],
-) -> Vec<Vec<Value>> {
+/// The `changes` rows of every change of `doc` not reachable from `since`
+/// (family, hash, bytes; the sequence number is added when they are
+/// stored), each as its raw bytes (which `Change::from_bytes` reads like
+/// the compressed form; compressing would set up a deflate stream per
+/// change).
+pub(crate) fn change_rows(id: Uuid, doc: &mut AutoCommit, since: &[ChangeHash]) -> Vec<Vec<Value>> {
     doc.get_changes(since)
         .iter()
         .map(|c| {
@@ -278,18 +276,25 @@ pub(crate) fn change_rows(
                 id.into(),
                 c.hash().to_string().into(),
                 Value::Blob(c.raw_bytes().to_vec()),
-                Value::Int(seq),
             ]
         })
         .collect()
 }
 
-/// Stores `changes` rows, once each (idempotent by family and hash).
-pub(crate) fn store_change_rows(tx: &mut dyn Tx, rows: &[Vec<Value>]) -> Result<(), HubError> {
+/// Stores `changes` rows under the sequence number `seq`, once each
+/// (idempotent by family and hash).
+pub(crate) fn store_change_rows(
+    tx: &mut dyn Tx,
+    mut rows: Vec<Vec<Value>>,
+    seq: i64,
+) -> Result<(), HubError> {
     if !rows.is_empty() {
+        for row in rows.iter_mut() {
+            row.push(Value::Int(seq));
+        }
         tx.insert_rows(
             "INSERT INTO changes (family_id, hash, bytes, seq)",
-            rows,
+            &rows,
             "ON CONFLICT (family_id, hash) DO NOTHING",
         )?;
     }

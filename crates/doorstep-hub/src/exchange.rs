@@ -184,8 +184,9 @@ struct Rules<'t> {
     tx: RefCell<&'t mut dyn Tx>,
     signers: RefCell<HashMap<(Uuid, String), bool>>,
     /// Families that left this practitioner, uploaded in this request,
-    /// with when they left (`None`: recorded before times were).
-    departed: HashMap<Uuid, Option<DateTime<Utc>>>,
+    /// with when they left (`None`: recorded before times were) and
+    /// whether this device's work from before was taken already.
+    departed: HashMap<Uuid, Departure>,
 }
 
 impl answering::Admission for Rules<'_> {
@@ -203,8 +204,9 @@ impl answering::Admission for Rules<'_> {
                 .or_insert_with(|| may_sign(&mut **self.tx.borrow_mut(), device, who))
         };
         let sender = match self.departed.get(&id) {
-            Some(moved_at) => Sender {
-                moved_at: *moved_at,
+            Some(d) => Sender {
+                moved_at: d.at,
+                moved_work_taken: d.taken,
                 ..self.sender.clone()
             },
             None => self.sender.clone(),
@@ -338,9 +340,9 @@ fn answer(
             Some(row) if row.practitioner_id == me => {
                 Held::Mine(load_doc(&row.snapshot)?, seq_u64(row.seq))
             }
-            Some(row) if machine.uploads(id) => match departure(tx, me, id)? {
+            Some(row) if machine.uploads(id) => match departure(tx, me, id, device)? {
                 // Work from before a move is taken for a while after it.
-                Some(d) if d.is_none_or(|at| now - at <= departure_window) => {
+                Some(d) if d.at.is_none_or(|at| now - at <= departure_window) => {
                     departed.insert(id, d);
                     Held::Departed(Some(load_doc(&row.snapshot)?))
                 }
@@ -356,6 +358,7 @@ fn answer(
             practitioner: dev.text(3)?,
             now,
             moved_at: None,
+            moved_work_taken: false,
         },
         tx: RefCell::new(&mut *tx),
         signers: RefCell::new(HashMap::new()),
@@ -426,39 +429,15 @@ fn answer(
     machine.evict(departed);
 
     // Steps 8 and 9: write what changed under one new sequence number.
+    // Everything that needs no number goes first: from the bump to the
+    // commit the sequence row is locked, and every writing transaction
+    // waits for it, so that stretch holds only the writes that need it.
     let mut answer = machine.finish();
-    let new_seq = if answer.changed.is_empty() {
-        None
-    } else {
-        let (seq, generation) = bump_seq_with_generation(tx)?;
-        known = Some((seq_u64(seq), generation));
-        Some(seq)
-    };
     let mut change_rows = Vec::new();
-    if let Some(seq) = new_seq {
-        for c in answer.changed.iter_mut() {
-            if c.created {
-                if !insert_family(tx, c.id, me, my_team, seq, &mut c.doc, now)? {
-                    // Created by a concurrent request: start again, and
-                    // merge into it this time.
-                    return Err(HubError::Busy);
-                }
-                audit(
-                    tx,
-                    now,
-                    &device.to_string(),
-                    "family.create",
-                    Some(c.id),
-                    "uploaded",
-                )?;
-            } else {
-                update_family_doc(tx, c.id, seq, &mut c.doc)?;
-            }
-            change_rows.extend(documents::change_rows(c.id, seq, &mut c.doc, &c.before));
-        }
+    for c in answer.changed.iter_mut() {
+        change_rows.extend(documents::change_rows(c.id, &mut c.doc, &c.before));
     }
     let change_count = change_rows.len();
-    documents::store_change_rows(tx, &change_rows)?;
     put_states(tx, device, std::mem::take(&mut answer.states))?;
     for (id, what, reason) in &answer.rejected {
         audit(
@@ -479,6 +458,26 @@ fn answer(
             Some(*id),
             "merged",
         )?;
+        tx.execute(
+            "INSERT INTO departed_uploads (practitioner_id, family_id, device_id, taken_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[
+                me.into(),
+                id.into(),
+                device.into(),
+                crate::stamp(now).into(),
+            ],
+        )?;
+    }
+    for c in answer.changed.iter().filter(|c| c.created) {
+        audit(
+            tx,
+            now,
+            &device.to_string(),
+            "family.create",
+            Some(c.id),
+            "uploaded",
+        )?;
     }
     audit(
         tx,
@@ -498,6 +497,27 @@ fn answer(
             if answer.full_compare { " full-compare" } else { "" }
         ),
     )?;
+    let new_seq = if answer.changed.is_empty() {
+        None
+    } else {
+        let (seq, generation) = bump_seq_with_generation(tx)?;
+        known = Some((seq_u64(seq), generation));
+        Some(seq)
+    };
+    if let Some(seq) = new_seq {
+        for c in answer.changed.iter_mut() {
+            if c.created {
+                if !insert_family(tx, c.id, me, my_team, seq, &mut c.doc, now)? {
+                    // Created by a concurrent request: start again, and
+                    // merge into it this time.
+                    return Err(HubError::Busy);
+                }
+            } else {
+                update_family_doc(tx, c.id, seq, &mut c.doc)?;
+            }
+        }
+        documents::store_change_rows(tx, change_rows, seq)?;
+    }
     // `last_seen_at` is the authentication's to write (at most once a
     // minute), not every sync's: one row write fewer in each transaction.
     let cursor_seq = answer.cursor_seq(new_seq.map(seq_u64));
@@ -523,16 +543,28 @@ fn seq_i64(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
-/// When the family left `practitioner` (`Some(None)`: it left before
-/// times were recorded), if it did.
+/// A family's departure from the requesting device's practitioner.
+struct Departure {
+    /// When it left (`None`: before times were recorded).
+    at: Option<DateTime<Utc>>,
+    /// The device's work from before was taken once already.
+    taken: bool,
+}
+
+/// Whether, and when, the family left `practitioner`, and whether
+/// `device`'s departed upload of it was taken already.
 fn departure(
     tx: &mut dyn Tx,
     practitioner: Uuid,
     family: Uuid,
-) -> Result<Option<Option<DateTime<Utc>>>, HubError> {
+    device: Uuid,
+) -> Result<Option<Departure>, HubError> {
     let Some(row) = tx.query_opt(
-        "SELECT departed_at FROM departures WHERE practitioner_id = $1 AND family_id = $2",
-        &[practitioner.into(), family.into()],
+        "SELECT d.departed_at, u.device_id FROM departures d
+         LEFT JOIN departed_uploads u ON u.practitioner_id = d.practitioner_id
+             AND u.family_id = d.family_id AND u.device_id = $3
+         WHERE d.practitioner_id = $1 AND d.family_id = $2",
+        &[practitioner.into(), family.into(), device.into()],
     )?
     else {
         return Ok(None);
@@ -541,7 +573,10 @@ fn departure(
         Some(t) => Some(parse_stamp(&t)?),
         None => None,
     };
-    Ok(Some(at))
+    Ok(Some(Departure {
+        at,
+        taken: row.opt_text(1)?.is_some(),
+    }))
 }
 
 /// Appends a device's audit rows that continue its chain here (checked by

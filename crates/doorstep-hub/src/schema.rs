@@ -32,10 +32,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/server/0006_device_audit.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/server/0007_departed_uploads.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Arbitrary key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x646f_6f72_7374_6570; // "doorstep"

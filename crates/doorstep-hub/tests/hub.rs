@@ -1878,6 +1878,35 @@ fn a_departed_laptop_uploads_only_work_from_before_the_move() {
             .household
             .town;
         assert_eq!(town.as_deref(), Some("Early"), "{}", b.name);
+        // Each laptop's work from before the move is taken once: after
+        // that, nothing new, however it is dated (an old copy of the
+        // laptop with its clock set back).
+        for device in [&first, &second] {
+            let resp = upload(device, "Backdated", moved - Duration::minutes(10));
+            assert_eq!(resp.rejected.len(), 1, "{}", b.name);
+            assert!(
+                resp.rejected[0].reason.contains("received already"),
+                "{}: {resp:?}",
+                b.name
+            );
+        }
+        let town = record::family(&server_doc(&hub, fam))
+            .unwrap()
+            .household
+            .town;
+        assert_eq!(town.as_deref(), Some("Early"), "{}", b.name);
+        // A new departure (the family comes back, then leaves again):
+        // work from before it is taken once more.
+        hub.allocate(fam, "Asha Patel", moved + Duration::minutes(50))
+            .unwrap();
+        let again = moved + Duration::minutes(55);
+        hub.allocate(fam, "Ben Okafor", again).unwrap();
+        let resp = upload(
+            &second,
+            "Before the second move",
+            again - Duration::minutes(1),
+        );
+        assert!(resp.rejected.is_empty(), "{}: {resp:?}", b.name);
     });
 }
 

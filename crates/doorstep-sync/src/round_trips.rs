@@ -788,7 +788,8 @@ impl RoundTrips {
         if !self.done {
             let mut left = self.more;
             for (id, f) in self.families.iter_mut() {
-                left |= f.answer || (!self.refused.contains(id) && f.pending());
+                let refused = self.refused.contains(id) || self.upload_refused.contains(id);
+                left |= f.answer || (!refused && f.pending());
             }
             self.report.complete = !left;
         }

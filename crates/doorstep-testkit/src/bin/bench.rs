@@ -226,6 +226,7 @@ fn admission_figures(data_dir: &std::path::Path, s: &mut Session, families: usiz
         practitioner: info.practitioner.clone(),
         now: fixed_now() + chrono::Duration::hours(1),
         moved_at: None,
+        moved_work_taken: false,
     };
     let n = edited.len();
     let mut refused = 0;
