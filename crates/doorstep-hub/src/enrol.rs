@@ -240,7 +240,7 @@ impl Hub {
         }
         let hash = token_hash(&token.to_ascii_lowercase());
         let now = Utc::now();
-        let (identity, last_seen) = self.db.read(|tx| {
+        let (identity, last_seen) = self.db.read_one(|tx| {
             let Some(r) = tx.query_opt(
                 "SELECT d.id, d.practitioner_id, p.team_id, d.revoked_at, d.last_seen_at, d.wipe_requested_at
                  FROM devices d JOIN practitioners p ON p.id = d.practitioner_id
