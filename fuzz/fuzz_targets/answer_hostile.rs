@@ -85,6 +85,7 @@ fuzz_target!(|data: &[u8]| {
         practitioner: "Fuzz Visitor".into(),
         now: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
         moved_at: None,
+        moved_work_taken: false,
     });
     if machine.receive(held, Default::default(), &rules).is_err() {
         return;
