@@ -6,6 +6,7 @@
 mod bench;
 mod codegen;
 mod demo;
+mod evidence;
 mod fuzz;
 mod layering;
 mod test;

@@ -1,12 +1,13 @@
-//! `cargo xtask tidy`: layering rules, `//!` file headers, and no
-//! `todo!(`/`unimplemented!(` in non-test code.
+//! `cargo xtask tidy`: layering rules, `//!` file headers, no
+//! `todo!(`/`unimplemented!(` in non-test code, and every test the hazard
+//! log names as evidence exists ([`crate::evidence`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::{layering, repo_root};
+use crate::{evidence, layering, repo_root};
 
 /// Directories whose `.rs` files must start with a `//!` header.
 const HEADER_DIRS: &[&str] = &["crates", "xtask", "src-tauri"];
@@ -31,6 +32,7 @@ pub fn run_and_report() -> Result<()> {
 /// Every violation as `file-or-crate: reason`.
 pub fn check(root: &Path) -> Result<Vec<String>> {
     let mut out = layering::check(root)?;
+    out.extend(evidence::check(root)?);
     for dir in HEADER_DIRS {
         for file in rust_files(&root.join(dir))? {
             let text =

@@ -4,7 +4,9 @@
 
 use chrono::{Months, NaiveDate};
 use doorstep_domain::clinical::growth::Measure;
-use doorstep_domain::clinical::kpi::{contact_window, kpis, KpiConfig, KpiReport, Quarter, Ratio};
+use doorstep_domain::clinical::kpi::{
+    contact_window, kpis, BirthWindow, KpiConfig, KpiReport, Quarter, Ratio,
+};
 use doorstep_domain::clinical::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
 use doorstep_domain::values::codes::{Attendance, ContactKind, MemberRole};
 use uuid::Uuid;
@@ -143,11 +145,11 @@ fn cohort() -> (Vec<ChildFacts>, Vec<ContactFacts>, Vec<MeasurementFacts>) {
 
     let contacts = vec![
         // New birth visits.
-        seen(1, A, NewBirth, "2026-06-15"),  // day 14: C2
-        seen(2, B, NewBirth, "2026-06-10"),  // outside the cohort
-        seen(3, C, NewBirth, "2026-09-15"),  // day 15: C3
-        seen(4, D, NewBirth, "2026-09-11"),  // outside the cohort
-        telephone,                           // not face to face: neither
+        seen(1, A, NewBirth, "2026-06-15"), // outside the cohort (born 1 Jun)
+        seen(2, B, NewBirth, "2026-06-10"), // outside the cohort
+        seen(3, C, NewBirth, "2026-09-15"), // day 15: C3
+        seen(4, D, NewBirth, "2026-09-11"), // day 10: C2
+        telephone,                          // not face to face: neither
         seen(6, T1, NewBirth, "2026-08-01"), // twins: one contact, two rows,
         seen(6, T2, NewBirth, "2026-08-01"), // day 12: C2 twice
         contact(7, F, NewBirth, "2026-08-13", DidNotAttend),
@@ -259,11 +261,11 @@ fn metrics_in_order() {
 #[test]
 fn new_birth_visits_c2_c3() {
     let r = report();
-    // Cohort: born 1 Jun – 31 Aug 2026 (turned 30 days 1 Jul – 30 Sep):
-    // A (1 Jun), C (31 Aug), E, T1, T2, F, G, H = 8. Not B (31 May, turned
-    // 30 days on 30 Jun), D (1 Sep, turns 30 days on 1 Oct), Y (born
-    // later) or Z (an unborn row, whatever its date of birth).
-    // C2: A (day 14), T1 and T2 (twins, day 12) = 3.
+    // Cohort: born 2 Jun – 1 Sep 2026 (LG Inform's window for Q2, "turned
+    // 30 days in the quarter"): C (31 Aug), D (1 Sep), E, T1, T2, F, G,
+    // H = 8. Not A (1 Jun) or B (31 May), Y (born later) or Z (an unborn
+    // row, whatever its date of birth).
+    // C2: D (day 10), T1 and T2 (twins, day 12) = 3.
     assert_eq!(ratio(&r, "C2"), (3, 8));
     // C3: C (day 15) and F (DNA on day 12, seen on day 20) = 2. Not E (by
     // telephone), G (never seen) or H (first seen 5 Oct, after the quarter).
@@ -579,7 +581,12 @@ fn contacts_outside_the_window_change_nothing() {
     let (children, contacts) = generated();
     let stretched = KpiConfig {
         nbv_within_days: 20,
-        nbv_cohort_days: 40,
+        nbv_birth_windows: [
+            BirthWindow::new((2, 1), (5, 31)),
+            BirthWindow::new((5, 1), (8, 31)),
+            BirthWindow::new((8, 1), (11, 30)),
+            BirthWindow::new((11, 1), (2, 28)),
+        ],
         six_eight_by_days: 70,
         twelve_by_months: 13,
         fifteen_by_months: 18,
@@ -600,4 +607,51 @@ fn contacts_outside_the_window_change_nothing() {
             assert_eq!(all, kpis(&q, &children, &inside, &[], &cfg), "{quarter}");
         }
     }
+}
+
+#[test]
+fn new_birth_cohorts_are_lg_informs_birth_windows() {
+    let cfg = KpiConfig::default();
+    let window = |q: &str| cfg.nbv_cohort(&Quarter::parse(q).unwrap());
+    assert_eq!(window("2026Q1"), (d("2026-03-02"), d("2026-06-01")));
+    assert_eq!(window("2026Q2"), (d("2026-06-02"), d("2026-09-01")));
+    assert_eq!(window("2026Q3"), (d("2026-09-02"), d("2026-12-02")));
+    // Q4 runs January to March: its window starts the December before.
+    assert_eq!(window("2026Q4"), (d("2026-12-03"), d("2027-03-01")));
+    assert_eq!(window("2027Q4"), (d("2027-12-03"), d("2028-03-01")));
+    // The day before, the first day, the last day and the day after.
+    let children: Vec<ChildFacts> = ["2026-09-01", "2026-09-02", "2026-12-02", "2026-12-03"]
+        .iter()
+        .enumerate()
+        .map(|(i, dob)| child(100 + i as u128, dob, true))
+        .collect();
+    let r = kpis(
+        &Quarter::parse("2026Q3").unwrap(),
+        &children,
+        &[],
+        &[],
+        &cfg,
+    );
+    assert_eq!(ratio(&r, "C2"), (0, 2));
+    // A trust may set its own windows; a day that is not one is refused
+    // in the words of the configuration.
+    let own: KpiConfig = serde_json::from_str(
+        r#"{"nbv_birth_windows": [
+            {"from": "03-01", "to": "05-31"}, {"from": "06-01", "to": "08-31"},
+            {"from": "09-01", "to": "11-30"}, {"from": "12-01", "to": "02-29"}]}"#,
+    )
+    .unwrap();
+    // 29 February in a year without one is the 28th.
+    assert_eq!(
+        own.nbv_cohort(&Quarter::parse("2026Q4").unwrap()),
+        (d("2026-12-01"), d("2027-02-28"))
+    );
+    let bad = serde_json::from_str::<KpiConfig>(
+        r#"{"nbv_birth_windows": [
+            {"from": "13-01", "to": "05-31"}, {"from": "06-01", "to": "08-31"},
+            {"from": "09-01", "to": "11-30"}, {"from": "12-01", "to": "02-28"}]}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("\"13-01\" is not a day of the year"), "{bad}");
 }

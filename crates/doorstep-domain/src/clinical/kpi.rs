@@ -11,7 +11,10 @@
 //!
 //! Cohorts are "turned N in the quarter": the child's date of birth plus N
 //! days (or calendar months, with `checked_add_months`, so 29 February plus
-//! 12 months is 28 February) falls within the quarter, inclusive. A review
+//! 12 months is 28 February) falls within the quarter, inclusive. The
+//! new-birth cohort (C2, C3: "turned 30 days in the quarter") is the
+//! quarter's birth-date window as LG Inform publishes it
+//! ([`KpiConfig::nbv_birth_windows`]). A review
 //! counts towards a numerator when it was received on or after the date of
 //! birth and on or before the deadline, whenever the report is run.
 //! Financial-year quarters run April to March ([`Quarter`]).
@@ -165,9 +168,11 @@ impl FromStr for Quarter {
 pub struct KpiConfig {
     /// New birth visit "within" this many days of birth (C2; later is C3).
     pub nbv_within_days: i64,
-    /// The new-birth cohort: children who turned this many days old in the
-    /// quarter (C2, C3).
-    pub nbv_cohort_days: i64,
+    /// The new-birth cohort (C2, C3): children born in these windows, for
+    /// Q1 to Q4 (LG Inform metric 4221's "turned 30 days in the quarter":
+    /// Q1 2 Mar – 1 Jun, Q2 2 Jun – 1 Sep, Q3 2 Sep – 2 Dec, Q4 3 Dec –
+    /// 1 Mar).
+    pub nbv_birth_windows: [BirthWindow; 4],
     /// 6–8 week review by this many days (C8i; also its cohort age).
     pub six_eight_by_days: i64,
     /// 12-month review by this many months (C4; also its cohort age).
@@ -182,12 +187,111 @@ impl Default for KpiConfig {
     fn default() -> Self {
         KpiConfig {
             nbv_within_days: 14,
-            nbv_cohort_days: 30,
+            nbv_birth_windows: [
+                BirthWindow::new((3, 2), (6, 1)),
+                BirthWindow::new((6, 2), (9, 1)),
+                BirthWindow::new((9, 2), (12, 2)),
+                BirthWindow::new((12, 3), (3, 1)),
+            ],
             six_eight_by_days: 56,
             twelve_by_months: 12,
             fifteen_by_months: 15,
             two_half_by_months: 30,
         }
+    }
+}
+
+/// A day of the year, written `MM-DD` ("03-02" is 2 March).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
+#[serde(try_from = "String", into = "String")]
+pub struct MonthDay {
+    /// The month, 1–12.
+    pub month: u32,
+    /// The day of the month.
+    pub day: u32,
+}
+
+impl MonthDay {
+    /// This day in `year`; 29 February in a year without one is 28
+    /// February.
+    pub fn in_year(self, year: i32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, self.month, self.day)
+            .or_else(|| NaiveDate::from_ymd_opt(year, self.month, self.day - 1))
+            .expect("a checked month and day is a date in any year, or the day before it")
+    }
+}
+
+impl TryFrom<String> for MonthDay {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let problem = || format!("{s:?} is not a day of the year like 03-02 (2 March)");
+        let (m, d) = s.trim().split_once('-').ok_or_else(problem)?;
+        let (month, day) = (
+            m.parse::<u32>().map_err(|_| problem())?,
+            d.parse::<u32>().map_err(|_| problem())?,
+        );
+        // 2024 is a leap year: every day that exists in some year.
+        NaiveDate::from_ymd_opt(2024, month, day).ok_or_else(problem)?;
+        Ok(MonthDay { month, day })
+    }
+}
+
+impl From<MonthDay> for String {
+    fn from(d: MonthDay) -> String {
+        format!("{:02}-{:02}", d.month, d.day)
+    }
+}
+
+/// A quarter's birth-date window, first and last day inclusive; the last
+/// day is in or before the quarter, the first within the year before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BirthWindow {
+    /// The first birth date.
+    pub from: MonthDay,
+    /// The last birth date.
+    pub to: MonthDay,
+}
+
+impl BirthWindow {
+    /// The window from `(month, day)` to `(month, day)`.
+    pub const fn new(from: (u32, u32), to: (u32, u32)) -> BirthWindow {
+        BirthWindow {
+            from: MonthDay {
+                month: from.0,
+                day: from.1,
+            },
+            to: MonthDay {
+                month: to.0,
+                day: to.1,
+            },
+        }
+    }
+
+    /// The dates for `quarter`: the last on or before the quarter's end
+    /// (the latest such), the first on or before the last.
+    pub fn dates(&self, quarter: &Quarter) -> (NaiveDate, NaiveDate) {
+        let end = quarter.end();
+        let mut to = self.to.in_year(end.year());
+        if to > end {
+            to = self.to.in_year(end.year() - 1);
+        }
+        let mut from = self.from.in_year(to.year());
+        if from > to {
+            from = self.from.in_year(to.year() - 1);
+        }
+        (from, to)
+    }
+}
+
+impl KpiConfig {
+    /// The new-birth cohort's birth dates for `quarter`, inclusive.
+    pub fn nbv_cohort(&self, quarter: &Quarter) -> (NaiveDate, NaiveDate) {
+        let i = usize::from(quarter.q.clamp(1, 4)) - 1;
+        self.nbv_birth_windows[i].dates(quarter)
     }
 }
 
@@ -280,7 +384,8 @@ fn add_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
 
 /// The contact dates that can change `quarter`'s report, first and last
 /// day inclusive. Every child in a cohort was born on or after the first
-/// day (the oldest cohort turns `two_half_by_months` in the quarter), only
+/// day (the oldest cohort turns `two_half_by_months` in the quarter, and the
+/// new-birth cohort's window starts before the quarter), only
 /// reviews on or after birth count towards a cohort, and nothing after the
 /// quarter's end counts; the did-not-attend rates and BMI completeness look
 /// only inside the quarter. Readers may leave out every other contact.
@@ -290,14 +395,16 @@ pub fn contact_window(quarter: &Quarter, cfg: &KpiConfig) -> (NaiveDate, NaiveDa
         .twelve_by_months
         .max(cfg.fifteen_by_months)
         .max(cfg.two_half_by_months);
-    let days = cfg.nbv_cohort_days.max(cfg.six_eight_by_days).max(0);
+    let days = cfg.six_eight_by_days.max(0);
     let by_months = start
         .checked_sub_months(Months::new(months))
         .unwrap_or(NaiveDate::MIN);
     let by_days = add_days(start, -days).unwrap_or(NaiveDate::MIN);
+    let (nbv_born, _) = cfg.nbv_cohort(quarter);
     // A week's margin: more contacts never change the answer.
     let first = by_months
         .min(by_days)
+        .min(nbv_born)
         .checked_sub_days(Days::new(7))
         .unwrap_or(NaiveDate::MIN);
     (first, quarter.end())
@@ -314,6 +421,7 @@ pub fn kpis(
 ) -> KpiReport {
     let (start, end) = (quarter.start(), quarter.end());
     let in_quarter = |d: Option<NaiveDate>| d.is_some_and(|d| start <= d && d <= end);
+    let (nbv_from, nbv_to) = cfg.nbv_cohort(quarter);
 
     // Children only, each counted once even if a row is repeated.
     let mut seen_ids = HashSet::new();
@@ -361,7 +469,7 @@ pub fn kpis(
     let mut eth = (0, 0);
 
     for &(id, dob) in &kids {
-        if in_quarter(add_days(dob, cfg.nbv_cohort_days)) {
+        if nbv_from <= dob && dob <= nbv_to {
             c2.1 += 1;
             let within = add_days(dob, cfg.nbv_within_days);
             // The first face-to-face visit decides: within the deadline is
