@@ -37,6 +37,12 @@ pub struct DatabaseArg {
 }
 
 /// `serve`.
+/// Syncs worked on at once when `--max-concurrent-syncs` is not given: two
+/// per CPU core.
+pub fn default_concurrent_syncs() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Database.
@@ -61,9 +67,10 @@ pub struct ServeArgs {
     pub max_body_bytes: usize,
     /// Sync requests worked on at once; others wait for a turn (their
     /// bodies not yet read), and past `--sync-wait-secs` get 503 with
-    /// Retry-After.
-    #[arg(long, default_value_t = 16)]
-    pub max_concurrent_syncs: usize,
+    /// Retry-After. Default: twice the machine's CPU cores (more only
+    /// makes them take turns for the cores and the database's locks).
+    #[arg(long)]
+    pub max_concurrent_syncs: Option<usize>,
     /// How long a sync request waits for a turn before 503.
     #[arg(long, default_value_t = 20)]
     pub sync_wait_secs: u64,

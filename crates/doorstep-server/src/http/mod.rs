@@ -140,7 +140,10 @@ pub fn serve(opts: ServeArgs) -> Result<()> {
         hub,
         Bounds {
             max_body: opts.max_body_bytes,
-            max_syncs: opts.max_concurrent_syncs.max(1),
+            max_syncs: opts
+                .max_concurrent_syncs
+                .unwrap_or_else(crate::args::default_concurrent_syncs)
+                .max(1),
             sync_wait: Duration::from_secs(opts.sync_wait_secs),
             body_timeout: Duration::from_secs(opts.body_timeout_secs.max(1)),
         },
