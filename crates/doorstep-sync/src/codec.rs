@@ -197,6 +197,34 @@ fn put_messages(out: &mut Vec<u8>, messages: &[DocMessage]) {
     }
 }
 
+fn put_audit(out: &mut Vec<u8>, rows: &[AuditRow]) {
+    put_leb(out, rows.len() as u64);
+    for row in rows {
+        put_leb(out, row.seq);
+        for s in [&row.at, &row.practitioner, &row.action, &row.record_kind] {
+            put_bytes(out, s.as_bytes());
+        }
+        for s in [&row.record_id, &row.family_id] {
+            match s {
+                None => out.push(0),
+                Some(s) => {
+                    out.push(1);
+                    put_bytes(out, s.as_bytes());
+                }
+            }
+        }
+        out.extend_from_slice(&row.prev_hash);
+        out.extend_from_slice(&row.hash);
+    }
+}
+
+/// The bytes `rows` take in an encoded request (its audit section).
+pub fn audit_section_len(rows: &[AuditRow]) -> usize {
+    let mut out = Vec::new();
+    put_audit(&mut out, rows);
+    out.len()
+}
+
 /// Encodes a request.
 pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
     let mut out = Vec::new();
@@ -217,24 +245,7 @@ pub fn encode_request(req: &SyncRequest) -> Vec<u8> {
         out.extend_from_slice(u.doc_id.as_bytes());
         put_bytes(&mut out, &u.doc);
     }
-    put_leb(&mut out, req.audit.len() as u64);
-    for row in &req.audit {
-        put_leb(&mut out, row.seq);
-        for s in [&row.at, &row.practitioner, &row.action, &row.record_kind] {
-            put_bytes(&mut out, s.as_bytes());
-        }
-        for s in [&row.record_id, &row.family_id] {
-            match s {
-                None => out.push(0),
-                Some(s) => {
-                    out.push(1);
-                    put_bytes(&mut out, s.as_bytes());
-                }
-            }
-        }
-        out.extend_from_slice(&row.prev_hash);
-        out.extend_from_slice(&row.hash);
-    }
+    put_audit(&mut out, &req.audit);
     out
 }
 

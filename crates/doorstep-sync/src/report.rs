@@ -29,6 +29,11 @@ pub struct SyncReport {
     pub pending: usize,
     /// Bytes sent.
     pub bytes_up: u64,
+    /// Of those, the audit rows sent (the laptop's audit log, anchored on
+    /// the server), and how many rows.
+    pub audit_bytes_up: u64,
+    /// Audit rows sent.
+    pub audit_rows_sent: usize,
     /// Bytes received.
     pub bytes_down: u64,
     /// The server asked for a full comparison (it was restored).

@@ -27,7 +27,7 @@ use automerge::{AutoCommit, ChangeHash};
 use uuid::Uuid;
 
 use crate::audit::{AuditRow, AuditTip};
-use crate::codec::{decode_response, encode_request, DecodeError};
+use crate::codec::{audit_section_len, decode_response, encode_request, DecodeError};
 use crate::limits::{Fill, Limits};
 use crate::protocol::{Cursor, DocMessage, DocUpload, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use crate::report::{SyncPhase, SyncProgress, SyncReport};
@@ -479,7 +479,9 @@ impl RoundTrips {
             replica.unacknowledged_audit(self.limits.audit_rows_per_body)?
         };
         self.audit_sent = audit.first().zip(audit.last()).map(|(f, l)| (f.seq, l.seq));
-        let mut fill = Fill::new(self.limits, audit.iter().map(audit_row_size).sum());
+        self.report.audit_rows_sent += audit.len();
+        let audit_bytes = audit_section_len(&audit);
+        let mut fill = Fill::new(self.limits, audit_bytes);
         let ids: Vec<Uuid> = self.families.keys().copied().collect();
         for id in ids {
             let Some(f) = self.families.get_mut(&id) else {
@@ -574,6 +576,7 @@ impl RoundTrips {
             audit,
         });
         self.report.bytes_up += body.len() as u64;
+        self.report.audit_bytes_up += audit_bytes as u64;
         Ok(Some(body))
     }
 
@@ -800,17 +803,6 @@ impl RoundTrips {
         report.merged = self.merged.len();
         report
     }
-}
-
-/// About how many bytes an audit row takes in a request.
-fn audit_row_size(r: &AuditRow) -> usize {
-    let text = [&r.at, &r.practitioner, &r.action, &r.record_kind];
-    let ids = [&r.record_id, &r.family_id];
-    80 + text.iter().map(|s| s.len()).sum::<usize>()
-        + ids
-            .iter()
-            .map(|s| s.as_ref().map_or(0, String::len))
-            .sum::<usize>()
 }
 
 #[cfg(test)]

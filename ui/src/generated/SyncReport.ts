@@ -49,6 +49,15 @@ pending: number,
  */
 bytes_up: number, 
 /**
+ * Of those, the audit rows sent (the laptop's audit log, anchored on
+ * the server), and how many rows.
+ */
+audit_bytes_up: number, 
+/**
+ * Audit rows sent.
+ */
+audit_rows_sent: number, 
+/**
  * Bytes received.
  */
 bytes_down: number, 

@@ -381,7 +381,9 @@ fn caseload_figures(
         }
     }
     let day = first.sync()?;
-    let day_total = day.bytes_up + day.bytes_down;
+    // The audit rows the sync carries are the laptop's audit log, not
+    // overhead on the changes: counted apart.
+    let day_total = day.bytes_up + day.bytes_down - day.audit_bytes_up;
     let ratio = day_total as f64 / raw_change_bytes.max(1) as f64;
     println!(
         "day's sync: {} changes, {} raw Automerge bytes; {} round trips, {}, ratio {:.2}",
@@ -400,7 +402,7 @@ fn caseload_figures(
     });
     figures.push(Figure {
         backend,
-        what: "day's sync: bytes vs raw change bytes".into(),
+        what: "day's sync: bytes vs raw change bytes (audit rows apart)".into(),
         goal: "≤2× raw",
         measured: format!(
             "{} B vs {} B raw ({} changes) = {:.2}× (up alone {:.2}×)",
@@ -408,9 +410,21 @@ fn caseload_figures(
             raw_change_bytes,
             changes,
             ratio,
-            day.bytes_up as f64 / raw_change_bytes.max(1) as f64
+            (day.bytes_up - day.audit_bytes_up) as f64 / raw_change_bytes.max(1) as f64
         ),
         met: Some(ratio <= 2.0),
+    });
+    figures.push(Figure {
+        backend,
+        what: "day's sync: the laptop's audit rows it carried".into(),
+        goal: "—",
+        measured: format!(
+            "{} rows, {} B ({} B a row)",
+            day.audit_rows_sent,
+            day.audit_bytes_up,
+            day.audit_bytes_up / day.audit_rows_sent.max(1) as u64
+        ),
+        met: None,
     });
     // The other device receiving the same day's changes.
     let receive = second.sync()?;

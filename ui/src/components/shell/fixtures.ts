@@ -123,7 +123,7 @@ export const syncStatusNotEnrolled: SyncStatus = {
 
 export const syncReport: SyncReport = {
   round_trips: 2, sent: 3, uploaded: 1, received: 5, downloaded: 2, merged: 4, evicted: 1, rejected: 0,
-  conflicts: 2, pending: 0, bytes_up: 20480, bytes_down: 153600, full_compare: false, revoked: false, audit_refused: null, complete: true,
+  conflicts: 2, pending: 0, bytes_up: 20480, bytes_down: 153600, full_compare: false, revoked: false, audit_refused: null, audit_bytes_up: 0, audit_rows_sent: 0, complete: true,
 };
 
 export const conflictList: ConflictView[] = [
