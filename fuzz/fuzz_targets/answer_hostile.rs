@@ -1,7 +1,8 @@
 //! Fuzz target: the server's handling of a decoded request whose Automerge
 //! bytes are hostile. The input is split into a sync message and a whole
 //! document: the document is loaded and read as a family record as the
-//! hub does before its transaction, then the answering machine receives
+//! hub does before its transaction, the request goes through the codec's
+//! checks as a body does, then the answering machine receives
 //! both for a family the server holds, checking each merge with the
 //! server's admission rules. Nothing may panic, and a request that is
 //! answered must encode.
@@ -11,7 +12,7 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
 use doorstep_document::admission::Sender;
 use doorstep_sync::answering::{Admission, Answering, Held, Upload};
-use doorstep_sync::codec::encode_response;
+use doorstep_sync::codec::{decode_request, encode_request, encode_response};
 use doorstep_sync::protocol::{Cursor, DocMessage, SyncRequest, PROTOCOL_VERSION};
 use doorstep_sync::Limits;
 use libfuzzer_sys::fuzz_target;
@@ -77,6 +78,11 @@ fuzz_target!(|data: &[u8]| {
         }],
         uploads: Vec::new(),
         audit: Vec::new(),
+    };
+    // As the hub does: the body goes through the codec's checks first (a
+    // message it refuses is answered 400).
+    let Ok(request) = decode_request(&encode_request(&request), &Limits::default()) else {
+        return;
     };
     let mut machine = Answering::new(request, uploads, "e".into(), 2, Limits::default());
     let held = [(FAMILY, Held::Mine(held(), 1))].into_iter().collect();

@@ -152,8 +152,9 @@ impl Session {
         self.audit_view("growth.view", id)?;
         let (pid, child) = child_of(&family, person_id)?;
         let subject = subject_of(child);
+        let rule = self.config.growth.prematurity;
         let assess = |measure: Measure, on, value| match &subject {
-            Some(s) => growth::assess(s, measure, on, value).map_err(|e| e.to_string()),
+            Some(s) => growth::assess_with(s, measure, on, value, &rule).map_err(|e| e.to_string()),
             None => Err(NO_REFERENCE.to_string()),
         };
         let mut list: Vec<(&Uuid, &Measurement)> = family
@@ -429,7 +430,13 @@ impl Session {
                     }
                     if p.problem.is_none() {
                         match &subject {
-                            Some(s) => match growth::assess(s, measure, measured_on, value) {
+                            Some(s) => match growth::assess_with(
+                                s,
+                                measure,
+                                measured_on,
+                                value,
+                                &self.config.growth.prematurity,
+                            ) {
                                 Ok(a) => p.assessment = Some(a),
                                 Err(e) => p.no_assessment = Some(e.to_string()),
                             },

@@ -86,8 +86,19 @@ pub struct Config {
     pub hia: HiaLabels,
     /// Screening cut-offs (EPDS, GAD-2, ASQ-3).
     pub forms: crate::forms::FormsConfig,
+    /// Growth assessment: when a measurement is assessed at corrected age.
+    pub growth: GrowthConfig,
     /// The desktop app's behaviour (idle lock).
     pub desktop: DesktopConfig,
+}
+
+/// Growth assessment rules a trust configures (REFERENCE §4, [R]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct GrowthConfig {
+    /// Gestational correction: which births, and until when.
+    pub prematurity: crate::clinical::growth::Prematurity,
 }
 
 /// How the desktop app behaves on a shared or unattended laptop.

@@ -49,8 +49,8 @@ pub use answers::{parse_answer, Answer, Answers, ItemPath, PathStep};
 pub use extract::{confirmed_level, goals, level_confirmed, recommended_level, Goal};
 pub use scoring::{
     asq_domain_results, asq_interval, asq_zone, epds_item_score, months_and_days, scores,
-    AsqCutoffs, AsqDomain, AsqDomainResult, AsqDomainValues, AsqIntervalCutoffs, AsqZone,
-    FormsConfig, IntervalChoice, Score, ScoreContext, ScoreFlag,
+    AsqCorrection, AsqCutoffs, AsqDomain, AsqDomainResult, AsqDomainValues, AsqIntervalCutoffs,
+    AsqZone, FormsConfig, IntervalChoice, Score, ScoreContext, ScoreFlag,
 };
 pub use validate::{answered_but_not_asked, asked, is_enabled, validate};
 

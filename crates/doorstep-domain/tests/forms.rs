@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use doorstep_domain::forms::{
     self, asq_domain_results, asq_interval, epds_item_score, is_enabled, months_and_days,
-    parse_answer, scores, validate, Answer, Answers, AsqDomain, AsqZone, FormDefinition, FormError,
-    FormsConfig, Score, ScoreContext, ScoreFlag,
+    parse_answer, scores, validate, Answer, Answers, AsqDomain, AsqDomainValues, AsqZone,
+    FormDefinition, FormError, FormsConfig, Score, ScoreContext, ScoreFlag,
 };
 use doorstep_domain::values::codes::LevelOfService;
 use doorstep_domain::FieldProblem;
@@ -820,58 +820,89 @@ fn asq_answers(interval: &str, domain: AsqDomain, value: f64) -> Answers {
         .with(domain.link_id(), Answer::Decimal(value))
 }
 
+/// `v` with `n` added to every domain.
+fn plus(v: AsqDomainValues, n: f64) -> AsqDomainValues {
+    AsqDomainValues {
+        communication: v.communication + n,
+        gross_motor: v.gross_motor + n,
+        fine_motor: v.fine_motor + n,
+        problem_solving: v.problem_solving + n,
+        personal_social: v.personal_social + n,
+    }
+}
+
 #[test]
 fn asq3_zones_at_each_cut_off() {
     let tyr = def("two-year-review");
-    let cfg = FormsConfig::default();
-    // The [R] reference cut-offs are the defaults.
-    assert_eq!(cfg.asq3.m24.cutoff.communication, 25.17);
-    assert_eq!(cfg.asq3.m27.cutoff.fine_motor, 18.42);
-    assert_eq!(cfg.asq3.m30.cutoff.personal_social, 32.01);
-    assert_eq!(cfg.asq3.m30.monitor.personal_social, 42.01);
-    for (interval, cut) in [
-        ("24", &cfg.asq3.m24),
-        ("27", &cfg.asq3.m27),
-        ("30", &cfg.asq3.m30),
+    let default = FormsConfig::default();
+    // The [R] reference cut-offs are the defaults; no monitoring threshold
+    // is assumed (none is published in the reference).
+    assert_eq!(default.asq3.m24.cutoff.communication, 25.17);
+    assert_eq!(default.asq3.m27.cutoff.fine_motor, 18.42);
+    assert_eq!(default.asq3.m30.cutoff.personal_social, 32.01);
+    assert_eq!(default.asq3.m30.monitor, None);
+    // A trust that holds the published thresholds configures them.
+    let mut configured = default.clone();
+    for cut in [
+        &mut configured.asq3.m24,
+        &mut configured.asq3.m27,
+        &mut configured.asq3.m30,
     ] {
-        for d in AsqDomain::ALL {
-            let c = cut.cutoff.get(d);
-            let m = cut.monitor.get(d);
-            let cases = [
-                (c - 5.0, AsqZone::Refer),
-                (c - 0.01, AsqZone::Refer),
-                (c, AsqZone::Monitor),
-                (c + 0.01, AsqZone::Monitor),
-                (m - 0.01, AsqZone::Monitor),
-                (m, AsqZone::OnSchedule),
-                (60.0, AsqZone::OnSchedule),
-            ];
-            for (v, zone) in cases {
-                let a = asq_answers(interval, d, v);
-                let (choice, results) = asq_domain_results(&a, &no_age(), &cfg).unwrap();
-                assert_eq!(choice.interval.to_string(), interval);
-                assert!(choice.from_answer);
-                assert_eq!(results.len(), 1);
-                assert_eq!(results[0].zone, zone, "{interval} {d:?} {v}");
-                assert_eq!(results[0].expected_level, v >= c, "{interval} {d:?} {v}");
-                assert_eq!(results[0].expected_level, zone.at_expected_level());
-
-                let s = scores(tyr, &a, &no_age(), &cfg);
-                assert_eq!(score(&s, "asq3-interval").value.to_string(), interval);
-                let sc = score(&s, d.link_id());
-                assert_eq!(sc.value, v);
-                let flags: &[ScoreFlag] = match zone {
-                    AsqZone::Refer => &[ScoreFlag::Refer],
-                    AsqZone::Monitor => &[ScoreFlag::Monitor],
-                    AsqZone::OnSchedule => &[],
+        cut.monitor = Some(plus(cut.cutoff, 10.0));
+    }
+    for cfg in [&default, &configured] {
+        for (interval, cut) in [
+            ("24", &cfg.asq3.m24),
+            ("27", &cfg.asq3.m27),
+            ("30", &cfg.asq3.m30),
+        ] {
+            for d in AsqDomain::ALL {
+                let c = cut.cutoff.get(d);
+                let cases = match cut.monitor.map(|m| m.get(d)) {
+                    Some(m) => vec![
+                        (c - 5.0, AsqZone::Refer),
+                        (c - 0.01, AsqZone::Refer),
+                        (c, AsqZone::Monitor),
+                        (c + 0.01, AsqZone::Monitor),
+                        (m - 0.01, AsqZone::Monitor),
+                        (m, AsqZone::OnSchedule),
+                        (60.0, AsqZone::OnSchedule),
+                    ],
+                    None => vec![
+                        (c - 5.0, AsqZone::Refer),
+                        (c - 0.01, AsqZone::Refer),
+                        (c, AsqZone::OnSchedule),
+                        (c + 0.01, AsqZone::OnSchedule),
+                        (60.0, AsqZone::OnSchedule),
+                    ],
                 };
-                assert_eq!(sc.flags, flags, "{interval} {d:?} {v}");
-                if zone == AsqZone::Refer {
-                    assert!(sc
-                        .interpretation
-                        .as_deref()
-                        .unwrap()
-                        .starts_with("below cut-off"));
+                for (v, zone) in cases {
+                    let a = asq_answers(interval, d, v);
+                    let (choice, results) = asq_domain_results(&a, &no_age(), cfg).unwrap();
+                    assert_eq!(choice.interval.to_string(), interval);
+                    assert!(choice.from_answer);
+                    assert_eq!(results.len(), 1);
+                    assert_eq!(results[0].zone, zone, "{interval} {d:?} {v}");
+                    assert_eq!(results[0].expected_level, v >= c, "{interval} {d:?} {v}");
+                    assert_eq!(results[0].expected_level, zone.at_expected_level());
+
+                    let s = scores(tyr, &a, &no_age(), cfg);
+                    assert_eq!(score(&s, "asq3-interval").value.to_string(), interval);
+                    let sc = score(&s, d.link_id());
+                    assert_eq!(sc.value, v);
+                    let flags: &[ScoreFlag] = match zone {
+                        AsqZone::Refer => &[ScoreFlag::Refer],
+                        AsqZone::Monitor => &[ScoreFlag::Monitor],
+                        AsqZone::OnSchedule => &[],
+                    };
+                    assert_eq!(sc.flags, flags, "{interval} {d:?} {v}");
+                    if zone == AsqZone::Refer {
+                        assert!(sc
+                            .interpretation
+                            .as_deref()
+                            .unwrap()
+                            .starts_with("below cut-off"));
+                    }
                 }
             }
         }
@@ -883,7 +914,7 @@ fn asq3_interval_comes_from_the_answer_or_the_age() {
     let tyr = def("two-year-review");
     let cfg = FormsConfig::default();
     let a = Answers::new().with("asq3-fine-motor", Answer::Decimal(30.0));
-    // 30 is monitor at 24 months (cut-off 35.16) but on schedule at 27 (18.42).
+    // 30 is below the 24-month cut-off (35.16) but on schedule at 27 (18.42).
     let at = |age, corrected| ScoreContext {
         child_age_days: Some(age),
         corrected_age_days: corrected,
@@ -947,7 +978,7 @@ fn asq_interval_at_every_age_boundary() {
         (959, Err("31 months 16 days")),
     ];
     for (age, expect) in cases {
-        match (asq_interval(age, None), expect) {
+        match (asq_interval(age, None, &FormsConfig::default()), expect) {
             (Ok(got), Ok(want)) => assert_eq!(got, want, "day {age}"),
             (Err(e), Err(part)) => {
                 assert!(e.contains(part), "{e}");
@@ -959,44 +990,70 @@ fn asq_interval_at_every_age_boundary() {
             (got, want) => panic!("day {age}: {got:?}, expected {want:?}"),
         }
     }
-    assert!(asq_interval(699, None)
+    assert!(asq_interval(699, None, &FormsConfig::default())
         .unwrap_err()
         .contains("starts at 23 months 0 days"));
-    assert!(asq_interval(959, None)
+    assert!(asq_interval(959, None, &FormsConfig::default())
         .unwrap_err()
         .contains("ends at 31 months 15 days"));
 
     // Born at 33 weeks: 49 days early.
     let early = 49;
-    assert_eq!(asq_interval(776, None), Ok(27));
+    assert_eq!(asq_interval(776, None, &FormsConfig::default()), Ok(27));
     assert_eq!(
-        asq_interval(776, Some(776 - early)),
+        asq_interval(776, Some(776 - early), &FormsConfig::default()),
         Ok(24),
         "corrected age 23m27d"
     );
-    assert_eq!(asq_interval(740, Some(740 - early)), Err(
+    assert_eq!(asq_interval(740, Some(740 - early), &FormsConfig::default()), Err(
         "the child's corrected age is 22 months 22 days, outside the 24, 27 and 30-month ASQ-3 windows: \
          the 24-month questionnaire starts at 23 months 0 days".to_string()
     ));
     // Corrected age 24 months or more: chronological age.
     assert_eq!(
-        asq_interval(779, Some(779 - early)),
+        asq_interval(779, Some(779 - early), &FormsConfig::default()),
         Ok(27),
         "corrected 24m0d"
     );
     assert_eq!(
-        asq_interval(778, Some(778 - early)),
+        asq_interval(778, Some(778 - early), &FormsConfig::default()),
         Ok(24),
         "corrected 23m29d"
     );
     // Born less than 3 weeks early: not corrected.
-    assert_eq!(asq_interval(710, Some(710 - 20)), Ok(24));
+    assert_eq!(
+        asq_interval(710, Some(710 - 20), &FormsConfig::default()),
+        Ok(24)
+    );
     assert!(
-        asq_interval(710, Some(710 - 21)).is_err(),
+        asq_interval(710, Some(710 - 21), &FormsConfig::default()).is_err(),
         "3 weeks early: corrected"
     );
     // A corrected age above the age (born after term) is ignored.
-    assert_eq!(asq_interval(776, Some(790)), Ok(27));
+    assert_eq!(
+        asq_interval(776, Some(790), &FormsConfig::default()),
+        Ok(27)
+    );
+    // The prematurity limits are the trust's: correcting only for babies
+    // born 8 weeks early or more, the same child uses its actual age.
+    let strict: FormsConfig =
+        serde_json::from_str(r#"{"asq_correction": {"from_days_early": 56}}"#).unwrap();
+    assert_eq!(strict.asq_correction.until_months, 24);
+    assert_eq!(asq_interval(776, Some(776 - early), &strict), Ok(27));
+    // Correcting until 30 months of corrected age.
+    let longer: FormsConfig =
+        serde_json::from_str(r#"{"asq_correction": {"until_months": 30}}"#).unwrap();
+    let (age, corrected) = (month_start_days(26), month_start_days(26) - early);
+    assert_eq!(
+        asq_interval(age, Some(corrected), &FormsConfig::default()),
+        Ok(27)
+    );
+    assert_eq!(asq_interval(age, Some(corrected), &longer), Ok(24));
+}
+
+/// The first day of month `m` of age, as the reference counts months.
+fn month_start_days(m: i64) -> i64 {
+    (m * 1461).div_euclid(48)
 }
 
 #[test]

@@ -453,6 +453,14 @@ impl<'a> Reader<'a> {
                 doc_id,
                 reason: e.to_string(),
             })?;
+            for have in &message.have {
+                check_bloom(&have.bloom.to_bytes()).map_err(|reason| {
+                    DecodeError::InvalidSyncMessage {
+                        doc_id,
+                        reason: reason.into(),
+                    }
+                })?;
+            }
             self.measure(doc_id, message.changes.iter())?;
             out.push(DocMessage {
                 doc_id,
@@ -548,6 +556,40 @@ impl<'a> Reader<'a> {
             0 => Ok(()),
             n => Err(DecodeError::TrailingBytes(n)),
         }
+    }
+}
+
+/// Refuses a Bloom filter Automerge cannot use safely: it divides by the
+/// filter's size in bits (none: a panic) and allocates a vector of its
+/// probe count (billions: memory exhausted). Automerge writes 10 bits per
+/// entry and 7 probes; up to 64 of each is taken.
+fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut rest = bytes;
+    let mut next = || -> Result<u64, &'static str> {
+        let mut value: u64 = 0;
+        for i in 0..5 {
+            let (&b, tail) = rest.split_first().ok_or("a truncated Bloom filter")?;
+            rest = tail;
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err("a Bloom filter with an overlong number")
+    };
+    let (entries, bits_per_entry, probes) = (next()?, next()?, next()?);
+    let usable = entries > 0
+        && (1..=64).contains(&bits_per_entry)
+        && (1..=64).contains(&probes)
+        && !rest.is_empty()
+        && rest.len() <= (u32::MAX / 8) as usize;
+    if usable {
+        Ok(())
+    } else {
+        Err("a Bloom filter with impossible parameters")
     }
 }
 

@@ -461,3 +461,34 @@ fn changes_are_measured_before_anything_builds_them() {
         Err(DecodeError::Changes { .. })
     ));
 }
+
+#[test]
+fn bloom_filters_automerge_cannot_use_are_refused() {
+    use automerge::sync::{BloomFilter, Have, Message};
+    let l = Limits::default();
+    // Entries but no bits (Automerge would divide by zero), and billions
+    // of probes (it would allocate a vector of them); then a usable one.
+    for (bloom, ok) in [
+        (vec![1u8, 0, 7], false),
+        (vec![1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff], false),
+        (vec![1, 10, 7, 0xff, 0xff], true),
+    ] {
+        let mut message = Message::decode(&sync_bytes(1)).unwrap();
+        message.have = vec![Have {
+            last_sync: vec![],
+            bloom: BloomFilter::try_from(bloom.as_slice()).unwrap(),
+        }];
+        let mut req = request();
+        req.messages[0].sync = message.encode();
+        let got = decode_request(&encode_request(&req), &l);
+        if ok {
+            assert!(got.is_ok(), "{got:?}");
+        } else {
+            assert!(
+                matches!(&got, Err(DecodeError::InvalidSyncMessage { reason, .. })
+                    if reason.contains("Bloom filter")),
+                "{got:?}"
+            );
+        }
+    }
+}

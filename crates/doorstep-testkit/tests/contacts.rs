@@ -308,3 +308,58 @@ fn did_not_attend_creates_a_follow_up_and_declined_closes_the_review() {
     let items = s.worklist(&WorklistQuery::default()).unwrap();
     assert!(items.iter().all(|i| i.kind != ContactKind::SixToEightWeek));
 }
+
+#[test]
+fn the_trusts_prematurity_rule_decides_when_growth_is_corrected() {
+    // Born at 35 weeks, weighed at 13 months: past the default year of
+    // correction for births at 32–36 weeks.
+    let weigh = |device: &TempDevice| {
+        let mut s = device.session();
+        let f = s
+            .add_family(&NewFamily {
+                address_line1: "3 Scales Road".into(),
+                postcode: "CV3 4FG".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .family_id
+            .to_string();
+        let c = s
+            .add_person(
+                &f,
+                &NewPerson {
+                    role: "child".into(),
+                    given_name: Some("Ava".into()),
+                    family_name: "Mensah".into(),
+                    date_of_birth: Some("2025-10-15".into()),
+                    sex: Some("2".into()),
+                    gestation: Some("35+0".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .record_id
+            .to_string();
+        s.record_contact(
+            &f,
+            &visit("12-month", &c, "2026-11-20T10:00:00Z", "attended"),
+            &[weight(&c, "9.1")],
+        )
+        .unwrap();
+        let g = s.growth(&f, &c).unwrap();
+        g.measurements[0]
+            .assessment
+            .clone()
+            .expect("a centile")
+            .corrected_age_days
+    };
+    let default = TempDevice::new();
+    assert_eq!(weigh(&default), None, "chronological age by default");
+    let trust = TempDevice::new();
+    std::fs::write(
+        trust.data_dir().join("config.json"),
+        r#"{"growth": {"prematurity": {"until_days_if_32_to_36": 500}}}"#,
+    )
+    .unwrap();
+    assert_eq!(weigh(&trust), Some(401 - 35), "corrected: 35 days early");
+}

@@ -229,6 +229,7 @@ pub struct Subject {
 /// assessed at chronological age.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
 pub struct Prematurity {
     /// Correct only births before this many completed weeks (37).
     pub correct_below_weeks: u8,

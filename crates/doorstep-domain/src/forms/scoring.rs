@@ -13,7 +13,8 @@
 //!   total, on its own score (`epds-item10`) and on the total.
 //! - **ASQ-3** (`two-year-review`): per domain, below the cut-off (mean −
 //!   2 SD) refer; from the cut-off up to the monitoring threshold (mean −
-//!   1 SD) monitor; otherwise on schedule. OHID's "at or above the expected
+//!   1 SD) monitor, only when the trust configured thresholds (none are
+//!   assumed); otherwise on schedule. OHID's "at or above the expected
 //!   level" (C6iii–vii) is score ≥ cut-off. The questionnaire interval is
 //!   the `asq-interval` answer when given, otherwise [`asq_interval`] of the
 //!   child's age in the [`ScoreContext`].
@@ -175,16 +176,6 @@ impl AsqDomainValues {
             AsqDomain::PersonalSocial => self.personal_social,
         }
     }
-
-    fn plus(self, n: f64) -> Self {
-        AsqDomainValues {
-            communication: self.communication + n,
-            gross_motor: self.gross_motor + n,
-            fine_motor: self.fine_motor + n,
-            problem_solving: self.problem_solving + n,
-            personal_social: self.personal_social + n,
-        }
-    }
 }
 
 /// Cut-offs for one ASQ-3 questionnaire interval.
@@ -194,18 +185,10 @@ pub struct AsqIntervalCutoffs {
     /// Referral cut-off per domain (mean − 2 SD): below it, refer.
     pub cutoff: AsqDomainValues,
     /// Monitoring threshold per domain (mean − 1 SD): from the cut-off up to
-    /// below this, monitor.
-    pub monitor: AsqDomainValues,
-}
-
-impl AsqIntervalCutoffs {
-    /// Cut-offs with monitoring thresholds 10 points above them.
-    fn with_default_monitor(cutoff: AsqDomainValues) -> Self {
-        AsqIntervalCutoffs {
-            cutoff,
-            monitor: cutoff.plus(10.0),
-        }
-    }
+    /// below this, monitor. None unless the trust configures it: there is
+    /// no monitoring zone without published thresholds.
+    #[serde(default)]
+    pub monitor: Option<AsqDomainValues>,
 }
 
 /// ASQ-3 cut-offs for the 24, 27 and 30-month questionnaires.
@@ -213,8 +196,8 @@ impl AsqIntervalCutoffs {
 /// The referral cut-offs are REFERENCE §3.4's table, marked **[R]**:
 /// confirm against the OHID C6iii–vii definitions or the User's Guide
 /// Table 18. The monitoring thresholds (mean − 1 SD) are not in the
-/// reference: the defaults are a **[R] placeholder** of cut-off + 10 points
-/// and must be replaced with the published values.
+/// reference, so by default there is no monitoring zone: a trust that
+/// holds the published values configures them (`monitor` per interval).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
@@ -232,14 +215,15 @@ pub struct AsqCutoffs {
 
 impl Default for AsqCutoffs {
     fn default() -> Self {
-        let row = |c, g, f, p, s| {
-            AsqIntervalCutoffs::with_default_monitor(AsqDomainValues {
+        let row = |c, g, f, p, s| AsqIntervalCutoffs {
+            cutoff: AsqDomainValues {
                 communication: c,
                 gross_motor: g,
                 fine_motor: f,
                 problem_solving: p,
                 personal_social: s,
-            })
+            },
+            monitor: None,
         };
         AsqCutoffs {
             m24: row(25.17, 38.07, 35.16, 29.78, 31.54),
@@ -275,6 +259,31 @@ pub struct FormsConfig {
     pub gad2_cutoff: u8,
     /// ASQ-3 cut-offs and monitoring thresholds.
     pub asq3: AsqCutoffs,
+    /// When an ASQ-3 questionnaire is chosen by corrected age.
+    #[serde(default)]
+    pub asq_correction: AsqCorrection,
+}
+
+/// When a child's ASQ-3 questionnaire is chosen by corrected age
+/// (REFERENCE §3.4, [R]: a rule a trust configures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct AsqCorrection {
+    /// Babies born at least this many days early are assessed at corrected
+    /// age (21: three weeks).
+    pub from_days_early: i64,
+    /// Correction stops at this corrected age, in months (24).
+    pub until_months: i64,
+}
+
+impl Default for AsqCorrection {
+    fn default() -> Self {
+        AsqCorrection {
+            from_days_early: 21,
+            until_months: 24,
+        }
+    }
 }
 
 impl Default for FormsConfig {
@@ -284,6 +293,7 @@ impl Default for FormsConfig {
             epds_lower_cutoff: 10,
             gad2_cutoff: 3,
             asq3: AsqCutoffs::default(),
+            asq_correction: AsqCorrection::default(),
         }
     }
 }
@@ -320,10 +330,10 @@ impl AsqZone {
 
 /// The zone of an ASQ-3 domain score: below `cutoff` refer; from `cutoff`
 /// up to below `monitor` monitor; otherwise on schedule.
-pub fn asq_zone(score: f64, cutoff: f64, monitor: f64) -> AsqZone {
+pub fn asq_zone(score: f64, cutoff: f64, monitor: Option<f64>) -> AsqZone {
     if score < cutoff {
         AsqZone::Refer
-    } else if score < monitor {
+    } else if monitor.is_some_and(|m| score < m) {
         AsqZone::Monitor
     } else {
         AsqZone::OnSchedule
@@ -354,19 +364,10 @@ pub fn months_and_days(age_days: i64) -> (i64, i64) {
     (m, age_days - month_start(m))
 }
 
-/// Babies born at least this many days early are assessed at corrected
-/// age (REFERENCE §3.4, ≥ 3 weeks).
-const CORRECT_IF_EARLY_DAYS: i64 = 21;
-/// Correction stops at this corrected age, in months (REFERENCE §3.4, upper
-/// limit [R]).
-const CORRECT_UNTIL_MONTHS: i64 = 24;
-
 /// The age used for the ASQ-3 interval: `(days, corrected)`.
-fn asq_age(age_days: i64, corrected_age_days: Option<i64>) -> (i64, bool) {
+fn asq_age(age_days: i64, corrected_age_days: Option<i64>, rule: &AsqCorrection) -> (i64, bool) {
     match corrected_age_days {
-        Some(c)
-            if age_days - c >= CORRECT_IF_EARLY_DAYS && c < month_start(CORRECT_UNTIL_MONTHS) =>
-        {
+        Some(c) if age_days - c >= rule.from_days_early && c < month_start(rule.until_months) => {
             (c, true)
         }
         _ => (age_days, false),
@@ -380,20 +381,26 @@ fn asq_age(age_days: i64, corrected_age_days: Option<i64>) -> (i64, bool) {
 ///
 /// The age used is the corrected age when one is given, the baby was born
 /// at least 3 weeks early (`age_days − corrected_age_days ≥ 21`) and the
-/// corrected age is under 24 months; otherwise the chronological age. (The
+/// corrected age is under 24 months (both [`FormsConfig::asq_correction`]);
+/// otherwise the chronological age. (The
 /// reference says to correct "until 24 months" [R]; reading that as
 /// corrected age lets a child at 25 m 16 d born 7 weeks early use the
 /// 24-month questionnaire.) Outside the three windows: `Err` with the
 /// reason.
-pub fn asq_interval(age_days: i64, corrected_age_days: Option<i64>) -> Result<u8, String> {
-    asq_interval_detail(age_days, corrected_age_days).map(|(i, _)| i)
+pub fn asq_interval(
+    age_days: i64,
+    corrected_age_days: Option<i64>,
+    cfg: &FormsConfig,
+) -> Result<u8, String> {
+    asq_interval_detail(age_days, corrected_age_days, cfg).map(|(i, _)| i)
 }
 
 fn asq_interval_detail(
     age_days: i64,
     corrected_age_days: Option<i64>,
+    cfg: &FormsConfig,
 ) -> Result<(u8, bool), String> {
-    let (age, corrected) = asq_age(age_days, corrected_age_days);
+    let (age, corrected) = asq_age(age_days, corrected_age_days, &cfg.asq_correction);
     let at = |m, d| month_start(m) + d;
     let interval = if age < at(23, 0) {
         None
@@ -459,8 +466,8 @@ pub struct AsqDomainResult {
     pub score: f64,
     /// The referral cut-off used.
     pub cutoff: f64,
-    /// The monitoring threshold used.
-    pub monitor: f64,
+    /// The monitoring threshold used, when the trust configured one.
+    pub monitor: Option<f64>,
     /// The zone.
     pub zone: AsqZone,
     /// OHID's "at or above the expected level" (score ≥ cut-off).
@@ -489,7 +496,7 @@ pub fn asq_domain_results(
             let age = ctx.child_age_days.ok_or_else(|| {
                 "the child's age is not known: choose the questionnaire (asq-interval)".to_string()
             })?;
-            let (interval, corrected) = asq_interval_detail(age, ctx.corrected_age_days)?;
+            let (interval, corrected) = asq_interval_detail(age, ctx.corrected_age_days, cfg)?;
             IntervalChoice {
                 interval,
                 from_answer: false,
@@ -507,7 +514,8 @@ pub fn asq_domain_results(
         .iter()
         .filter_map(|&domain| {
             let score = answers.get(domain.link_id())?.as_f64()?;
-            let (cutoff, monitor) = (cut.cutoff.get(domain), cut.monitor.get(domain));
+            let cutoff = cut.cutoff.get(domain);
+            let monitor = cut.monitor.map(|m| m.get(domain));
             let zone = asq_zone(score, cutoff, monitor);
             Some(AsqDomainResult {
                 domain,
@@ -681,7 +689,8 @@ fn asq(answers: &Answers, ctx: &ScoreContext, cfg: &FormsConfig, out: &mut Vec<S
                         s.flags.push(ScoreFlag::Monitor);
                         format!(
                             "monitoring zone ({} to below {}): provide activities and monitor",
-                            r.cutoff, r.monitor
+                            r.cutoff,
+                            r.monitor.unwrap_or(r.cutoff)
                         )
                     }
                     AsqZone::OnSchedule => "on schedule".into(),
