@@ -13,6 +13,11 @@ use doorstep_testkit::TempDevice;
 
 /// A family with a boy born 2026-11-01 (three weeks old on 2026-11-22).
 fn newborn(s: &mut Session, dob: &str) -> (String, String) {
+    born(s, dob, "40+0")
+}
+
+/// A family with one child born on `dob` at `gestation` ("weeks+days").
+fn born(s: &mut Session, dob: &str, gestation: &str) -> (String, String) {
     let f = s
         .add_family(&NewFamily {
             address_line1: "3 Scales Road".into(),
@@ -31,7 +36,7 @@ fn newborn(s: &mut Session, dob: &str) -> (String, String) {
                 family_name: "Mensah".into(),
                 date_of_birth: Some(dob.into()),
                 sex: Some("1".into()),
-                gestation: Some("40+0".into()),
+                gestation: Some(gestation.into()),
                 ..Default::default()
             },
         )
@@ -315,31 +320,7 @@ fn the_trusts_prematurity_rule_decides_when_growth_is_corrected() {
     // correction for births at 32–36 weeks.
     let weigh = |device: &TempDevice| {
         let mut s = device.session();
-        let f = s
-            .add_family(&NewFamily {
-                address_line1: "3 Scales Road".into(),
-                postcode: "CV3 4FG".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .family_id
-            .to_string();
-        let c = s
-            .add_person(
-                &f,
-                &NewPerson {
-                    role: "child".into(),
-                    given_name: Some("Ava".into()),
-                    family_name: "Mensah".into(),
-                    date_of_birth: Some("2025-10-15".into()),
-                    sex: Some("2".into()),
-                    gestation: Some("35+0".into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-            .record_id
-            .to_string();
+        let (f, c) = born(&mut s, "2025-10-15", "35+0");
         s.record_contact(
             &f,
             &visit("12-month", &c, "2026-11-20T10:00:00Z", "attended"),
