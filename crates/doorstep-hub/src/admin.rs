@@ -613,12 +613,9 @@ impl Hub {
 
 /// A stored hex hash as bytes.
 pub(crate) fn unhex(hash: &str) -> Result<[u8; 32], HubError> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(hash, &mut out)
-        .map_err(|_| HubError::Corrupt("a stored audit hash is not one".into()))?;
-    Ok(out)
+    audit::parse_hash(hash)
+        .ok_or_else(|| HubError::Corrupt("a stored audit hash is not one".into()))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -370,25 +370,24 @@ fn answer(
         AnswerError::NotLookedUp(_) => HubError::Corrupt(e.to_string()),
         other => HubError::BadRequest(other.to_string()),
     })?;
-    if machine.carries_audit() {
-        let tip = AuditTip {
-            seq: seq_u64(dev.int(5)?),
-            hash: match dev.opt_text(6)? {
-                Some(h) => unhex(&h)?,
-                None => GENESIS,
-            },
-        };
-        match machine.audit(&tip) {
-            Ok(rows) => store_device_audit(tx, device, &tip, &rows, now)?,
-            Err(refusal) => audit(
-                tx,
-                now,
-                &device.to_string(),
-                "device.audit-refused",
-                None,
-                &refusal.to_string(),
-            )?,
-        }
+    // The device's audit rows (none: nothing is stored or answered).
+    let tip = AuditTip {
+        seq: seq_u64(dev.int(5)?),
+        hash: match dev.opt_text(6)? {
+            Some(h) => unhex(&h)?,
+            None => GENESIS,
+        },
+    };
+    match machine.audit(&tip) {
+        Ok(rows) => store_device_audit(tx, device, &tip, &rows, now)?,
+        Err(refusal) => audit(
+            tx,
+            now,
+            &device.to_string(),
+            "device.audit-refused",
+            None,
+            &refusal.to_string(),
+        )?,
     }
 
     // Step 6: families in the caseload changed since the cursor (all of

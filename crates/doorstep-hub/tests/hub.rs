@@ -130,6 +130,17 @@ fn count(hub: &Hub, table: &str) -> i64 {
 }
 
 /// The server's document of a family.
+/// The server's audit rows of one action: actor, then detail.
+fn audited(hub: &Hub, action: &str) -> Vec<doorstep_hub::Row> {
+    hub.transaction(|tx| {
+        tx.query(
+            "SELECT actor, detail FROM audit WHERE action = $1",
+            &[action.into()],
+        )
+    })
+    .unwrap()
+}
+
 fn server_doc(hub: &Hub, family: Uuid) -> AutoCommit {
     let bytes = hub
         .transaction(|tx| {
@@ -1504,14 +1515,7 @@ fn refused_enrolments_are_audited_without_the_code() {
                 HubError::EnrolmentRefused
             );
         }
-        let rows = hub
-            .transaction(|tx| {
-                tx.query(
-                    "SELECT actor, detail FROM audit WHERE action = 'device.enrol-refused'",
-                    &[],
-                )
-            })
-            .unwrap();
+        let rows = audited(&hub, "device.enrol-refused");
         assert_eq!(rows.len(), 3, "{}", b.name);
         assert_eq!(rows[0].text(0).unwrap(), device.to_string());
         assert!(!rows[0].text(1).unwrap().contains("WRONG"), "{}", b.name);
@@ -1587,14 +1591,7 @@ fn changes_that_inflate_or_multiply_past_the_budget_are_refused_and_audited() {
             tight.sync(&identity, &encode_request(&three), now()),
             Err(HubError::TooLarge { .. })
         ));
-        let rows = hub
-            .transaction(|tx| {
-                tx.query(
-                    "SELECT actor, detail FROM audit WHERE action = 'sync.refused'",
-                    &[],
-                )
-            })
-            .unwrap();
+        let rows = audited(&hub, "sync.refused");
         assert_eq!(rows.len(), 3, "{}", b.name);
         assert_eq!(rows[0].text(0).unwrap(), d.id.to_string());
         assert!(rows[0].text(1).unwrap().contains("too large"), "{}", b.name);
@@ -2058,14 +2055,7 @@ fn a_laptops_audit_is_kept_append_only_and_a_rewritten_one_refused() {
             .audit_refused
             .is_some_and(|w| w.contains("edited")));
         assert_eq!(stored(), held, "{}: nothing refused was stored", b.name);
-        let refusals = hub
-            .transaction(|tx| {
-                tx.query(
-                    "SELECT actor FROM audit WHERE action = 'device.audit-refused'",
-                    &[],
-                )
-            })
-            .unwrap();
+        let refusals = audited(&hub, "device.audit-refused");
         assert_eq!(refusals.len(), 3, "{}", b.name);
         assert_eq!(refusals[0].text(0).unwrap(), d.id.to_string());
 

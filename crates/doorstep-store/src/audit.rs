@@ -83,11 +83,7 @@ fn row_hash(
 /// A stored hex hash as bytes; text that is not one (an edited row) reads
 /// as bytes no row's hash has.
 fn unhex(hash: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    if hex::decode_to_slice(hash, &mut out).is_err() {
-        out = [0xff; 32];
-    }
-    out
+    doorstep_sync::audit::parse_hash(hash).unwrap_or([0xff; 32])
 }
 
 /// Appends an entry at the end of the chain (inside the caller's transaction).
@@ -202,9 +198,8 @@ fn acknowledged(conn: &Connection) -> Result<Option<(i64, String)>, StoreError> 
 /// Records the server's acknowledgement: it holds this chain's rows up to
 /// `seq`, whose hash is `hash` (inside the caller's transaction). Taken
 /// only when that is this chain's row there; it may move back (a server
-/// restored from a backup holds fewer rows: they are sent again). Whether
-/// it was recorded.
-pub fn acknowledge(conn: &Connection, seq: u64, hash: &[u8; 32]) -> Result<bool, StoreError> {
+/// restored from a backup holds fewer rows: they are sent again).
+pub fn acknowledge(conn: &Connection, seq: u64, hash: &[u8; 32]) -> Result<(), StoreError> {
     let seq = i64::try_from(seq).unwrap_or(i64::MAX);
     let ours: Option<String> = if seq == 0 {
         Some(GENESIS.to_string())
@@ -213,14 +208,14 @@ pub fn acknowledge(conn: &Connection, seq: u64, hash: &[u8; 32]) -> Result<bool,
             .optional()?
     };
     if ours.as_deref() != Some(hex::encode(hash).as_str()) {
-        return Ok(false);
+        return Ok(());
     }
-    let n = conn.execute(
+    conn.execute(
         "UPDATE sync_server SET audit_acked_seq = ?1, audit_acked_hash = ?2, audit_refused = NULL
          WHERE id = 1",
         params![seq, (seq > 0).then(|| hex::encode(hash))],
     )?;
-    Ok(n > 0)
+    Ok(())
 }
 
 /// The audit rows about one family, oldest first.

@@ -295,11 +295,6 @@ impl Answering {
         }
     }
 
-    /// Whether the request carries audit rows.
-    pub fn carries_audit(&self) -> bool {
-        !self.request.audit.is_empty()
-    }
-
     /// The device is revoked (not to be wiped): its messages and uploads
     /// are taken as any device's, but it is offered no family and evicts
     /// none, and the response says it is revoked so that it erases once

@@ -76,6 +76,13 @@ impl AuditTip {
     }
 }
 
+/// A hash written as hex (as both sides store them), if it is one.
+pub fn parse_hash(hex_text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut out).ok()?;
+    Some(out)
+}
+
 /// A row's fields besides its position, time and link.
 #[derive(Clone, Copy, Debug)]
 pub struct RowFields<'a> {

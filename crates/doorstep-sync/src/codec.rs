@@ -567,25 +567,16 @@ fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
     if bytes.is_empty() {
         return Ok(());
     }
-    let mut rest = bytes;
-    let mut next = || -> Result<u64, &'static str> {
-        let mut value: u64 = 0;
-        for i in 0..5 {
-            let (&b, tail) = rest.split_first().ok_or("a truncated Bloom filter")?;
-            rest = tail;
-            value |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err("a Bloom filter with an overlong number")
-    };
-    let (entries, bits_per_entry, probes) = (next()?, next()?, next()?);
+    let limits = Limits::default();
+    let mut r = Reader::new(bytes, &limits).map_err(|_| "a Bloom filter too large")?;
+    let mut number = || r.leb().map_err(|_| "a Bloom filter that does not read");
+    let (entries, bits_per_entry, probes) = (number()?, number()?, number()?);
+    let bits = bytes.len() - r.pos;
     let usable = entries > 0
         && (1..=64).contains(&bits_per_entry)
         && (1..=64).contains(&probes)
-        && !rest.is_empty()
-        && rest.len() <= (u32::MAX / 8) as usize;
+        && bits > 0
+        && bits <= (u32::MAX / 8) as usize;
     if usable {
         Ok(())
     } else {
