@@ -158,6 +158,16 @@ pub fn generate(
     }
     files.insert("labels.ts".into(), labels(&names));
     index.push_str("export * from \"./labels\";\n");
+    // Test fixtures only (not in index.ts, so never in the app's bundle):
+    // every shipped form definition exactly as form_show sends it.
+    let forms = serde_json::to_string_pretty(doorstep_core::domain::forms::builtin())
+        .map_err(|e| e.to_string())?;
+    files.insert(
+        "shippedForms.ts".into(),
+        format!(
+            "{HEADER}// Every shipped form definition as the core serializes it (test fixtures).\n\nimport type {{ FormDefinition }} from \"./FormDefinition\";\n\nexport const SHIPPED_FORMS: FormDefinition[] = {forms};\n"
+        ),
+    );
     files.insert("index.ts".into(), index);
     files.insert("commands.ts".into(), commands);
     Ok(files)
@@ -167,9 +177,11 @@ pub fn generate(
 /// lists so the UI keeps no copy of its own. `names` maps a type name to
 /// its module.
 fn labels(names: &[(String, String)]) -> String {
+    use doorstep_core::domain::clinical::delivery::{DeliveredBy, DeliveredHow, DeliveredWhere};
     use doorstep_core::domain::values::codes::{
-        Attendance, ConsultationMechanism, ContactKind, CpCategory, EthnicCategory, FlagKind,
-        LevelOfService, LocationType, MemberRole, PractitionerRole, SafetyAlertKind, Sex,
+        Attendance, ConsultationMechanism, ContactKind, CpCategory, DepartureReason,
+        EthnicCategory, FeedingStatus, FlagKind, LevelOfService, LocationType, MemberRole,
+        PractitionerRole, SafetyAlertKind, Sex,
     };
     let mut imports = String::new();
     let mut body = String::new();
@@ -202,6 +214,11 @@ fn labels(names: &[(String, String)]) -> String {
     map!("ETHNIC_CATEGORY_LABELS", EthnicCategory);
     map!("LOCATION_LABELS", LocationType);
     map!("MECHANISM_LABELS", ConsultationMechanism);
+    map!("FEEDING_LABELS", FeedingStatus);
+    map!("DEPARTURE_LABELS", DepartureReason);
+    map!("DELIVERED_BY_LABELS", DeliveredBy);
+    map!("DELIVERED_WHERE_LABELS", DeliveredWhere);
+    map!("DELIVERED_HOW_LABELS", DeliveredHow);
     format!("{HEADER}{imports}{body}")
 }
 

@@ -291,6 +291,47 @@ pub enum PersonCommand {
     Add(PersonAddArgs),
     /// Record the birth of an unborn baby (everything recorded against the pregnancy is kept).
     Birth(BirthArgs),
+    /// Record that a person died, or that a person or the whole household moved out of the area.
+    Leave(LeaveArgs),
+    /// Record that a person, or the whole household, transferred in from another area.
+    TransferIn(TransferInArgs),
+}
+
+/// `doorstep person leave`.
+#[derive(Debug, Args)]
+pub struct LeaveArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// The person (omit for the whole household, when it moved away).
+    #[arg(long)]
+    pub person: Option<String>,
+    /// died or moved-away.
+    #[arg(long)]
+    pub reason: String,
+    /// The date of death or of the move, YYYY-MM-DD.
+    #[arg(long)]
+    pub date: String,
+    /// Where to: the new area or service (moves).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+/// `doorstep person transfer-in`.
+#[derive(Debug, Args)]
+pub struct TransferInArgs {
+    /// Family id.
+    #[arg(long)]
+    pub family: String,
+    /// The person (omit for the whole household).
+    #[arg(long)]
+    pub person: Option<String>,
+    /// The date the service took them on, YYYY-MM-DD.
+    #[arg(long)]
+    pub date: String,
+    /// Where from.
+    #[arg(long)]
+    pub from: Option<String>,
 }
 
 /// `doorstep person add`.
@@ -647,9 +688,14 @@ pub struct ContactRecordArgs {
     /// Free-text note.
     #[arg(long)]
     pub note: Option<String>,
-    /// An ASQ-3 was completed (2-year review).
+    /// Why a review was not face to face (with a --mechanism other than 01):
+    /// recorded, the review is done; without it a face-to-face follow-up stays due.
     #[arg(long)]
-    pub asq3_completed: bool,
+    pub remote_reason: Option<String>,
+    /// Infant feeding status at a new birth visit or 6–8 week review:
+    /// totally-breastfed, partially-breastfed, not-breastfed.
+    #[arg(long)]
+    pub feeding: Option<String>,
     /// Why height or weight were not recorded at a 2-year review.
     #[arg(long)]
     pub bmi_not_recorded_reason: Option<String>,

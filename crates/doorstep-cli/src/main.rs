@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use doorstep_core::domain::record::departure::{NewArrival, NewDeparture};
 use doorstep_core::domain::record::family::{
     HouseholdUpdate, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
@@ -175,6 +176,29 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
                     },
                 )?;
                 out.print(&w, |w| format!("Birth recorded for {}", w.record_id));
+            }
+            PersonCommand::Leave(a) => {
+                let w = s.record_departure(
+                    &a.family,
+                    &NewDeparture {
+                        person: a.person,
+                        reason: a.reason,
+                        date: a.date,
+                        to: a.to,
+                    },
+                )?;
+                out.print(&w, |w| format!("Recorded as left: {}", w.record_id));
+            }
+            PersonCommand::TransferIn(a) => {
+                let w = s.record_arrival(
+                    &a.family,
+                    &NewArrival {
+                        person: a.person,
+                        date: a.date,
+                        from: a.from,
+                    },
+                )?;
+                out.print(&w, |w| format!("Transfer in recorded: {}", w.record_id));
             }
         },
         Command::Level {

@@ -64,7 +64,8 @@ fn record(s: &mut Session, a: ContactRecordArgs, out: &Out) -> Result<(), CoreEr
         accountable_hv: a.accountable_hv,
         topics: a.topics,
         note: a.note,
-        asq3_completed: a.asq3_completed.then_some(true),
+        remote_reason: a.remote_reason,
+        feeding_status: a.feeding,
         bmi_not_recorded_reason: a.bmi_not_recorded_reason,
     };
     let w = s.record_contact(&a.family, &input, &m)?;
@@ -165,11 +166,20 @@ fn reviews_text(reviews: &[Review], today: chrono::NaiveDate) -> String {
             ReviewState::Done { date, .. } => format!("done {date}"),
             ReviewState::Declined { date, reason } => format!("declined {date}: {reason}"),
             ReviewState::Open {
+                remote: Some((d, how)),
+                ..
+            } => format!(
+                "open; {} on {d} with no reason recorded: see face to face",
+                how.label().to_lowercase()
+            ),
+            ReviewState::Open {
                 last_attempt: Some((d, a)),
+                ..
             } => format!("open; {} on {d}", a.label().to_lowercase()),
-            ReviewState::Open { last_attempt: None } if today < r.opens => "not yet due".into(),
-            ReviewState::Open { last_attempt: None } if today > r.due => "overdue".into(),
-            ReviewState::Open { last_attempt: None } => "due now".into(),
+            ReviewState::Open { .. } if today < r.opens => "not yet due".into(),
+            ReviewState::Open { .. } if today > r.due => "overdue".into(),
+            ReviewState::Open { .. } => "due now".into(),
+            ReviewState::Ended { date, why } => format!("ended {date}: {}", why.label()),
             ReviewState::NotOffered => {
                 "not offered (not first-time parents; offered on request)".into()
             }

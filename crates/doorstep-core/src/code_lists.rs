@@ -2,8 +2,8 @@
 //! the organisation's configured labels for the high-impact-area topics.
 
 use doorstep_domain::values::codes::{
-    Attendance, ConsultationMechanism, ContactKind, EthnicCategory, FlagKind, LevelOfService,
-    LocationType, MemberRole, PractitionerRole, Sex,
+    Attendance, ConsultationMechanism, ContactKind, EthnicCategory, FeedingStatus, FlagKind,
+    LevelOfService, LocationType, MemberRole, PractitionerRole, Sex,
 };
 use serde::Serialize;
 
@@ -34,6 +34,8 @@ pub struct CodeLists {
     pub locations: Vec<CodeOption>,
     /// Consultation mechanisms (CSDS).
     pub mechanisms: Vec<CodeOption>,
+    /// Infant feeding statuses.
+    pub feeding_statuses: Vec<CodeOption>,
     /// Practitioner roles.
     pub roles: Vec<CodeOption>,
     /// High-impact-area topics with the configured labels.
@@ -75,6 +77,7 @@ impl Session {
                 .collect(),
             locations: options!(LocationType),
             mechanisms: options!(ConsultationMechanism),
+            feeding_statuses: options!(FeedingStatus),
             roles: options!(PractitionerRole),
             topics: self
                 .config()

@@ -36,6 +36,8 @@ pub struct BmiView {
     pub contact_id: Uuid,
     /// The child.
     pub person_id: Uuid,
+    /// The contact's date.
+    pub measured_on: NaiveDate,
     /// kg/m².
     pub bmi: f64,
     /// Its assessment against WHO BMI-for-age.
@@ -193,6 +195,7 @@ impl Session {
                 bmi.push(BmiView {
                     contact_id: *cid,
                     person_id: pid,
+                    measured_on: c.date,
                     bmi: value,
                     assessment: assess(Measure::Bmi, c.date, value).ok(),
                 });
@@ -222,7 +225,7 @@ pub struct CentileLine {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChartPoint {
-    /// The measurement.
+    /// The measurement (for BMI, the contact whose weight and height gave it).
     pub measurement_id: Uuid,
     /// When it was taken.
     pub measured_on: NaiveDate,
@@ -324,24 +327,45 @@ impl Session {
         let id = self.resolve_family(family_id)?;
         let family = self.store.family(id)?;
         let (pid, child) = child_of(&family, person_id)?;
-        let mut points: Vec<ChartPoint> = view
-            .measurements
-            .iter()
-            .filter(|m| m.measurement.measure == measure)
-            .filter_map(|m| {
-                let a = m.assessment.as_ref()?;
-                Some(ChartPoint {
-                    measurement_id: m.id,
-                    measured_on: m.measurement.measured_on,
-                    age_days: a.corrected_age_days.unwrap_or(a.age_days),
-                    corrected: a.corrected_age_days.is_some(),
-                    value: m.measurement.value,
-                    centile: a.centile,
-                    centile_words: a.centile_words.clone(),
-                    sds: a.sds,
+        let point = |id: Uuid, on: NaiveDate, value: f64, a: &growth::Assessment| ChartPoint {
+            measurement_id: id,
+            measured_on: on,
+            age_days: a.corrected_age_days.unwrap_or(a.age_days),
+            corrected: a.corrected_age_days.is_some(),
+            value,
+            centile: a.centile,
+            centile_words: a.centile_words.clone(),
+            sds: a.sds,
+        };
+        // BMI is computed at every contact with a weight and a height, never
+        // entered: its points are the view's BMIs.
+        let mut points: Vec<ChartPoint> = if measure == Measure::Bmi {
+            view.bmi
+                .iter()
+                .filter_map(|b| {
+                    Some(point(
+                        b.contact_id,
+                        b.measured_on,
+                        b.bmi,
+                        b.assessment.as_ref()?,
+                    ))
                 })
-            })
-            .collect();
+                .collect()
+        } else {
+            view.measurements
+                .iter()
+                .filter(|m| m.measurement.measure == measure)
+                .filter_map(|m| {
+                    let a = m.assessment.as_ref()?;
+                    Some(point(
+                        m.id,
+                        m.measurement.measured_on,
+                        m.measurement.value,
+                        a,
+                    ))
+                })
+                .collect()
+        };
         points.sort_by_key(|p| (p.measured_on, p.age_days));
         let title = format!("{}-for-age (WHO 2006)", measure.label());
         let Some(subject) = subject_of(child) else {

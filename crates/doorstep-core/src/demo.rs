@@ -94,6 +94,8 @@ struct Generator {
     rng: StdRng,
     nhs_used: HashSet<String>,
     today: NaiveDate,
+    /// The trust's scoring rules, for the 2–2½ year review forms.
+    forms: doorstep_domain::forms::FormsConfig,
 }
 
 impl Generator {
@@ -178,6 +180,7 @@ pub fn seed(session: &mut Session, families: usize, seed: u64) -> Result<SeedRep
         rng: StdRng::seed_from_u64(seed),
         nhs_used: HashSet::new(),
         today: cx.today,
+        forms: session.config().forms.clone(),
     };
     let colleagues = ["Asha Patel", "Bronwen Hughes"];
     let mut report = SeedReport::default();
@@ -566,7 +569,11 @@ fn history(
                     }
                     .into(),
                 ),
-                asq3_completed: (two_year && seen).then(|| g.chance(0.9)),
+                feeding_status: (seen && matches!(kind, "new-birth" | "6-8-week") && g.chance(0.9))
+                    .then(|| {
+                        g.pick(&["totally-breastfed", "partially-breastfed", "not-breastfed"])
+                            .to_string()
+                    }),
                 bmi_not_recorded_reason: (two_year && seen && !measure_now)
                     .then(|| "Child unsettled: to measure at next contact".into()),
                 ..Default::default()
@@ -630,7 +637,61 @@ fn history(
             let sign = contact::sign_contact(fam, &cid.to_string(), cx)?;
             doorstep_domain::record::action::apply_locally(fam, &sign.edits);
             actions.push(sign);
+            if two_year && seen && g.chance(0.9) {
+                let age = (day - dob).num_days();
+                actions.extend(asq3_review(g, fam, child, cid, age, cx)?);
+            }
         }
     }
+    Ok(actions)
+}
+
+/// A completed 2–2½ year review form with ASQ-3 scores for `child` at
+/// contact `contact` (most children on schedule, a few below a cut-off).
+fn asq3_review(
+    g: &mut Generator,
+    fam: &mut doorstep_domain::record::family::Family,
+    child: Uuid,
+    contact: Uuid,
+    age_days: i64,
+    cx: &ActionContext,
+) -> Result<Vec<doorstep_domain::record::action::Action>, doorstep_domain::Problems> {
+    use doorstep_domain::forms::{self, AsqDomain};
+    use doorstep_domain::record::{action::apply_locally, response};
+    let def = forms::latest(response::TWO_YEAR_REVIEW).expect("the review form is shipped");
+    let id = g.uuid();
+    let mut actions = vec![response::start(
+        fam,
+        id,
+        def,
+        Some(&child.to_string()),
+        Some(&contact.to_string()),
+        cx,
+    )?];
+    apply_locally(fam, &actions[0].edits);
+    let mut answers: Vec<(&str, String)> = AsqDomain::ALL
+        .iter()
+        .map(|d| {
+            let score = if g.chance(0.92) {
+                g.rng.gen_range(7..=12) * 5
+            } else {
+                g.rng.gen_range(2..=6) * 5
+            };
+            (d.link_id(), score.to_string())
+        })
+        .collect();
+    answers.push(("ir2-mode", "not-integrated".into()));
+    for (link, raw) in answers {
+        let a = response::answer(fam, &id.to_string(), link, &raw)?;
+        apply_locally(fam, &a.edits);
+        actions.push(a);
+    }
+    let ctx = forms::ScoreContext {
+        child_age_days: Some(age_days),
+        corrected_age_days: None,
+    };
+    let (done, _) = response::complete(fam, &id.to_string(), &ctx, &g.forms, cx)?;
+    apply_locally(fam, &done.edits);
+    actions.push(done);
     Ok(actions)
 }

@@ -80,6 +80,7 @@ impl Session {
             &contacts,
             &measurements,
             &self.config.kpi,
+            &self.config.forms.asq3,
         ))
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use doorstep_domain::clinical::growth;
 use doorstep_domain::record::action::{Action, ActionContext};
+use doorstep_domain::record::departure::{self, NewArrival, NewDeparture};
 use doorstep_domain::record::family::{
     self, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
@@ -239,6 +240,33 @@ impl Session {
         let cx = self.context();
         let current = self.store.family(id)?;
         let action = family::record_birth(&current, person_id, input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Records that a person died, or that a person or the whole household
+    /// moved out of the area; nothing is deleted.
+    pub fn record_departure(
+        &mut self,
+        family_id: &str,
+        input: &NewDeparture,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = departure::record_departure(&current, input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Records that a person, or the whole household, transferred in.
+    pub fn record_arrival(
+        &mut self,
+        family_id: &str,
+        input: &NewArrival,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = departure::record_arrival(&current, input, &cx)?;
         self.write(id, action, &cx)
     }
 

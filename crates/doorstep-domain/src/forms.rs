@@ -10,16 +10,22 @@
 //!   ([`builtin`]); nothing is read at run time. Every shipped version stays
 //!   installed, so a draft started on an older version still opens,
 //!   validates and completes after a newer one ships ([`find`], [`latest`]).
-//! - **Ranges**: a numeric item's bounds are the simple fields `minValue`
-//!   and `maxValue` on the item (plain JSON numbers, inclusive), not the
-//!   FHIR `minValue`/`maxValue` extensions; `maxLength` limits text. An
-//!   `extension` array is accepted and ignored.
+//! - **Ranges**: a numeric item's bounds are FHIR's standard extensions
+//!   ([`MIN_VALUE_URL`], [`MAX_VALUE_URL`], `valueInteger` or
+//!   `valueDecimal`, inclusive), so every definition is a valid R4
+//!   Questionnaire (checked by an independent FHIR model in the test
+//!   command); `maxLength` limits text. Other extensions are accepted and
+//!   ignored. Plain `minValue`/`maxValue` fields on an item are refused.
 //! - **Identity**: a definition is identified by id + version + a *content
 //!   hash* ([`FormRef`]): FNV-1a 128-bit over the canonical JSON bytes
 //!   (object keys sorted, no insignificant whitespace), as 32 lower-case hex
 //!   digits. It is stable across runs and platforms, and changes whenever
 //!   the definition's content changes (whitespace and key order do not
-//!   count). It is an identity check, not a security control.
+//!   count). It is an identity check, not a security control. The limit
+//!   extensions are hashed as plain `minValue`/`maxValue` fields, the form
+//!   the first versions were written in, so moving a limit into its
+//!   extension does not change what a definition is (the responses made
+//!   with it still find it).
 //! - **Answers** ([`Answers`]) are keyed by *item path*: the item's `linkId`
 //!   (link ids are unique in a form, as FHIR requires), prefixed by every
 //!   *repeating* group it sits in as `linkId[index].` (non-repeating groups
@@ -32,7 +38,8 @@
 //!   configurable cut-offs ([`FormsConfig`]); see [`scores`].
 //!
 //! Copyrighted questionnaire wording (ASQ-3, EPDS) is not shipped: the forms
-//! record scores with our own short prompts.
+//! record scores (ASQ-3) or the answer chosen by its place on the printed
+//! scale (EPDS from version 3) with our own short prompts.
 
 mod answers;
 mod extract;
@@ -350,16 +357,18 @@ pub struct Item {
     /// How the conditions combine.
     #[serde(default)]
     pub enable_behavior: EnableBehavior,
-    /// Smallest accepted number (inclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Smallest accepted number (inclusive), read from the FHIR
+    /// `minValue` extension.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub min_value: Option<f64>,
-    /// Largest accepted number (inclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Largest accepted number (inclusive), read from the FHIR `maxValue`
+    /// extension.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub max_value: Option<f64>,
     /// Longest accepted text, in characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<usize>,
-    /// FHIR extensions: accepted and ignored.
+    /// FHIR extensions: the limits are read from them, others ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<Value>,
     /// Child items (groups only).
@@ -444,8 +453,8 @@ impl FormDefinition {
     pub fn parse(json: &str) -> Result<FormDefinition, FormError> {
         let value: Value =
             serde_json::from_str(json).map_err(|e| FormError::Json(e.to_string()))?;
-        let hash = content_hash(&value);
-        let raw: RawQuestionnaire =
+        let hash = content_hash(&limits_as_fields(value.clone()));
+        let mut raw: RawQuestionnaire =
             serde_json::from_value(value).map_err(|e| FormError::Json(e.to_string()))?;
         let form = format!("{} v{}", raw.id, raw.version);
         let invalid = |problem: String| FormError::Invalid {
@@ -461,6 +470,7 @@ impl FormDefinition {
         if raw.id.trim().is_empty() || raw.version.trim().is_empty() {
             return Err(invalid("needs an id and a version".into()));
         }
+        read_limits(&mut raw.item).map_err(invalid)?;
         let def = FormDefinition {
             id: raw.id,
             version: raw.version,
@@ -619,6 +629,92 @@ fn collect<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
     }
 }
 
+/// The FHIR extension holding an item's smallest accepted number.
+pub const MIN_VALUE_URL: &str = "http://hl7.org/fhir/StructureDefinition/minValue";
+/// The FHIR extension holding an item's largest accepted number.
+pub const MAX_VALUE_URL: &str = "http://hl7.org/fhir/StructureDefinition/maxValue";
+
+/// The value a limit extension holds (`valueInteger` or `valueDecimal`).
+fn limit_json(ext: &Value) -> Option<&Value> {
+    ext.get("valueInteger").or_else(|| ext.get("valueDecimal"))
+}
+
+/// Sets each item's limits from its `minValue` / `maxValue` extensions.
+fn read_limits(items: &mut [Item]) -> Result<(), String> {
+    for item in items {
+        if let Some(list) = &item.extension {
+            let list = list
+                .as_array()
+                .ok_or_else(|| format!("{}: extension must be a list", item.link_id))?;
+            for ext in list {
+                let url = ext.get("url").and_then(Value::as_str);
+                let slot = match url {
+                    Some(MIN_VALUE_URL) => &mut item.min_value,
+                    Some(MAX_VALUE_URL) => &mut item.max_value,
+                    _ => continue,
+                };
+                let v = limit_json(ext).and_then(Value::as_f64).ok_or_else(|| {
+                    format!(
+                        "{}: a limit extension needs valueInteger or valueDecimal",
+                        item.link_id
+                    )
+                })?;
+                if slot.replace(v).is_some() {
+                    return Err(format!("{}: a limit is given twice", item.link_id));
+                }
+            }
+        }
+        read_limits(&mut item.items)?;
+    }
+    Ok(())
+}
+
+/// The definition with its limit extensions written as plain `minValue` /
+/// `maxValue` item fields (and an emptied `extension` list left out): what
+/// the content hash is taken over.
+fn limits_as_fields(mut value: Value) -> Value {
+    fn walk(items: &mut Value) {
+        let Some(list) = items.as_array_mut() else {
+            return;
+        };
+        for item in list {
+            let Some(obj) = item.as_object_mut() else {
+                continue;
+            };
+            if let Some(Value::Array(exts)) = obj.get_mut("extension") {
+                let mut moved = Vec::new();
+                exts.retain(|e| {
+                    let key = match e.get("url").and_then(Value::as_str) {
+                        Some(MIN_VALUE_URL) => "minValue",
+                        Some(MAX_VALUE_URL) => "maxValue",
+                        _ => return true,
+                    };
+                    match limit_json(e) {
+                        Some(v) => {
+                            moved.push((key, v.clone()));
+                            false
+                        }
+                        None => true,
+                    }
+                });
+                if exts.is_empty() {
+                    obj.remove("extension");
+                }
+                for (k, v) in moved {
+                    obj.insert(k.to_string(), v);
+                }
+            }
+            if let Some(children) = obj.get_mut("item") {
+                walk(children);
+            }
+        }
+    }
+    if let Some(items) = value.get_mut("item") {
+        walk(items);
+    }
+    value
+}
+
 /// FNV-1a 128 over the canonical JSON of `value`, as 32 hex digits.
 fn content_hash(value: &Value) -> String {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
@@ -665,7 +761,7 @@ fn canonical(value: &Value, out: &mut String) {
 }
 
 /// The shipped definition files, every version.
-const SHIPPED: [(&str, &str); 5] = [
+const SHIPPED: [(&str, &str); 7] = [
     ("fhat.v1.json", include_str!("../../../forms/fhat.v1.json")),
     (
         "family-partnership.v1.json",
@@ -675,8 +771,13 @@ const SHIPPED: [(&str, &str); 5] = [
         "two-year-review.v1.json",
         include_str!("../../../forms/two-year-review.v1.json"),
     ),
+    (
+        "two-year-review.v2.json",
+        include_str!("../../../forms/two-year-review.v2.json"),
+    ),
     ("epds.v1.json", include_str!("../../../forms/epds.v1.json")),
     ("epds.v2.json", include_str!("../../../forms/epds.v2.json")),
+    ("epds.v3.json", include_str!("../../../forms/epds.v3.json")),
 ];
 
 /// Every shipped definition, older versions included, parsed once.

@@ -80,8 +80,10 @@ fn every_shipped_definition_parses() {
             ("fhat", "1"),
             ("family-partnership", "1"),
             ("two-year-review", "1"),
+            ("two-year-review", "2"),
             ("epds", "1"),
             ("epds", "2"),
+            ("epds", "3"),
         ]
     );
     for d in all {
@@ -150,13 +152,83 @@ fn every_shipped_definition_parses() {
 fn no_copyrighted_item_wording_is_shipped() {
     for d in forms::builtin().iter().filter(|d| d.id == "epds") {
         for i in 1..=10 {
-            let text = &d.item(&format!("epds-{i}")).unwrap().text;
-            assert!(
-                text.starts_with(&format!("EPDS item {i} score (0–3)")),
-                "{text}"
-            );
+            let item = d.item(&format!("epds-{i}")).unwrap();
+            let ours = if d.version == "3" {
+                format!("EPDS item {i}: the answer the parent chose")
+            } else {
+                format!("EPDS item {i} score (0–3)")
+            };
+            assert!(item.text.starts_with(&ours), "{}", item.text);
+            for o in &item.answer_options {
+                assert!(o.value_coding.display.contains("answer printed"), "{o:?}");
+            }
         }
     }
+}
+
+#[test]
+fn limits_are_fhir_extensions_and_moving_them_there_kept_every_hash() {
+    // The hashes recorded on responses made before the limits moved into
+    // FHIR's minValue/maxValue extensions (computed by the code of that
+    // time): the same definitions still have them.
+    for (id, version, hash) in [
+        ("fhat", "1", "e7aa23b980228e4157373d1baadd0d12"),
+        (
+            "family-partnership",
+            "1",
+            "6fcda5b1feb85df0490af058fc13b5ad",
+        ),
+        ("two-year-review", "1", "3ae0b08db5b4482acb2623e94d7f337f"),
+        ("epds", "1", "e6f703031a5c8fdb6065f5d96986d4f0"),
+        ("epds", "2", "6696194da61e700ba54d8fcb69fb25e5"),
+    ] {
+        assert_eq!(
+            forms::find(id, version).unwrap().hash,
+            hash,
+            "{id} v{version}"
+        );
+    }
+    // A limit read from its extension, integer or decimal.
+    let json = r#"{"resourceType":"Questionnaire","id":"x","version":"1","status":"active",
+        "item":[{"linkId":"a","type":"decimal","extension":[
+            {"url":"http://hl7.org/fhir/StructureDefinition/minValue","valueDecimal":0.5},
+            {"url":"http://example.org/other","valueString":"ignored"},
+            {"url":"http://hl7.org/fhir/StructureDefinition/maxValue","valueInteger":3}]}]}"#;
+    let d = FormDefinition::parse(json).unwrap();
+    let a = d.item("a").unwrap();
+    assert_eq!((a.min_value, a.max_value), (Some(0.5), Some(3.0)));
+    // The plain fields FHIR does not have are refused.
+    let plain = r#"{"resourceType":"Questionnaire","id":"x","version":"1","status":"active",
+        "item":[{"linkId":"a","type":"integer","minValue":0}]}"#;
+    let e = FormDefinition::parse(plain).unwrap_err();
+    assert!(e.to_string().contains("minValue"), "{e}");
+}
+
+#[test]
+fn epds_v3_records_the_answer_chosen_and_the_engine_reverse_scores() {
+    let v3 = forms::find("epds", "3").unwrap();
+    // The first answer printed everywhere: items 1, 2 and 4 score 0, the
+    // seven reverse-scored items 3 each: 21.
+    let mut answers = Answers::new();
+    for i in 1..=10 {
+        answers.set(&format!("epds-{i}"), Answer::Coding("a".into()));
+    }
+    assert_eq!(validate(v3, &answers, true), vec![]);
+    let s = scores(v3, &answers, &no_age(), &FormsConfig::default());
+    assert_eq!(score(&s, "epds-total").value, 21.0);
+    // Item 10's first printed answer is the most worrying: urgent.
+    assert_eq!(score(&s, "epds-item10").value, 3.0);
+    assert!(score(&s, "epds-item10").has(ScoreFlag::Urgent));
+    // The fourth answer everywhere: 3 + 3 + 0 + 3 + 0 × 6 = 9, item 10 = 0.
+    for i in 1..=10 {
+        answers.set(&format!("epds-{i}"), Answer::Coding("d".into()));
+    }
+    let s = scores(v3, &answers, &no_age(), &FormsConfig::default());
+    assert_eq!(score(&s, "epds-total").value, 9.0);
+    assert!(!score(&s, "epds-item10").has(ScoreFlag::Urgent));
+    // A score typed as on v2 is not an answer on v3.
+    let p = forms::parse_answer(v3, "epds-1", "2").unwrap_err();
+    assert_eq!(p.field, "epds-1");
 }
 
 #[test]
@@ -187,9 +259,9 @@ fn content_hash_is_stable_and_tracks_content() {
 
 #[test]
 fn a_v1_response_completes_after_v2_is_installed() {
-    assert_eq!(forms::latest("epds").unwrap().version, "2");
+    assert_eq!(forms::latest("epds").unwrap().version, "3");
     let v1 = forms::find("epds", "1").expect("old version stays installed");
-    assert!(forms::find("epds", "3").is_none());
+    assert!(forms::find("epds", "4").is_none());
     assert!(forms::latest("no-such-form").is_none());
 
     let answers = epds_answers([1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
@@ -207,7 +279,7 @@ fn a_v1_response_completes_after_v2_is_installed() {
         .problem
         .contains("not a question on this form (epds v1)"));
     // ... and optional on v2, where the v1 answers complete too.
-    let v2 = forms::latest("epds").unwrap();
+    let v2 = forms::find("epds", "2").unwrap();
     assert_eq!(validate(v2, &answers, true), vec![]);
     assert_eq!(validate(v2, &with_notes, true), vec![]);
 }
@@ -237,7 +309,9 @@ fn invalid_definitions_are_refused() {
         ),
         (
             r#"{"resourceType":"Questionnaire","id":"x","version":"1","status":"active",
-               "item":[{"linkId":"a","type":"integer","minValue":5,"maxValue":1}]}"#,
+               "item":[{"linkId":"a","type":"integer","extension":[
+                   {"url":"http://hl7.org/fhir/StructureDefinition/minValue","valueInteger":5},
+                   {"url":"http://hl7.org/fhir/StructureDefinition/maxValue","valueInteger":1}]}]}"#,
             "minValue",
         ),
         (

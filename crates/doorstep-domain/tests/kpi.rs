@@ -3,12 +3,17 @@
 //! out here, and the financial-year quarter rules.
 
 use chrono::{Months, NaiveDate};
+use doorstep_domain::clinical::delivery::{DeliveredBy, DeliveredHow, DeliveredWhere};
 use doorstep_domain::clinical::growth::Measure;
 use doorstep_domain::clinical::kpi::{
     contact_window, kpis, BirthWindow, KpiConfig, KpiReport, Quarter, Ratio,
 };
-use doorstep_domain::clinical::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
-use doorstep_domain::values::codes::{Attendance, ContactKind, MemberRole};
+use doorstep_domain::clinical::schedule::{AsqFacts, ChildFacts, ContactFacts, MeasurementFacts};
+use doorstep_domain::forms::{AsqCutoffs, AsqDomainValues};
+use doorstep_domain::values::codes::{
+    Attendance, ConsultationMechanism, ContactKind, FeedingStatus, LocationType, MemberRole,
+    PractitionerRole,
+};
 use uuid::Uuid;
 
 fn d(s: &str) -> NaiveDate {
@@ -33,6 +38,9 @@ fn person(n: u128, role: MemberRole, dob: Option<&str>, stated: bool) -> ChildFa
         antenatal_requested: false,
         ethnic_category_stated: stated,
         practitioner: None,
+        died_on: None,
+        moved_away_on: None,
+        transferred_in_on: None,
     }
 }
 
@@ -54,9 +62,29 @@ fn contact(
         kind,
         date: d(date),
         attendance,
-        face_to_face: true,
+        mechanism: ConsultationMechanism::FaceToFace,
+        location: LocationType::PatientsHome,
+        role: PractitionerRole::HealthVisitor,
+        remote_reason_recorded: false,
         declined_reason: None,
-        asq3_completed: false,
+        feeding: None,
+        asq3: None,
+    }
+}
+
+/// An ASQ-3 result: the questionnaire and the five domain scores in the
+/// order communication, gross motor, fine motor, problem solving,
+/// personal-social.
+fn asq(interval: Option<u8>, s: [f64; 5]) -> AsqFacts {
+    AsqFacts {
+        interval,
+        scores: AsqDomainValues {
+            communication: s[0],
+            gross_motor: s[1],
+            fine_motor: s[2],
+            problem_solving: s[3],
+            personal_social: s[4],
+        },
     }
 }
 
@@ -135,13 +163,13 @@ fn cohort() -> (Vec<ChildFacts>, Vec<ContactFacts>, Vec<MeasurementFacts>) {
     ];
 
     let mut telephone = seen(5, E, NewBirth, "2026-07-22"); // day 12, by phone
-    telephone.face_to_face = false;
+    telephone.mechanism = ConsultationMechanism::Telephone;
     let mut p_review = seen(40, P, TwoYear, "2026-08-29");
-    p_review.asq3_completed = true;
+    p_review.asq3 = Some(asq(Some(30), [60.0, 60.0, 60.0, 60.0, 60.0]));
     let mut r_review = seen(42, R, TwoYear, "2026-09-11");
-    r_review.asq3_completed = true; // ASQ-3, but the review is late
+    r_review.asq3 = Some(asq(Some(30), [60.0; 5])); // ASQ-3, but the review is late
     let mut s_review = seen(43, S, TwoYear, "2026-07-20");
-    s_review.asq3_completed = true;
+    s_review.asq3 = Some(asq(Some(30), [33.30, 36.0, 60.0, 60.0, 60.0]));
 
     let contacts = vec![
         // New birth visits.
@@ -205,6 +233,7 @@ fn report() -> KpiReport {
         &contacts,
         &measurements,
         &KpiConfig::default(),
+        &AsqCutoffs::default(),
     )
 }
 
@@ -215,6 +244,15 @@ fn ratio(r: &KpiReport, code: &str) -> (u32, u32) {
         .find(|m| m.code == code)
         .unwrap_or_else(|| panic!("no {code}"));
     (m.ratio.numerator, m.ratio.denominator)
+}
+
+fn percent_of(r: &KpiReport, code: &str) -> Option<f64> {
+    r.metrics
+        .iter()
+        .find(|m| m.code == code)
+        .unwrap_or_else(|| panic!("no {code}"))
+        .ratio
+        .percent
 }
 
 fn pct(p: Option<f64>) -> String {
@@ -251,7 +289,10 @@ fn metrics_in_order() {
     let codes: Vec<_> = r.metrics.iter().map(|m| m.code).collect();
     assert_eq!(
         codes,
-        ["C2", "C3", "C8i", "C4", "C5", "C6i", "C6ii", "ETH", "BMI2"]
+        [
+            "C1", "C2", "C3", "C8i", "C8ii", "C4", "C5", "C6i", "C6ii", "C6iii", "C6iv", "C6v",
+            "C6vi", "C6vii", "C6viii", "ETH", "BMI2", "FEED1", "FEED2"
+        ]
     );
     let dna: Vec<_> = r.dna.iter().map(|d| d.review).collect();
     assert_eq!(dna, ContactKind::REVIEWS);
@@ -270,9 +311,8 @@ fn new_birth_visits_c2_c3() {
     // C3: C (day 15) and F (DNA on day 12, seen on day 20) = 2. Not E (by
     // telephone), G (never seen) or H (first seen 5 Oct, after the quarter).
     assert_eq!(ratio(&r, "C3"), (2, 8));
-    let c2 = &r.metrics[0].ratio;
-    assert_eq!(pct(c2.percent), "37.5");
-    assert_eq!(pct(r.metrics[1].ratio.percent), "25.0");
+    assert_eq!(pct(percent_of(&r, "C2")), "37.5");
+    assert_eq!(pct(percent_of(&r, "C3")), "25.0");
 }
 
 #[test]
@@ -292,7 +332,7 @@ fn twelve_month_c4_c5() {
     // months on 30 Jun). Reviewed by 12 months: I (exactly) = 1; J was a
     // day late; K's only contacts were cancelled and DNA.
     assert_eq!(ratio(&r, "C4"), (1, 3));
-    assert_eq!(pct(r.metrics[3].ratio.percent), "33.3");
+    assert_eq!(pct(percent_of(&r, "C4")), "33.3");
     // C5 cohort: born 1 Apr – 30 Jun 2025: L, M, N, O = 4. Reviewed by 15
     // months: L (before 12 months, previous quarter), M (a day after 12
     // months — not C4-compliant, but C5), O (at 9 months) = 3. N was a day
@@ -311,7 +351,7 @@ fn two_year_c6i_c6ii() {
     // C6ii: of P, Q, S, ASQ-3 was used for P and S = 2 of 3 (R's ASQ-3 does
     // not count: R is not in the C6i numerator).
     assert_eq!(ratio(&r, "C6ii"), (2, 3));
-    assert_eq!(pct(r.metrics[6].ratio.percent), "66.7");
+    assert_eq!(pct(percent_of(&r, "C6ii")), "66.7");
 }
 
 #[test]
@@ -322,7 +362,7 @@ fn ethnic_category_completeness() {
     // (five on 30 Sep), Y (born after) or the unborn rows Z and Z2.
     // Not stated: E, G, K, N, X = 5, so 18 stated.
     assert_eq!(ratio(&r, "ETH"), (18, 23));
-    assert_eq!(pct(r.metrics[7].ratio.percent), "78.3");
+    assert_eq!(pct(percent_of(&r, "ETH")), "78.3");
 }
 
 #[test]
@@ -376,6 +416,7 @@ fn nbv_deadline_is_configurable() {
         &contacts,
         &measurements,
         &cfg,
+        &AsqCutoffs::default(),
     );
     // C's day-15 visit moves from C3 to C2.
     assert_eq!(ratio(&r, "C2"), (4, 8));
@@ -390,6 +431,7 @@ fn empty_input_has_no_percentages() {
         &[],
         &[],
         &KpiConfig::default(),
+        &AsqCutoffs::default(),
     );
     assert!(r.metrics.iter().all(|m| m.ratio
         == Ratio {
@@ -411,13 +453,19 @@ fn csv_and_table() {
     assert_eq!(lines[0], "code,title,numerator,denominator,percent");
     assert_eq!(
         lines[1],
+        "C1,First face-to-face antenatal contact with a health visitor at or after 28 weeks,0,,"
+    );
+    assert_eq!(
+        lines[2],
         "C2,Face-to-face new birth visit within 14 days,3,8,37.5"
     );
     assert!(
         lines.contains(&"DNA-new-birth,New birth visit did-not-attend rate,2,8,25.0"),
         "{csv}"
     );
-    assert_eq!(lines.len(), 1 + 9 + 5);
+    // The header, 19 metrics, 14 delivery groups for each of the 5
+    // reviews, the default target and 5 DNA rates.
+    assert_eq!(lines.len(), 1 + 19 + 5 * 14 + 1 + 5);
     let table = r.to_table();
     assert!(
         table.starts_with("Health-visiting metrics, 2026/27 Q2 (1 Jul – 30 Sep 2026)\n"),
@@ -541,7 +589,9 @@ fn generated() -> (Vec<ChildFacts>, Vec<ContactFacts>) {
     let mut n = 0u128;
     while dob <= d("2026-09-30") {
         n += 1;
-        children.push(child(n, &dob.to_string(), next(2) == 0));
+        let mut c = child(n, &dob.to_string(), next(2) == 0);
+        c.expected_delivery_date = Some(dob + chrono::Duration::days(next(40) as i64 - 20));
+        children.push(c);
         for (kind, age_days) in [
             (Antenatal, -40),
             (NewBirth, 12),
@@ -559,8 +609,17 @@ fn generated() -> (Vec<ChildFacts>, Vec<ContactFacts>) {
                     &date.to_string(),
                     outcomes[next(outcomes.len() as u64) as usize],
                 );
-                c.face_to_face = next(5) != 0;
-                c.asq3_completed = next(2) == 0;
+                if next(5) == 0 {
+                    c.mechanism = ConsultationMechanism::Video;
+                }
+                if next(2) == 0 {
+                    c.asq3 = Some(asq(Some(27), [next(60) as f64; 5]));
+                }
+                c.feeding = [
+                    None,
+                    Some(FeedingStatus::TotallyBreastfed),
+                    Some(FeedingStatus::NotBreastfed),
+                ][next(3) as usize];
                 contacts.push(c);
             }
         }
@@ -591,6 +650,7 @@ fn contacts_outside_the_window_change_nothing() {
         twelve_by_months: 13,
         fifteen_by_months: 18,
         two_half_by_months: 36,
+        ..KpiConfig::default()
     };
     for cfg in [KpiConfig::default(), stretched] {
         for quarter in ["2022Q4", "2024Q1", "2025Q3", "2026Q2"] {
@@ -602,9 +662,16 @@ fn contacts_outside_the_window_change_nothing() {
                 .cloned()
                 .collect();
             assert!(inside.len() < contacts.len(), "the window leaves some out");
-            let all = kpis(&q, &children, &contacts, &[], &cfg);
-            assert!(all.metrics.iter().all(|m| m.ratio.denominator > 0));
-            assert_eq!(all, kpis(&q, &children, &inside, &[], &cfg), "{quarter}");
+            let all = kpis(&q, &children, &contacts, &[], &cfg, &AsqCutoffs::default());
+            assert!(all
+                .metrics
+                .iter()
+                .all(|m| m.ratio.denominator > 0 || (m.count_only && m.ratio.numerator > 0)));
+            assert_eq!(
+                all,
+                kpis(&q, &children, &inside, &[], &cfg, &AsqCutoffs::default()),
+                "{quarter}"
+            );
         }
     }
 }
@@ -631,6 +698,7 @@ fn new_birth_cohorts_are_lg_informs_birth_windows() {
         &[],
         &[],
         &cfg,
+        &AsqCutoffs::default(),
     );
     assert_eq!(ratio(&r, "C2"), (0, 2));
     // A trust may set its own windows; a day that is not one is refused
@@ -654,4 +722,160 @@ fn new_birth_cohorts_are_lg_informs_birth_windows() {
     .unwrap_err()
     .to_string();
     assert!(bad.contains("\"13-01\" is not a day of the year"), "{bad}");
+}
+
+/// A second small caseload for 2026/27 Q2: children who died or moved
+/// away, feeding status, pregnancies for C1, and how reviews were
+/// delivered.
+#[test]
+fn exclusions_c1_feeding_and_delivery() {
+    use Attendance::*;
+    use ContactKind::*;
+    let q = Quarter::parse("2026Q2").unwrap();
+    let mut children = vec![];
+    // C4 cohort (turn 12 months 1–4 Aug 2026).
+    let mut k1 = child(1, "2025-08-01", true); // died before the review: out
+    k1.died_on = Some(d("2026-03-01"));
+    let mut k2 = child(2, "2025-08-02", true); // reviewed, then moved away: out
+    k2.moved_away_on = Some(d("2026-09-30"));
+    let mut k3 = child(3, "2025-08-03", true); // moves after the quarter: in, not reviewed
+    k3.moved_away_on = Some(d("2026-10-01"));
+    let mut k4 = child(4, "2025-08-04", false); // reviewed, then died: in the numerator
+    k4.died_on = Some(d("2026-09-01"));
+    children.extend([k1, k2, k3, k4]);
+    // New-birth and 6–8 week cohorts.
+    children.extend([
+        child(5, "2026-06-10", true),
+        child(6, "2026-06-11", true),
+        child(7, "2026-06-12", true),
+    ]);
+    // Pregnancies.
+    let pregnancy = |n: u128, family: u128, edd: &str| {
+        let mut p = person(n, MemberRole::Unborn, None, false);
+        p.family_id = id(family);
+        p.expected_delivery_date = Some(d(edd));
+        p
+    };
+    children.extend([
+        pregnancy(11, 11, "2026-10-01"), // 28 weeks on 9 Jul
+        pregnancy(12, 12, "2026-09-01"), // 28 weeks on 9 Jun
+        pregnancy(13, 13, "2026-12-01"), // 28 weeks on 8 Sep
+        pregnancy(14, 14, "2026-11-01"), // twins, one family and EDD
+        pregnancy(15, 14, "2026-11-01"),
+        pregnancy(16, 16, "2026-11-20"), // 28 weeks on 28 Aug
+    ]);
+    let with = |mut c: ContactFacts, f: &dyn Fn(&mut ContactFacts)| {
+        f(&mut c);
+        c
+    };
+    let contacts = vec![
+        seen(1, 2, TwelveMonth, "2026-07-30"),
+        seen(2, 4, TwelveMonth, "2026-07-25"),
+        with(seen(3, 5, NewBirth, "2026-06-20"), &|c| {
+            c.feeding = Some(FeedingStatus::TotallyBreastfed)
+        }),
+        with(seen(4, 5, SixToEightWeek, "2026-08-01"), &|c| {
+            c.feeding = Some(FeedingStatus::PartiallyBreastfed)
+        }),
+        with(seen(5, 6, SixToEightWeek, "2026-08-02"), &|c| {
+            c.feeding = Some(FeedingStatus::NotBreastfed)
+        }),
+        seen(6, 7, SixToEightWeek, "2026-08-03"),
+        // Antenatal.
+        seen(10, 11, Antenatal, "2026-07-20"), // first, at 29+4: C1
+        seen(11, 12, Antenatal, "2026-06-01"), // first was before 28 weeks
+        seen(12, 12, Antenatal, "2026-07-05"),
+        with(seen(13, 13, Antenatal, "2026-09-10"), &|c| {
+            c.mechanism = ConsultationMechanism::Telephone
+        }),
+        seen(14, 14, Antenatal, "2026-08-15"), // twins: one pregnancy
+        seen(14, 15, Antenatal, "2026-08-15"),
+        with(seen(15, 16, Antenatal, "2026-09-01"), &|c| {
+            c.role = PractitionerRole::NurseryNurse;
+            c.location = LocationType::HealthCentre;
+        }),
+        contact(16, 16, Antenatal, "2026-08-20", DidNotAttend),
+    ];
+    let r = kpis(
+        &q,
+        &children,
+        &contacts,
+        &[],
+        &KpiConfig::default(),
+        &AsqCutoffs::default(),
+    );
+    // C4: k3 (not reviewed) and k4 (reviewed, died later) = 1 of 2.
+    assert_eq!(ratio(&r, "C4"), (1, 2));
+    // Under five on 30 Sep and on the caseload: k3 and the three babies.
+    assert_eq!(ratio(&r, "ETH"), (4, 4));
+    // C2: child 5 seen on day 10 of the three born 10–12 Jun.
+    assert_eq!(ratio(&r, "C2"), (1, 3));
+    assert_eq!(ratio(&r, "FEED1"), (1, 1));
+    // 6–8 weeks: all three by 56 days; status recorded for two, one of
+    // them with breast milk.
+    assert_eq!(ratio(&r, "C8i"), (3, 3));
+    assert_eq!(ratio(&r, "FEED2"), (2, 3));
+    assert_eq!(ratio(&r, "C8ii"), (1, 2));
+    // C1: pregnancy 11 and the twins' pregnancy = 2, a count.
+    let c1 = r.metrics.iter().find(|m| m.code == "C1").unwrap();
+    assert!(c1.count_only);
+    assert_eq!(c1.ratio.numerator, 2);
+    assert_eq!(c1.ratio.percent, None);
+    // Antenatal reviews delivered in the quarter: 11, 12 (5 Jul), 13, the
+    // twins' once, 16 = 5.
+    let ante = &r.delivery[0];
+    assert_eq!(ante.review, Antenatal);
+    assert_eq!(ante.delivered, 5);
+    fn count_of<G: PartialEq>(v: &[(G, u32)], g: G) -> u32 {
+        v.iter().find(|(k, _)| *k == g).unwrap().1
+    }
+    assert_eq!(count_of(&ante.by, DeliveredBy::HealthVisitor), 4);
+    assert_eq!(count_of(&ante.by, DeliveredBy::NurseryNurse), 1);
+    assert_eq!(count_of(&ante.at, DeliveredWhere::Home), 4);
+    assert_eq!(count_of(&ante.at, DeliveredWhere::Clinic), 1);
+    assert_eq!(count_of(&ante.how, DeliveredHow::FaceToFace), 4);
+    assert_eq!(count_of(&ante.how, DeliveredHow::Telephone), 1);
+    // The default target: 98% of antenatal reviews by a health visitor at
+    // home; 4 of 5 is 80%, not met.
+    let t = &r.targets[0];
+    assert_eq!((t.ratio.numerator, t.ratio.denominator), (4, 5));
+    assert_eq!(t.met, Some(false));
+    let csv = r.to_csv();
+    assert!(csv.contains("\nC1,"), "{csv}");
+    assert!(csv.contains(",2,,"), "C1 has no denominator: {csv}");
+    assert!(csv.contains("DEL-antenatal-by-health-visitor,"), "{csv}");
+    assert!(csv.contains("TGT-antenatal-health-visitor-home,"), "{csv}");
+}
+
+#[test]
+fn asq3_domains_c6iii_to_c6viii() {
+    let r = report();
+    // P scored 60 everywhere; S scored the communication cut-off exactly
+    // (33.30: at the threshold counts) and 36.0 in gross motor, below the
+    // 30-month cut-off of 36.14.
+    assert_eq!(ratio(&r, "C6iii"), (2, 2));
+    assert_eq!(ratio(&r, "C6iv"), (1, 2));
+    assert_eq!(ratio(&r, "C6v"), (2, 2));
+    assert_eq!(ratio(&r, "C6vi"), (2, 2));
+    assert_eq!(ratio(&r, "C6vii"), (2, 2));
+    assert_eq!(ratio(&r, "C6viii"), (1, 2));
+    // A completed ASQ-3 whose questionnaire is not known counts for C6ii
+    // but has no valid domain score.
+    let (children, mut contacts, measurements) = cohort();
+    for c in contacts.iter_mut().filter(|c| c.person_id == id(S)) {
+        if let Some(a) = c.asq3.as_mut() {
+            a.interval = None;
+        }
+    }
+    let r = kpis(
+        &Quarter::parse("2026Q2").unwrap(),
+        &children,
+        &contacts,
+        &measurements,
+        &KpiConfig::default(),
+        &AsqCutoffs::default(),
+    );
+    assert_eq!(ratio(&r, "C6ii"), (2, 3));
+    assert_eq!(ratio(&r, "C6iii"), (1, 1));
+    assert_eq!(ratio(&r, "C6viii"), (1, 1));
 }

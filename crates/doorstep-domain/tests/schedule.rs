@@ -5,9 +5,11 @@
 
 use chrono::NaiveDate;
 use doorstep_domain::clinical::schedule::{
-    reviews, worklist, Category, ChildFacts, ContactFacts, ReviewState, ScheduleConfig,
+    reviews, worklist, Category, ChildFacts, ContactFacts, EndReason, ReviewState, ScheduleConfig,
 };
-use doorstep_domain::values::codes::{Attendance, ContactKind, MemberRole};
+use doorstep_domain::values::codes::{
+    Attendance, ConsultationMechanism, ContactKind, LocationType, MemberRole, PractitionerRole,
+};
 use uuid::Uuid;
 
 fn d(s: &str) -> NaiveDate {
@@ -28,6 +30,9 @@ fn child(n: u128, dob: &str) -> ChildFacts {
         antenatal_requested: false,
         ethnic_category_stated: true,
         practitioner: Some("Asha Patel".into()),
+        died_on: None,
+        moved_away_on: None,
+        transferred_in_on: None,
     }
 }
 
@@ -44,10 +49,14 @@ fn contact(
         kind,
         date: d(date),
         attendance,
-        face_to_face: true,
+        mechanism: ConsultationMechanism::FaceToFace,
+        location: LocationType::PatientsHome,
+        role: PractitionerRole::HealthVisitor,
+        remote_reason_recorded: false,
         declined_reason: (attendance == Attendance::Declined)
             .then(|| "Family prefers GP".to_string()),
-        asq3_completed: false,
+        feeding: None,
+        asq3: None,
     }
 }
 
@@ -479,4 +488,177 @@ fn worklist_puts_the_most_urgent_first() {
     let mut sorted = cats.clone();
     sorted.sort();
     assert_eq!(cats, sorted);
+}
+
+#[test]
+fn a_remote_review_stays_open_for_face_to_face_unless_a_reason_is_recorded() {
+    let c = child(20, "2026-11-01");
+    let mut by_video = contact(
+        1,
+        &c,
+        ContactKind::NewBirth,
+        "2026-11-12",
+        Attendance::Attended,
+    );
+    by_video.mechanism = ConsultationMechanism::Video;
+    let on = d("2026-11-13");
+    let state = |contacts: &[&ContactFacts], cfg: &ScheduleConfig| {
+        reviews(&c, contacts, on, cfg)
+            .into_iter()
+            .find(|r| r.kind == ContactKind::NewBirth)
+            .unwrap()
+            .state
+    };
+    // Recorded (it counts in the delivery measures), but still open with
+    // a face-to-face follow-up on the worklist.
+    assert_eq!(
+        state(&[&by_video], &cfg()),
+        ReviewState::Open {
+            last_attempt: None,
+            remote: Some((d("2026-11-12"), ConsultationMechanism::Video)),
+        }
+    );
+    let items = worklist(
+        std::slice::from_ref(&c),
+        std::slice::from_ref(&by_video),
+        on,
+        on,
+        &cfg(),
+    );
+    let i = item_for(&items, ContactKind::NewBirth).unwrap();
+    assert_eq!(i.category, Category::FollowUp);
+    assert!(
+        i.reason.contains("face to face") && i.reason.contains("video"),
+        "{}",
+        i.reason
+    );
+    // The practitioner records why not: done.
+    let mut explained = by_video.clone();
+    explained.remote_reason_recorded = true;
+    assert!(matches!(
+        state(&[&explained], &cfg()),
+        ReviewState::Done { .. }
+    ));
+    // A trust that allows remote new birth visits: done.
+    let relaxed = ScheduleConfig {
+        face_to_face_reviews: vec![ContactKind::Antenatal],
+        ..cfg()
+    };
+    assert!(matches!(
+        state(&[&by_video], &relaxed),
+        ReviewState::Done { .. }
+    ));
+    // Seen face to face the next day: done, and the follow-up goes.
+    let in_person = contact(
+        2,
+        &c,
+        ContactKind::NewBirth,
+        "2026-11-13",
+        Attendance::Attended,
+    );
+    assert!(matches!(
+        state(&[&by_video, &in_person], &cfg()),
+        ReviewState::Done { .. }
+    ));
+    // A later DNA after the video call: the follow-up is to rebook.
+    let dna = contact(
+        3,
+        &c,
+        ContactKind::NewBirth,
+        "2026-11-13",
+        Attendance::DidNotAttend,
+    );
+    let items = worklist(
+        std::slice::from_ref(&c),
+        &[by_video.clone(), dna],
+        on,
+        on,
+        &cfg(),
+    );
+    let i = item_for(&items, ContactKind::NewBirth).unwrap();
+    assert!(i.reason.contains("Rebook"), "{}", i.reason);
+}
+
+#[test]
+fn death_moving_away_and_transfer_in_end_reviews_from_the_date() {
+    // Born 1 Sep 2025: 12-month review due by 1 Sep 2026, 2-year review
+    // opens 1 Sep 2027.
+    let mut c = child(30, "2025-09-01");
+    let twelve = |c: &ChildFacts, on: &str| {
+        reviews(c, &[], d(on), &cfg())
+            .into_iter()
+            .find(|r| r.kind == ContactKind::TwelveMonth)
+            .unwrap()
+            .state
+    };
+    c.moved_away_on = Some(d("2026-07-10"));
+    // The day before the move: still open and on the worklist.
+    assert!(matches!(twelve(&c, "2026-07-09"), ReviewState::Open { .. }));
+    let ended = ReviewState::Ended {
+        date: d("2026-07-10"),
+        why: EndReason::MovedAway,
+    };
+    assert_eq!(twelve(&c, "2026-07-10"), ended);
+    assert_eq!(twelve(&c, "2026-07-11"), ended);
+    let items = worklist(
+        std::slice::from_ref(&c),
+        &[],
+        d("2026-07-10"),
+        d("2027-12-31"),
+        &cfg(),
+    );
+    assert!(items.is_empty(), "{items:?}");
+    // Died: the same, with its reason.
+    c.moved_away_on = None;
+    c.died_on = Some(d("2026-07-10"));
+    assert_eq!(
+        twelve(&c, "2026-07-10"),
+        ReviewState::Ended {
+            date: d("2026-07-10"),
+            why: EndReason::Died
+        }
+    );
+    // A review done before is still done.
+    let done = contact(
+        1,
+        &c,
+        ContactKind::TwelveMonth,
+        "2026-06-30",
+        Attendance::Attended,
+    );
+    assert!(matches!(
+        reviews(&c, &[&done], d("2026-08-01"), &cfg())
+            .into_iter()
+            .find(|r| r.kind == ContactKind::TwelveMonth)
+            .unwrap()
+            .state,
+        ReviewState::Done { .. }
+    ));
+    // Transferred in on 1 Sep 2026, the 12-month review's due date: the
+    // reviews due before it were another service's; the 12-month review,
+    // due on the day, is ours.
+    c.died_on = None;
+    c.transferred_in_on = Some(d("2026-09-01"));
+    let all = reviews(&c, &[], d("2026-09-02"), &cfg());
+    let state_of = |k| all.iter().find(|r| r.kind == k).unwrap().state.clone();
+    assert_eq!(
+        state_of(ContactKind::SixToEightWeek),
+        ReviewState::Ended {
+            date: d("2026-09-01"),
+            why: EndReason::DueBeforeTransferIn
+        }
+    );
+    assert!(matches!(
+        state_of(ContactKind::TwelveMonth),
+        ReviewState::Open { .. }
+    ));
+    c.transferred_in_on = Some(d("2026-09-02"));
+    assert!(matches!(
+        reviews(&c, &[], d("2026-09-02"), &cfg())
+            .into_iter()
+            .find(|r| r.kind == ContactKind::TwelveMonth)
+            .unwrap()
+            .state,
+        ReviewState::Ended { .. }
+    ));
 }

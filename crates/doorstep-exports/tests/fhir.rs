@@ -111,16 +111,16 @@ fn complete(family: &mut Family, id: Uuid) {
 }
 
 const EPDS: [(&str, &str); 10] = [
-    ("epds-1", "1"),
-    ("epds-2", "2"),
-    ("epds-3", "0"),
-    ("epds-4", "3"),
-    ("epds-5", "1"),
-    ("epds-6", "2"),
-    ("epds-7", "1"),
-    ("epds-8", "0"),
-    ("epds-9", "1"),
-    ("epds-10", "1"),
+    ("epds-1", "b"),
+    ("epds-2", "c"),
+    ("epds-3", "d"),
+    ("epds-4", "d"),
+    ("epds-5", "c"),
+    ("epds-6", "b"),
+    ("epds-7", "c"),
+    ("epds-8", "d"),
+    ("epds-9", "c"),
+    ("epds-10", "c"),
 ];
 
 fn epds_bundle() -> (Fixture, Uuid, Value) {
@@ -149,7 +149,6 @@ fn review_bundle() -> Value {
             ("ir2-mode", "joint"),
             ("ir2-setting", "Little Acorns Nursery"),
             ("ir2-consent-share", "yes"),
-            ("height-cm", "88.5"),
         ],
     );
     complete(&mut f.family, id);
@@ -317,14 +316,23 @@ fn epds_bundle_has_patient_response_and_total() {
     assert_eq!(items[0]["linkId"], "epds-1");
     assert!(items[0]["text"].is_string());
 
-    // The total equals the sum of the items as exported.
-    let sum: i64 = items
+    // The items are the answers chosen; the total is the engine's scoring
+    // of them (items 3 and 5–10 reverse-scored).
+    let chosen: Vec<&str> = items
         .iter()
         .filter(|i| i["linkId"].as_str().unwrap().starts_with("epds-"))
-        .map(|i| i["answer"][0]["valueInteger"].as_i64().unwrap())
+        .map(|i| i["answer"][0]["valueCoding"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(chosen, EPDS.map(|(_, v)| v));
+    let expected: i64 = EPDS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            let place = ["a", "b", "c", "d"].iter().position(|a| a == v).unwrap() as u8;
+            i64::from(forms::epds_item_score(i as u8 + 1, place))
+        })
         .sum();
-    let expected: i64 = EPDS.iter().map(|(_, v)| v.parse::<i64>().unwrap()).sum();
-    assert_eq!(sum, expected);
+    assert_eq!(expected, 12);
     let total = observation(&bundle, "epds-total");
     assert_eq!(total["valueInteger"].as_i64(), Some(expected));
     assert_eq!(total["effectiveDateTime"], "2025-06-02T10:30:00Z");
@@ -414,7 +422,7 @@ fn two_year_review_has_one_asq3_observation_with_six_components() {
         .iter()
         .map(|i| i["linkId"].as_str().unwrap())
         .collect();
-    assert_eq!(groups, ["asq3", "integrated-review", "measurements"]);
+    assert_eq!(groups, ["asq3", "integrated-review"]);
     let asq_group = &qr["item"][0]["item"];
     assert_eq!(asq_group[0]["linkId"], "asq-interval");
     assert_eq!(asq_group[0]["answer"][0]["valueCoding"]["code"], "24");
@@ -422,7 +430,6 @@ fn two_year_review_has_one_asq3_observation_with_six_components() {
     assert_eq!(ir2[0]["answer"][0]["valueCoding"]["code"], "joint");
     assert!(ir2[0]["answer"][0]["valueCoding"]["display"].is_string());
     assert_eq!(ir2[2]["answer"][0]["valueBoolean"], true);
-    assert_eq!(qr["item"][2]["item"][0]["answer"][0]["valueDecimal"], 88.5);
 }
 
 #[test]
@@ -450,7 +457,7 @@ fn amendment_is_marked() {
     let amended = Uuid::new_v4();
     let action = response::amend(&f.family, &original.to_string(), amended, &cx()).expect("amend");
     apply_locally(&mut f.family, &action.edits);
-    let action = response::answer(&f.family, &amended.to_string(), "epds-10", "0").unwrap();
+    let action = response::answer(&f.family, &amended.to_string(), "epds-10", "d").unwrap();
     apply_locally(&mut f.family, &action.edits);
     complete(&mut f.family, amended);
 

@@ -28,7 +28,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/client/0006_audit_acknowledged.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/client/0007_clinical_facts.sql"),
+    ),
 ];
+
+/// A migration containing this line adds projection columns derived from
+/// the documents: the store rebuilds every projection after applying it.
+const REBUILD_MARKER: &str = "-- doorstep: rebuild projections";
 
 /// Opens (or creates, when `create` is set) the encrypted database.
 pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {
@@ -79,7 +87,8 @@ pub fn rekey(path: &Path, old: &DataKey, new: &DataKey) -> Result<(), StoreError
 }
 
 /// Applies every migration not yet applied, all inside one transaction.
-pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// True when one of them asks for the projections to be rebuilt.
+pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
     let tx = conn.transaction()?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) STRICT;",
@@ -89,8 +98,11 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         [],
         |r| r.get(0),
     )?;
+    let mut rebuild = false;
     for (version, sql) in MIGRATIONS {
         if *version > current {
+            // A new database has nothing to rebuild.
+            rebuild |= current > 0 && sql.contains(REBUILD_MARKER);
             tx.execute_batch(sql)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version) VALUES (?1)",
@@ -99,5 +111,5 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         }
     }
     tx.commit()?;
-    Ok(())
+    Ok(rebuild)
 }

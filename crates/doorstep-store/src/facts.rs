@@ -14,13 +14,17 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use doorstep_domain::clinical::caseload::CaseloadFamily;
 use doorstep_domain::clinical::growth::Measure;
-use doorstep_domain::clinical::schedule::{self, ChildFacts, ContactFacts, MeasurementFacts};
+use doorstep_domain::clinical::schedule::{
+    self, AsqFacts, ChildFacts, ContactFacts, MeasurementFacts,
+};
 use doorstep_domain::values::codes::{
-    Attendance, ContactKind, EthnicCategory, FlagKind, LevelOfService, MemberRole,
+    Attendance, ConsultationMechanism, ContactKind, DepartureReason, EthnicCategory, FeedingStatus,
+    FlagKind, LevelOfService, LocationType, MemberRole, PractitionerRole,
 };
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
+use crate::projection::asq_scores_from_text;
 use crate::StoreError;
 
 fn uuid(s: &str) -> Result<Uuid, StoreError> {
@@ -66,7 +70,8 @@ pub fn children(
     let families = current_families(conn, practitioner)?;
     let mut stmt = conn.prepare(
         "SELECT id, family_id, role, given_name, family_name, date_of_birth, expected_delivery,
-                gestation_weeks, gestation_days, antenatal_requested, ethnic_category
+                gestation_weeks, gestation_days, antenatal_requested, ethnic_category,
+                left_reason, left_on, transferred_in_on
          FROM people
          WHERE entered_in_error = 0 AND role IN ('child', 'unborn')",
     )?;
@@ -83,6 +88,13 @@ pub fn children(
         let name =
             doorstep_domain::record::family::display_name(given.as_deref(), &family_name, role);
         let ethnic = r.get_ref(10)?.as_str_or_null()?;
+        let left = r
+            .get_ref(11)?
+            .as_str_or_null()?
+            .map(|c| code(c, DepartureReason::parse))
+            .transpose()?;
+        let left_on = opt_day(r.get_ref(12)?.as_str_or_null()?);
+        let left_when = |reason| left_on.filter(|_| left == Some(reason));
         out.push(ChildFacts {
             person_id: uuid(r.get_ref(0)?.as_str()?)?,
             family_id,
@@ -98,6 +110,9 @@ pub fn children(
                 .and_then(|e| EthnicCategory::parse(e).ok())
                 .is_some_and(|e| e.is_stated()),
             practitioner: practitioner.clone(),
+            died_on: left_when(DepartureReason::Died),
+            moved_away_on: left_when(DepartureReason::MovedAway),
+            transferred_in_on: opt_day(r.get_ref(13)?.as_str_or_null()?),
         });
     }
     // Uuid order is the order of their text form.
@@ -132,7 +147,8 @@ pub fn review_contacts(
         .map(|k| format!("'{}'", k.code()))
         .collect();
     let mut stmt = conn.prepare(&format!(
-        "SELECT id, family_id, kind, date, attendance, mechanism, declined_reason, asq3_completed
+        "SELECT id, family_id, kind, date, attendance, mechanism, declined_reason, location, role,
+                remote_reason IS NOT NULL, feeding_status
          FROM contacts
          WHERE entered_in_error = 0 AND kind IN ({})
            AND (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date <= ?2)",
@@ -159,19 +175,38 @@ pub fn review_contacts(
                 date: day(r.get_ref(3)?.as_str()?)
                     .ok_or_else(|| StoreError::Corrupt("bad contact date".into()))?,
                 attendance: code(r.get_ref(4)?.as_str()?, Attendance::parse)?,
-                face_to_face: r.get_ref(5)?.as_str()? == "01",
+                mechanism: code(r.get_ref(5)?.as_str()?, ConsultationMechanism::parse)?,
                 declined_reason: r.get(6)?,
-                asq3_completed: r.get::<_, i64>(7)? != 0,
+                location: code(r.get_ref(7)?.as_str()?, LocationType::parse)?,
+                role: code(r.get_ref(8)?.as_str()?, PractitionerRole::parse)?,
+                remote_reason_recorded: r.get::<_, i64>(9)? != 0,
+                feeding: r
+                    .get_ref(10)?
+                    .as_str_or_null()?
+                    .map(|c| code(c, FeedingStatus::parse))
+                    .transpose()?,
+                // Set per subject below.
+                asq3: None,
             },
         );
     }
-    let mut stmt = conn.prepare("SELECT contact_id, person_id FROM contact_subjects")?;
+    let mut stmt = conn
+        .prepare("SELECT contact_id, person_id, asq_interval, asq_scores FROM contact_subjects")?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::with_capacity(by_id.len());
     while let Some(r) = rows.next()? {
         if let Some(c) = by_id.get(&uuid(r.get_ref(0)?.as_str()?)?) {
+            let asq3 = match r.get_ref(3)?.as_str_or_null()? {
+                Some(text) => Some(AsqFacts {
+                    interval: r.get(2)?,
+                    scores: asq_scores_from_text(text)
+                        .ok_or_else(|| StoreError::Corrupt("bad ASQ-3 scores".into()))?,
+                }),
+                None => None,
+            };
             out.push(ContactFacts {
                 person_id: uuid(r.get_ref(1)?.as_str()?)?,
+                asq3,
                 ..c.clone()
             });
         }

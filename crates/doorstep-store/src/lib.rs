@@ -147,13 +147,18 @@ impl Store {
     pub fn open(dir: &ProfileDir, key: &DataKey) -> Result<Store, StoreError> {
         let device = dir.info()?.device_id;
         let mut conn = db::open(&dir.database(), key, false)?;
-        db::migrate(&mut conn)?;
-        Ok(Store {
+        let rebuild = db::migrate(&mut conn)?;
+        let mut store = Store {
             conn,
             device,
             docs: HashMap::new(),
             records: HashMap::new(),
-        })
+        };
+        if rebuild {
+            let today = doorstep_domain::values::calendar::london_date(Utc::now());
+            store.rebuild_projections(today)?;
+        }
+        Ok(store)
     }
 
     /// The raw connection, for read-only checks in tests and benchmarks.

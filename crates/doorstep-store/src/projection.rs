@@ -6,9 +6,11 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use doorstep_domain::forms::{AsqDomain, AsqDomainValues};
 use doorstep_domain::record::contact::ContactStatus;
 use doorstep_domain::record::family::Family;
 use doorstep_domain::record::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
+use doorstep_domain::record::response::asq3_at;
 use doorstep_domain::values::{codes::LevelOfService, postcode};
 use rusqlite::types::{FromSql, ToSqlOutput, Value as SqlValue};
 use rusqlite::{params_from_iter, Connection, ToSql};
@@ -78,8 +80,9 @@ impl Parts {
             Some("levels") => self.levels = true,
             Some("flags") => self.flags = true,
             Some("consents") => self.consents = true,
-            Some("contacts") | Some("measurements") => self.contacts = true,
-            Some("household") | Some("allocation") | Some("responses") => {}
+            // A completed 2–2½ year review form gives its contact's ASQ-3.
+            Some("contacts") | Some("measurements") | Some("responses") => self.contacts = true,
+            Some("household") | Some("allocation") => {}
             // The root (a new family) or anything unforeseen: everything.
             _ => *self = Parts::ALL,
         }
@@ -148,6 +151,10 @@ const PEOPLE: Table = Table {
         "entered_in_error",
         "antenatal_requested",
         "birth_recorded",
+        "left_reason",
+        "left_on",
+        "left_to",
+        "transferred_in_on",
     ],
     key: 1,
     family: "family_id",
@@ -217,13 +224,21 @@ const CONTACTS: Table = Table {
         "asq3_completed",
         "status",
         "entered_in_error",
+        "remote_reason",
+        "feeding_status",
     ],
     key: 1,
     family: "family_id",
 };
 const CONTACT_SUBJECTS: Table = Table {
     name: "contact_subjects",
-    columns: &["contact_id", "person_id", "family_id"],
+    columns: &[
+        "contact_id",
+        "person_id",
+        "family_id",
+        "asq_interval",
+        "asq_scores",
+    ],
     key: 2,
     family: "family_id",
 };
@@ -404,6 +419,10 @@ pub fn write_parts(
                 b(p.entered_in_error.is_some()),
                 b(p.antenatal_requested.unwrap_or(false)),
                 b(p.birth_recorded.is_some()),
+                p.left.as_ref().map(|l| l.reason.code()),
+                p.left.as_ref().map(|l| day(l.date)),
+                p.left.as_ref().and_then(|l| l.to.clone()),
+                p.transferred_in.as_ref().map(|a| day(a.date)),
             ]);
         }
         write_rows(conn, &PEOPLE, &id, rows)?;
@@ -481,10 +500,19 @@ pub fn write_parts(
                     "draft"
                 },
                 b(c.entered_in_error.is_some()),
+                c.remote_reason,
+                c.feeding_status.map(|f| f.code()),
             ]);
             for (pid, on) in &c.subjects {
                 if *on {
-                    subjects.push(row![cid.to_string(), pid.to_string(), id]);
+                    let asq = asq3_at(family, *cid, *pid);
+                    subjects.push(row![
+                        cid.to_string(),
+                        pid.to_string(),
+                        id,
+                        asq.and_then(|a| a.interval).map(i64::from),
+                        asq.map(|a| asq_scores_text(&a.scores)),
+                    ]);
                 }
             }
         }
@@ -506,6 +534,33 @@ pub fn write_parts(
         write_rows(conn, &MEASUREMENTS, &id, rows)?;
     }
     Ok(())
+}
+
+/// The five ASQ-3 domain scores as stored: comma-separated, in
+/// [`AsqDomain::ALL`] order.
+pub fn asq_scores_text(scores: &AsqDomainValues) -> String {
+    AsqDomain::ALL
+        .iter()
+        .map(|d| scores.get(*d).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads [`asq_scores_text`] back.
+pub fn asq_scores_from_text(text: &str) -> Option<AsqDomainValues> {
+    let values: Vec<f64> = text
+        .split(',')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if values.len() != AsqDomain::ALL.len() {
+        return None;
+    }
+    AsqDomainValues::try_from_fn(|d| {
+        AsqDomain::ALL
+            .iter()
+            .position(|x| *x == d)
+            .map(|i| values[i])
+    })
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.

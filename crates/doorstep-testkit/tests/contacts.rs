@@ -181,7 +181,6 @@ fn the_two_year_review_needs_height_and_weight_or_a_reason() {
     let mut s = device.session();
     let (f, c) = newborn(&mut s, "2024-08-01");
     let mut review = visit("2-year", &c, "2026-11-20T10:00:00Z", "attended");
-    review.asq3_completed = Some(true);
     let only_weight = s
         .record_contact(&f, &review, &[weight(&c, "12.5")])
         .unwrap()
@@ -205,6 +204,11 @@ fn the_two_year_review_needs_height_and_weight_or_a_reason() {
     assert_eq!(g.bmi.len(), 1);
     assert!((g.bmi[0].bmi - 12.5 / (0.88 * 0.88)).abs() < 1e-9);
     assert!(g.bmi[0].assessment.is_some());
+    // The BMI chart plots it: one entry of weight and height feeds both.
+    let chart = s.growth_chart(&f, &c, "bmi").unwrap();
+    assert_eq!(chart.points.len(), 1);
+    assert!((chart.points[0].value - g.bmi[0].bmi).abs() < 1e-12);
+    assert_eq!(chart.points[0].measured_on.to_string(), "2026-11-20");
     // With a reason instead of measurements, it signs.
     review.bmi_not_recorded_reason = Some("Child too distressed to stand".into());
     let reasoned = s

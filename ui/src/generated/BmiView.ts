@@ -14,6 +14,10 @@ contact_id: string,
  */
 person_id: string, 
 /**
+ * The contact's date.
+ */
+measured_on: string, 
+/**
  * kg/m².
  */
 bmi: number, 

@@ -5,7 +5,7 @@
  */
 export type ChartPoint = { 
 /**
- * The measurement.
+ * The measurement (for BMI, the contact whose weight and height gave it).
  */
 measurement_id: string, 
 /**

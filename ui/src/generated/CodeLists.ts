@@ -27,6 +27,10 @@ locations: Array<CodeOption>,
  */
 mechanisms: Array<CodeOption>, 
 /**
+ * Infant feeding statuses.
+ */
+feeding_statuses: Array<CodeOption>, 
+/**
  * Practitioner roles.
  */
 roles: Array<CodeOption>, 

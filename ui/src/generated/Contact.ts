@@ -5,6 +5,7 @@ import type { ConsultationMechanism } from "./ConsultationMechanism";
 import type { ContactKind } from "./ContactKind";
 import type { ContactStatus } from "./ContactStatus";
 import type { ErrorMark } from "./ErrorMark";
+import type { FeedingStatus } from "./FeedingStatus";
 import type { LocationType } from "./LocationType";
 import type { PractitionerRole } from "./PractitionerRole";
 import type { Stamp } from "./Stamp";
@@ -74,7 +75,19 @@ topics: { [key in string]: boolean },
  */
 note?: string | null, 
 /**
- * Whether an ASQ-3 was completed (2–2½ year review).
+ * Why a review was not delivered face to face, when the practitioner
+ * records it (a remote review without a reason stays open for a
+ * face-to-face follow-up).
+ */
+remote_reason?: string | null, 
+/**
+ * Infant feeding status (new birth visit and 6–8 week review).
+ */
+feeding_status?: FeedingStatus | null, 
+/**
+ * A hand-ticked "ASQ-3 completed" box, kept on records made before
+ * the ASQ-3 was read from the completed 2–2½ year review form; never
+ * counted.
  */
 asq3_completed?: boolean | null, 
 /**

@@ -44,11 +44,13 @@ enableWhen?: Array<EnableWhen>,
  */
 enableBehavior: EnableBehavior, 
 /**
- * Smallest accepted number (inclusive).
+ * Smallest accepted number (inclusive), read from the FHIR
+ * `minValue` extension.
  */
 minValue?: number | null, 
 /**
- * Largest accepted number (inclusive).
+ * Largest accepted number (inclusive), read from the FHIR `maxValue`
+ * extension.
  */
 maxValue?: number | null, 
 /**
@@ -56,7 +58,7 @@ maxValue?: number | null,
  */
 maxLength?: number | null, 
 /**
- * FHIR extensions: accepted and ignored.
+ * FHIR extensions: the limits are read from them, others ignored.
  */
 extension?: JsonValue | null, 
 /**

@@ -21,4 +21,8 @@ ratio: Ratio,
  * What the numerator and denominator are (with the default
  * configuration's ages).
  */
-definition: string, };
+definition: string, 
+/**
+ * A count with no denominator (C1).
+ */
+count_only: boolean, };

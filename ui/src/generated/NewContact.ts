@@ -57,9 +57,13 @@ topics: Array<string>,
  */
 note: string | null, 
 /**
- * ASQ-3 completed.
+ * Why a review was not face to face.
  */
-asq3_completed: boolean | null, 
+remote_reason: string | null, 
+/**
+ * Infant feeding status code.
+ */
+feeding_status: string | null, 
 /**
  * Reason height/weight not recorded at a 2-year review.
  */

@@ -12,6 +12,11 @@ import type { MemberRole } from "./MemberRole";
 import type { EthnicCategory } from "./EthnicCategory";
 import type { LocationType } from "./LocationType";
 import type { ConsultationMechanism } from "./ConsultationMechanism";
+import type { FeedingStatus } from "./FeedingStatus";
+import type { DepartureReason } from "./DepartureReason";
+import type { DeliveredBy } from "./DeliveredBy";
+import type { DeliveredWhere } from "./DeliveredWhere";
+import type { DeliveredHow } from "./DeliveredHow";
 
 export const ROLE_LABELS: Record<PractitionerRole, string> = {
   "health-visitor": "Health visitor",
@@ -137,4 +142,38 @@ export const MECHANISM_LABELS: Record<ConsultationMechanism, string> = {
   "12": "Message board (asynchronous)",
   "13": "Chat room (synchronous)",
   "98": "Other (not listed)",
+};
+
+export const FEEDING_LABELS: Record<FeedingStatus, string> = {
+  "totally-breastfed": "Totally breastfed",
+  "partially-breastfed": "Partially breastfed",
+  "not-breastfed": "Not breastfed",
+};
+
+export const DEPARTURE_LABELS: Record<DepartureReason, string> = {
+  "died": "Died",
+  "moved-away": "Moved out of area",
+};
+
+export const DELIVERED_BY_LABELS: Record<DeliveredBy, string> = {
+  "health-visitor": "Health visitor (SCPHN)",
+  "staff-nurse": "Staff nurse",
+  "nursery-nurse": "Nursery nurse",
+  "other-unregistered": "Other unregistered staff",
+};
+
+export const DELIVERED_WHERE_LABELS: Record<DeliveredWhere, string> = {
+  "home": "Home",
+  "clinic": "Clinic",
+  "gp-surgery": "GP surgery",
+  "family-hub": "Family hub",
+  "other-venue": "Other venue",
+};
+
+export const DELIVERED_HOW_LABELS: Record<DeliveredHow, string> = {
+  "face-to-face": "Face to face",
+  "video": "Video",
+  "telephone": "Telephone",
+  "letter-or-email": "Letter or email",
+  "other": "Other",
 };

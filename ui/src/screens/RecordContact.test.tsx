@@ -173,7 +173,8 @@ describe("RecordContact", () => {
         accountable_hv: null,
         topics: ["hia-3", "hia-4"],
         note: "Walking with support. No concerns.",
-        asq3_completed: null,
+        remote_reason: null,
+        feeding_status: null,
         bmi_not_recorded_reason: null,
       },
       measurements: [{ person_id: AVA, weight_kg: "9.6", length_cm: null, height_cm: null, head_cm: "45.5", confirm_implausible: null }],
@@ -242,7 +243,8 @@ describe("RecordContact", () => {
     expect(screen.getByText("Nothing is measured when the family was not seen.")).toBeInTheDocument();
     await user.selectOptions(screen.getByLabelText("Your role"), "nursery-nurse");
     await user.type(screen.getByLabelText("Accountable health visitor"), "Sam Rivers");
-    await user.click(within(screen.getByRole("group", { name: "Was an ASQ-3 completed?" })).getByLabelText("No"));
+    // The ASQ-3 is the review form's, not a box to tick here.
+    expect(screen.getByText(/Record the ASQ-3 with the 2–2½ year review form/)).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Save draft" }));
     await screen.findByTestId("draft-saved");
     const contact = calls.find((c) => c.cmd === "record_contact")!.args.contact as Record<string, unknown>;
@@ -255,9 +257,32 @@ describe("RecordContact", () => {
       declined_reason: "Seen privately",
       role: "nursery-nurse",
       accountable_hv: "Sam Rivers",
-      asq3_completed: false,
     });
+    expect(contact).not.toHaveProperty("asq3_completed");
     expect(calls.find((c) => c.cmd === "record_contact")!.args.measurements).toEqual([]);
+  });
+
+  it("asks why a review was not face to face, and the feeding status at the 6–8 week review", async () => {
+    const calls = answer(handlers());
+    const user = userEvent.setup();
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.selectOptions(screen.getByLabelText("Kind of contact"), "6-8-week");
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    expect(screen.queryByLabelText("Why this review was not face to face")).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("How it took place"), "11");
+    await user.type(screen.getByLabelText("Why this review was not face to face"), "Family isolating with flu");
+    await user.selectOptions(screen.getByLabelText("Infant feeding"), "partially-breastfed");
+    await user.click(screen.getByLabelText("Attended"));
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+    await screen.findByTestId("draft-saved");
+    const contact = calls.find((c) => c.cmd === "record_contact")!.args.contact as Record<string, unknown>;
+    expect(contact).toMatchObject({
+      kind: "6-8-week",
+      mechanism: "11",
+      remote_reason: "Family isolating with flu",
+      feeding_status: "partially-breastfed",
+    });
   });
 
   it("says when the date or time is not a real one, without calling the core", async () => {

@@ -49,7 +49,8 @@ type Fields = {
   accountable_hv: string;
   topics: string[];
   note: string;
-  asq3_completed: string;
+  remote_reason: string;
+  feeding_status: string;
   bmi_not_recorded_reason: string;
 };
 
@@ -70,7 +71,8 @@ function initialFields(clock: ClockReading | null): Fields {
     accountable_hv: "",
     topics: [],
     note: "",
-    asq3_completed: "",
+    remote_reason: "",
+    feeding_status: "",
     bmi_not_recorded_reason: "",
   };
 }
@@ -84,6 +86,12 @@ export function startTime(date: string, time: string): string | null {
   const d = new Date(`${date}T${time}:00`);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
+
+/** Feeding status is recorded at the new birth visit and the 6–8 week review. */
+const feedingAsked = (kind: string) => kind === "new-birth" || kind === "6-8-week";
+
+/** The five mandated reviews: one not seen face to face needs a reason or a face-to-face follow-up. */
+const REVIEWS = ["antenatal", "new-birth", "6-8-week", "12-month", "2-year"];
 
 /** The contact as the core takes it: fields that do not apply are left out. */
 export function toNewContact(f: Fields, at: string | null): NewContact {
@@ -102,7 +110,8 @@ export function toNewContact(f: Fields, at: string | null): NewContact {
     accountable_hv: f.role !== "health-visitor" ? text(f.accountable_hv) : null,
     topics: f.topics,
     note: f.note.trim() === "" ? null : f.note,
-    asq3_completed: twoYear && f.asq3_completed ? f.asq3_completed === "yes" : null,
+    remote_reason: f.mechanism !== "01" ? text(f.remote_reason) : null,
+    feeding_status: feedingAsked(f.kind) ? text(f.feeding_status) : null,
     bmi_not_recorded_reason: twoYear ? text(f.bmi_not_recorded_reason) : null,
   };
 }
@@ -461,6 +470,16 @@ export function RecordContact({ familyId }: { familyId: string }) {
               <Select name="mechanism" label="How it took place" value={f.mechanism} placeholder="Choose how" onChange={set("mechanism")} options={opts(lists.mechanisms)} error={p("mechanism")} />
             </div>
           </div>
+          {f.mechanism !== "01" && REVIEWS.includes(f.kind) && (
+            <TextInput
+              name="remote_reason"
+              label="Why this review was not face to face"
+              hint="Leave blank and the review stays open, with a face-to-face visit due"
+              value={f.remote_reason}
+              onChange={set("remote_reason")}
+              error={p("remote_reason")}
+            />
+          )}
           <Radios name="attendance" legend="Outcome" value={f.attendance} onChange={set("attendance")} options={opts(lists.attendance)} error={p("attendance")} />
           {f.attendance === "declined" && (
             <TextInput name="declined_reason" label="Why the family declined" value={f.declined_reason} onChange={set("declined_reason")} error={p("declined_reason")} />
@@ -490,20 +509,20 @@ export function RecordContact({ familyId }: { familyId: string }) {
           </div>
           <Checkboxes name="topics" legend="Topics discussed" values={f.topics} onChange={set("topics")} options={opts(lists.topics)} error={p("topics")} />
           <TextArea name="note" label="Note" rows={6} value={f.note} onChange={set("note")} error={p("note")} />
+          {feedingAsked(f.kind) && (
+            <Select
+              name="feeding_status"
+              label="Infant feeding"
+              value={f.feeding_status}
+              placeholder="Not recorded"
+              onChange={set("feeding_status")}
+              options={opts(lists.feeding_statuses)}
+              error={p("feeding_status")}
+            />
+          )}
           {f.kind === "2-year" && (
             <>
-              <Radios
-                name="asq3_completed"
-                legend="Was an ASQ-3 completed?"
-                inline
-                value={f.asq3_completed}
-                onChange={set("asq3_completed")}
-                options={[
-                  { value: "yes", label: "Yes" },
-                  { value: "no", label: "No" },
-                ]}
-                error={p("asq3_completed")}
-              />
+              <p className="nhsuk-body">Record the ASQ-3 with the 2–2½ year review form after saving this contact: the form's scores are what the reports count.</p>
               <TextInput
                 name="bmi_not_recorded_reason"
                 label="Reason height or weight was not recorded (if not)"

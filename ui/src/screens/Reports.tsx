@@ -1,12 +1,14 @@
 // Reports: the KPI report for a financial-year quarter (the numerator,
-// denominator and percentage of each metric, and did-not-attend rates),
-// and the caseload summary.
+// denominator and percentage of each metric, how each review was delivered
+// against the trust's targets, and did-not-attend rates), and the caseload
+// summary.
 import { useState } from "react";
 import { caseloadSummary, kpiReport, type KpiReport } from "../ipc";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { Select } from "../components/fields";
 import { CaseloadSummaryPanel } from "../components/shell/CaseloadSummaryPanel";
-import { formatPercent, kindLabel, londonToday } from "../components/shell/format";
+import { formatPercent, kindLabel, labelOf, londonToday } from "../components/shell/format";
+import { DELIVERED_BY_LABELS, DELIVERED_HOW_LABELS, DELIVERED_WHERE_LABELS } from "../generated/labels";
 import { Loading } from "../components/shell/Layout";
 import { fieldError } from "../components/shell/problems";
 import { useLoad } from "../components/shell/useLoad";
@@ -50,9 +52,80 @@ export function quarterChoices(today: string): { options: { value: string; label
   return { options, defaultValue: quarterCode(previousQuarter(current)) };
 }
 
+/** The 2026 delivery measures: each review's deliveries by who, where and how, and the targets. */
+function DeliveryTable({ report }: { report: KpiReport }) {
+  const groups = (pairs: [string, number][], labels: Record<string, string>, total: number) =>
+    pairs
+      .filter(([, n]) => n > 0)
+      .map(([g, n]) => `${labelOf(labels, g)} ${n} (${formatPercent((n * 100) / total)})`)
+      .join("; ") || "–";
+  return (
+    <>
+      <table className="nhsuk-table" data-testid="delivery-table">
+        <caption className="nhsuk-table__caption nhsuk-table__caption--m">How reviews were delivered</caption>
+        <thead className="nhsuk-table__head">
+          <tr className="nhsuk-table__row">
+            <th scope="col" className="nhsuk-table__header">Review</th>
+            <th scope="col" className="nhsuk-table__header nhsuk-table__header--numeric">Delivered</th>
+            <th scope="col" className="nhsuk-table__header">By</th>
+            <th scope="col" className="nhsuk-table__header">Where</th>
+            <th scope="col" className="nhsuk-table__header">How</th>
+          </tr>
+        </thead>
+        <tbody className="nhsuk-table__body">
+          {report.delivery.map((d) => (
+            <tr className="nhsuk-table__row" key={d.review} data-testid="delivery" data-review={d.review}>
+              <th scope="row" className="nhsuk-table__header">{kindLabel(d.review)}</th>
+              <td className="nhsuk-table__cell nhsuk-table__cell--numeric">{d.delivered}</td>
+              <td className="nhsuk-table__cell">{groups(d.by, DELIVERED_BY_LABELS, d.delivered)}</td>
+              <td className="nhsuk-table__cell">{groups(d.at, DELIVERED_WHERE_LABELS, d.delivered)}</td>
+              <td className="nhsuk-table__cell">{groups(d.how, DELIVERED_HOW_LABELS, d.delivered)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {report.targets.length > 0 && (
+        <table className="nhsuk-table" data-testid="targets-table">
+          <caption className="nhsuk-table__caption nhsuk-table__caption--m">Delivery targets</caption>
+          <thead className="nhsuk-table__head">
+            <tr className="nhsuk-table__row">
+              <th scope="col" className="nhsuk-table__header">Target</th>
+              <th scope="col" className="nhsuk-table__header nhsuk-table__header--numeric">Achieved</th>
+              <th scope="col" className="nhsuk-table__header">Result</th>
+            </tr>
+          </thead>
+          <tbody className="nhsuk-table__body">
+            {report.targets.map((t, i) => (
+              <tr className="nhsuk-table__row" key={i}>
+                <th scope="row" className="nhsuk-table__header">
+                  {kindLabel(t.target.review)}
+                  {t.target.by && ` by ${labelOf(DELIVERED_BY_LABELS, t.target.by).toLowerCase()}`}
+                  {t.target.at && `, at ${labelOf(DELIVERED_WHERE_LABELS, t.target.at).toLowerCase()}`}
+                  {t.target.how && `, ${labelOf(DELIVERED_HOW_LABELS, t.target.how).toLowerCase()}`}: {t.target.percent}%
+                </th>
+                <td className="nhsuk-table__cell nhsuk-table__cell--numeric">
+                  {t.ratio.numerator} of {t.ratio.denominator} ({formatPercent(t.ratio.percent)})
+                </td>
+                <td className="nhsuk-table__cell">
+                  {t.met === null ? "No reviews delivered" : t.met ? (
+                    <strong className="nhsuk-tag nhsuk-tag--green">Met</strong>
+                  ) : (
+                    <strong className="nhsuk-tag nhsuk-tag--red">Not met</strong>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 function Metrics({ report, period }: { report: KpiReport; period: string }) {
-  const kpis = report.metrics.filter((m) => m.code !== "ETH" && m.code !== "BMI2");
-  const quality = report.metrics.filter((m) => m.code === "ETH" || m.code === "BMI2");
+  const qualityCodes = ["ETH", "BMI2", "FEED1", "FEED2"];
+  const kpis = report.metrics.filter((m) => !qualityCodes.includes(m.code));
+  const quality = report.metrics.filter((m) => qualityCodes.includes(m.code));
   const table = (rows: KpiReport["metrics"], caption: string, testId: string) => (
     <table className="nhsuk-table" data-testid={testId}>
       <caption className="nhsuk-table__caption nhsuk-table__caption--m">{caption}</caption>
@@ -72,7 +145,9 @@ function Metrics({ report, period }: { report: KpiReport; period: string }) {
               <span className="nhsuk-body-s ds-metric__definition">{m.definition}</span>
             </th>
             <td className="nhsuk-table__cell nhsuk-table__cell--numeric">{m.ratio.numerator}</td>
-            <td className="nhsuk-table__cell nhsuk-table__cell--numeric">{m.ratio.denominator}</td>
+            <td className="nhsuk-table__cell nhsuk-table__cell--numeric">
+              {m.count_only ? <>–{" "}<span className="nhsuk-u-visually-hidden">(a count)</span></> : m.ratio.denominator}
+            </td>
             <td className="nhsuk-table__cell nhsuk-table__cell--numeric">
               {m.ratio.percent === null ? <>–{" "}<span className="nhsuk-u-visually-hidden">(none counted)</span></> : formatPercent(m.ratio.percent)}
             </td>
@@ -85,6 +160,7 @@ function Metrics({ report, period }: { report: KpiReport; period: string }) {
     <>
       {kpis.length > 0 && table(kpis, `Indicators for ${period}`, "kpi-table")}
       {quality.length > 0 && table(quality, "Data quality", "quality-table")}
+      {report.delivery.length > 0 && <DeliveryTable report={report} />}
       {report.dna.length > 0 && (
         <table className="nhsuk-table" data-testid="dna-table">
           <caption className="nhsuk-table__caption nhsuk-table__caption--m">Did not attend, by review</caption>

@@ -1,6 +1,8 @@
-//! Quarterly health-visiting metrics (the OHID indicators C2, C3, C8i, C4,
-//! C5, C6i and C6ii, REFERENCE §1.3), two data-quality measures and the
-//! did-not-attend rate of each mandated review, computed from plain facts.
+//! Quarterly health-visiting metrics (the OHID indicators C1, C2, C3, C8i,
+//! C8ii, C4, C5 and C6i–C6viii, REFERENCE §1.3), data-quality measures, the
+//! 2026 delivery measures of every review (who, where and how, with the
+//! trust's targets) and the did-not-attend rate of each mandated review,
+//! computed from plain facts.
 //!
 //! Everything here counts **children, not mothers**: one [`ChildFacts`] row
 //! per child, so twins count twice. Only rows with the role Child and a
@@ -18,6 +20,22 @@
 //! counts towards a numerator when it was received on or after the date of
 //! birth and on or before the deadline, whenever the report is run.
 //! Financial-year quarters run April to March ([`Quarter`]).
+//!
+//! Exclusions: a child who moved out of the area on or before the quarter's
+//! end is not the provider's responsibility and leaves every cohort; a
+//! child who died on or before the quarter's end leaves a cohort unless the
+//! review was received (C6i "excludes children who died before the
+//! review"). Nothing about either is deleted: [`ChildFacts`] carries the
+//! dates.
+//!
+//! C6ii counts a completed ASQ-3 (the completed 2–2½ year review form,
+//! [`ContactFacts::asq3`]); C6iii–C6vii count reviews whose domain score is
+//! at or above the questionnaire's threshold ([`AsqCutoffs`], the trust's
+//! configured values) over reviews with a valid score in that domain, and
+//! C6viii those at or above in all five. C8ii [R] counts infants totally or
+//! partially breastfed at the 6–8 week review over those whose feeding
+//! status was recorded there; FEED1 and FEED2 are the recording rates at the
+//! new birth visit and the 6–8 week review.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -27,9 +45,11 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::clinical::delivery::{DeliveredBy, DeliveredHow, DeliveredWhere};
 use crate::clinical::growth::Measure;
 use crate::clinical::schedule::{ChildFacts, ContactFacts, MeasurementFacts};
-use crate::values::codes::{Attendance, ContactKind, MemberRole};
+use crate::forms::{AsqCutoffs, AsqDomain};
+use crate::values::codes::{Attendance, ContactKind, MemberRole, PractitionerRole};
 
 const QUARTER_PROBLEM: &str = "must be a financial-year quarter like 2026Q3 (Q1 = April–June)";
 
@@ -162,7 +182,7 @@ impl FromStr for Quarter {
 /// REFERENCE §1.3's implementation notes ask for the rules to stay
 /// configurable so they can be reconciled with the OHID/NHSE CSDS
 /// derivations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct KpiConfig {
@@ -181,6 +201,32 @@ pub struct KpiConfig {
     pub fifteen_by_months: u32,
     /// 2–2½ year review by this many months (C6i; also its cohort age).
     pub two_half_by_months: u32,
+    /// Antenatal contacts count for C1 from this many days before the EDD
+    /// (28 weeks of pregnancy = 84 days before 40 weeks).
+    pub antenatal_from_days_before_edd: i64,
+    /// The delivery targets the report checks (the 2026 commissioning
+    /// guidance, Annex A; every figure [R]: confirm against the annex).
+    pub delivery_targets: Vec<DeliveryTarget>,
+}
+
+/// A delivery target: at least `percent` of a review's deliveries in the
+/// quarter by this group, at this place, this way (each optional).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeliveryTarget {
+    /// Which review.
+    pub review: ContactKind,
+    /// Delivered by (any when absent).
+    #[serde(default)]
+    pub by: Option<DeliveredBy>,
+    /// Delivered at (anywhere when absent).
+    #[serde(default)]
+    pub at: Option<DeliveredWhere>,
+    /// Delivered how (any way when absent).
+    #[serde(default)]
+    pub how: Option<DeliveredHow>,
+    /// The target percentage.
+    pub percent: f64,
 }
 
 impl Default for KpiConfig {
@@ -197,6 +243,14 @@ impl Default for KpiConfig {
             twelve_by_months: 12,
             fifteen_by_months: 15,
             two_half_by_months: 30,
+            antenatal_from_days_before_edd: 84,
+            delivery_targets: vec![DeliveryTarget {
+                review: ContactKind::Antenatal,
+                by: Some(DeliveredBy::HealthVisitor),
+                at: Some(DeliveredWhere::Home),
+                how: None,
+                percent: 98.0,
+            }],
         }
     }
 }
@@ -340,6 +394,79 @@ pub struct Metric {
     /// What the numerator and denominator are (with the default
     /// configuration's ages).
     pub definition: &'static str,
+    /// A count with no denominator (C1).
+    pub count_only: bool,
+}
+
+/// How one review was delivered in the quarter (the 2026 delivery
+/// measures): each received review's row, counted by who, where and how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Delivery {
+    /// Which review.
+    pub review: ContactKind,
+    /// Reviews received in the quarter (one per child; per pregnancy for
+    /// the antenatal review).
+    pub delivered: u32,
+    /// By who delivered them, every group listed.
+    pub by: Vec<(DeliveredBy, u32)>,
+    /// By where.
+    pub at: Vec<(DeliveredWhere, u32)>,
+    /// By how.
+    pub how: Vec<(DeliveredHow, u32)>,
+}
+
+/// A delivery target and how the quarter did against it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TargetResult {
+    /// The target.
+    pub target: DeliveryTarget,
+    /// Deliveries meeting it over deliveries of the review.
+    pub ratio: Ratio,
+    /// Whether the percentage reached the target (`None` with no
+    /// deliveries).
+    pub met: Option<bool>,
+}
+
+impl DeliveryTarget {
+    /// "Antenatal review by health visitor (SCPHN), at home".
+    pub fn describe(&self) -> String {
+        let mut s = self.review.label().to_string();
+        if let Some(b) = self.by {
+            s.push_str(&format!(" by {}", b.label().to_lowercase()));
+        }
+        if let Some(w) = self.at {
+            s.push_str(&format!(", at {}", w.label().to_lowercase()));
+        }
+        if let Some(h) = self.how {
+            s.push_str(&format!(", {}", h.label().to_lowercase()));
+        }
+        s
+    }
+
+    /// A code for reports: "TGT-antenatal-health-visitor-home".
+    pub fn code(&self) -> String {
+        let mut s = format!("TGT-{}", self.review.code());
+        for part in [
+            self.by.map(DeliveredBy::code),
+            self.at.map(DeliveredWhere::code),
+            self.how.map(DeliveredHow::code),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.push('-');
+            s.push_str(part);
+        }
+        s
+    }
+
+    fn matches(&self, c: &ContactFacts) -> bool {
+        self.by.is_none_or(|b| DeliveredBy::of(c.role) == b)
+            && self.at.is_none_or(|w| DeliveredWhere::of(c.location) == w)
+            && self.how.is_none_or(|h| DeliveredHow::of(c.mechanism) == h)
+    }
 }
 
 /// The did-not-attend rate of one review kind.
@@ -363,9 +490,15 @@ pub struct DnaRate {
 pub struct KpiReport {
     /// The quarter reported on.
     pub quarter: Quarter,
-    /// C2, C3, C8i, C4, C5, C6i, C6ii, then ETH (ethnic category
-    /// completeness) and BMI2 (BMI completeness at the 2–2½ year review).
+    /// C1, C2, C3, C8i, C8ii, C4, C5, C6i–C6viii, then the data-quality
+    /// measures ETH (ethnic category), BMI2 (BMI at the 2–2½ year review),
+    /// FEED1 and FEED2 (feeding status at the new birth visit and the 6–8
+    /// week review).
     pub metrics: Vec<Metric>,
+    /// The delivery measures, one per review kind in schedule order.
+    pub delivery: Vec<Delivery>,
+    /// The configured delivery targets and the quarter's result.
+    pub targets: Vec<TargetResult>,
     /// One per review kind, in schedule order.
     pub dna: Vec<DnaRate>,
 }
@@ -401,23 +534,31 @@ pub fn contact_window(quarter: &Quarter, cfg: &KpiConfig) -> (NaiveDate, NaiveDa
         .unwrap_or(NaiveDate::MIN);
     let by_days = add_days(start, -days).unwrap_or(NaiveDate::MIN);
     let (nbv_born, _) = cfg.nbv_cohort(quarter);
+    // C1 asks whether an antenatal contact in the quarter was the
+    // pregnancy's first: a pregnancy's contacts start at most 42 weeks
+    // before its EDD, and the EDD is at most 42 weeks after the contact.
+    let pregnancy = add_days(start, -42 * 7).unwrap_or(NaiveDate::MIN);
     // A week's margin: more contacts never change the answer.
     let first = by_months
         .min(by_days)
         .min(nbv_born)
+        .min(pregnancy)
         .checked_sub_days(Days::new(7))
         .unwrap_or(NaiveDate::MIN);
     (first, quarter.end())
 }
 
-/// The quarter's metrics from the facts of every child, their contacts
-/// (one row per child per contact) and the measurements taken at them.
+/// The quarter's metrics from the facts of every child and pregnancy,
+/// their contacts (one row per child per contact) and the measurements
+/// taken at them. `asq` holds the ASQ-3 thresholds of C6iii–C6viii (the
+/// trust's configured cut-offs, the same the review form scores against).
 pub fn kpis(
     quarter: &Quarter,
     children: &[ChildFacts],
     contacts: &[ContactFacts],
     measurements: &[MeasurementFacts],
     cfg: &KpiConfig,
+    asq: &AsqCutoffs,
 ) -> KpiReport {
     let (start, end) = (quarter.start(), quarter.end());
     let in_quarter = |d: Option<NaiveDate>| d.is_some_and(|d| start <= d && d <= end);
@@ -425,17 +566,11 @@ pub fn kpis(
 
     // Children only, each counted once even if a row is repeated.
     let mut seen_ids = HashSet::new();
-    let kids: Vec<(Uuid, NaiveDate)> = children
+    let kids: Vec<(&ChildFacts, NaiveDate)> = children
         .iter()
         .filter(|c| c.role == MemberRole::Child)
-        .filter_map(|c| c.date_of_birth.map(|dob| (c.person_id, dob)))
-        .filter(|(id, _)| seen_ids.insert(*id))
-        .collect();
-
-    let stated: HashSet<Uuid> = children
-        .iter()
-        .filter(|c| c.ethnic_category_stated)
-        .map(|c| c.person_id)
+        .filter_map(|c| c.date_of_birth.map(|dob| (c, dob)))
+        .filter(|(c, _)| seen_ids.insert(c.person_id))
         .collect();
 
     // Received reviews per child, by kind.
@@ -458,78 +593,141 @@ pub fn kpis(
     let by = |id: Uuid, kind: ContactKind, dob: NaiveDate, deadline: Option<NaiveDate>| {
         deadline.is_some_and(|deadline| reviews_of(id, kind, dob).any(|c| c.date <= deadline))
     };
+    // Whether a child stays in a cohort: not moved away by the quarter's
+    // end, and not died by then unless the review was received.
+    let counted = |child: &ChildFacts, reviewed: bool| {
+        child.moved_away_on.is_none_or(|d| d > end)
+            && (reviewed || child.died_on.is_none_or(|d| d > end))
+    };
 
     let mut c2 = (0, 0);
     let mut c3 = 0;
     let mut c8i = (0, 0);
+    let mut c8ii = (0, 0);
+    let mut feed1 = (0, 0);
+    let mut feed2 = (0, 0);
     let mut c4 = (0, 0);
     let mut c5 = (0, 0);
     let mut c6i = (0, 0);
     let mut c6ii = 0;
+    let mut c6_domains = [(0, 0); 5];
+    let mut c6viii = (0, 0);
     let mut eth = (0, 0);
 
-    for &(id, dob) in &kids {
+    for &(child, dob) in &kids {
+        let id = child.person_id;
         if nbv_from <= dob && dob <= nbv_to {
-            c2.1 += 1;
             let within = add_days(dob, cfg.nbv_within_days);
             // The first face-to-face visit decides: within the deadline is
             // C2; later, but by the end of the quarter, is C3.
             let first = reviews_of(id, ContactKind::NewBirth, dob)
-                .filter(|c| c.face_to_face)
-                .map(|c| c.date)
-                .min();
-            match (first, within) {
-                (Some(first), Some(within)) if first <= within => c2.0 += 1,
-                (Some(first), _) if first <= end => c3 += 1,
-                _ => {}
-            }
-        }
-        let eight_weeks = add_days(dob, cfg.six_eight_by_days);
-        if in_quarter(eight_weeks) {
-            c8i.1 += 1;
-            if by(id, ContactKind::SixToEightWeek, dob, eight_weeks) {
-                c8i.0 += 1;
-            }
-        }
-        let twelve = add_months(dob, cfg.twelve_by_months);
-        if in_quarter(twelve) {
-            c4.1 += 1;
-            if by(id, ContactKind::TwelveMonth, dob, twelve) {
-                c4.0 += 1;
-            }
-        }
-        let fifteen = add_months(dob, cfg.fifteen_by_months);
-        if in_quarter(fifteen) {
-            c5.1 += 1;
-            if by(id, ContactKind::TwelveMonth, dob, fifteen) {
-                c5.0 += 1;
-            }
-        }
-        let two_half = add_months(dob, cfg.two_half_by_months);
-        if in_quarter(two_half) {
-            c6i.1 += 1;
-            if let Some(deadline) = two_half {
-                let mut done = reviews_of(id, ContactKind::TwoYear, dob)
-                    .filter(|c| c.date <= deadline)
-                    .peekable();
-                if done.peek().is_some() {
-                    c6i.0 += 1;
-                    if done.any(|c| c.asq3_completed) {
-                        c6ii += 1;
+                .filter(|c| c.face_to_face() && c.date <= end)
+                .min_by_key(|c| c.date);
+            if counted(child, first.is_some()) {
+                c2.1 += 1;
+                match (first.map(|c| c.date), within) {
+                    (Some(first), Some(within)) if first <= within => c2.0 += 1,
+                    (Some(_), _) => c3 += 1,
+                    _ => {}
+                }
+                if let Some(first) = first {
+                    feed1.1 += 1;
+                    if first.feeding.is_some() {
+                        feed1.0 += 1;
                     }
                 }
             }
         }
-        if dob <= end && add_months(dob, 60).is_some_and(|five| end < five) {
+        let eight_weeks = add_days(dob, cfg.six_eight_by_days);
+        if in_quarter(eight_weeks) {
+            let review = eight_weeks.and_then(|deadline| {
+                reviews_of(id, ContactKind::SixToEightWeek, dob)
+                    .filter(|c| c.date <= deadline)
+                    .min_by_key(|c| c.date)
+            });
+            if counted(child, review.is_some()) {
+                c8i.1 += 1;
+                if let Some(review) = review {
+                    c8i.0 += 1;
+                    feed2.1 += 1;
+                    if let Some(status) = review.feeding {
+                        feed2.0 += 1;
+                        c8ii.1 += 1;
+                        if status.any_breast_milk() {
+                            c8ii.0 += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let twelve = add_months(dob, cfg.twelve_by_months);
+        if in_quarter(twelve) {
+            let done = by(id, ContactKind::TwelveMonth, dob, twelve);
+            if counted(child, done) {
+                c4.1 += 1;
+                c4.0 += u32::from(done);
+            }
+        }
+        let fifteen = add_months(dob, cfg.fifteen_by_months);
+        if in_quarter(fifteen) {
+            let done = by(id, ContactKind::TwelveMonth, dob, fifteen);
+            if counted(child, done) {
+                c5.1 += 1;
+                c5.0 += u32::from(done);
+            }
+        }
+        let two_half = add_months(dob, cfg.two_half_by_months);
+        if in_quarter(two_half) {
+            let done: Vec<&ContactFacts> = two_half
+                .map(|deadline| {
+                    reviews_of(id, ContactKind::TwoYear, dob)
+                        .filter(|c| c.date <= deadline)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if counted(child, !done.is_empty()) {
+                c6i.1 += 1;
+            }
+            if !done.is_empty() && counted(child, true) {
+                c6i.0 += 1;
+                // The latest ASQ-3 completed at a review by the deadline.
+                let asq3 = done
+                    .iter()
+                    .filter_map(|c| c.asq3.map(|a| (c.date, a)))
+                    .max_by_key(|(d, _)| *d)
+                    .map(|(_, a)| a);
+                if let Some(a) = asq3 {
+                    c6ii += 1;
+                    let thresholds = a.interval.and_then(|i| asq.for_interval(i));
+                    if let Some(t) = thresholds {
+                        let mut all = true;
+                        for (i, d) in AsqDomain::ALL.iter().enumerate() {
+                            let ok = a.scores.get(*d) >= t.cutoff.get(*d);
+                            c6_domains[i].1 += 1;
+                            c6_domains[i].0 += u32::from(ok);
+                            all &= ok;
+                        }
+                        c6viii.1 += 1;
+                        c6viii.0 += u32::from(all);
+                    }
+                }
+            }
+        }
+        if dob <= end
+            && add_months(dob, 60).is_some_and(|five| end < five)
+            && child.on_caseload(end)
+        {
             eth.1 += 1;
-            if stated.contains(&id) {
+            if child.ethnic_category_stated {
                 eth.0 += 1;
             }
         }
     }
 
+    let c1 = count(first_antenatal_contacts(children, contacts, quarter, cfg));
+
     // BMI completeness: 2–2½ year reviews received in the quarter.
-    let kid_ids: HashSet<Uuid> = kids.iter().map(|(id, _)| *id).collect();
+    let kid_ids: HashSet<Uuid> = kids.iter().map(|(c, _)| c.person_id).collect();
     let mut measured: HashMap<(Uuid, Uuid), (bool, bool)> = HashMap::new();
     for m in measurements {
         let e = measured.entry((m.contact_id, m.person_id)).or_default();
@@ -559,8 +757,16 @@ pub fn kpis(
         title,
         ratio: Ratio::new(numerator, denominator),
         definition,
+        count_only: false,
     };
-    let metrics = vec![
+    let mut metrics = vec![
+        Metric {
+            code: "C1",
+            title: "First face-to-face antenatal contact with a health visitor at or after 28 weeks",
+            ratio: Ratio::new(c1, 0),
+            definition: "Pregnancies whose first face-to-face antenatal contact with a health visitor was in the quarter, at or after 28 weeks of pregnancy (a count: there is no denominator)",
+            count_only: true,
+        },
         metric(
             "C2",
             "Face-to-face new birth visit within 14 days",
@@ -578,6 +784,12 @@ pub fn kpis(
             "6–8 week review by 8 weeks",
             (c8i.0, c8i.1),
             "Children who turned 8 weeks in the quarter and had a 6–8 week review by 56 days / children who turned 8 weeks in the quarter",
+        ),
+        metric(
+            "C8ii",
+            "Totally or partially breastfed at the 6–8 week review",
+            (c8ii.0, c8ii.1),
+            "Children in the C8i numerator recorded as totally or partially breastfed at the review / children in the C8i numerator whose feeding status was recorded",
         ),
         metric(
             "C4",
@@ -601,7 +813,45 @@ pub fn kpis(
             "C6ii",
             "2–2½ year reviews using ASQ-3",
             (c6ii, c6i.0),
-            "Children in the C6i numerator whose review used ASQ-3 / children in the C6i numerator",
+            "Children in the C6i numerator with an ASQ-3 completed at the review / children in the C6i numerator",
+        ),
+    ];
+    const DOMAIN_METRICS: [(&str, &str, &str); 5] = [
+        (
+            "C6iii",
+            "At or above the expected level: communication",
+            "Children in the C6ii numerator whose ASQ-3 communication score was at or above the questionnaire's threshold / those with a valid communication score",
+        ),
+        (
+            "C6iv",
+            "At or above the expected level: gross motor",
+            "Children in the C6ii numerator whose ASQ-3 gross motor score was at or above the questionnaire's threshold / those with a valid gross motor score",
+        ),
+        (
+            "C6v",
+            "At or above the expected level: fine motor",
+            "Children in the C6ii numerator whose ASQ-3 fine motor score was at or above the questionnaire's threshold / those with a valid fine motor score",
+        ),
+        (
+            "C6vi",
+            "At or above the expected level: problem solving",
+            "Children in the C6ii numerator whose ASQ-3 problem solving score was at or above the questionnaire's threshold / those with a valid problem solving score",
+        ),
+        (
+            "C6vii",
+            "At or above the expected level: personal-social",
+            "Children in the C6ii numerator whose ASQ-3 personal-social score was at or above the questionnaire's threshold / those with a valid personal-social score",
+        ),
+    ];
+    for ((code, title, definition), figures) in DOMAIN_METRICS.into_iter().zip(c6_domains) {
+        metrics.push(metric(code, title, figures, definition));
+    }
+    metrics.extend([
+        metric(
+            "C6viii",
+            "At or above the expected level in all five domains",
+            c6viii,
+            "Children in the C6ii numerator at or above the threshold in all five ASQ-3 domains / those with valid scores in all five",
         ),
         metric(
             "ETH",
@@ -615,11 +865,139 @@ pub fn kpis(
             (count(bmi_done), count(two_year_reviews.len())),
             "2–2½ year reviews in the quarter with a weight and a height recorded at the review / 2–2½ year reviews received in the quarter",
         ),
-    ];
+        metric(
+            "FEED1",
+            "Feeding status recorded at the new birth visit",
+            feed1,
+            "Children in the C2 or C3 numerator whose feeding status was recorded at their first face-to-face new birth visit / children in the C2 or C3 numerator",
+        ),
+        metric(
+            "FEED2",
+            "Feeding status recorded at the 6–8 week review",
+            feed2,
+            "Children in the C8i numerator whose feeding status was recorded at the review / children in the C8i numerator",
+        ),
+    ]);
 
-    // Did-not-attend rates: one per contact row of a known person (for the
-    // antenatal review the pregnancy or the child it became; for the other
-    // reviews a child), dated in the quarter.
+    let delivered = delivered_in(quarter, children, contacts);
+    let delivery = ContactKind::REVIEWS
+        .iter()
+        .map(|&review| {
+            let rows: Vec<&&ContactFacts> = delivered.iter().filter(|c| c.kind == review).collect();
+            let tally =
+                |f: &dyn Fn(&ContactFacts) -> bool| count(rows.iter().filter(|c| f(c)).count());
+            Delivery {
+                review,
+                delivered: count(rows.len()),
+                by: DeliveredBy::ALL
+                    .iter()
+                    .map(|&b| (b, tally(&|c| DeliveredBy::of(c.role) == b)))
+                    .collect(),
+                at: DeliveredWhere::ALL
+                    .iter()
+                    .map(|&w| (w, tally(&|c| DeliveredWhere::of(c.location) == w)))
+                    .collect(),
+                how: DeliveredHow::ALL
+                    .iter()
+                    .map(|&h| (h, tally(&|c| DeliveredHow::of(c.mechanism) == h)))
+                    .collect(),
+            }
+        })
+        .collect();
+    let targets = cfg
+        .delivery_targets
+        .iter()
+        .map(|t| {
+            let of_review: Vec<&&ContactFacts> =
+                delivered.iter().filter(|c| c.kind == t.review).collect();
+            let ratio = Ratio::new(
+                count(of_review.iter().filter(|c| t.matches(c)).count()),
+                count(of_review.len()),
+            );
+            TargetResult {
+                target: t.clone(),
+                met: ratio.percent.map(|p| p >= t.percent),
+                ratio,
+            }
+        })
+        .collect();
+
+    KpiReport {
+        quarter: *quarter,
+        metrics,
+        delivery,
+        targets,
+        dna: dna_rates(quarter, children, contacts),
+    }
+}
+
+/// The reviews received in the quarter, one row per child (per pregnancy
+/// for the antenatal review: its first row), of known people.
+fn delivered_in<'a>(
+    quarter: &Quarter,
+    children: &[ChildFacts],
+    contacts: &'a [ContactFacts],
+) -> Vec<&'a ContactFacts> {
+    let people: HashMap<Uuid, &ChildFacts> = children.iter().map(|c| (c.person_id, c)).collect();
+    let mut rows = HashSet::new();
+    let mut pregnancies = HashSet::new();
+    contacts
+        .iter()
+        .filter(|c| c.kind.is_review() && c.attendance.was_seen() && quarter.contains(c.date))
+        .filter(|c| match people.get(&c.person_id) {
+            Some(p) if c.kind == ContactKind::Antenatal => {
+                pregnancies.insert((c.contact_id, p.family_id, p.expected_delivery_date))
+            }
+            Some(p) => p.role == MemberRole::Child && rows.insert((c.contact_id, c.person_id)),
+            None => false,
+        })
+        .collect()
+}
+
+/// C1: pregnancies (a family's EDD: twins are one) whose first face-to-face
+/// antenatal contact with a health visitor was in the quarter and at or
+/// after 28 weeks of pregnancy.
+fn first_antenatal_contacts(
+    children: &[ChildFacts],
+    contacts: &[ContactFacts],
+    quarter: &Quarter,
+    cfg: &KpiConfig,
+) -> usize {
+    let people: HashMap<Uuid, &ChildFacts> = children.iter().map(|c| (c.person_id, c)).collect();
+    let mut first: HashMap<(Uuid, NaiveDate), NaiveDate> = HashMap::new();
+    for c in contacts.iter().filter(|c| {
+        c.kind == ContactKind::Antenatal
+            && c.attendance.was_seen()
+            && c.face_to_face()
+            && c.role == PractitionerRole::HealthVisitor
+    }) {
+        let Some(edd) = people
+            .get(&c.person_id)
+            .and_then(|p| p.expected_delivery_date.map(|edd| (p.family_id, edd)))
+        else {
+            continue;
+        };
+        let e = first.entry(edd).or_insert(c.date);
+        *e = (*e).min(c.date);
+    }
+    first
+        .iter()
+        .filter(|((_, edd), date)| {
+            quarter.contains(**date)
+                && add_days(*edd, -cfg.antenatal_from_days_before_edd)
+                    .is_some_and(|from| **date >= from)
+        })
+        .count()
+}
+
+/// Did-not-attend rates: one per contact row of a known person (for the
+/// antenatal review the pregnancy or the child it became; for the other
+/// reviews a child), dated in the quarter.
+fn dna_rates(
+    quarter: &Quarter,
+    children: &[ChildFacts],
+    contacts: &[ContactFacts],
+) -> Vec<DnaRate> {
     let roles: HashMap<Uuid, MemberRole> = children.iter().map(|c| (c.person_id, c.role)).collect();
     let mut dna = Vec::new();
     for review in ContactKind::REVIEWS {
@@ -657,12 +1035,7 @@ pub fn kpis(
             percent,
         });
     }
-
-    KpiReport {
-        quarter: *quarter,
-        metrics,
-        dna,
-    }
+    dna
 }
 
 fn count(n: usize) -> u32 {
@@ -702,8 +1075,52 @@ impl KpiReport {
                 m.code.to_string(),
                 m.title.to_string(),
                 m.ratio.numerator.to_string(),
-                m.ratio.denominator.to_string(),
+                if m.count_only {
+                    String::new()
+                } else {
+                    m.ratio.denominator.to_string()
+                },
                 percent_text(m.ratio.percent),
+            ]
+        });
+        let delivery = self.delivery.iter().flat_map(|d| {
+            let row = |group: &str, code: &str, label: &str, n: u32| {
+                [
+                    format!("DEL-{}-{group}-{code}", d.review.code()),
+                    format!("{} {group} {}", d.review.label(), label.to_lowercase()),
+                    n.to_string(),
+                    d.delivered.to_string(),
+                    percent_text(Ratio::new(n, d.delivered).percent),
+                ]
+            };
+            let by =
+                d.by.iter()
+                    .map(move |(g, n)| row("by", g.code(), g.label(), *n));
+            let at =
+                d.at.iter()
+                    .map(move |(g, n)| row("at", g.code(), g.label(), *n));
+            let how = d
+                .how
+                .iter()
+                .map(move |(g, n)| row("how", g.code(), g.label(), *n));
+            by.chain(at).chain(how).collect::<Vec<_>>()
+        });
+        let targets = self.targets.iter().map(|t| {
+            [
+                t.target.code(),
+                format!(
+                    "{} (target {}%{})",
+                    t.target.describe(),
+                    t.target.percent,
+                    match t.met {
+                        Some(true) => ": met",
+                        Some(false) => ": not met",
+                        None => "",
+                    }
+                ),
+                t.ratio.numerator.to_string(),
+                t.ratio.denominator.to_string(),
+                percent_text(t.ratio.percent),
             ]
         });
         let dna = self.dna.iter().map(|d| {
@@ -715,13 +1132,16 @@ impl KpiReport {
                 percent_text(d.percent),
             ]
         });
-        metrics.chain(dna).collect()
+        metrics.chain(delivery).chain(targets).chain(dna).collect()
     }
 
     /// CSV: a header "code,title,numerator,denominator,percent", a row per
-    /// metric, then a row per review "DNA-<review code>,<label>
-    /// did-not-attend rate,<dna>,<booked>,<percent>". The percentage has one
-    /// decimal place and is empty when the denominator is 0.
+    /// metric (C1's denominator empty: it is a count), a row per delivery
+    /// group of each review "DEL-<review>-<by|at|how>-<group>", a row per
+    /// delivery target "TGT-…", then a row per review "DNA-<review
+    /// code>,<label> did-not-attend rate,<dna>,<booked>,<percent>". The
+    /// percentage has one decimal place and is empty when the denominator
+    /// is 0.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("code,title,numerator,denominator,percent\n");
         for row in self.rows() {

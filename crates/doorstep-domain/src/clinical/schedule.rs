@@ -14,7 +14,11 @@ use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::values::codes::{Attendance, ContactKind, MemberRole};
+use crate::forms::AsqDomainValues;
+use crate::values::codes::{
+    Attendance, ConsultationMechanism, ContactKind, FeedingStatus, LocationType, MemberRole,
+    PractitionerRole,
+};
 
 /// A point relative to a date: days or calendar months after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +89,16 @@ pub struct ScheduleConfig {
     pub prematurity: PrematurityRule,
     /// Days after a failed attempt by which the rebooked review is due.
     pub follow_up_days: i64,
+    /// The reviews that must be seen face to face: one delivered any other
+    /// way (telephone, video, letter) is recorded and counted in the
+    /// delivery measures, but stays open with a face-to-face follow-up
+    /// unless the practitioner records why not (REFERENCE §1.1; [R]).
+    #[serde(default = "all_reviews")]
+    pub face_to_face_reviews: Vec<ContactKind>,
+}
+
+fn all_reviews() -> Vec<ContactKind> {
+    ContactKind::REVIEWS.to_vec()
 }
 
 impl Default for ScheduleConfig {
@@ -128,6 +142,7 @@ impl Default for ScheduleConfig {
                 reviews: vec![],
             },
             follow_up_days: 7,
+            face_to_face_reviews: all_reviews(),
         }
     }
 }
@@ -174,6 +189,34 @@ pub struct ChildFacts {
     pub ethnic_category_stated: bool,
     /// The family's named practitioner.
     pub practitioner: Option<String>,
+    /// The date the child died, if recorded.
+    #[serde(default)]
+    pub died_on: Option<NaiveDate>,
+    /// The date the child moved out of the area, if recorded.
+    #[serde(default)]
+    pub moved_away_on: Option<NaiveDate>,
+    /// The date the child transferred in from another area, if recorded.
+    #[serde(default)]
+    pub transferred_in_on: Option<NaiveDate>,
+}
+
+impl ChildFacts {
+    /// Whether the service is responsible for the child on `day`: not
+    /// died or moved away by then.
+    pub fn on_caseload(&self, day: NaiveDate) -> bool {
+        self.died_on.is_none_or(|d| d > day) && self.moved_away_on.is_none_or(|d| d > day)
+    }
+}
+
+/// The ASQ-3 completed for a child at a 2–2½ year review (from the
+/// completed review form, never a ticked box).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AsqFacts {
+    /// The questionnaire used (24, 27 or 30 months), when it was known.
+    pub interval: Option<u8>,
+    /// The five domain scores.
+    pub scores: AsqDomainValues,
 }
 
 /// A contact, as the schedule sees it (one row per child it concerns).
@@ -190,12 +233,37 @@ pub struct ContactFacts {
     pub date: NaiveDate,
     /// Outcome.
     pub attendance: Attendance,
-    /// Face to face (consultation mechanism 01).
-    pub face_to_face: bool,
+    /// How it was delivered (CSDS consultation mechanism).
+    pub mechanism: ConsultationMechanism,
+    /// Where (CSDS location type).
+    pub location: LocationType,
+    /// Who delivered it.
+    pub role: PractitionerRole,
+    /// The practitioner recorded why it was not face to face.
+    pub remote_reason_recorded: bool,
     /// Reason, when declined.
     pub declined_reason: Option<String>,
-    /// ASQ-3 completed (2-year review).
-    pub asq3_completed: bool,
+    /// Infant feeding status, when recorded.
+    pub feeding: Option<FeedingStatus>,
+    /// The ASQ-3 completed for this child at this contact.
+    pub asq3: Option<AsqFacts>,
+}
+
+impl ContactFacts {
+    /// Whether it was face to face.
+    pub fn face_to_face(&self) -> bool {
+        self.mechanism == ConsultationMechanism::FaceToFace
+    }
+
+    /// Whether it completes its review under `cfg`: the child was seen,
+    /// and face to face unless the review may be remote or the
+    /// practitioner recorded why not.
+    pub fn completes_review(&self, cfg: &ScheduleConfig) -> bool {
+        self.attendance.was_seen()
+            && (self.face_to_face()
+                || self.remote_reason_recorded
+                || !cfg.face_to_face_reviews.contains(&self.kind))
+    }
 }
 
 /// A measurement, as reports see it.
@@ -233,12 +301,48 @@ pub enum ReviewState {
     Open {
         /// The latest failed attempt, if any (needs a follow-up).
         last_attempt: Option<(NaiveDate, Attendance)>,
+        /// The latest delivery other than face to face with no reason
+        /// recorded: it needs a face-to-face follow-up.
+        #[serde(default)]
+        remote: Option<(NaiveDate, ConsultationMechanism)>,
+    },
+    /// No longer this service's to do: the child died or moved out of the
+    /// area, or the review was due before they transferred in.
+    Ended {
+        /// The date of death, of the move, or of the transfer in.
+        date: NaiveDate,
+        /// Why.
+        why: EndReason,
     },
     /// Not offered (antenatal review for parents who are not first-time and
     /// did not ask).
     NotOffered,
     /// Its window has passed without it being done.
     Missed,
+}
+
+/// Why a review is no longer this service's to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum EndReason {
+    /// The child died.
+    Died,
+    /// The child moved out of the area.
+    MovedAway,
+    /// It was due before the child transferred in.
+    DueBeforeTransferIn,
+}
+
+impl EndReason {
+    /// In words.
+    pub fn label(&self) -> &'static str {
+        match self {
+            EndReason::Died => "died",
+            EndReason::MovedAway => "moved out of the area",
+            EndReason::DueBeforeTransferIn => "due before the child transferred in",
+        }
+    }
 }
 
 /// One review for one child, with its window.
@@ -313,8 +417,20 @@ pub fn reviews(
             .filter(|c| c.kind == kind && c.person_id == child.person_id && c.date <= on)
             .collect();
         mine.sort_by_key(|c| c.date);
-        let done = mine.iter().find(|c| c.attendance.was_seen());
+        let done = mine.iter().find(|c| c.completes_review(cfg));
         let declined = mine.iter().find(|c| c.attendance == Attendance::Declined);
+        let ended = [
+            (child.died_on, EndReason::Died),
+            (child.moved_away_on, EndReason::MovedAway),
+        ]
+        .into_iter()
+        .find_map(|(d, why)| d.filter(|d| *d <= on).map(|d| (d, why)))
+        .or_else(|| {
+            child
+                .transferred_in_on
+                .filter(|t| due < *t)
+                .map(|t| (t, EndReason::DueBeforeTransferIn))
+        });
         let state = if let Some(c) = done {
             ReviewState::Done {
                 date: c.date,
@@ -325,6 +441,8 @@ pub fn reviews(
                 date: c.date,
                 reason: c.declined_reason.clone().unwrap_or_default(),
             }
+        } else if let Some((date, why)) = ended {
+            ReviewState::Ended { date, why }
         } else if kind == ContactKind::Antenatal
             && !(child.first_time_parents || child.antenatal_requested || cfg.antenatal_for_all)
         {
@@ -339,7 +457,15 @@ pub fn reviews(
                 .rev()
                 .find(|c| c.attendance.needs_follow_up())
                 .map(|c| (c.date, c.attendance));
-            ReviewState::Open { last_attempt: last }
+            let remote = mine
+                .iter()
+                .rev()
+                .find(|c| c.attendance.was_seen())
+                .map(|c| (c.date, c.mechanism));
+            ReviewState::Open {
+                last_attempt: last,
+                remote,
+            }
         };
         out.push(Review {
             kind,
@@ -417,17 +543,36 @@ pub fn worklist(
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         for r in reviews(child, mine, on, cfg) {
-            let ReviewState::Open { last_attempt } = r.state else {
+            let ReviewState::Open {
+                last_attempt,
+                remote,
+            } = r.state
+            else {
                 continue;
             };
             let label = r.kind.label();
             let days_late = (on - r.due).num_days().max(0);
-            let (category, reason) = if let Some((date, how)) = last_attempt {
-                let status = if days_late > 0 {
-                    format!("overdue by {}", days(days_late))
-                } else {
-                    format!("due by {}", r.due)
-                };
+            let status = if days_late > 0 {
+                format!("overdue by {}", days(days_late))
+            } else {
+                format!("due by {}", r.due)
+            };
+            // The latest of a remote delivery and a failed attempt decides.
+            let remote_is_latest = match (remote, last_attempt) {
+                (Some((r, _)), Some((a, _))) => r >= a,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            let (category, reason) = if let (true, Some((date, how))) = (remote_is_latest, remote) {
+                (
+                    Category::FollowUp,
+                    format!(
+                        "See {} face to face for the {label}: delivered by {} on {date} with no reason recorded; {status}",
+                        child.name,
+                        how.label().to_lowercase()
+                    ),
+                )
+            } else if let Some((date, how)) = last_attempt {
                 (
                     Category::FollowUp,
                     format!(
@@ -541,6 +686,9 @@ pub fn facts_of(family: &crate::record::family::Family) -> (Vec<ChildFacts>, Vec
             ethnic_category_stated: p.ethnic_category.is_some_and(|e| e.is_stated()),
             antenatal_requested: p.antenatal_requested.unwrap_or(false),
             practitioner: family.allocation.practitioner.clone(),
+            died_on: p.died_on(),
+            moved_away_on: p.moved_away_on(),
+            transferred_in_on: p.transferred_in.as_ref().map(|a| a.date),
         })
         .collect();
     let contacts = family
@@ -557,9 +705,13 @@ pub fn facts_of(family: &crate::record::family::Family) -> (Vec<ChildFacts>, Vec
                     kind: c.kind,
                     date: c.date,
                     attendance: c.attendance,
-                    face_to_face: c.is_face_to_face(),
+                    mechanism: c.mechanism,
+                    location: c.location,
+                    role: c.role,
+                    remote_reason_recorded: c.remote_reason.is_some(),
                     declined_reason: c.declined_reason.clone(),
-                    asq3_completed: c.asq3_completed.unwrap_or(false),
+                    feeding: c.feeding_status,
+                    asq3: crate::record::response::asq3_at(family, *id, *pid),
                 })
         })
         .collect();

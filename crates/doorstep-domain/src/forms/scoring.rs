@@ -3,10 +3,11 @@
 //! - **Whooley** (`fhat`): positive when question 1 or 2 is yes.
 //! - **GAD-2** (`fhat`): total 0–6 of two items scored 0–3; positive at or
 //!   above [`FormsConfig::gad2_cutoff`] (3).
-//! - **EPDS** (`epds`): the practitioner enters each item's score 0–3 *as
-//!   already scored*: the reverse-scoring of items 3 and 5–10 is applied on
-//!   paper when the mother's chosen response is converted to a score (see
-//!   [`epds_item_score`] for that conversion). Total 0–30: at or above
+//! - **EPDS** (`epds`): from version 3 each item records the answer the
+//!   parent chose, by its place on the printed scale (`a`–`d`, first to
+//!   fourth), and the engine scores it with [`epds_item_score`] (items 3
+//!   and 5–10 reverse-scored); versions 1 and 2 hold the item scores 0–3
+//!   as already scored on paper. Total 0–30: at or above
 //!   [`FormsConfig::epds_cutoff`] (13) probable depression (positive), at or
 //!   above [`FormsConfig::epds_lower_cutoff`] (10) possible depression.
 //!   Item 10 above 0 raises an urgent safeguarding prompt whatever the
@@ -166,6 +167,17 @@ pub struct AsqDomainValues {
 }
 
 impl AsqDomainValues {
+    /// Values from `value` per domain; `None` if any domain has none.
+    pub fn try_from_fn(mut value: impl FnMut(AsqDomain) -> Option<f64>) -> Option<Self> {
+        Some(AsqDomainValues {
+            communication: value(AsqDomain::Communication)?,
+            gross_motor: value(AsqDomain::GrossMotor)?,
+            fine_motor: value(AsqDomain::FineMotor)?,
+            problem_solving: value(AsqDomain::ProblemSolving)?,
+            personal_social: value(AsqDomain::PersonalSocial)?,
+        })
+    }
+
     /// The value for one domain.
     pub fn get(&self, d: AsqDomain) -> f64 {
         match d {
@@ -611,9 +623,21 @@ fn gad2(answers: &Answers, cfg: &FormsConfig, out: &mut Vec<Score>) {
 /// The urgent prompt for EPDS item 10 above 0.
 pub(crate) const EPDS_URGENT: &str = "urgent safeguarding prompt: assess risk of self-harm today";
 
+/// The printed answers of an EPDS item, first to fourth (version 3 on).
+const EPDS_ANSWERS: [&str; 4] = ["a", "b", "c", "d"];
+
 fn epds(answers: &Answers, cfg: &FormsConfig, out: &mut Vec<Score>) {
-    let items: Vec<Option<i64>> = (1..=10)
-        .map(|i| int(answers, &format!("epds-{i}")))
+    let items: Vec<Option<i64>> = (1..=10u8)
+        .map(|i| match answers.get(&format!("epds-{i}"))? {
+            // Versions 1 and 2: the score, already reverse-scored on paper.
+            Answer::Integer(score) => Some(*score),
+            // Version 3: the answer chosen, scored here.
+            Answer::Coding(code) => EPDS_ANSWERS
+                .iter()
+                .position(|a| a == code)
+                .map(|p| i64::from(epds_item_score(i, p as u8))),
+            _ => None,
+        })
         .collect();
     let urgent = items[9].is_some_and(|v| v > 0);
     if items.iter().all(Option::is_some) {

@@ -17,7 +17,8 @@ use crate::clinical::growth::Measure;
 use crate::record::action::{Action, ActionContext, Edit};
 use crate::record::family::{ErrorMark, Family, RecordKind, Stamp};
 use crate::values::codes::{
-    Attendance, ConsultationMechanism, ContactKind, LocationType, MemberRole, PractitionerRole,
+    Attendance, ConsultationMechanism, ContactKind, FeedingStatus, LocationType, MemberRole,
+    PractitionerRole,
 };
 use crate::values::problem::{problem, Problems};
 use crate::values::validate::{optional_text, required_text};
@@ -86,7 +87,17 @@ pub struct Contact {
     /// Free-text note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Whether an ASQ-3 was completed (2–2½ year review).
+    /// Why a review was not delivered face to face, when the practitioner
+    /// records it (a remote review without a reason stays open for a
+    /// face-to-face follow-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_reason: Option<String>,
+    /// Infant feeding status (new birth visit and 6–8 week review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeding_status: Option<FeedingStatus>,
+    /// A hand-ticked "ASQ-3 completed" box, kept on records made before
+    /// the ASQ-3 was read from the completed 2–2½ year review form; never
+    /// counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asq3_completed: Option<bool>,
     /// Why height or weight were not recorded at a 2–2½ year review.
@@ -178,8 +189,10 @@ pub struct NewContact {
     pub topics: Vec<String>,
     /// Note.
     pub note: Option<String>,
-    /// ASQ-3 completed.
-    pub asq3_completed: Option<bool>,
+    /// Why a review was not face to face.
+    pub remote_reason: Option<String>,
+    /// Infant feeding status code.
+    pub feeding_status: Option<String>,
     /// Reason height/weight not recorded at a 2-year review.
     pub bmi_not_recorded_reason: Option<String>,
 }
@@ -334,8 +347,31 @@ pub fn record_contact(
             optional_text(input.bmi_not_recorded_reason.as_deref(), TEXT_MAX),
         )
         .flatten();
-    if input.asq3_completed.is_some() && kind.is_some_and(|k| k != ContactKind::TwoYear) {
-        p.push("asq3_completed", "is recorded at the 2–2½ year review only");
+    let remote_reason = p
+        .check(
+            "remote_reason",
+            optional_text(input.remote_reason.as_deref(), TEXT_MAX),
+        )
+        .flatten();
+    if remote_reason.is_some() && mechanism == Some(ConsultationMechanism::FaceToFace) {
+        p.push(
+            "remote_reason",
+            "is recorded only when the contact was not face to face",
+        );
+    }
+    let feeding = input
+        .feeding_status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| p.check("feeding_status", FeedingStatus::parse(s)));
+    if feeding.is_some()
+        && kind.is_some_and(|k| !matches!(k, ContactKind::NewBirth | ContactKind::SixToEightWeek))
+    {
+        p.push(
+            "feeding_status",
+            "is recorded at the new birth visit and the 6–8 week review only",
+        );
     }
     if !p.is_empty() {
         return Err(p);
@@ -356,7 +392,9 @@ pub fn record_contact(
         accountable_hv: accountable,
         topics,
         note,
-        asq3_completed: input.asq3_completed,
+        remote_reason,
+        feeding_status: feeding,
+        asq3_completed: None,
         bmi_not_recorded_reason: bmi_reason,
         status: ContactStatus::Draft,
         recorded: Stamp {
@@ -768,6 +806,32 @@ mod tests {
             fields(&p),
             ["child", "at", "declined_reason", "accountable_hv", "topics"]
         );
+    }
+
+    #[test]
+    fn why_not_face_to_face_and_feeding_status_are_checked() {
+        let (family, _, child) = family_with_child();
+        let id = Uuid::from_u128(100);
+        // A reason for a face-to-face contact; feeding at a 12-month review.
+        let mut input = visit("12-month", child);
+        input.remote_reason = Some("Family isolating with flu".into());
+        input.feeding_status = Some("partially-breastfed".into());
+        let p = record_contact(&family, id, &input, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["remote_reason", "feeding_status"]);
+        // By video with a reason; feeding at the 6–8 week review.
+        let mut input = visit("6-8-week", child);
+        input.mechanism = "video".into();
+        input.remote_reason = Some("Family isolating with flu".into());
+        input.feeding_status = Some("partial".into());
+        let (c, _) = record_contact(&family, id, &input, &cx()).unwrap();
+        assert_eq!(
+            c.remote_reason.as_deref(),
+            Some("Family isolating with flu")
+        );
+        assert_eq!(c.feeding_status, Some(FeedingStatus::PartiallyBreastfed));
+        input.feeding_status = Some("sometimes".into());
+        let p = record_contact(&family, id, &input, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["feeding_status"]);
     }
 
     #[test]

@@ -141,6 +141,12 @@ pub struct Person {
     /// When and by whom the birth was recorded, if this was a pregnancy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_recorded: Option<Stamp>,
+    /// Set when the person left the caseload (died or moved away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<super::departure::Departure>,
+    /// Set when the person transferred in from another area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_in: Option<super::departure::Arrival>,
     /// When and by whom the person was added.
     pub added: Stamp,
     /// Set when the record was entered in error.
@@ -159,9 +165,11 @@ impl Person {
         self.entered_in_error.is_none()
     }
 
-    /// Whether this is a child under five on `today`.
+    /// Whether this is a child under five on `today` who has not left the
+    /// caseload.
     pub fn is_child_under_five(&self, today: NaiveDate) -> bool {
         self.role == MemberRole::Child
+            && self.departed_by(today).is_none()
             && self.date_of_birth.is_some_and(|dob| {
                 dob <= today
                     && dob
@@ -834,6 +842,8 @@ pub fn add_person(
             .antenatal_requested
             .filter(|_| role == Some(MemberRole::Unborn)),
         birth_recorded: None,
+        left: None,
+        transferred_in: None,
         added: cx.stamp(),
         entered_in_error: None,
     };

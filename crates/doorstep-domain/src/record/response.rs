@@ -78,6 +78,50 @@ impl FormResponse {
     }
 }
 
+/// The ASQ-3 completed for `person` at contact `contact`: the scores of
+/// the current completed 2–2½ year review response about them made at that
+/// contact (the latest, when one amends another). A response counts only
+/// when all five domain scores were recorded.
+pub fn asq3_at(
+    family: &Family,
+    contact: Uuid,
+    person: Uuid,
+) -> Option<crate::clinical::schedule::AsqFacts> {
+    let amended: std::collections::HashSet<Uuid> = family
+        .responses
+        .values()
+        .filter(|r| r.entered_in_error.is_none())
+        .filter_map(|r| r.amends)
+        .collect();
+    family
+        .responses
+        .iter()
+        .filter(|(id, r)| {
+            r.form.id == TWO_YEAR_REVIEW
+                && r.status == ResponseStatus::Completed
+                && r.entered_in_error.is_none()
+                && r.contact_id == Some(contact)
+                && r.subject == Some(person)
+                && !amended.contains(id)
+        })
+        .max_by_key(|(_, r)| r.completed.as_ref().map(|s| s.at))
+        .and_then(|(_, r)| {
+            let scores = forms::AsqDomainValues::try_from_fn(|d| {
+                r.scores.get(d.link_id()).map(|s| s.value)
+            })?;
+            Some(crate::clinical::schedule::AsqFacts {
+                interval: r
+                    .scores
+                    .get("asq3-interval")
+                    .and_then(|s| u8::try_from(s.value as i64).ok()),
+                scores,
+            })
+        })
+}
+
+/// The form whose completion records the ASQ-3 of a 2–2½ year review.
+pub const TWO_YEAR_REVIEW: &str = "two-year-review";
+
 /// The id typed into `field`, if given and `is_current` accepts it;
 /// otherwise records `problem` against the field.
 fn current_id(

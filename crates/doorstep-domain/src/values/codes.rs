@@ -454,6 +454,8 @@ mod tests {
         check!(SafetyAlertKind);
         check!(ConsentDecision);
         check!(MemberRole);
+        check!(FeedingStatus);
+        check!(DepartureReason);
     }
 
     #[test]
@@ -778,5 +780,36 @@ coded_enum! {
         ChatRoom = "13", "Chat room (synchronous)";
         /// 98.
         Other = "98", "Other (not listed)";
+    }
+}
+
+coded_enum! {
+    /// Infant feeding status recorded at the new birth visit and the 6–8
+    /// week review (metric C8ii; the CSDS infant feeding status, [R]).
+    pub enum FeedingStatus ("feeding status") {
+        /// Breast milk only.
+        TotallyBreastfed = "totally-breastfed", "Totally breastfed", aliases ["breast-milk-only", "total", "exclusive"];
+        /// Breast milk and formula or other feeds.
+        PartiallyBreastfed = "partially-breastfed", "Partially breastfed", aliases ["partial", "mixed"];
+        /// No breast milk.
+        NotBreastfed = "not-breastfed", "Not breastfed", aliases ["not-at-all", "formula"];
+    }
+}
+
+impl FeedingStatus {
+    /// Whether the baby has any breast milk (the C8ii numerator).
+    pub fn any_breast_milk(&self) -> bool {
+        *self != FeedingStatus::NotBreastfed
+    }
+}
+
+coded_enum! {
+    /// Why a person left the caseload (nothing is deleted: the record stays,
+    /// out of due lists and metric cohorts from the date).
+    pub enum DepartureReason ("reason for leaving") {
+        /// The person died.
+        Died = "died", "Died", aliases ["deceased"];
+        /// The family moved out of the service's area.
+        MovedAway = "moved-away", "Moved out of area", aliases ["moved", "moved-out-of-area", "transferred-out"];
     }
 }

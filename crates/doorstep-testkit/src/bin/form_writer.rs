@@ -22,8 +22,9 @@ fn main() -> Result<()> {
     let mut out = std::io::stdout().lock();
     for n in 0u64.. {
         let item = format!("epds-{}", n % 10 + 1);
-        let value = (n / 10 % 4).to_string();
-        s.form_answer(&family, &r, &item, &value)
+        // The EPDS answers chosen, first to fourth printed, in turn.
+        let value = ["a", "b", "c", "d"][(n / 10 % 4) as usize];
+        s.form_answer(&family, &r, &item, value)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         writeln!(out, "ack {r} {item} {value}")?;
         out.flush()?;

@@ -1,6 +1,13 @@
 // The children's mandated reviews with their windows and where each stands.
 import type { Family, Review, ReviewState } from "../../ipc";
-import { ATTENDANCE_LABELS, CONTACT_KIND_LABELS, formatDate, labelOf, personName } from "./format";
+import type { EndReason } from "../../generated/EndReason";
+import { ATTENDANCE_LABELS, CONTACT_KIND_LABELS, MECHANISM_LABELS, formatDate, labelOf, personName } from "./format";
+
+const END_REASONS: Record<EndReason, string> = {
+  died: "died",
+  "moved-away": "moved out of the area",
+  "due-before-transfer-in": "due before the child transferred in",
+};
 
 function State({ state }: { state: ReviewState }) {
   switch (state.state) {
@@ -17,6 +24,13 @@ function State({ state }: { state: ReviewState }) {
         </>
       );
     case "open":
+      if (state.remote && (!state.last_attempt || state.remote[0] >= state.last_attempt[0]))
+        return (
+          <>
+            <strong className="nhsuk-tag nhsuk-tag--orange">See face to face</strong> {labelOf(MECHANISM_LABELS, state.remote[1])} on{" "}
+            {formatDate(state.remote[0])}, no reason recorded
+          </>
+        );
       return state.last_attempt ? (
         <>
           <strong className="nhsuk-tag nhsuk-tag--orange">Follow up</strong> {labelOf(ATTENDANCE_LABELS, state.last_attempt[1])} on{" "}
@@ -29,6 +43,12 @@ function State({ state }: { state: ReviewState }) {
       return <strong className="nhsuk-tag nhsuk-tag--white">Not offered</strong>;
     case "missed":
       return <strong className="nhsuk-tag nhsuk-tag--red">Missed</strong>;
+    case "ended":
+      return (
+        <>
+          <strong className="nhsuk-tag nhsuk-tag--grey">Ended</strong> {formatDate(state.date)}: {END_REASONS[state.why]}
+        </>
+      );
   }
 }
 

@@ -1,98 +1,16 @@
 // A fake of the core's form commands for the form screen's tests: answers
 // parsed and range-checked as the core does, required answers reported by
 // item path, and a simple EPDS total as a score. form_show sends the
-// definition as the shell does: the shipped forms/*.json at the workspace
-// root (read here, in tests only), converted to the serialized Rust
-// FormDefinition. The fake does not evaluate enableWhen: a question with
+// definition as the shell does: the shipped definitions exactly as the core
+// serializes them (ui/src/generated/shippedForms.ts, written by codegen). The fake does not evaluate enableWhen: a question with
 // conditions is asked only where a test says when (`askedWhen`), as the
 // core would answer in that test's story.
-import type { Answer, EnableWhen, FieldProblem, FormDefinition, IpcError, Item, JsonValue, ResponseView, Score } from "../../ipc";
+import type { Answer, FieldProblem, FormDefinition, IpcError, Item, ResponseView, Score } from "../../ipc";
+import { SHIPPED_FORMS } from "../../generated/shippedForms";
 import { instancesOf, itemAt, type Answers } from "./formDefinition";
 
-type Raw = { [k: string]: JsonValue };
-
-/** Compact JSON with object keys sorted, as the core hashes a definition. */
-function canonicalJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** FNV-1a 128 of a string's UTF-8 bytes, as 32 lower-case hex digits. */
-export function fnv1a128(text: string): string {
-  const MASK = (1n << 128n) - 1n;
-  const PRIME = 0x0000000001000000000000000000013bn;
-  let h = 0x6c62272e07bb014262b821756295c58dn;
-  for (const b of new TextEncoder().encode(text)) {
-    h ^= BigInt(b);
-    h = (h * PRIME) & MASK;
-  }
-  return h.toString(16).padStart(32, "0");
-}
-
-// serde: `Vec` fields are skipped when empty and `Option` fields when None;
-// `text`, `required`, `repeats` and `enableBehavior` are always sent.
-function enableWhenFrom(raw: Raw): EnableWhen {
-  const ew: EnableWhen = { question: raw.question as string, operator: raw.operator as EnableWhen["operator"] };
-  if (raw.answerBoolean != null) ew.answerBoolean = raw.answerBoolean as boolean;
-  if (raw.answerInteger != null) ew.answerInteger = raw.answerInteger as number;
-  if (raw.answerDecimal != null) ew.answerDecimal = raw.answerDecimal as number;
-  if (raw.answerString != null) ew.answerString = raw.answerString as string;
-  if (raw.answerDate != null) ew.answerDate = raw.answerDate as string;
-  // The core keeps the code only.
-  if (raw.answerCoding != null) ew.answerCoding = { code: (raw.answerCoding as Raw).code as string };
-  return ew;
-}
-
-function itemFrom(raw: Raw): Item {
-  const item: Item = {
-    linkId: raw.linkId as string,
-    text: (raw.text as string | undefined) ?? "",
-    type: raw.type as Item["type"],
-    required: (raw.required as boolean | undefined) ?? false,
-    repeats: (raw.repeats as boolean | undefined) ?? false,
-    enableBehavior: (raw.enableBehavior as Item["enableBehavior"] | undefined) ?? "all",
-  };
-  const options = (raw.answerOption as Raw[] | undefined) ?? [];
-  if (options.length > 0) {
-    item.answerOption = options.map((o) => {
-      const c = o.valueCoding as Raw;
-      return { valueCoding: { code: c.code as string, display: (c.display as string | undefined) ?? "" } };
-    });
-  }
-  const conditions = (raw.enableWhen as Raw[] | undefined) ?? [];
-  if (conditions.length > 0) item.enableWhen = conditions.map(enableWhenFrom);
-  if (raw.minValue != null) item.minValue = raw.minValue as number;
-  if (raw.maxValue != null) item.maxValue = raw.maxValue as number;
-  if (raw.maxLength != null) item.maxLength = raw.maxLength as number;
-  if (raw.extension != null) item.extension = raw.extension;
-  const children = (raw.item as Raw[] | undefined) ?? [];
-  if (children.length > 0) item.item = children.map(itemFrom);
-  return item;
-}
-
-/** A Questionnaire file as the core sends it in ResponseView.definition. */
-export function definitionFrom(raw: Raw): FormDefinition {
-  return {
-    id: raw.id as string,
-    version: raw.version as string,
-    name: (raw.name as string | undefined) ?? "",
-    title: (raw.title as string | undefined) ?? "",
-    status: raw.status as string,
-    url: (raw.url as string | undefined) ?? null,
-    description: (raw.description as string | undefined) ?? null,
-    items: ((raw.item as Raw[] | undefined) ?? []).map(itemFrom),
-    hash: fnv1a128(canonicalJson(raw)),
-  };
-}
-
-const files = import.meta.glob<Raw>("../../../../forms/*.json", { eager: true, import: "default" });
-
 /** Every shipped definition, every version, as form_show sends it. */
-export const SHIPPED: FormDefinition[] = Object.values(files).map(definitionFrom);
+export const SHIPPED: FormDefinition[] = SHIPPED_FORMS;
 
 /** The shipped definition with this id and version. */
 export function shipped(id: string, version = "1"): FormDefinition {

@@ -149,7 +149,7 @@ export function familyView(): FamilyView {
 export function reviews(): Review[] {
   return [
     { kind: "new-birth", person_id: AVA, family_id: FAMILY_ID, opens: "2025-11-20", due: "2025-11-24", late: null, expires: "2026-01-10", corrected: false, state: { state: "done", date: "2025-11-21", contact_id: SIGNED_CONTACT } },
-    { kind: "6-8-week", person_id: AVA, family_id: FAMILY_ID, opens: "2025-12-22", due: "2026-01-05", late: null, expires: "2026-03-01", corrected: false, state: { state: "open", last_attempt: ["2026-02-03", "no-access"] } },
+    { kind: "6-8-week", person_id: AVA, family_id: FAMILY_ID, opens: "2025-12-22", due: "2026-01-05", late: null, expires: "2026-03-01", corrected: false, state: { state: "open", last_attempt: ["2026-02-03", "no-access"], remote: null } },
   ];
 }
 
@@ -200,6 +200,7 @@ export function codeListsFixture(): CodeLists {
     seen_attendances: ["attended", "late-seen"],
     locations: [o("A01", "Patient's home"), o("B01", "Primary care health centre"), o("K01", "Sure Start Children's Centre")],
     mechanisms: [o("01", "Face to face"), o("02", "Telephone"), o("11", "Video consultation")],
+    feeding_statuses: [o("totally-breastfed", "Totally breastfed"), o("partially-breastfed", "Partially breastfed"), o("not-breastfed", "Not breastfed")],
     roles: [o("health-visitor", "Health visitor"), o("community-public-health-nurse", "Community public health nurse"), o("nursery-nurse", "Nursery nurse")],
     topics: [o("hia-1", "Transition to parenthood"), o("hia-2", "Maternal mental health"), o("hia-3", "Breastfeeding"), o("hia-4", "Healthy weight"), o("hia-5", "Minor illness and accidents"), o("hia-6", "Healthy 2 year olds")],
     levels: [o("community", "Community"), o("universal", "Universal"), o("targeted", "Targeted"), o("specialist", "Specialist")],

@@ -152,10 +152,26 @@ export const conflictList: ConflictView[] = [
 export const kpi: KpiReport = {
   quarter: { year: 2026, q: 2 },
   metrics: [
-    { code: "C2", title: "New birth visits within 14 days", ratio: { numerator: 18, denominator: 20, percent: 90 }, definition: "Babies who turned 30 days in the quarter who had a new birth visit by 14 days." },
-    { code: "C8i", title: "6–8 week reviews by 8 weeks", ratio: { numerator: 15, denominator: 19, percent: 78.94736842105263 }, definition: "Babies who turned 8 weeks in the quarter who had a 6–8 week review by 8 weeks." },
-    { code: "C5", title: "12-month reviews by 12 months", ratio: { numerator: 0, denominator: 0, percent: null }, definition: "Children who turned 12 months in the quarter who had the review by 12 months." },
-    { code: "ETH", title: "Ethnic category recorded", ratio: { numerator: 70, denominator: 82, percent: 85.36585365853658 }, definition: "Children under five with an ethnic category stated." },
+    { code: "C2", title: "New birth visits within 14 days", ratio: { numerator: 18, denominator: 20, percent: 90 }, definition: "Babies who turned 30 days in the quarter who had a new birth visit by 14 days.", count_only: false },
+    { code: "C8i", title: "6–8 week reviews by 8 weeks", ratio: { numerator: 15, denominator: 19, percent: 78.94736842105263 }, definition: "Babies who turned 8 weeks in the quarter who had a 6–8 week review by 8 weeks.", count_only: false },
+    { code: "C5", title: "12-month reviews by 12 months", ratio: { numerator: 0, denominator: 0, percent: null }, definition: "Children who turned 12 months in the quarter who had the review by 12 months.", count_only: false },
+    { code: "ETH", title: "Ethnic category recorded", ratio: { numerator: 70, denominator: 82, percent: 85.36585365853658 }, definition: "Children under five with an ethnic category stated.", count_only: false },
+  ],
+  delivery: [
+    {
+      review: "new-birth",
+      delivered: 18,
+      by: [["health-visitor", 17], ["staff-nurse", 1], ["nursery-nurse", 0], ["other-unregistered", 0]],
+      at: [["home", 18], ["clinic", 0], ["gp-surgery", 0], ["family-hub", 0], ["other-venue", 0]],
+      how: [["face-to-face", 16], ["video", 2], ["telephone", 0], ["letter-or-email", 0], ["other", 0]],
+    },
+  ],
+  targets: [
+    {
+      target: { review: "antenatal", by: "health-visitor", at: "home", how: null, percent: 98 },
+      ratio: { numerator: 9, denominator: 10, percent: 90 },
+      met: false,
+    },
   ],
   dna: [
     { review: "new-birth", booked: 20, did_not_attend: 1, percent: 5 },
