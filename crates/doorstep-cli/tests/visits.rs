@@ -164,7 +164,8 @@ fn new_birth_visit_journey() {
     // The chart's words come from the core, so the CLI says them too.
     let words = a["centile_words"].as_str().unwrap_or_default();
     assert!(words.contains("centile"), "{m:#}");
-    assert_eq!(a["table"]["weekly"], true, "{m:#}");
+    // 11 days old: UK-WHO reads the UK90 birth data until 2 weeks after term.
+    assert_eq!(a["table"]["reference"], "uk90-preterm", "{m:#}");
     assert_eq!(a["age_days"], 11, "{m:#}");
 
     let text = d.text_ok(&["growth", "--family", &f, "--child", &c]);

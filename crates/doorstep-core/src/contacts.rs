@@ -22,7 +22,7 @@ pub struct MeasurementView {
     pub id: Uuid,
     /// The record.
     pub measurement: Measurement,
-    /// SDS, centile and the table used, when a WHO reference applies.
+    /// SDS, centile and the table used, when a UK-WHO reference applies.
     pub assessment: Option<Assessment>,
     /// Why there is no assessment, when there is none.
     pub no_assessment: Option<String>,
@@ -217,8 +217,10 @@ pub struct CentileLine {
     pub centile: String,
     /// Its SDS.
     pub sds: f64,
-    /// (age in days, value) points.
-    pub points: Vec<(i64, f64)>,
+    /// (age in days from term, value) points, one segment per reference
+    /// (UK90 preterm and birth, WHO 2006, UK90 child): draw each segment
+    /// alone, never joining them.
+    pub segments: Vec<Vec<(i64, f64)>>,
 }
 
 /// One plotted measurement.
@@ -254,9 +256,10 @@ pub struct GrowthChart {
     pub measure: Measure,
     /// Its unit.
     pub unit: String,
-    /// The chart's name, e.g. "Weight-for-age, girls (WHO 2006)".
+    /// The chart's name, e.g. "Weight-for-age (UK-WHO)".
     pub title: String,
-    /// First and last age in days on the x axis.
+    /// First age in days on the x axis (from term: negative when a preterm
+    /// baby's points before term are shown).
     pub from_days: i64,
     /// Last age in days.
     pub to_days: i64,
@@ -282,7 +285,7 @@ pub struct MeasurementPreview {
     pub problem: Option<String>,
     /// Why it needs confirming (implausible).
     pub warning: Option<String>,
-    /// SDS and centile, when a WHO reference applies.
+    /// SDS and centile, when a UK-WHO reference applies.
     pub assessment: Option<Assessment>,
     /// Why there is no centile, when there is none.
     pub no_assessment: Option<String>,
@@ -311,7 +314,7 @@ fn subject_of(child: &Person) -> Option<Subject> {
 }
 
 const NO_REFERENCE: &str =
-    "no WHO reference: the child's sex (male or female) and date of birth are needed";
+    "no UK-WHO reference: the child's sex (male or female) and date of birth are needed";
 
 impl Session {
     /// A growth chart of `measure` (weight, length, height, head, bmi) for
@@ -367,7 +370,7 @@ impl Session {
                 .collect()
         };
         points.sort_by_key(|p| (p.measured_on, p.age_days));
-        let title = format!("{}-for-age (WHO 2006)", measure.label());
+        let title = format!("{}-for-age (UK-WHO)", measure.label());
         let Some(subject) = subject_of(child) else {
             return Ok(GrowthChart {
                 person_id: pid,
@@ -384,13 +387,23 @@ impl Session {
         let age_today = (self.clock().today() - subject.date_of_birth).num_days();
         let last_point = points.iter().map(|p| p.age_days).max().unwrap_or(0);
         let to_days = (age_today.max(last_point) + 61).clamp(91, 1826);
-        let step = (to_days / 150).max(1);
+        // The preterm section when a point is before term.
+        let first_point = points.iter().map(|p| p.age_days).min().unwrap_or(0);
+        let from_days = if first_point < 0 { first_point - 7 } else { 0 };
+        let step = ((to_days - from_days) / 150).max(1);
         let lines = growth::CENTILE_LINES
             .iter()
             .map(|(label, z)| CentileLine {
                 centile: (*label).into(),
                 sds: *z,
-                points: growth::centile_line(measure, subject.sex, *z, 0, to_days, step),
+                segments: growth::centile_segments(
+                    measure,
+                    subject.sex,
+                    *z,
+                    from_days,
+                    to_days,
+                    step,
+                ),
             })
             .collect();
         Ok(GrowthChart {
@@ -398,7 +411,7 @@ impl Session {
             measure,
             unit: measure.unit().into(),
             title,
-            from_days: 0,
+            from_days,
             to_days,
             lines,
             points,

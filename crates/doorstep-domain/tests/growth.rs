@@ -1,4 +1,5 @@
-//! Integration tests for `doorstep_domain::clinical::growth` (WHO 2006 by LMS), through
+//! Integration tests for `doorstep_domain::clinical::growth` (UK-WHO by LMS: WHO 2006 and
+//! UK90; the comparison with RCPCH's implementation is `growth_rcpch.rs`), through
 //! the public API only: every published row of every shipped table is
 //! reproduced, interpolation has no jumps, the weekly/monthly switch is at
 //! 13 weeks, corrected age follows the paper-chart rule, Φ is accurate, and
@@ -9,9 +10,9 @@
 
 use chrono::{Days, NaiveDate};
 use doorstep_domain::clinical::growth::{
-    age_for_reference, assess, assess_with, bmi, centile_line, lms, normal_cdf, GrowthError,
-    GrowthSex, Lms, Measure, Prematurity, Subject, WhoTable, BEFORE_TWO_WEEKS_NOTE, DAYS_PER_MONTH,
-    NINE_CENTILES,
+    age_for_reference, assess, assess_with, bmi, centile_line, centile_segments, lms, normal_cdf,
+    uk_who, GrowthError, GrowthReference, GrowthSex, Lms, Measure, Prematurity, Subject, WhoTable,
+    DAYS_PER_MONTH, NINE_CENTILES,
 };
 use serde_json::{Map, Value};
 
@@ -771,23 +772,28 @@ fn day(n: u64) -> NaiveDate {
 
 #[test]
 fn worked_example_boy_at_birth() {
+    // UK-WHO reads birth from the UK90 preterm and birth data: a boy
+    // weighing the 40-week row's median is on the 50th centile.
     let boy = subject(GrowthSex::Male, Some(40), Some(0));
-    let a = assess(&boy, Measure::Weight, dob(), 3.3464).unwrap();
+    let (at_term, table) = uk_who(Measure::Weight, GrowthSex::Male, 0).unwrap();
+    assert_eq!(table.reference, GrowthReference::Uk90Preterm);
+    let a = assess(&boy, Measure::Weight, dob(), at_term.m).unwrap();
     assert_eq!(a.age_days, 0);
     assert_eq!(a.corrected_age_days, None);
-    assert!(a.table.weekly);
-    assert_eq!(a.sds, 0.0);
-    assert!((a.centile - 50.0).abs() < 1e-12);
-    assert_eq!(a.note.as_deref(), Some(BEFORE_TWO_WEEKS_NOTE));
-    // From 14 days there is no note.
-    assert_eq!(
-        assess(&boy, Measure::Weight, day(14), 4.0).unwrap().note,
-        None
-    );
-    assert!(assess(&boy, Measure::Weight, day(13), 4.0)
-        .unwrap()
-        .note
-        .is_some());
+    assert_eq!(a.table.reference, GrowthReference::Uk90Preterm);
+    assert!(a.sds.abs() < 1e-12);
+    assert!((a.centile - 50.0).abs() < 1e-9);
+    assert_eq!(a.note, None, "a term baby's age is not corrected");
+    // Day 13 is UK90; from day 14 (2 weeks after term) WHO 2006.
+    let at = |n| assess(&boy, Measure::Weight, day(n), 4.0).unwrap().table;
+    assert_eq!(at(13).reference, GrowthReference::Uk90Preterm);
+    assert_eq!(at(14).reference, GrowthReference::Who2006);
+    assert!(at(14).weekly);
+    // From 4 years (1461 days) UK90 child; the day before, WHO.
+    let at = |n, kg| assess(&boy, Measure::Weight, day(n), kg).unwrap().table;
+    assert_eq!(at(1460, 16.0).reference, GrowthReference::Who2006);
+    assert_eq!(at(1461, 16.0).reference, GrowthReference::Uk90Child);
+    assert_eq!(at(1461, 16.0).name, "UK90 child weight (4–20 years)");
 }
 
 #[test]
@@ -864,11 +870,15 @@ fn corrected_age_moderately_preterm_until_one_year() {
     let moderate = subject(GrowthSex::Female, Some(32), Some(0));
     assert_eq!(age_for_reference(&moderate, day(400)).unwrap(), (400, None));
     // Born 34+3, measured on day 50: corrected 11 days, before 2 weeks
-    // after term, so plotted from WHO birth with the note.
+    // after term, so read from UK90's birth data, and the note says so.
     let late = subject(GrowthSex::Male, Some(34), Some(3));
     let a = assess(&late, Measure::Weight, day(50), 3.6).unwrap();
     assert_eq!(a.corrected_age_days, Some(11));
-    assert_eq!(a.note.as_deref(), Some(BEFORE_TWO_WEEKS_NOTE));
+    assert_eq!(a.table.reference, GrowthReference::Uk90Preterm);
+    assert_eq!(
+        a.note.as_deref(),
+        Some("at corrected age (11 days after term); UK90 preterm and birth")
+    );
 }
 
 #[test]
@@ -889,18 +899,42 @@ fn no_correction_at_term_or_unknown_gestation() {
 }
 
 #[test]
-fn before_term_is_refused() {
-    // Born 28+0, measured 4 weeks after birth: 8 weeks before term.
+fn before_term_reads_uk90_preterm_data() {
+    // Born 28+0, measured 4 weeks after birth: 32 weeks postmenstrual age.
     let baby = subject(GrowthSex::Female, Some(28), None);
     assert_eq!(age_for_reference(&baby, day(28)).unwrap(), (28, Some(-56)));
+    let a = assess(&baby, Measure::Weight, day(28), 1.4).unwrap();
+    assert_eq!(a.table.reference, GrowthReference::Uk90Preterm);
     assert_eq!(
-        assess(&baby, Measure::Weight, day(28), 1.4),
-        Err(GrowthError::BeforeTermReference)
+        a.note.as_deref(),
+        Some("at corrected age (32 weeks' gestation); UK90 preterm and birth")
     );
-    // At term (corrected day 0) it is assessed, with the note.
-    let a = assess(&baby, Measure::Weight, day(84), 3.0).unwrap();
-    assert_eq!(a.corrected_age_days, Some(0));
-    assert!(a.note.is_some());
+    // The girls' 32-week row exactly (a table row: no interpolation).
+    let (row, _) = uk_who(Measure::Weight, GrowthSex::Female, -56).unwrap();
+    assert_eq!(a.sds, row.z(1.4));
+    // Length starts at 25 weeks, weight and head at 23; nothing before.
+    let tiny = subject(GrowthSex::Female, Some(23), Some(0));
+    assert!(assess(&tiny, Measure::Weight, dob(), 0.6).is_ok());
+    assert!(assess(&tiny, Measure::HeadCircumference, dob(), 21.0).is_ok());
+    assert_eq!(
+        assess(&tiny, Measure::Length, dob(), 30.0),
+        Err(GrowthError::BeforeReference)
+    );
+    assert!(assess(&tiny, Measure::Length, day(14), 33.0).is_ok());
+    let earlier = subject(GrowthSex::Female, Some(22), Some(6));
+    assert_eq!(
+        assess(&earlier, Measure::Weight, dob(), 0.5),
+        Err(GrowthError::BeforeReference)
+    );
+    // No BMI before 2 weeks after term, and no standing height.
+    assert_eq!(
+        assess(&baby, Measure::Bmi, day(28), 11.0),
+        Err(GrowthError::BeforeReference)
+    );
+    assert_eq!(
+        assess(&baby, Measure::Height, day(28), 40.0),
+        Err(GrowthError::BeyondReference)
+    );
 }
 
 #[test]
@@ -940,10 +974,12 @@ fn refusals() {
             Err(GrowthError::NotPositive)
         );
     }
-    // 60 months = 1826.25 days: day 1826 is the last assessable day.
-    assert!(assess(&baby, Measure::Weight, day(1826), 18.0).is_ok());
+    // UK-WHO runs on with UK90 after the WHO tables end (60 months =
+    // 1826.25 days), to 20 years; WHO itself stops.
+    assert!(assess(&baby, Measure::Weight, day(1827), 18.0).is_ok());
+    assert!(assess(&baby, Measure::Weight, day(7305), 60.0).is_ok());
     assert_eq!(
-        assess(&baby, Measure::Weight, day(1827), 18.0),
+        assess(&baby, Measure::Weight, day(7306), 60.0),
         Err(GrowthError::BeyondReference)
     );
     assert_eq!(lms(Measure::Weight, GrowthSex::Male, 1826.5), None);
@@ -957,6 +993,10 @@ fn refusals() {
         assess(&baby, Measure::Length, day(1100), 95.0),
         Err(GrowthError::BeyondReference)
     );
+    assert_eq!(
+        assess(&baby, Measure::Length, day(1500), 100.0),
+        Err(GrowthError::BeyondReference)
+    );
     assert!(assess(&baby, Measure::Length, day(730), 87.0).is_ok());
     assert!(assess(&baby, Measure::Height, day(731), 87.0).is_ok());
     assert_eq!(
@@ -968,7 +1008,7 @@ fn refusals() {
     // Messages are fixed text: never the value or a date.
     for e in [
         GrowthError::BeforeBirth,
-        GrowthError::BeforeTermReference,
+        GrowthError::BeforeReference,
         GrowthError::BeyondReference,
         GrowthError::NotPositive,
     ] {
@@ -1036,4 +1076,35 @@ fn measures_and_bmi() {
     );
     assert!((bmi(10.0, 100.0) - 10.0).abs() < 1e-12);
     assert!((bmi(3.5, 50.0) - 14.0).abs() < 1e-12);
+}
+
+#[test]
+fn uk_who_lines_are_one_segment_per_reference_never_joined() {
+    let segments = centile_segments(Measure::Weight, GrowthSex::Male, 0.0, -200, 1826, 30);
+    assert_eq!(segments.len(), 3);
+    let ends: Vec<(i64, i64)> = segments
+        .iter()
+        .map(|s| (s.first().unwrap().0, s.last().unwrap().0))
+        .collect();
+    // UK90 preterm from 23 weeks (day −119 from term) to day 13; WHO from
+    // 2 weeks to the day before 4 years; UK90 child from 4 years.
+    assert_eq!(ends, [(-119, 13), (14, 1460), (1461, 1826)]);
+    // Each point is the reference's own value at that age.
+    for segment in &segments {
+        for (day, value) in segment {
+            let (l, _) = uk_who(Measure::Weight, GrowthSex::Male, *day).unwrap();
+            assert_eq!(Some(*value), l.value_at(0.0));
+        }
+    }
+    // BMI has no preterm section: it starts at 2 weeks.
+    let bmi = centile_segments(Measure::Bmi, GrowthSex::Female, 2.0, -100, 400, 7);
+    assert_eq!(bmi.len(), 1);
+    assert_eq!(bmi[0][0].0, 14);
+    // Lying length ends at 2 years; standing height starts after it.
+    let length = centile_segments(Measure::Length, GrowthSex::Female, 0.0, 0, 1000, 1);
+    assert_eq!(length.last().unwrap().last().unwrap().0, 730);
+    let height = centile_segments(Measure::Height, GrowthSex::Female, 0.0, 0, 1000, 1);
+    assert_eq!(height[0][0].0, 731);
+    assert!(centile_segments(Measure::Bmi, GrowthSex::Male, 0.0, 0, 100, 0).is_empty());
+    assert!(centile_segments(Measure::Bmi, GrowthSex::Male, 0.0, 100, 0, 1).is_empty());
 }

@@ -102,8 +102,12 @@ fn a_new_birth_visit_with_a_weight_completes_the_review_and_shows_a_centile() {
     let a = g.measurements[0]
         .assessment
         .as_ref()
-        .expect("a WHO centile");
-    assert!(a.table.weekly, "11 days old: the weekly table");
+        .expect("a UK-WHO centile");
+    assert_eq!(
+        a.table.reference,
+        doorstep_core::domain::clinical::growth::GrowthReference::Uk90Preterm,
+        "11 days old: UK90's birth data, before 2 weeks after term"
+    );
     assert!(
         a.sds.abs() < 2.0 && a.centile > 2.0 && a.centile < 98.0,
         "{a:?}"

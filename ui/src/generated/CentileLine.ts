@@ -13,6 +13,8 @@ centile: string,
  */
 sds: number, 
 /**
- * (age in days, value) points.
+ * (age in days from term, value) points, one segment per reference
+ * (UK90 preterm and birth, WHO 2006, UK90 child): draw each segment
+ * alone, never joining them.
  */
-points: Array<[number, number]>, };
+segments: Array<Array<[number, number]>>, };

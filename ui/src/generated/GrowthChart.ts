@@ -21,11 +21,12 @@ measure: Measure,
  */
 unit: string, 
 /**
- * The chart's name, e.g. "Weight-for-age, girls (WHO 2006)".
+ * The chart's name, e.g. "Weight-for-age (UK-WHO)".
  */
 title: string, 
 /**
- * First and last age in days on the x axis.
+ * First age in days on the x axis (from term: negative when a preterm
+ * baby's points before term are shown).
  */
 from_days: number, 
 /**

@@ -27,7 +27,7 @@ problem: string | null,
  */
 warning: string | null, 
 /**
- * SDS and centile, when a WHO reference applies.
+ * SDS and centile, when a UK-WHO reference applies.
  */
 assessment: Assessment | null, 
 /**

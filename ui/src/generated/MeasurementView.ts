@@ -15,7 +15,7 @@ id: string,
  */
 measurement: Measurement, 
 /**
- * SDS, centile and the table used, when a WHO reference applies.
+ * SDS, centile and the table used, when a UK-WHO reference applies.
  */
 assessment: Assessment | null, 
 /**

@@ -64,6 +64,7 @@ export type { FormSummary } from "./FormSummary";
 export type { GoalHistory } from "./GoalHistory";
 export type { GpPracticeCode } from "./GpPracticeCode";
 export type { GrowthChart } from "./GrowthChart";
+export type { GrowthReference } from "./GrowthReference";
 export type { GrowthView } from "./GrowthView";
 export type { Household } from "./Household";
 export type { IpcError } from "./IpcError";

@@ -19,11 +19,11 @@ function previewHandler(a: Record<string, unknown>) {
   if (m.weight_kg) {
     const v = Number(m.weight_kg);
     if (v >= 40) out.push(preview("weight_kg", { value: v, problem: `weight ${v} kg is impossible for a child aged 1 year (outside 0.2–40 kg)` }));
-    else if (v >= 14) out.push(preview("weight_kg", { value: v, warning: `weight ${v} kg is implausible for a child aged 1 year (SDS +4.6)`, assessment: { age_days: 377, corrected_age_days: null, table: { measure: "weight", weekly: false, name: "WHO 2006 weight-for-age" }, sds: 4.6, centile: 99.9, centile_words: "above the 99.6th centile", note: null } }));
-    else out.push(preview("weight_kg", { value: v, assessment: { age_days: 377, corrected_age_days: null, table: { measure: "weight", weekly: false, name: "WHO 2006 weight-for-age" }, sds: 0.02, centile: 50.8, centile_words: "50th centile", note: null } }));
+    else if (v >= 14) out.push(preview("weight_kg", { value: v, warning: `weight ${v} kg is implausible for a child aged 1 year (SDS +4.6)`, assessment: { age_days: 377, corrected_age_days: null, table: { reference: "who2006", measure: "weight", weekly: false, name: "WHO 2006 weight-for-age" }, sds: 4.6, centile: 99.9, centile_words: "above the 99.6th centile", note: null } }));
+    else out.push(preview("weight_kg", { value: v, assessment: { age_days: 377, corrected_age_days: null, table: { reference: "who2006", measure: "weight", weekly: false, name: "WHO 2006 weight-for-age" }, sds: 0.02, centile: 50.8, centile_words: "50th centile", note: null } }));
   }
   if (m.length_cm) {
-    out.push(preview("length_cm", { value: Number(m.length_cm), assessment: { age_days: 377, corrected_age_days: null, table: { measure: "length", weekly: false, name: "WHO 2006 length-for-age" }, sds: -1.0, centile: 15.9, centile_words: "between the 9th and 25th centiles", note: null } }));
+    out.push(preview("length_cm", { value: Number(m.length_cm), assessment: { age_days: 377, corrected_age_days: null, table: { reference: "who2006", measure: "length", weekly: false, name: "WHO 2006 length-for-age" }, sds: -1.0, centile: 15.9, centile_words: "between the 9th and 25th centiles", note: null } }));
   }
   return out;
 }

@@ -1,6 +1,15 @@
-//! Growth assessment against the WHO Child Growth Standards (2006) by the
-//! LMS method. UK-WHO uses WHO from 2 weeks after term to 4 years
-//! (REFERENCE §4); the tables here run from birth to 5 years.
+//! Growth assessment by the LMS method against UK-WHO as RCPCH defines it
+//! (REFERENCE §4): the UK90 preterm and birth data up to 2 weeks after term
+//! (42 weeks postmenstrual age), the WHO Child Growth Standards (2006) from
+//! 2 weeks to 4 years, and UK90 from 4 years ([`uk_who`]). A measurement is
+//! read from one reference only, and centile lines are drawn in one segment
+//! per reference, never joined across a change ([`centile_segments`]).
+//! Every assessment names its reference and table and whether the age was
+//! corrected. UK-WHO matches RCPCH's own implementation (rcpchgrowth) to
+//! within 0.03 SDS on a committed comparison file
+//! (`data/growth/rcpch-comparison/`).
+//!
+//! WHO 2006:
 //!
 //! - Data: the WHO 2006 LMS tables as tabulated by pygrowup 0.8.2
 //!   (BSD-3-Clause, © UNICEF and contributors), credited "WHO Child Growth
@@ -14,20 +23,25 @@
 //!   rows each side, linear in the first and last intervals).
 //! - SDS: z = ((X/M)^L − 1)/(L·S), or ln(X/M)/S when L = 0; centile = 100·Φ(z).
 //!   The WHO ±3 SD restriction is not applied (UK-WHO does not use it).
+//! - UK90: see [`uk90`]; the data are the Child Growth Foundation's, kept
+//!   in `data/growth/uk90/` with their provenance and terms.
 //! - Age: preterm babies are assessed at corrected age by the paper-chart
-//!   rule (see [`Prematurity`]). The UK90 birth and preterm reference is not
-//!   shipped (its licence does not allow redistribution), so a corrected age
-//!   before term is refused, and a measurement before 2 weeks after term is
-//!   plotted against WHO from birth with a note saying so.
+//!   rule, configurable ([`Prematurity`]): before term the corrected age is
+//!   negative and read from the UK90 preterm data (from 23 weeks; length
+//!   from 25 weeks; BMI only from 2 weeks after term, as UK-WHO has none
+//!   before). Term babies are read at their age from birth.
 //!
 //! Errors never echo the measured value or any date.
 
 mod normal;
+pub mod uk90;
 
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use uk90::Uk90Table;
 
 pub use crate::values::codes::GrowthSex;
 pub use normal::normal_cdf;
@@ -41,9 +55,16 @@ pub const WEEKLY_TABLE_LAST_DAY: f64 = 91.0;
 /// The last whole day of the reference: 60 months is 1826.25 days.
 const LAST_REFERENCE_DAY: i64 = 1826;
 
-/// Note attached to an assessment made before 2 weeks after term.
-pub const BEFORE_TWO_WEEKS_NOTE: &str =
-    "before 2 weeks after term: plotted against WHO from birth (UK90 birth data not included)";
+/// The first day (from birth at term, or corrected) read from WHO 2006:
+/// 2 weeks after term. Earlier ages read UK90's preterm and birth data.
+pub const WHO_FROM_DAY: i64 = 14;
+
+/// The first day read from UK90's child data: 4 years (1461 days, 4.0
+/// years of 365.25 days, as RCPCH counts).
+pub const UK90_CHILD_FROM_DAY: i64 = 1461;
+
+/// Days per year in decimal ages (RCPCH).
+const DAYS_PER_YEAR: f64 = 365.25;
 
 /// The nine UK-WHO centile lines, 2/3 SD apart: (centile, z).
 pub const NINE_CENTILES: [(f64, f64); 9] = [
@@ -170,13 +191,39 @@ impl Lms {
     }
 }
 
-/// Which WHO table an LMS value came from.
+/// The three references UK-WHO is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum GrowthReference {
+    /// UK90 preterm and birth data (to 2 weeks after term).
+    Uk90Preterm,
+    /// WHO Child Growth Standards 2006 (2 weeks to 4 years).
+    Who2006,
+    /// UK90 children (from 4 years).
+    Uk90Child,
+}
+
+impl GrowthReference {
+    /// In words.
+    pub fn label(self) -> &'static str {
+        match self {
+            GrowthReference::Uk90Preterm => "UK90 preterm and birth",
+            GrowthReference::Who2006 => "WHO 2006",
+            GrowthReference::Uk90Child => "UK90 child",
+        }
+    }
+}
+
+/// Which table an LMS value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TableUsed {
+    /// The reference the table belongs to.
+    pub reference: GrowthReference,
     /// The measure the table is for.
     pub measure: Measure,
-    /// True for a weekly (0–13 weeks) table, false for a monthly one.
+    /// True for a weekly (0–13 weeks) WHO table, false otherwise.
     pub weekly: bool,
     /// A human-readable name, e.g. "WHO 2006 weight-for-age (weekly, 0–13 weeks)".
     pub name: &'static str,
@@ -259,18 +306,19 @@ pub enum GrowthError {
     /// The measurement date is before the date of birth.
     #[error("the measurement date is before the date of birth")]
     BeforeBirth,
-    /// The corrected age is before term; the UK90 preterm reference that
-    /// would be needed is not shipped.
+    /// The (corrected) age is before the reference for this measure: the
+    /// UK90 preterm data start at 23 weeks' gestation (length at 25
+    /// weeks), and BMI has no reference before 2 weeks after term.
     #[error(
-        "the corrected age is before term: the UK90 preterm reference needed \
-         for this is not included"
+        "the age is before the UK-WHO reference for this measurement (from 23 weeks' \
+         gestation; length from 25 weeks; BMI from 2 weeks after term)"
     )]
-    BeforeTermReference,
-    /// The age is outside the reference for this measure (over 5 years,
-    /// length after 2 years, or height before 2 years).
+    BeforeReference,
+    /// The age is outside the reference for this measure (length after 2
+    /// years, height before 2 years, after 20 years).
     #[error(
-        "the age is outside the WHO 2006 reference for this measurement \
-         (birth to 5 years; length to 2 years, height from 2 years)"
+        "the age is outside the UK-WHO reference for this measurement \
+         (length to 2 years, height from 2 years, to 20 years)"
     )]
     BeyondReference,
     /// The measured value is zero, negative or not a number.
@@ -298,11 +346,64 @@ pub fn lms(measure: Measure, sex: GrowthSex, age_days: f64) -> Option<(Lms, Tabl
     Some((table.lms(sex, age_days)?, table.used()))
 }
 
+/// The LMS values of UK-WHO for `measure` at `age_days` (from birth at
+/// term, or corrected: negative before term), from the one reference that
+/// covers the age: UK90 preterm and birth before [`WHO_FROM_DAY`], WHO 2006
+/// (via [`lms`]) to the day before [`UK90_CHILD_FROM_DAY`], UK90 child
+/// after. Length is lying (to 2 years), height standing (from 2 years);
+/// before 2 weeks after term the UK90 data are lengths.
+pub fn uk_who(
+    measure: Measure,
+    sex: GrowthSex,
+    age_days: i64,
+) -> Result<(Lms, TableUsed), GrowthError> {
+    let years = age_days as f64 / DAYS_PER_YEAR;
+    let uk90 = |table: Uk90Table, reference, name| {
+        table.lms(measure, sex, years).map(|l| {
+            (
+                l,
+                TableUsed {
+                    reference,
+                    measure,
+                    weekly: false,
+                    name,
+                },
+            )
+        })
+    };
+    if age_days < WHO_FROM_DAY {
+        if matches!(measure, Measure::Bmi) {
+            return Err(GrowthError::BeforeReference);
+        }
+        if matches!(measure, Measure::Height) {
+            return Err(GrowthError::BeyondReference);
+        }
+        let name = match measure {
+            Measure::Weight => "UK90 preterm and birth weight (23–42 weeks)",
+            Measure::HeadCircumference => "UK90 preterm and birth head circumference (23–42 weeks)",
+            _ => "UK90 preterm and birth length (25–42 weeks)",
+        };
+        return uk90(Uk90Table::Preterm, GrowthReference::Uk90Preterm, name)
+            .ok_or(GrowthError::BeforeReference);
+    }
+    if age_days < UK90_CHILD_FROM_DAY {
+        return lms(measure, sex, age_days as f64).ok_or(GrowthError::BeyondReference);
+    }
+    let name = match measure {
+        Measure::Weight => "UK90 child weight (4–20 years)",
+        Measure::Height => "UK90 child height (4–20 years)",
+        Measure::HeadCircumference => "UK90 child head circumference (4–18 years)",
+        Measure::Bmi => "UK90 child BMI (4–20 years)",
+        Measure::Length => return Err(GrowthError::BeyondReference),
+    };
+    uk90(Uk90Table::Child, GrowthReference::Uk90Child, name).ok_or(GrowthError::BeyondReference)
+}
+
 /// The chronological age in days and, when gestational correction applies
 /// under the default [`Prematurity`] rule, the corrected age in days.
 ///
-/// The corrected age may be negative (before term); [`assess`] then refuses
-/// with [`GrowthError::BeforeTermReference`].
+/// The corrected age is negative before term (read from the UK90 preterm
+/// data).
 pub fn age_for_reference(
     subject: &Subject,
     on: NaiveDate,
@@ -368,11 +469,7 @@ pub fn assess_with(
     }
     let (age_days, corrected_age_days) = age_for_reference_with(subject, measured_on, rule)?;
     let reference_age = corrected_age_days.unwrap_or(age_days);
-    if reference_age < 0 {
-        return Err(GrowthError::BeforeTermReference);
-    }
-    let (found, table) =
-        lms(measure, subject.sex, reference_age as f64).ok_or(GrowthError::BeyondReference)?;
+    let (found, table) = uk_who(measure, subject.sex, reference_age)?;
     let sds = found.z(value);
     Ok(Assessment {
         age_days,
@@ -381,7 +478,17 @@ pub fn assess_with(
         sds,
         centile: 100.0 * normal_cdf(sds),
         centile_words: centile_words(sds),
-        note: (reference_age < 14).then(|| BEFORE_TWO_WEEKS_NOTE.to_owned()),
+        note: corrected_age_days.map(|c| {
+            format!(
+                "at corrected age ({}); {}",
+                if c < 0 {
+                    format!("{} weeks' gestation", (280 + c).div_euclid(7))
+                } else {
+                    format!("{c} days after term")
+                },
+                table.reference.label()
+            )
+        }),
     })
 }
 
@@ -432,8 +539,69 @@ pub fn standing_from(dob: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// Points `(age in days, value)` of the line at SDS `z`, for drawing a
-/// centile line: every `step_days` from `from_days`, plus `to_days` itself.
+/// The UK-WHO line at SDS `z` from `from_days` to `to_days` (ages from
+/// term: negative before), every `step_days` plus each reference's first
+/// and last day in range and `to_days`, as one segment per reference: the
+/// line is never joined across a change of reference (2 weeks after term,
+/// 4 years). Ages the measure has no reference for are left out.
+pub fn centile_segments(
+    measure: Measure,
+    sex: GrowthSex,
+    z: f64,
+    from_days: i64,
+    to_days: i64,
+    step_days: i64,
+) -> Vec<Vec<(i64, f64)>> {
+    let mut out: Vec<Vec<(i64, f64)>> = Vec::new();
+    if step_days <= 0 || from_days > to_days {
+        return out;
+    }
+    // No reference before 23 weeks or after 20 years.
+    let (first, last) = (
+        from_days.max(23 * 7 - 280),
+        to_days.min((20.0 * DAYS_PER_YEAR) as i64),
+    );
+    let mut days: Vec<i64> = (0..)
+        .map(|i: i64| first.saturating_add(i.saturating_mul(step_days)))
+        .take_while(|d| *d <= last)
+        .collect();
+    // Each reference's ends, so a segment reaches its boundary.
+    days.extend(
+        [
+            WHO_FROM_DAY - 1,
+            WHO_FROM_DAY,
+            UK90_CHILD_FROM_DAY - 1,
+            UK90_CHILD_FROM_DAY,
+            last,
+        ]
+        .into_iter()
+        .filter(|d| (first..=last).contains(d)),
+    );
+    days.sort_unstable();
+    days.dedup();
+    let mut current: Option<GrowthReference> = None;
+    for day in days {
+        let Ok((l, table)) = uk_who(measure, sex, day) else {
+            current = None;
+            continue;
+        };
+        let Some(value) = l.value_at(z) else {
+            current = None;
+            continue;
+        };
+        if current != Some(table.reference) {
+            out.push(Vec::new());
+            current = Some(table.reference);
+        }
+        out.last_mut()
+            .expect("a segment was started")
+            .push((day, value));
+    }
+    out
+}
+
+/// Points `(age in days, value)` of the WHO 2006 line at SDS `z`, for
+/// drawing a WHO centile line: every `step_days` from `from_days`, plus `to_days` itself.
 /// Ages outside the measure's reference (or where the line is undefined)
 /// are left out. Empty when `step_days ≤ 0` or `from_days > to_days`.
 pub fn centile_line(
@@ -627,6 +795,7 @@ impl WhoTable {
             ),
         };
         TableUsed {
+            reference: GrowthReference::Who2006,
             measure,
             weekly,
             name,
@@ -666,7 +835,8 @@ impl WhoTable {
     }
 }
 
-/// One table row: age (weeks or months) and its LMS values.
+/// One table row: age (weeks, months or years, in the table's unit) and
+/// its LMS values.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     age: f64,

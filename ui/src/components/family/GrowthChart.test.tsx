@@ -21,6 +21,18 @@ describe("GrowthChart", () => {
     expect(await axeViolations(container)).toEqual([]);
   });
 
+  it("draws each line one segment per reference, never joined, and marks the change", () => {
+    render(<GrowthChart chart={weightChart()} childName="Ava Okafor" />);
+    // UK90 birth data to day 13, WHO 2006 from day 14: two paths per line.
+    for (const line of screen.getAllByTestId("centile-line")) {
+      const paths = line.querySelectorAll("path");
+      expect(paths).toHaveLength(2);
+      expect(paths[1].getAttribute("d")!.startsWith("M")).toBe(true);
+      expect(paths[0].getAttribute("d")!.split("L")).toHaveLength(2);
+    }
+    expect(screen.getAllByTestId("reference-change")).toHaveLength(1);
+  });
+
   it("plots the child's measurements as points, with a title and description", () => {
     render(<GrowthChart chart={weightChart()} childName="Ava Okafor" />);
     expect(screen.getAllByTestId("growth-point")).toHaveLength(2);

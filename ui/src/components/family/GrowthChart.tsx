@@ -1,6 +1,8 @@
 // A growth chart for one child and measure: the nine UK-WHO centile lines
-// (50th stronger, labelled at the right end), the child's measurements as
-// points, axes with ticks, and a visually hidden table of the measurements
+// (50th stronger, labelled at the right end), each drawn one segment per
+// reference and never joined across a change (UK90 preterm and birth to 2
+// weeks after term, WHO 2006 to 4 years, UK90 after; a dashed rule marks
+// each change), the child's measurements as points, axes with ticks, and a visually hidden table of the measurements
 // for screen readers. GrowthCharts adds a measure and child switcher and
 // loads each chart from the core.
 import { useEffect, useState } from "react";
@@ -101,7 +103,9 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
 
   const from = chart.from_days;
   const to = Math.max(chart.to_days, from + 1);
-  const values = [...chart.lines.flatMap((l) => l.points.map(([, v]) => v)), ...chart.points.map((p) => p.value)];
+  const values = [...chart.lines.flatMap((l) => l.segments.flatMap((seg) => seg.map(([, v]) => v))), ...chart.points.map((p) => p.value)];
+  // Where the reference changes: the first day of every segment but the first.
+  const changes = (chart.lines.find((l) => l.centile === "50th") ?? chart.lines[0]).segments.slice(1).map((seg) => seg[0][0]);
   const vmin = Math.min(...values);
   const vmax = Math.max(...values);
   const pad = (vmax - vmin) * 0.04 || 1;
@@ -170,18 +174,25 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
           </text>
         </g>
         <g aria-hidden="true">
+          {changes.map((day) => (
+            <line key={`change${day}`} data-testid="reference-change" x1={x(day)} x2={x(day)} y1={M.top} y2={M.top + plotH} stroke="#4c6272" strokeDasharray="2 4" />
+          ))}
           {chart.lines.map((l) => {
             const strong = l.centile === "50th";
-            const last = l.points[l.points.length - 1];
+            const lastSegment = l.segments[l.segments.length - 1] ?? [];
+            const last = lastSegment[lastSegment.length - 1];
             return (
               <g key={l.centile} data-testid="centile-line">
-                <path
-                  d={path(l.points)}
-                  fill="none"
-                  stroke={strong ? "#212b32" : "#768692"}
-                  strokeWidth={strong ? 2.5 : 1.25}
-                  strokeDasharray={l.centile === "0.4th" || l.centile === "99.6th" ? "6 4" : undefined}
-                />
+                {l.segments.map((seg, i) => (
+                  <path
+                    key={i}
+                    d={path(seg)}
+                    fill="none"
+                    stroke={strong ? "#212b32" : "#768692"}
+                    strokeWidth={strong ? 2.5 : 1.25}
+                    strokeDasharray={l.centile === "0.4th" || l.centile === "99.6th" ? "6 4" : undefined}
+                  />
+                ))}
                 {last && (
                   <text
                     x={x(last[0]) + 6}

@@ -176,13 +176,16 @@ export function weightChart(personId = AVA): GrowthChart {
     person_id: personId,
     measure: "weight",
     unit: "kg",
-    title: "Weight-for-age (WHO 2006)",
+    title: "Weight-for-age (UK-WHO)",
     from_days: 0,
     to_days: 91,
     lines: CENTILES.map(([centile, sds]) => ({
       centile,
       sds,
-      points: [0, 14, 28, 42, 56, 70, 84, 91].map((d) => [d, 3.2 + sds * 0.45 + d * 0.03] as [number, number]),
+      segments: [
+        [0, 13].map((d) => [d, 3.2 + sds * 0.45 + d * 0.03] as [number, number]),
+        [14, 28, 42, 56, 70, 84, 91].map((d) => [d, 3.2 + sds * 0.45 + d * 0.03] as [number, number]),
+      ],
     })),
     points: [
       { measurement_id: "e1", measured_on: "2025-11-21", age_days: 11, corrected: false, value: 3.4, centile: 48, centile_words: "50th centile", sds: -0.05 },

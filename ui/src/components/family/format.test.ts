@@ -7,7 +7,7 @@ describe("format", () => {
       describeAssessment({
         age_days: 40,
         corrected_age_days: 12,
-        table: { measure: "weight", weekly: true, name: "" },
+        table: { reference: "who2006", measure: "weight", weekly: true, name: "" },
         sds: -0.95,
         centile: 17,
         centile_words: "between the 9th and 25th centiles",
