@@ -1,4 +1,5 @@
-//! `cargo xtask`: the project's task runner (tidy, test, demo, bench, fuzz).
+//! `cargo xtask`: the project's task runner (tidy, test, demo, bench, fuzz,
+//! fhir-venv).
 //!
 //! Arguments are parsed by hand to keep this crate light. Each subcommand
 //! lives in its own module; `main` only dispatches.
@@ -7,6 +8,7 @@ mod bench;
 mod codegen;
 mod demo;
 mod evidence;
+mod fhir;
 mod fuzz;
 mod layering;
 mod test;
@@ -25,7 +27,8 @@ commands:
   demo-cli  set up a demo device and tour the command line
   bench   run the benchmarks
   fuzz    build the libFuzzer targets and run each for 20 s
-  codegen rewrite the UI's IPC types (ui/src/generated) from the Rust";
+  codegen rewrite the UI's IPC types (ui/src/generated) from the Rust
+  fhir-venv  install the independent FHIR R4 model the tests validate with";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         "tidy" => tidy::run_and_report(),
         "test" => test::run(),
         "codegen" => codegen::run(&repo_root()),
+        "fhir-venv" => fhir::venv(&repo_root()),
         "demo" => demo::desktop(),
         "demo-cli" => demo::demo(),
         "bench" => bench::bench(),

@@ -88,6 +88,11 @@ fn steps(root: &Path) -> Vec<Step> {
         "--test",
         "codegen",
     ]));
+    // The independent FHIR R4 model the export tests validate with.
+    steps.push(Step {
+        name: "FHIR R4 validator (target/fhir-venv)".into(),
+        run: Box::new(crate::fhir::venv),
+    });
     if has_nextest(root) {
         steps.push(cargo(&["nextest", "run", "--workspace"]));
         steps.push(cargo(&["test", "--workspace", "--doc"]));

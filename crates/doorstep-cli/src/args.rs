@@ -608,6 +608,16 @@ pub enum ContactCommand {
         #[command(flatten)]
         values: MeasurementArgs,
     },
+    /// Export a contact as a FHIR R4 Bundle (Patient, Encounter and growth
+    /// Observations per child) to standard output.
+    Export {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Contact id.
+        #[arg(long)]
+        contact: String,
+    },
     /// Sign a draft contact: it can no longer be changed.
     Sign {
         /// Family id.

@@ -88,6 +88,12 @@ pub fn contact(s: &mut Session, command: ContactCommand, out: &Out) -> Result<()
             let w = s.add_measurements(&family, &contact, &measurements(&child, &values))?;
             out.print(&w, |_| "Measurements added.".to_string());
         }
+        ContactCommand::Export { family, contact } => {
+            let bundle = s.export_fhir_contact(&family, &contact)?;
+            out.print(&bundle, |b| {
+                serde_json::to_string_pretty(b).unwrap_or_default()
+            });
+        }
         ContactCommand::Sign { family, contact } => {
             let w = s.sign_contact(&family, &contact)?;
             out.print(&w, |w| format!("Contact signed: {}", w.record_id));

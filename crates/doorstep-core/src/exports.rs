@@ -46,6 +46,23 @@ impl Session {
         Ok(bundle)
     }
 
+    /// Contact `contact_id` as a FHIR R4 Bundle: for each child, the
+    /// Patient, the Encounter and the growth Observations.
+    pub fn export_fhir_contact(
+        &mut self,
+        family_id: &str,
+        contact_id: &str,
+    ) -> Result<serde_json::Value, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        let cid = Uuid::parse_str(contact_id.trim())
+            .map_err(|_| CoreError::invalid("contact", "is not a record id"))?;
+        let bundle = fhir::contact_bundle(&family, cid)
+            .map_err(|e| CoreError::invalid("contact", e.to_string()))?;
+        self.audit_view("contact.export-fhir", id)?;
+        Ok(bundle)
+    }
+
     /// The Early Help summary from the latest completed Family Health
     /// Assessment and family-partnership assessment.
     pub fn early_help_summary(&mut self, family_id: &str) -> Result<EarlyHelpSummary, CoreError> {

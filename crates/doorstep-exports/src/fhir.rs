@@ -37,11 +37,21 @@
 //! - Drafts are refused ([`FhirError::NotCompleted`]): only completed
 //!   responses are exported.
 //!
+//! - A response made at a contact carries that contact as an `Encounter`
+//!   (UK Core Encounter; the QuestionnaireResponse's and every
+//!   Observation's `encounter`) and the growth measurements taken at it for
+//!   its subject as UK Core vital-signs Observations ([`encounter`]);
+//!   [`contact_bundle`] exports a contact alone the same way.
+//! - Every bundle validates as FHIR R4 with an independent FHIR model in
+//!   the test command (`xtask/fhir/validate.py`).
+//!
 //! Pure code: builds a `serde_json::Value`, no IO.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
+
+pub mod encounter;
 
 use doorstep_domain::forms::{self, Answer, FormDefinition, Item, ItemType, Score, ScoreFlag};
 use doorstep_domain::record::family::{Family, Person};
@@ -96,6 +106,9 @@ pub enum FhirError {
     /// The definition the response was made with is not installed.
     #[error("the form version this response was made with is not installed on this device")]
     UnknownForm,
+    /// No current contact with that id in this family.
+    #[error("no such contact in this family (or it was entered in error)")]
+    NoSuchContact,
 }
 
 /// The FHIR R4 `Bundle` (type `collection`) for completed response
@@ -118,22 +131,77 @@ pub fn response_bundle(family: &Family, response_id: Uuid) -> Result<Value, Fhir
         .ok_or(FhirError::NoSubject)?;
     let def = forms::find(&r.form.id, &r.form.version).ok_or(FhirError::UnknownForm)?;
     let at = instant(&completed.at);
+    // The contact it was made at, when it is current and concerns the subject.
+    let contact = r.contact_id.and_then(|cid| {
+        family
+            .contacts
+            .get(&cid)
+            .filter(|c| c.is_current() && c.concerns(&subject_id))
+            .map(|c| (cid, c))
+    });
+    let encounter_ref = contact.map(|(cid, _)| encounter::encounter_id(cid, subject_id));
 
+    let mut qr = questionnaire_response(response_id, r, def, subject_id, &completed.by, &at);
+    if let (Some(e), Value::Object(m)) = (encounter_ref, &mut qr) {
+        m.insert("encounter".into(), reference(e));
+    }
     let mut entries = vec![
         entry(subject_id, patient(subject_id, person)),
-        entry(
-            response_id,
-            questionnaire_response(response_id, r, def, subject_id, &completed.by, &at),
-        ),
+        entry(response_id, qr),
     ];
-    for (id, obs) in observations(response_id, r, subject_id, &at) {
+    if let Some((cid, c)) = contact {
+        let e = encounter::encounter(cid, c, subject_id);
+        entries.push(entry(encounter::encounter_id(cid, subject_id), e));
+    }
+    for (id, mut obs) in observations(response_id, r, subject_id, &at) {
+        if let (Some(e), Value::Object(m)) = (encounter_ref, &mut obs) {
+            m.insert("encounter".into(), reference(e));
+        }
         entries.push(entry(id, obs));
+    }
+    if let Some((cid, c)) = contact {
+        for (id, obs) in encounter::growth_observations(family, cid, c, subject_id) {
+            entries.push(entry(id, obs));
+        }
     }
     Ok(json!({
         "resourceType": "Bundle",
         "id": derived_id(response_id, "bundle").to_string(),
         "type": "collection",
         "timestamp": at,
+        "entry": entries,
+    }))
+}
+
+/// The FHIR R4 `Bundle` (type `collection`) of contact `contact_id`: for
+/// each child it concerns, the Patient, the Encounter and the growth
+/// Observations of the measurements taken at it.
+pub fn contact_bundle(family: &Family, contact_id: Uuid) -> Result<Value, FhirError> {
+    let c = family
+        .contacts
+        .get(&contact_id)
+        .filter(|c| c.is_current())
+        .ok_or(FhirError::NoSuchContact)?;
+    let mut entries = Vec::new();
+    for (pid, _) in c.subjects.iter().filter(|(_, on)| **on) {
+        let person = family.members.get(pid).ok_or(FhirError::NoSubject)?;
+        entries.push(entry(*pid, patient(*pid, person)));
+        entries.push(entry(
+            encounter::encounter_id(contact_id, *pid),
+            encounter::encounter(contact_id, c, *pid),
+        ));
+        for (id, obs) in encounter::growth_observations(family, contact_id, c, *pid) {
+            entries.push(entry(id, obs));
+        }
+    }
+    if entries.is_empty() {
+        return Err(FhirError::NoSubject);
+    }
+    Ok(json!({
+        "resourceType": "Bundle",
+        "id": derived_id(contact_id, "bundle").to_string(),
+        "type": "collection",
+        "timestamp": instant(&c.recorded.at),
         "entry": entries,
     }))
 }

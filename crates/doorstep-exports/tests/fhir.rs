@@ -571,3 +571,193 @@ fn repeating_groups_are_repeated_group_items_in_index_order() {
         "Sleep routine"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Validation as FHIR R4 by an independent model (fhir.resources 6.4.0, the
+// last R4 release, through xtask/fhir/validate.py; `cargo xtask fhir-venv`
+// installs it, and the test command runs that first).
+
+/// The workspace root.
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the independent validator on `files`: Ok, or its report.
+fn validate_r4(files: &[std::path::PathBuf]) -> Result<String, String> {
+    let python = std::env::var_os("DOORSTEP_FHIR_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target/fhir-venv/bin/python"));
+    assert!(
+        python.exists(),
+        "no FHIR validator at {}: run `cargo xtask fhir-venv` (the test command does)",
+        python.display()
+    );
+    let out = std::process::Command::new(&python)
+        .arg(root().join("xtask/fhir/validate.py"))
+        .args(files)
+        .output()
+        .expect("run the FHIR validator");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        Some(0) => Ok(text),
+        Some(1) => Err(text),
+        _ => panic!("the FHIR validator could not run: {text}"),
+    }
+}
+
+/// A signed 2–2½ year review contact about the child with a weight and a
+/// height, and the review form completed at it.
+fn review_at_contact() -> (Fixture, Uuid, Uuid) {
+    use doorstep_domain::record::contact::{self, NewContact, NewMeasurements};
+    let mut f = fixture();
+    let child = f.child;
+    let cid = Uuid::new_v4();
+    let input = NewContact {
+        kind: "2-year".into(),
+        subjects: vec![child.to_string()],
+        location: "K01".into(),
+        mechanism: "01".into(),
+        attendance: "attended".into(),
+        role: "nursery-nurse".into(),
+        accountable_hv: Some("Hana Visitor".into()),
+        duration_minutes: Some("40".into()),
+        ..Default::default()
+    };
+    let m = NewMeasurements {
+        person_id: child.to_string(),
+        weight_kg: Some("12.8".into()),
+        height_cm: Some("88.5".into()),
+        ..Default::default()
+    };
+    let mut n = 0u128;
+    let action = contact::record_contact_with_measurements(
+        &f.family,
+        cid,
+        &input,
+        &[m],
+        &mut || {
+            n += 1;
+            Uuid::from_u128(n)
+        },
+        &cx(),
+    )
+    .expect("contact");
+    apply_locally(&mut f.family, &action.edits);
+    let sign = contact::sign_contact(&f.family, &cid.to_string(), &cx()).expect("sign");
+    apply_locally(&mut f.family, &sign.edits);
+    let def = forms::latest("two-year-review").unwrap();
+    let rid = Uuid::new_v4();
+    let action = response::start(
+        &f.family,
+        rid,
+        def,
+        Some(&child.to_string()),
+        Some(&cid.to_string()),
+        &cx(),
+    )
+    .unwrap();
+    apply_locally(&mut f.family, &action.edits);
+    for (link, raw) in [
+        ("asq-interval", "24"),
+        ("asq3-communication", "50"),
+        ("asq3-gross-motor", "20"),
+        ("asq3-fine-motor", "30"),
+        ("asq3-problem-solving", "45"),
+        ("asq3-personal-social", "55"),
+        ("ir2-mode", "not-integrated"),
+    ] {
+        let a = response::answer(&f.family, &rid.to_string(), link, raw).unwrap();
+        apply_locally(&mut f.family, &a.edits);
+    }
+    complete(&mut f.family, rid);
+    (f, cid, rid)
+}
+
+#[test]
+fn a_response_at_a_contact_carries_the_encounter_and_the_growth_observations() {
+    let (f, cid, rid) = review_at_contact();
+    let bundle = fhir::response_bundle(&f.family, rid).unwrap();
+    assert_round_trip(&bundle);
+    assert_references_resolve(&bundle);
+    let encounter = resources(&bundle, "Encounter");
+    assert_eq!(encounter.len(), 1);
+    let e = encounter[0];
+    assert_eq!(e["status"], "finished");
+    assert_eq!(e["class"]["code"], "AMB", "a family hub is not the home");
+    assert_eq!(e["period"]["end"], "2025-06-02T11:10:00Z", "40 minutes");
+    let e_ref = format!("urn:uuid:{}", fhir::encounter::encounter_id(cid, f.child));
+    let qr = resources(&bundle, "QuestionnaireResponse")[0];
+    assert_eq!(qr["encounter"]["reference"], e_ref);
+    let vitals: Vec<&Value> = resources(&bundle, "Observation")
+        .into_iter()
+        .filter(|o| o["category"][0]["coding"][0]["code"] == "vital-signs")
+        .collect();
+    // Weight, height and the BMI derived from them: entered once, at the
+    // contact, and exported with the form made at it.
+    let codes: Vec<&str> = vitals
+        .iter()
+        .map(|o| o["code"]["coding"][1]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["8302-2", "29463-7", "39156-5"]);
+    let bmi = vitals[2];
+    assert_eq!(bmi["valueQuantity"]["value"], 16.3);
+    assert_eq!(bmi["valueQuantity"]["code"], "kg/m2");
+    assert_eq!(bmi["derivedFrom"].as_array().unwrap().len(), 2);
+    for o in resources(&bundle, "Observation") {
+        assert_eq!(o["encounter"]["reference"], e_ref, "{o}");
+    }
+}
+
+#[test]
+fn forms_and_exports_validate_as_fhir_r4() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("forms"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 7, "every shipped definition: {files:?}");
+    let mut write = |name: &str, v: &Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        files.push(path);
+    };
+    let (_, _, epds) = epds_bundle();
+    write("epds.json", &epds);
+    write("review.json", &review_bundle());
+    let (f, cid, rid) = review_at_contact();
+    write(
+        "review-at-contact.json",
+        &fhir::response_bundle(&f.family, rid).unwrap(),
+    );
+    write(
+        "contact.json",
+        &fhir::contact_bundle(&f.family, cid).unwrap(),
+    );
+    let report = validate_r4(&files).unwrap_or_else(|e| panic!("not valid FHIR R4:\n{e}"));
+    assert!(report.contains("no problems"), "{report}");
+
+    // The validator is not a rubber stamp: a limit written as a plain field
+    // (how the forms held them before) and an Encounter without its status
+    // are refused.
+    let mut old =
+        serde_json::from_str::<Value>(include_str!("../../../forms/epds.v2.json")).unwrap();
+    old["item"][0]["minValue"] = serde_json::json!(0);
+    let mut bad_encounter = fhir::contact_bundle(&f.family, cid).unwrap();
+    bad_encounter["entry"][1]["resource"]
+        .as_object_mut()
+        .unwrap()
+        .remove("status");
+    let bad = [("old.json", old), ("bad-encounter.json", bad_encounter)];
+    for (name, v) in bad {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        let e = validate_r4(std::slice::from_ref(&path)).expect_err(name);
+        assert!(e.contains(name), "{e}");
+    }
+}
