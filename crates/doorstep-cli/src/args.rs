@@ -379,6 +379,10 @@ pub struct PersonAddArgs {
     /// The parents asked for the antenatal review (it is offered to first-time parents anyway).
     #[arg(long)]
     pub antenatal_requested: bool,
+    /// Add them even though someone already recorded may be the same
+    /// person (checked: they are not).
+    #[arg(long)]
+    pub not_a_duplicate: bool,
 }
 
 /// `doorstep person birth`.

@@ -140,24 +140,28 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
         },
         Command::Person { command } => match command {
             PersonCommand::Add(a) => {
-                let w = s.add_person(
-                    &a.family,
-                    &NewPerson {
-                        role: a.role,
-                        given_name: a.given_name,
-                        family_name: a.family_name,
-                        date_of_birth: a.dob,
-                        expected_delivery_date: a.edd,
-                        sex: a.sex,
-                        nhs_number: a.nhs_number,
-                        nhs_number_status: a.nhs_status,
-                        ethnic_category: a.ethnicity,
-                        gp_practice: a.gp,
-                        gestation: a.gestation,
-                        birth_weight_grams: a.birth_weight,
-                        antenatal_requested: a.antenatal_requested.then_some(true),
-                    },
-                )?;
+                let input = NewPerson {
+                    role: a.role,
+                    given_name: a.given_name,
+                    family_name: a.family_name,
+                    date_of_birth: a.dob,
+                    expected_delivery_date: a.edd,
+                    sex: a.sex,
+                    nhs_number: a.nhs_number,
+                    nhs_number_status: a.nhs_status,
+                    ethnic_category: a.ethnicity,
+                    gp_practice: a.gp,
+                    gestation: a.gestation,
+                    birth_weight_grams: a.birth_weight,
+                    antenatal_requested: a.antenatal_requested.then_some(true),
+                };
+                if !a.not_a_duplicate {
+                    let found = s.likely_duplicates(&a.family, &input)?;
+                    if !found.is_empty() {
+                        eprintln!("{}", output::likely_duplicates(&found));
+                    }
+                }
+                let w = s.add_person(&a.family, &input, a.not_a_duplicate)?;
                 out.print(&w, |w| format!("Person added: {}", w.record_id));
             }
             PersonCommand::Birth(a) => {

@@ -7,7 +7,7 @@ use doorstep_core::device::InitReport;
 use doorstep_core::domain::record::contact::measurement_field_parts;
 use doorstep_core::domain::record::family::Family;
 use doorstep_core::domain::record::listing::FamilyPage;
-use doorstep_core::session::FamilyView;
+use doorstep_core::session::{DuplicateView, FamilyView};
 use doorstep_core::{AuditRow, AuditVerification, CoreError};
 use serde::Serialize;
 use std::io::Write;
@@ -393,4 +393,23 @@ pub fn seed(r: &SeedReport) -> String {
         "Seeded {} families: {} parents/carers, {} children ({} twin pairs), {} pregnancies\n  levels: {} universal, {} targeted, {} specialist; {} flags; {} need an interpreter; {} children without a stated ethnicity",
         r.families, r.parents, r.children, r.twin_pairs, r.pregnancies, r.by_level[1], r.by_level[2], r.by_level[3], r.flags, r.interpreter_needed, r.ethnicity_missing
     )
+}
+
+/// People already recorded who may be the one being added.
+pub fn likely_duplicates(found: &[DuplicateView]) -> String {
+    let mut s = String::from("Likely duplicates: this person may already be recorded as\n");
+    for d in found {
+        s.push_str(&format!(
+            "  {} ({}), {} family {}: {}\n",
+            d.name,
+            d.date_of_birth
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_else(|| "no date of birth".into()),
+            d.family,
+            &d.family_id.to_string()[..8],
+            d.reason
+        ));
+    }
+    s.push_str("Check them; if this is a different person, add again with --not-a-duplicate.");
+    s
 }

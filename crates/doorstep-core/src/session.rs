@@ -8,11 +8,13 @@ use chrono::NaiveDate;
 use doorstep_domain::clinical::growth;
 use doorstep_domain::record::action::{Action, ActionContext};
 use doorstep_domain::record::departure::{self, NewArrival, NewDeparture};
+use doorstep_domain::record::duplicates::{self, PersonKey};
 use doorstep_domain::record::family::{
     self, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
 use doorstep_domain::record::listing::{FamilyPage, FamilyQuery};
 use doorstep_domain::values::codes::LevelOfService;
+use doorstep_domain::values::nhs_number::NhsNumber;
 use doorstep_store::audit::{Row as AuditRow, Verification};
 use doorstep_store::{projection, Actor, ProfileDir, ProfileInfo, Store, Write};
 use serde::Serialize;
@@ -71,6 +73,24 @@ pub struct Session {
     /// Once enrolled, the practitioner as the server knows them: who signs
     /// and who the audit names (not the editable profile file).
     pub(crate) signer: Option<String>,
+}
+
+/// A person already recorded who may be the one being added.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DuplicateView {
+    /// Their family.
+    pub family_id: Uuid,
+    /// The family as listed ("Okafor, 12 Elm Road").
+    pub family: String,
+    /// The person.
+    pub person_id: Uuid,
+    /// Their name.
+    pub name: String,
+    /// Date of birth, or due date for a pregnancy.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Why they may be the same person.
+    pub reason: String,
 }
 
 impl Session {
@@ -220,13 +240,74 @@ impl Session {
         self.write(id, action, &cx)
     }
 
-    /// Adds a parent/carer, child or unborn baby.
-    pub fn add_person(&mut self, family_id: &str, input: &NewPerson) -> Result<Written, CoreError> {
+    /// Adds a parent/carer, child or unborn baby. A person who may
+    /// already be recorded ([`Session::likely_duplicates`]) is refused
+    /// unless `confirmed_different` says the practitioner checked them.
+    pub fn add_person(
+        &mut self,
+        family_id: &str,
+        input: &NewPerson,
+        confirmed_different: bool,
+    ) -> Result<Written, CoreError> {
         let id = self.resolve_family(family_id)?;
         let cx = self.context();
         let current = self.store.family(id)?;
         let action = family::add_person(&current, Uuid::new_v4(), input, &cx)?;
+        if !confirmed_different && !self.likely_duplicates(family_id, input)?.is_empty() {
+            return Err(CoreError::invalid(
+                "duplicate",
+                "this person may already be recorded: check the likely duplicates, and confirm \
+                 only if this is a different person",
+            ));
+        }
         self.write(id, action, &cx)
+    }
+
+    /// People already recorded who may be the person `input` describes,
+    /// joining family `family_id` (its postcode is theirs): the same NHS
+    /// number, or a name, date of birth (due date for a pregnancy) and
+    /// postcode that agree allowing for typing slips.
+    pub fn likely_duplicates(
+        &mut self,
+        family_id: &str,
+        input: &NewPerson,
+    ) -> Result<Vec<DuplicateView>, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let family = self.store.family(id)?;
+        let date = [&input.date_of_birth, &input.expected_delivery_date]
+            .into_iter()
+            .flatten()
+            .find_map(|d| doorstep_domain::values::validate::date(d).ok());
+        let candidate = PersonKey {
+            family_id: id,
+            person_id: Uuid::nil(),
+            given_name: input.given_name.clone(),
+            family_name: input.family_name.clone(),
+            date,
+            postcode: Some(family.household.postcode.compact()),
+            nhs_number: input
+                .nhs_number
+                .as_deref()
+                .and_then(|n| NhsNumber::parse(n).ok())
+                .map(|n| n.as_str().to_string()),
+        };
+        let held = doorstep_store::facts::person_keys(self.store.connection())?;
+        let mut out = Vec::new();
+        for d in duplicates::likely_duplicates(&candidate, &held) {
+            let other = self.store.family(d.family_id)?;
+            let Some(p) = other.members.get(&d.person_id) else {
+                continue;
+            };
+            out.push(DuplicateView {
+                family_id: d.family_id,
+                family: other.list_name(),
+                person_id: d.person_id,
+                name: p.display_name(),
+                date_of_birth: p.date_of_birth.or(p.expected_delivery_date),
+                reason: d.reason.label().to_string(),
+            });
+        }
+        Ok(out)
     }
 
     /// Records the birth of an unborn baby, keeping the pregnancy's record.

@@ -3,7 +3,7 @@
 //! [`family`] holds what a family document holds (household, members,
 //! levels, flags, consent) and the family actions; [`contact`] contacts,
 //! addenda and measurements; [`response`] assessment responses; [`departure`] people who
-//! died, moved away or transferred in; [`listing`]
+//! died, moved away or transferred in; [`duplicates`] likely duplicate people; [`listing`]
 //! the caseload list query and rows; [`conflict`] resolving a conflict;
 //! [`admission`] what a record may become (the server's check of a
 //! device's changes).
@@ -16,6 +16,7 @@ pub mod admission;
 pub mod conflict;
 pub mod contact;
 pub mod departure;
+pub mod duplicates;
 pub mod family;
 pub mod listing;
 pub mod response;

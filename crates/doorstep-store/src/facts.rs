@@ -17,6 +17,7 @@ use doorstep_domain::clinical::growth::Measure;
 use doorstep_domain::clinical::schedule::{
     self, AsqFacts, ChildFacts, ContactFacts, MeasurementFacts,
 };
+use doorstep_domain::record::duplicates::PersonKey;
 use doorstep_domain::values::codes::{
     Attendance, ConsultationMechanism, ContactKind, DepartureReason, EthnicCategory, FeedingStatus,
     FlagKind, LevelOfService, LocationType, MemberRole, PractitionerRole,
@@ -269,6 +270,32 @@ pub fn caseload(
                 .collect::<Result<_, _>>()?,
             children_under5: r.get::<_, i64>(2)? as u32,
             practitioner: r.get(3)?,
+        });
+    }
+    Ok(out)
+}
+
+/// What duplicate search compares of every current person of every current
+/// family: names, date of birth (or due date), the household's postcode
+/// and the NHS number.
+pub fn person_keys(conn: &Connection) -> Result<Vec<PersonKey>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.id, p.family_id, p.given_name, p.family_name,
+                coalesce(p.date_of_birth, p.expected_delivery), f.postcode_key, p.nhs_number
+         FROM people p JOIN families f ON f.id = p.family_id
+         WHERE p.entered_in_error = 0 AND f.entered_in_error = 0",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(PersonKey {
+            person_id: uuid(r.get_ref(0)?.as_str()?)?,
+            family_id: uuid(r.get_ref(1)?.as_str()?)?,
+            given_name: r.get(2)?,
+            family_name: r.get(3)?,
+            date: opt_day(r.get_ref(4)?.as_str_or_null()?),
+            postcode: r.get(5)?,
+            nhs_number: r.get(6)?,
         });
     }
     Ok(out)

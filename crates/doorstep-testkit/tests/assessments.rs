@@ -34,6 +34,7 @@ fn family_with_mother(s: &mut doorstep_core::Session) -> (String, String) {
                 family_name: "Nowak".into(),
                 ..Default::default()
             },
+            false,
         )
         .unwrap()
         .record_id

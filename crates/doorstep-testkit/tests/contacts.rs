@@ -39,6 +39,7 @@ fn born(s: &mut Session, dob: &str, gestation: &str) -> (String, String) {
                 gestation: Some(gestation.into()),
                 ..Default::default()
             },
+            false,
         )
         .unwrap()
         .record_id

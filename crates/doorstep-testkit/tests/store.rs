@@ -29,6 +29,7 @@ fn canary_family(s: &mut doorstep_core::Session) -> String {
             nhs_number: Some(CANARY_NHS.into()),
             ..Default::default()
         },
+        false,
     )
     .unwrap();
     id
@@ -398,6 +399,7 @@ fn birth_keeps_the_pregnancy_record() {
                 expected_delivery_date: Some("2026-12-01".into()),
                 ..Default::default()
             },
+            false,
         )
         .unwrap();
     s.add_flag(
@@ -539,4 +541,53 @@ fn a_passphrase_change_rotates_the_key_and_a_crash_at_any_step_loses_nothing() {
     assert_eq!(families(&dir, PASSPHRASE), 4);
     assert!(!dir.join("key.next.json").exists());
     assert_eq!(std::fs::read(dir.join("key.json")).unwrap(), before);
+}
+
+#[test]
+fn likely_duplicates_are_shown_and_refused_until_confirmed_different() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let first = canary_family(&mut s);
+    // The same child registered again in another household at the same
+    // postcode, with a typing slip in the surname and no NHS number.
+    let second = s
+        .add_family(&NewFamily {
+            address_line1: "2 Canary Row".into(),
+            postcode: "cv12ab".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .family_id
+        .to_string();
+    let again = NewPerson {
+        role: "child".into(),
+        given_name: Some(CANARY_NAME.into()),
+        family_name: "Quilfeather".into(),
+        date_of_birth: Some("2026-01-05".into()),
+        ..Default::default()
+    };
+    let found = s.likely_duplicates(&second, &again).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].family_id.to_string(), first);
+    assert_eq!(found[0].name, format!("{CANARY_NAME} {CANARY_SURNAME}"));
+    assert!(found[0].reason.contains("typing slip"), "{found:?}");
+    // Refused before saving, in words naming no one.
+    let e = s.add_person(&second, &again, false).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!(p.field, "duplicate");
+    assert!(!p.problem.contains(CANARY_NAME), "{p:?}");
+    assert_eq!(s.show_family(&second).unwrap().family.members.len(), 0);
+    // The same NHS number is found whatever the name.
+    let by_number = NewPerson {
+        nhs_number: Some("999 000 0018".into()),
+        family_name: "Someone".into(),
+        ..again.clone()
+    };
+    assert_eq!(
+        s.likely_duplicates(&second, &by_number).unwrap()[0].reason,
+        "the same NHS number"
+    );
+    // Checked and different (a cousin of the same name): saved.
+    s.add_person(&second, &again, true).unwrap();
+    assert_eq!(s.show_family(&second).unwrap().family.members.len(), 1);
 }

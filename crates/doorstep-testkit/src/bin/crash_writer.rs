@@ -33,6 +33,7 @@ fn main() -> Result<()> {
                     family_name: "Writer".into(),
                     ..Default::default()
                 },
+                false,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         writeln!(out, "ack {}", w.family_id)?;
