@@ -10,6 +10,18 @@
 //! `expected_delivery`). The family is allocated to the named health
 //! visitor and their team.
 //!
+//! A new-birth row for a household already held antenatally does not make
+//! a second household: the team's families are searched for the pregnancy
+//! (the household's postcode and a parent's name agreeing, allowing typing
+//! slips, and the baby born within the birth rule's window around the due
+//! date: domain `record::duplicates::awaiting_birth`), and the birth is
+//! recorded against it with the domain's `record_birth`, as a server
+//! change to that family's document, keeping everything recorded against
+//! the pregnancy. A child whose NHS number the team already holds is
+//! refused; a new household whose child looks like one already held (name,
+//! date of birth and postcode) is imported and reported with the families
+//! to check.
+//!
 //! Every row is its own transaction: good rows are imported, bad rows are
 //! reported with their 1-based data row number and the domain's problems
 //! named by CSV column. A row already imported (the same child NHS number;
@@ -23,7 +35,10 @@ use automerge::AutoCommit;
 use chrono::{DateTime, NaiveDate, Utc};
 use doorstep_document::author;
 use doorstep_domain::record::action::{apply_locally, Action, ActionContext};
-use doorstep_domain::record::family::{add_family, add_person, Family, NewFamily, NewPerson};
+use doorstep_domain::record::duplicates::{self, BirthNotice, DuplicateReason, PersonKey};
+use doorstep_domain::record::family::{
+    add_family, add_person, record_birth, Family, NewBirth, NewFamily, NewPerson,
+};
 use doorstep_domain::values::nhs_number::NhsNumber;
 use doorstep_domain::values::postcode::Postcode;
 use doorstep_domain::values::problem::Problems;
@@ -33,7 +48,10 @@ use uuid::Uuid;
 
 use crate::admin::{resolve_practitioner, team_by_id};
 use crate::db::{Tx, Value};
-use crate::documents::{audit, bump_seq, insert_family, store_changes};
+use crate::documents::{
+    audit, bump_seq, commit_as_server, insert_family, load_doc, lock_family, store_changes,
+    update_family_doc,
+};
 use crate::{sha256_hex, stamp, Hub, HubError, SERVER_DEVICE_ID};
 
 /// The author of imported changes, in their commit messages.
@@ -68,13 +86,27 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedRow>,
 }
 
-/// A row that became a family.
+/// A row that became a family, or a birth recorded against a pregnancy
+/// already held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportedRow {
     /// The 1-based data row number (the header is row 0).
     pub row: usize,
-    /// The new family.
+    /// The new family, or the family the birth was recorded in.
     pub family_id: Uuid,
+    /// The birth was recorded against the household's pregnancy record
+    /// (no new household).
+    pub attached_to_pregnancy: bool,
+    /// Families holding someone who may be this child: check and merge.
+    pub possible_duplicates: Vec<Uuid>,
+}
+
+/// What one row did.
+enum Outcome {
+    /// A new family.
+    Created(Uuid, Vec<Uuid>),
+    /// A birth recorded in a family already held.
+    Attached(Uuid),
 }
 
 /// A row that was refused.
@@ -393,7 +425,20 @@ impl Hub {
                     .collect(),
             );
             match self.import_row(&fields, row, now, today)? {
-                Ok(family_id) => report.imported.push(ImportedRow { row, family_id }),
+                Ok(Outcome::Created(family_id, possible_duplicates)) => {
+                    report.imported.push(ImportedRow {
+                        row,
+                        family_id,
+                        attached_to_pregnancy: false,
+                        possible_duplicates,
+                    })
+                }
+                Ok(Outcome::Attached(family_id)) => report.imported.push(ImportedRow {
+                    row,
+                    family_id,
+                    attached_to_pregnancy: true,
+                    possible_duplicates: Vec::new(),
+                }),
                 Err(reason) => report.rejected.push(RejectedRow { row, reason }),
             }
         }
@@ -407,7 +452,7 @@ impl Hub {
         row: usize,
         now: DateTime<Utc>,
         today: NaiveDate,
-    ) -> Result<Result<Uuid, String>, HubError> {
+    ) -> Result<Result<Outcome, String>, HubError> {
         let mut problems = RowProblems::default();
         let kind = match f.get("notification").to_ascii_lowercase().as_str() {
             "new-birth" => Some(Notification::NewBirth),
@@ -474,6 +519,40 @@ impl Hub {
                     }
                 }));
             }
+            let mut possible_duplicates = Vec::new();
+            if kind == Notification::NewBirth {
+                let held = team_families(tx, team.id)?;
+                match birth_against_held(f, &held) {
+                    Held::Pregnancy(family_id, unborn) => {
+                        return match attach_birth(tx, f, family_id, unborn, now, today)? {
+                            Ok(()) => {
+                                tx.execute(
+                                    "INSERT INTO imports (key_hash, family_id, imported_at) VALUES ($1, $2, $3)",
+                                    &[key_hash.into(), family_id.into(), Value::Text(stamp(now))],
+                                )?;
+                                audit(
+                                    tx,
+                                    now,
+                                    IMPORT_AUTHOR,
+                                    "family.import-birth",
+                                    Some(family_id),
+                                    &format!("new-birth notification, row {row}: recorded against the pregnancy held"),
+                                )?;
+                                Ok(Ok(Outcome::Attached(family_id)))
+                            }
+                            Err(reason) => Ok(Err(reason)),
+                        };
+                    }
+                    Held::SameNhsNumber(family_id) => {
+                        return Ok(Err(format!(
+                            "nhs_number: this child is already held by the team (family {})",
+                            &family_id.to_string()[..8]
+                        )));
+                    }
+                    Held::Possibly(families) => possible_duplicates = families,
+                    Held::Nothing => {}
+                }
+            }
             let family_id = plan.family_id;
             let seq = bump_seq(tx)?;
             if !insert_family(tx, family_id, hv.id, team.id, seq, &mut plan.doc, now)? {
@@ -485,9 +564,149 @@ impl Hub {
                 &[key_hash.into(), family_id.into(), Value::Text(stamp(now))],
             )?;
             record(tx, now, family_id, kind, row)?;
-            Ok(Ok(family_id))
+            Ok(Ok(Outcome::Created(family_id, possible_duplicates)))
         })
     }
+}
+
+/// The current families of a team, as records.
+fn team_families(tx: &mut dyn Tx, team: Uuid) -> Result<Vec<Family>, HubError> {
+    let mut out = Vec::new();
+    for r in tx.query(
+        "SELECT id, snapshot FROM families WHERE team_id = $1 ORDER BY id",
+        &[team.into()],
+    )? {
+        let doc = load_doc(r.blob(1)?)?;
+        let family = doorstep_document::record::family(&doc)
+            .map_err(|_| HubError::Corrupt("a family document could not be read".into()))?;
+        if family.entered_in_error.is_none() {
+            out.push(family);
+        }
+    }
+    Ok(out)
+}
+
+/// What the team already holds of a new-birth row's child.
+enum Held {
+    /// Exactly one household's pregnancy this is the birth of (family,
+    /// unborn person).
+    Pregnancy(Uuid, Uuid),
+    /// The child's NHS number, in this family.
+    SameNhsNumber(Uuid),
+    /// Families with someone who may be this child.
+    Possibly(Vec<Uuid>),
+    /// Nothing like them.
+    Nothing,
+}
+
+fn birth_against_held(f: &Fields<'_>, held: &[Family]) -> Held {
+    let Ok(dob) = validate::date(f.get("date_of_birth")) else {
+        return Held::Nothing;
+    };
+    let nhs = NhsNumber::parse(f.get("nhs_number"))
+        .ok()
+        .map(|n| n.as_str().to_string());
+    let child = PersonKey {
+        family_id: Uuid::nil(),
+        person_id: Uuid::nil(),
+        given_name: f.opt("child_given_name"),
+        family_name: f
+            .opt("child_family_name")
+            .unwrap_or_else(|| f.get("parent_family_name").to_owned()),
+        date: Some(dob),
+        postcode: f.opt("postcode"),
+        nhs_number: nhs,
+    };
+    let keys: Vec<PersonKey> = held.iter().flat_map(duplicates::keys_of).collect();
+    let found = duplicates::likely_duplicates(&child, &keys);
+    if let Some(d) = found
+        .iter()
+        .find(|d| d.reason == DuplicateReason::SameNhsNumber)
+    {
+        return Held::SameNhsNumber(d.family_id);
+    }
+    let notice = BirthNotice {
+        parent_given_name: f.opt("parent_given_name"),
+        parent_family_name: f.get("parent_family_name").to_owned(),
+        postcode: f.get("postcode").to_owned(),
+        date_of_birth: dob,
+    };
+    let pregnancies: Vec<(Uuid, Uuid)> = held
+        .iter()
+        .filter_map(|fam| {
+            duplicates::awaiting_birth(fam, &notice)
+                .first()
+                .map(|unborn| (fam.id, *unborn))
+        })
+        .collect();
+    if let [(family, unborn)] = pregnancies.as_slice() {
+        return Held::Pregnancy(*family, *unborn);
+    }
+    let mut families: Vec<Uuid> = found
+        .iter()
+        .map(|d| d.family_id)
+        .chain(pregnancies.iter().map(|(f, _)| *f))
+        .collect();
+    families.sort();
+    families.dedup();
+    if families.is_empty() {
+        Held::Nothing
+    } else {
+        Held::Possibly(families)
+    }
+}
+
+/// Records the row's birth against pregnancy `unborn` of family
+/// `family_id`, as a server change: `Ok(Err(reason))` when the domain's
+/// birth rule refuses it.
+fn attach_birth(
+    tx: &mut dyn Tx,
+    f: &Fields<'_>,
+    family_id: Uuid,
+    unborn: Uuid,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Result<(), String>, HubError> {
+    let Some(row) = lock_family(tx, family_id)? else {
+        return Err(HubError::Busy);
+    };
+    let mut doc = load_doc(&row.snapshot)?;
+    let before = doc.get_heads();
+    let family = doorstep_document::record::family(&doc)
+        .map_err(|_| HubError::Corrupt("a family document could not be read".into()))?;
+    let cx = ActionContext {
+        practitioner: IMPORT_AUTHOR.into(),
+        now,
+        today,
+    };
+    let held_name = family
+        .members
+        .get(&unborn)
+        .map(|p| p.family_name.clone())
+        .unwrap_or_default();
+    let input = NewBirth {
+        date_of_birth: f.get("date_of_birth").to_owned(),
+        given_name: f.opt("child_given_name"),
+        family_name: f.opt("child_family_name").filter(|n| *n != held_name),
+        sex: f.opt("sex"),
+        nhs_number: f.opt("nhs_number"),
+        nhs_number_status: None,
+        gestation: f.opt("gestation_weeks"),
+        birth_weight_grams: f.opt("birth_weight_g"),
+    };
+    let action = match record_birth(&family, &unborn.to_string(), &input, &cx) {
+        Ok(a) => a,
+        Err(p) => {
+            let mut problems = RowProblems::default();
+            problems.add(p, child_column);
+            return Ok(Err(problems.reason().unwrap_or_default()));
+        }
+    };
+    commit_as_server(&mut doc, &action.edits, &action.message, IMPORT_AUTHOR, now)?;
+    let seq = bump_seq(tx)?;
+    update_family_doc(tx, family_id, seq, &mut doc)?;
+    store_changes(tx, family_id, seq, &mut doc, &before)?;
+    Ok(Ok(()))
 }
 
 fn record(

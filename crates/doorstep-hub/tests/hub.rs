@@ -2092,3 +2092,64 @@ fn a_laptops_audit_is_kept_append_only_and_a_rewritten_one_refused() {
         assert!(r.audit_refused.is_some_and(|w| w.contains("missing")));
     });
 }
+
+#[test]
+fn a_birth_notification_for_a_household_held_antenatally_attaches_to_the_pregnancy() {
+    both(|b| {
+        let hub = b.open();
+        staff(&hub);
+        let csv = format!(
+            "{HEADER}\n{}\n",
+            antenatal_row("Clark", "2026-12-01", "Asha Patel")
+        );
+        let first = hub.import_notifications(&csv, now(), today()).unwrap();
+        let household = first.imported[0].family_id;
+        let before = record::family(&server_doc(&hub, household)).unwrap();
+        let (unborn, _) = before
+            .members
+            .iter()
+            .find(|(_, p)| p.role.code() == "unborn")
+            .unwrap();
+        // The birth, notified with a slip in the mother's surname and the
+        // postcode typed without its space, to the other health visitor of
+        // the team; and a birth in another household.
+        let birth = "new-birth,Sam,Clrak,2 Test Road,Leeds,LS27EW,,Cleo,Clark,female,2026-11-20,"
+            .to_string()
+            + &nhs(5)
+            + ",39+0,3300,,Ben Okafor";
+        let csv = format!(
+            "{HEADER}\n{birth}\n{}\n",
+            birth_row("Adams", "Ava", "2026-11-01", &nhs(6), "Asha Patel")
+        );
+        let report = hub.import_notifications(&csv, now(), today()).unwrap();
+        assert!(
+            report.rejected.is_empty(),
+            "{}: {:?}",
+            b.name,
+            report.rejected
+        );
+        assert_eq!(report.imported[0].family_id, household, "{}", b.name);
+        assert!(report.imported[0].attached_to_pregnancy);
+        assert!(!report.imported[1].attached_to_pregnancy);
+        assert_ne!(report.imported[1].family_id, household);
+        // No second household: the pregnancy became the child, keeping its
+        // id (and so everything recorded against it).
+        assert_eq!(count(&hub, "families"), 2, "{}", b.name);
+        let after = record::family(&server_doc(&hub, household)).unwrap();
+        let child = &after.members[unborn];
+        assert_eq!(child.role.code(), "child");
+        assert_eq!(child.given_name.as_deref(), Some("Cleo"));
+        assert_eq!(child.date_of_birth, NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert_eq!(
+            child.expected_delivery_date,
+            NaiveDate::from_ymd_opt(2026, 12, 1)
+        );
+        assert_eq!(child.nhs_number.as_ref().unwrap().as_str(), nhs(5));
+        assert_eq!(after.members.len(), before.members.len());
+        // Importing the birth again changes nothing.
+        let again = hub
+            .import_notifications(&format!("{HEADER}\n{birth}\n"), now(), today())
+            .unwrap();
+        assert_eq!(again.rejected[0].reason, "nhs_number: already imported");
+    });
+}

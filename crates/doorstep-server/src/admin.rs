@@ -97,6 +97,27 @@ pub fn run(args: AdminArgs) -> Result<()> {
                     r.imported.len(),
                     r.rejected.len()
                 );
+                for row in &r.imported {
+                    if row.attached_to_pregnancy {
+                        out.push_str(&format!(
+                            "\nrow {}: the birth was recorded against the pregnancy held in family {}",
+                            row.row, row.family_id
+                        ));
+                    }
+                    if !row.possible_duplicates.is_empty() {
+                        let ids: Vec<String> = row
+                            .possible_duplicates
+                            .iter()
+                            .map(Uuid::to_string)
+                            .collect();
+                        out.push_str(&format!(
+                            "\nrow {}: family {} may duplicate a child held in family {}: check, and merge if so",
+                            row.row,
+                            row.family_id,
+                            ids.join(", ")
+                        ));
+                    }
+                }
                 for row in &r.rejected {
                     out.push_str(&format!("\nrow {}: {}", row.row, row.reason));
                 }

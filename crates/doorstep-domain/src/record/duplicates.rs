@@ -180,6 +180,93 @@ pub fn likely_duplicates<'a>(
     out
 }
 
+/// The keys of every current person of `family`.
+pub fn keys_of(family: &crate::record::family::Family) -> Vec<PersonKey> {
+    if family.entered_in_error.is_some() {
+        return Vec::new();
+    }
+    family
+        .current_members()
+        .map(|(id, p)| PersonKey {
+            family_id: family.id,
+            person_id: *id,
+            given_name: p.given_name.clone(),
+            family_name: p.family_name.clone(),
+            date: p.date_of_birth.or(p.expected_delivery_date),
+            postcode: Some(family.household.postcode.compact()),
+            nhs_number: p.nhs_number.as_ref().map(|n| n.as_str().to_string()),
+        })
+        .collect()
+}
+
+/// A birth being notified, as matched against pregnancies already held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BirthNotice {
+    /// The mother's (or parent's) given name, if given.
+    pub parent_given_name: Option<String>,
+    /// Their family name.
+    pub parent_family_name: String,
+    /// The household's postcode.
+    pub postcode: String,
+    /// The baby's date of birth.
+    pub date_of_birth: NaiveDate,
+}
+
+/// The pregnancies of `family` that `notice` is the birth of: the
+/// household's postcode agrees (allowing a slip), a current parent's name
+/// agrees (allowing slips), and the baby was born within the window the
+/// birth rule accepts around the expected date of delivery (22 weeks
+/// before to 6 weeks after). A twin birth finds each pregnancy record of
+/// the household in turn.
+pub fn awaiting_birth(family: &crate::record::family::Family, notice: &BirthNotice) -> Vec<Uuid> {
+    use crate::values::codes::MemberRole;
+    if family.entered_in_error.is_some() {
+        return Vec::new();
+    }
+    let here = postcode(&Some(family.household.postcode.as_str().to_string()));
+    let there = postcode(&Some(notice.postcode.clone()));
+    if !matches!((&here, &there), (Some(a), Some(b)) if close(a, b)) {
+        return Vec::new();
+    }
+    let wanted = PersonKey {
+        family_id: family.id,
+        person_id: Uuid::nil(),
+        given_name: notice.parent_given_name.clone(),
+        family_name: notice.parent_family_name.clone(),
+        date: None,
+        postcode: None,
+        nhs_number: None,
+    };
+    let parent_here = family.current_members().any(|(id, p)| {
+        p.role == MemberRole::Parent
+            && names_close(
+                &wanted,
+                &PersonKey {
+                    person_id: *id,
+                    given_name: p.given_name.clone(),
+                    family_name: p.family_name.clone(),
+                    ..wanted.clone()
+                },
+            )
+            .1
+    });
+    if !parent_here {
+        return Vec::new();
+    }
+    let mut out: Vec<(NaiveDate, Uuid)> = family
+        .current_members()
+        .filter(|(_, p)| p.role == MemberRole::Unborn && p.left.is_none())
+        .filter_map(|(id, p)| {
+            let edd = p.expected_delivery_date?;
+            let dob = notice.date_of_birth;
+            (dob >= edd - chrono::Days::new(22 * 7) && dob <= edd + chrono::Days::new(6 * 7))
+                .then_some((edd, *id))
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, id)| id).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
