@@ -62,6 +62,12 @@ pub enum Command {
     },
     /// Mark a record entered in error (it is kept, with who, when and why).
     EnteredInError(EnteredInErrorArgs),
+    /// Merge duplicates, keeping both histories: people first, then the household.
+    Merge {
+        /// What to merge.
+        #[command(subcommand)]
+        command: MergeCommand,
+    },
     /// Contacts: record (draft), measure, sign, addendum, entered in error.
     Contact {
         /// What to do.
@@ -511,6 +517,37 @@ pub enum ConsentCommand {
         /// The member who decided (person id).
         #[arg(long)]
         person: Option<String>,
+    },
+}
+
+/// `doorstep merge …`.
+#[derive(Debug, Subcommand)]
+pub enum MergeCommand {
+    /// Merge a duplicate person record into the record kept (it keeps its
+    /// history and points to the one kept).
+    Person {
+        /// The duplicate's family id.
+        #[arg(long)]
+        family: String,
+        /// The duplicate person.
+        #[arg(long)]
+        person: String,
+        /// The family of the record kept (default: the same family).
+        #[arg(long)]
+        into_family: Option<String>,
+        /// The person kept.
+        #[arg(long)]
+        into_person: String,
+    },
+    /// Merge a duplicate household into the one kept, once each of its
+    /// members is merged into a member of that household.
+    Family {
+        /// The duplicate household.
+        #[arg(long)]
+        family: String,
+        /// The household kept.
+        #[arg(long)]
+        into: String,
     },
 }
 

@@ -273,6 +273,32 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
             let w = s.mark_entered_in_error(&a.family, &a.record, &a.reason)?;
             out.print(&w, |w| format!("Marked entered in error: {}", w.record_id));
         }
+        Command::Merge { command } => match command {
+            MergeCommand::Person {
+                family,
+                person,
+                into_family,
+                into_person,
+            } => {
+                let into_family = into_family.unwrap_or_else(|| family.clone());
+                let w = s.merge_person(&family, &person, &into_family, &into_person)?;
+                out.print(&w, |w| {
+                    format!(
+                        "Merged {} into {into_person}: both histories kept",
+                        w.record_id
+                    )
+                });
+            }
+            MergeCommand::Family { family, into } => {
+                let w = s.merge_family(&family, &into)?;
+                out.print(&w, |w| {
+                    format!(
+                        "Household {} merged into {into}: both histories kept",
+                        w.record_id
+                    )
+                });
+            }
+        },
         Command::Contact { command } => visits::contact(s, command, out)?,
         Command::Worklist(a) => visits::worklist(s, a, out)?,
         Command::Reviews { family } => visits::reviews(s, &family, out)?,

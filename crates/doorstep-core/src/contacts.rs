@@ -133,7 +133,10 @@ impl Session {
         let id = self.resolve_family(family_id)?;
         let family = self.store.family(id)?;
         self.audit_view("reviews.view", id)?;
-        let (children, contacts) = schedule::facts_of(&family);
+        let (children, mut contacts) = schedule::facts_of(&family);
+        for other in self.merged_records(id)? {
+            contacts.extend(schedule::merged_contacts(&family, &other));
+        }
         let today = self.clock().today();
         Ok(children
             .iter()
@@ -159,10 +162,22 @@ impl Session {
             Some(s) => growth::assess_with(s, measure, on, value, &rule).map_err(|e| e.to_string()),
             None => Err(NO_REFERENCE.to_string()),
         };
+        // Measurements taken under records merged into this child count too.
+        let merged = self.merged_records(id)?;
         let mut list: Vec<(&Uuid, &Measurement)> = family
             .measurements
             .iter()
             .filter(|(_, m)| m.person_id == pid && m.entered_in_error.is_none())
+            .chain(merged.iter().flat_map(|other| {
+                other.measurements.iter().filter(move |(_, m)| {
+                    m.entered_in_error.is_none()
+                        && other
+                            .members
+                            .get(&m.person_id)
+                            .and_then(|p| p.merged_into.as_ref())
+                            .is_some_and(|mark| mark.family_id == id && mark.person_id == Some(pid))
+                })
+            }))
             .collect();
         list.sort_by_key(|(_, m)| (m.measured_on, m.recorded.at));
         let measurements = list
@@ -178,7 +193,11 @@ impl Session {
             })
             .collect();
         let mut bmi = Vec::new();
-        for (cid, c) in &family.contacts {
+        for (cid, c) in family
+            .contacts
+            .iter()
+            .chain(merged.iter().flat_map(|o| o.contacts.iter()))
+        {
             if !c.is_current() {
                 continue;
             }

@@ -13,6 +13,7 @@ use doorstep_domain::record::family::{
     self, Family, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson,
 };
 use doorstep_domain::record::listing::{FamilyPage, FamilyQuery};
+use doorstep_domain::record::merge;
 use doorstep_domain::values::codes::LevelOfService;
 use doorstep_domain::values::nhs_number::NhsNumber;
 use doorstep_store::audit::{Row as AuditRow, Verification};
@@ -41,6 +42,9 @@ pub struct FamilyView {
     pub standing_from: BTreeMap<Uuid, NaiveDate>,
     /// The day (in England) this view is for: "today" on the screen.
     pub today: NaiveDate,
+    /// Households holding records merged into this one (duplicates): each
+    /// keeps its own history, shown with this family's.
+    pub merged: Vec<Family>,
 }
 
 /// What a write changed: the family and the record created or changed.
@@ -437,8 +441,63 @@ impl Session {
                 .filter_map(|(id, p)| Some((*id, growth::standing_from(p.date_of_birth?))))
                 .collect(),
             today,
+            merged: self.merged_records(id)?,
             family,
         })
+    }
+
+    /// The households holding records merged into family `id`.
+    pub(crate) fn merged_records(&mut self, id: Uuid) -> Result<Vec<Family>, CoreError> {
+        let ids = self.store.families_merged_into(id)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for other in ids {
+            out.push(self.store.family(other)?);
+        }
+        Ok(out)
+    }
+
+    /// Merges person `person` of family `family_id` (a duplicate) into
+    /// person `into_person` of family `into_family` (which may be the same
+    /// family). Nothing is copied or deleted: the duplicate keeps its
+    /// history and points to the record kept.
+    pub fn merge_person(
+        &mut self,
+        family_id: &str,
+        person: &str,
+        into_family: &str,
+        into_person: &str,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let keep_id = self
+            .resolve_family(into_family)
+            .map_err(|_| CoreError::invalid("into_family", "is not a family on this device"))?;
+        let cx = self.context();
+        let away = self.store.family(id)?;
+        let keep = if keep_id == id {
+            away.clone()
+        } else {
+            self.store.family(keep_id)?
+        };
+        let action = merge::merge_person(&away, person, &keep, into_person, &cx)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Merges household `family_id` (a duplicate) into `into_family`, once
+    /// each of its members is merged into a member of the household kept.
+    pub fn merge_family(
+        &mut self,
+        family_id: &str,
+        into_family: &str,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let keep_id = self
+            .resolve_family(into_family)
+            .map_err(|_| CoreError::invalid("into_family", "is not a family on this device"))?;
+        let cx = self.context();
+        let away = self.store.family(id)?;
+        let keep = self.store.family(keep_id)?;
+        let action = merge::merge_family(&away, &keep, &cx)?;
+        self.write(id, action, &cx)
     }
 
     /// Lists families; a search is recorded in the audit log (without the

@@ -3,7 +3,8 @@
 //! [`family`] holds what a family document holds (household, members,
 //! levels, flags, consent) and the family actions; [`contact`] contacts,
 //! addenda and measurements; [`response`] assessment responses; [`departure`] people who
-//! died, moved away or transferred in; [`duplicates`] likely duplicate people; [`listing`]
+//! died, moved away or transferred in; [`duplicates`] likely duplicate people; [`merge`]
+//! merging duplicates, keeping both histories; [`listing`]
 //! the caseload list query and rows; [`conflict`] resolving a conflict;
 //! [`admission`] what a record may become (the server's check of a
 //! device's changes).
@@ -19,6 +20,7 @@ pub mod departure;
 pub mod duplicates;
 pub mod family;
 pub mod listing;
+pub mod merge;
 pub mod response;
 
 /// Shared fixtures for the record rules' unit tests: a fixed context and a

@@ -32,6 +32,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../../migrations/client/0007_clinical_facts.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/client/0008_merges.sql"),
+    ),
 ];
 
 /// A migration containing this line adds projection columns derived from

@@ -74,7 +74,8 @@ pub fn children(
                 gestation_weeks, gestation_days, antenatal_requested, ethnic_category,
                 left_reason, left_on, transferred_in_on
          FROM people
-         WHERE entered_in_error = 0 AND role IN ('child', 'unborn')",
+         WHERE entered_in_error = 0 AND merged_into_person IS NULL
+           AND role IN ('child', 'unborn')",
     )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
@@ -162,9 +163,6 @@ pub fn review_contacts(
     ])?;
     let mut by_id: HashMap<Uuid, ContactFacts> = HashMap::new();
     while let Some(r) = rows.next()? {
-        if !families.contains_key(&uuid(r.get_ref(1)?.as_str()?)?) {
-            continue;
-        }
         let contact_id = uuid(r.get_ref(0)?.as_str()?)?;
         by_id.insert(
             contact_id,
@@ -191,12 +189,23 @@ pub fn review_contacts(
             },
         );
     }
-    let mut stmt = conn
-        .prepare("SELECT contact_id, person_id, asq_interval, asq_scores FROM contact_subjects")?;
+    // A merged record's contacts count for the person kept, and for the
+    // practitioner of the family kept.
+    let merges = merges(conn)?;
+    let mut stmt = conn.prepare(
+        "SELECT contact_id, person_id, asq_interval, asq_scores, family_id FROM contact_subjects",
+    )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::with_capacity(by_id.len());
     while let Some(r) = rows.next()? {
         if let Some(c) = by_id.get(&uuid(r.get_ref(0)?.as_str()?)?) {
+            let (family, person) = merges.resolve(
+                uuid(r.get_ref(4)?.as_str()?)?,
+                uuid(r.get_ref(1)?.as_str()?)?,
+            );
+            if !families.contains_key(&family) {
+                continue;
+            }
             let asq3 = match r.get_ref(3)?.as_str_or_null()? {
                 Some(text) => Some(AsqFacts {
                     interval: r.get(2)?,
@@ -206,7 +215,7 @@ pub fn review_contacts(
                 None => None,
             };
             out.push(ContactFacts {
-                person_id: uuid(r.get_ref(1)?.as_str()?)?,
+                person_id: person,
                 asq3,
                 ..c.clone()
             });
@@ -224,7 +233,7 @@ pub fn measurements_at(
     between: (NaiveDate, NaiveDate),
 ) -> Result<Vec<MeasurementFacts>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT m.contact_id, m.person_id, m.measure
+        "SELECT m.contact_id, m.person_id, m.measure, m.family_id
          FROM contacts c
            JOIN measurements m ON m.contact_id = c.id
            JOIN families f ON f.id = c.family_id
@@ -236,15 +245,58 @@ pub fn measurements_at(
         between.0.to_string(),
         between.1.to_string()
     ])?;
+    let merges = merges(conn)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
+        let (_, person_id) = merges.resolve(
+            uuid(r.get_ref(3)?.as_str()?)?,
+            uuid(r.get_ref(1)?.as_str()?)?,
+        );
         out.push(MeasurementFacts {
             contact_id: uuid(r.get_ref(0)?.as_str()?)?,
-            person_id: uuid(r.get_ref(1)?.as_str()?)?,
+            person_id,
             measure: code(r.get_ref(2)?.as_str()?, Measure::parse)?,
         });
     }
     Ok(out)
+}
+
+/// Person records merged into others: each to the family and person kept.
+struct Merges(HashMap<Uuid, (Uuid, Uuid)>);
+
+impl Merges {
+    /// Where person `person` of `family` now lives, following merges (a
+    /// record merged into one later merged again ends at the last).
+    fn resolve(&self, family: Uuid, person: Uuid) -> (Uuid, Uuid) {
+        let mut at = (family, person);
+        // A chain is as long as the merges made; 64 steps is far beyond any.
+        for _ in 0..64 {
+            match self.0.get(&at.1) {
+                Some(next) => at = *next,
+                None => break,
+            }
+        }
+        at
+    }
+}
+
+fn merges(conn: &Connection) -> Result<Merges, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, merged_into_family, merged_into_person FROM people
+         WHERE merged_into_person IS NOT NULL AND entered_in_error = 0",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        out.insert(
+            uuid(r.get_ref(0)?.as_str()?)?,
+            (
+                uuid(r.get_ref(1)?.as_str()?)?,
+                uuid(r.get_ref(2)?.as_str()?)?,
+            ),
+        );
+    }
+    Ok(Merges(out))
 }
 
 /// Current families as the caseload summary sees them (projections are
@@ -255,7 +307,8 @@ pub fn caseload(
 ) -> Result<Vec<CaseloadFamily>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT level, active_flags, children_under5, practitioner FROM families
-         WHERE entered_in_error = 0 AND (?1 IS NULL OR practitioner = ?1 COLLATE NOCASE)",
+         WHERE entered_in_error = 0 AND merged_into IS NULL
+           AND (?1 IS NULL OR practitioner = ?1 COLLATE NOCASE)",
     )?;
     let mut rows = stmt.query([practitioner])?;
     let mut out = Vec::new();
@@ -283,7 +336,8 @@ pub fn person_keys(conn: &Connection) -> Result<Vec<PersonKey>, StoreError> {
         "SELECT p.id, p.family_id, p.given_name, p.family_name,
                 coalesce(p.date_of_birth, p.expected_delivery), f.postcode_key, p.nhs_number
          FROM people p JOIN families f ON f.id = p.family_id
-         WHERE p.entered_in_error = 0 AND f.entered_in_error = 0",
+         WHERE p.entered_in_error = 0 AND f.entered_in_error = 0
+           AND p.merged_into_person IS NULL AND f.merged_into IS NULL",
     )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();

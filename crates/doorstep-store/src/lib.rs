@@ -450,6 +450,25 @@ impl Store {
         Ok(ids)
     }
 
+    /// The families holding records merged into family `id`: households
+    /// merged into it, and households with a person merged into one of its
+    /// members.
+    pub fn families_merged_into(&self, id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM families WHERE merged_into = ?1
+             UNION SELECT family_id FROM people WHERE merged_into_family = ?1 AND family_id != ?1",
+        )?;
+        let ids = stmt
+            .query_map([id.to_string()], |r| r.get::<_, String>(0))?
+            .map(|r| {
+                r.map_err(StoreError::from).and_then(|s| {
+                    Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt("bad family id".into()))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids)
+    }
+
     /// Re-projects the families whose date-dependent columns (level, active
     /// flags, children under five) change on or before `today`. Cheap when
     /// nothing is due: run it whenever the date may have moved on.

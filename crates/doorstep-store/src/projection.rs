@@ -125,6 +125,7 @@ const FAMILIES: Table = Table {
         "created_at",
         "entered_in_error",
         "stale_from",
+        "merged_into",
     ],
     key: 1,
     family: "id",
@@ -155,6 +156,8 @@ const PEOPLE: Table = Table {
         "left_on",
         "left_to",
         "transferred_in_on",
+        "merged_into_family",
+        "merged_into_person",
     ],
     key: 1,
     family: "family_id",
@@ -390,6 +393,7 @@ pub fn write_parts(
         family.created.at.to_rfc3339(),
         b(family.entered_in_error.is_some()),
         family.next_date_change(today).map(day),
+        family.merged_into.as_ref().map(|m| m.family_id.to_string()),
     ];
     write_rows(conn, &FAMILIES, &id, vec![family_row])?;
     if parts.people {
@@ -423,6 +427,11 @@ pub fn write_parts(
                 p.left.as_ref().map(|l| day(l.date)),
                 p.left.as_ref().and_then(|l| l.to.clone()),
                 p.transferred_in.as_ref().map(|a| day(a.date)),
+                p.merged_into.as_ref().map(|m| m.family_id.to_string()),
+                p.merged_into
+                    .as_ref()
+                    .and_then(|m| m.person_id)
+                    .map(|id| id.to_string()),
             ]);
         }
         write_rows(conn, &PEOPLE, &id, rows)?;
@@ -622,7 +631,7 @@ pub fn list(
         format!("?{}", args.len())
     };
     if !q.include_entered_in_error {
-        clauses.push("f.entered_in_error = 0".into());
+        clauses.push("f.entered_in_error = 0 AND f.merged_into IS NULL".into());
     }
     if let Some(l) = q.level {
         let a = arg(SqlValue::Text(l.code().into()), &mut args);

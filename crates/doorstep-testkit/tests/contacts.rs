@@ -353,3 +353,139 @@ fn the_trusts_prematurity_rule_decides_when_growth_is_corrected() {
     .unwrap();
     assert_eq!(weigh(&trust), Some(401 - 35), "corrected: 35 days early");
 }
+
+/// A household for Noah Mensah (born 2026-11-01) and his mother at one
+/// address, as a duplicate would be registered: the child's name typed
+/// `child_family`.
+fn household(s: &mut Session, line1: &str, child_family: &str) -> (String, String, String) {
+    let f = s
+        .add_family(&NewFamily {
+            address_line1: line1.into(),
+            postcode: "CV3 4FG".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .family_id
+        .to_string();
+    let mother = s
+        .add_person(
+            &f,
+            &NewPerson {
+                role: "parent".into(),
+                given_name: Some("Ada".into()),
+                family_name: "Mensah".into(),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap()
+        .record_id
+        .to_string();
+    let child = s
+        .add_person(
+            &f,
+            &NewPerson {
+                role: "child".into(),
+                given_name: Some("Noah".into()),
+                family_name: child_family.into(),
+                date_of_birth: Some("2026-11-01".into()),
+                sex: Some("1".into()),
+                gestation: Some("40+0".into()),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap()
+        .record_id
+        .to_string();
+    (f, mother, child)
+}
+
+#[test]
+fn merging_duplicates_keeps_every_contact_of_both_records() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let (a, a_mother, a_child) = household(&mut s, "4 Scales Road", "Mensha");
+    let (b, b_mother, b_child) = household(&mut s, "4 Scales Rd", "Mensah");
+    // The same baby, found as a likely duplicate of the other record.
+    let found = s
+        .likely_duplicates(
+            &b,
+            &NewPerson {
+                role: "child".into(),
+                given_name: Some("Noah".into()),
+                family_name: "Mensah".into(),
+                date_of_birth: Some("2026-11-01".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(found.iter().any(|d| d.person_id.to_string() == a_child), "{found:?}");
+    // The new birth visit went on one record, a later weight on the other.
+    let nbv = s
+        .record_contact(
+            &a,
+            &visit("new-birth", &a_child, "2026-11-10T10:00:00Z", "attended"),
+            &[weight(&a_child, "3.6")],
+        )
+        .unwrap()
+        .record_id
+        .to_string();
+    s.sign_contact(&a, &nbv).unwrap();
+    let later = s
+        .record_contact(
+            &b,
+            &visit("targeted-visit", &b_child, "2026-11-20T10:00:00Z", "attended"),
+            &[weight(&b_child, "4.0")],
+        )
+        .unwrap()
+        .record_id
+        .to_string();
+    s.sign_contact(&b, &later).unwrap();
+    let due = |s: &mut Session| {
+        s.worklist(&WorklistQuery::default())
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.kind == ContactKind::NewBirth)
+            .count()
+    };
+    assert_eq!(due(&mut s), 1, "record B shows the visit not done");
+
+    // The household cannot go before its members.
+    let e = s.merge_family(&a, &b).unwrap_err();
+    assert_eq!(e.problems()[0].field, "family");
+    s.merge_person(&a, &a_child, &b, &b_child).unwrap();
+    s.merge_person(&a, &a_mother, &b, &b_mother).unwrap();
+    s.merge_family(&a, &b).unwrap();
+
+    // One household listed; both histories kept and read as one.
+    let page = s.list_families(&Default::default()).unwrap();
+    assert_eq!(page.total, 1);
+    let view = s.show_family(&b).unwrap();
+    assert_eq!(view.merged.len(), 1);
+    assert_eq!(view.merged[0].id.to_string(), a);
+    let contacts = view.family.contacts.len() + view.merged[0].contacts.len();
+    assert_eq!(contacts, 2, "every contact of both records");
+    assert_eq!(due(&mut s), 0, "the visit on the merged record counts");
+    let reviews = s.family_reviews(&b).unwrap();
+    assert!(reviews.iter().any(|r| r.kind == ContactKind::NewBirth
+        && matches!(
+            r.state,
+            doorstep_core::domain::clinical::schedule::ReviewState::Done { .. }
+        )));
+    let g = s.growth(&b, &b_child).unwrap();
+    let kg: Vec<f64> = g.measurements.iter().map(|m| m.measurement.value).collect();
+    assert_eq!(kg, [3.6, 4.0]);
+    // The metrics count one child, seen within 14 days.
+    let k = s.kpi_report("2026Q3").unwrap();
+    let c2 = k.metrics.iter().find(|m| m.code == "C2").unwrap();
+    assert_eq!((c2.ratio.numerator, c2.ratio.denominator), (1, 1));
+    // The merged record still opens, pointing to the one kept.
+    let old = s.show_family(&a).unwrap().family;
+    assert_eq!(old.merged_into.unwrap().family_id.to_string(), b);
+    assert_eq!(old.contacts.len(), 1);
+    // Incremental projections equal a rebuild.
+    let incremental = s.projection_dump().unwrap();
+    s.rebuild_projections().unwrap();
+    assert_eq!(incremental, s.projection_dump().unwrap());
+}

@@ -8,6 +8,7 @@ import type { FormResponse } from "./FormResponse";
 import type { Household } from "./Household";
 import type { LevelRecord } from "./LevelRecord";
 import type { Measurement } from "./Measurement";
+import type { MergedInto } from "./MergedInto";
 import type { Person } from "./Person";
 import type { Stamp } from "./Stamp";
 
@@ -66,4 +67,9 @@ responses: { [key in string]: FormResponse },
 /**
  * Set when the whole household was entered in error.
  */
-entered_in_error?: ErrorMark | null, };
+entered_in_error?: ErrorMark | null, 
+/**
+ * Set when this household was merged into another (a duplicate): it
+ * stays, with its history, pointing to the one kept.
+ */
+merged_into?: MergedInto | null, };

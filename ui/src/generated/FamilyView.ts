@@ -31,4 +31,9 @@ standing_from: { [key in string]: string },
 /**
  * The day (in England) this view is for: "today" on the screen.
  */
-today: string, };
+today: string, 
+/**
+ * Households holding records merged into this one (duplicates): each
+ * keeps its own history, shown with this family's.
+ */
+merged: Array<Family>, };

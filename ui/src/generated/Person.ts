@@ -5,6 +5,7 @@ import type { ErrorMark } from "./ErrorMark";
 import type { EthnicCategory } from "./EthnicCategory";
 import type { GpPracticeCode } from "./GpPracticeCode";
 import type { MemberRole } from "./MemberRole";
+import type { MergedInto } from "./MergedInto";
 import type { NhsNumber } from "./NhsNumber";
 import type { NhsNumberStatus } from "./NhsNumberStatus";
 import type { Sex } from "./Sex";
@@ -83,6 +84,11 @@ left?: Departure | null,
  * Set when the person transferred in from another area.
  */
 transferred_in?: Arrival | null, 
+/**
+ * Set when this record was merged into another person's (a
+ * duplicate): it stays, with its history, pointing to the one kept.
+ */
+merged_into?: MergedInto | null, 
 /**
  * When and by whom the person was added.
  */

@@ -80,6 +80,7 @@ export type { Measurement } from "./Measurement";
 export type { MeasurementPreview } from "./MeasurementPreview";
 export type { MeasurementView } from "./MeasurementView";
 export type { MemberRole } from "./MemberRole";
+export type { MergedInto } from "./MergedInto";
 export type { Metric } from "./Metric";
 export type { NewContact } from "./NewContact";
 export type { NewMeasurements } from "./NewMeasurements";

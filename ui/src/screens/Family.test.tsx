@@ -14,6 +14,7 @@ import {
   PARTNERSHIP,
   reviews,
   SIGNED_CONTACT,
+  TOBI,
   weightChart,
 } from "../components/family/fixtures";
 import { Family } from "./Family";
@@ -108,6 +109,24 @@ describe("Family", () => {
     render(<Family familyId={FAMILY_ID} />);
     await screen.findByRole("heading", { level: 1 });
     expect(screen.queryByTestId("alert-banner")).not.toBeInTheDocument();
+  });
+
+  it("shows who left the caseload and the records merged into this household", async () => {
+    const view = familyView();
+    view.family.members[TOBI].left = {
+      reason: "moved-away",
+      date: "2026-11-01",
+      to: "Leeds health visiting",
+      recorded: { by: "Jo Bloggs", at: "2026-11-02T09:00:00Z" },
+    };
+    view.merged = [{ ...familyView().family, id: "44444444-4444-4444-8444-444444444444" }];
+    answer(handlers(view));
+    render(<Family familyId={FAMILY_ID} />);
+    await screen.findByRole("heading", { level: 1 });
+    expect(screen.getByTestId("member-left")).toHaveTextContent("Moved out of area 1 November 2026, to Leeds health visiting");
+    const merged = screen.getByTestId("merged-from");
+    expect(merged).toHaveTextContent("Records merged into this household");
+    expect(within(merged).getByRole("link")).toHaveAttribute("href", "#/family/44444444-4444-4444-8444-444444444444");
   });
 
   it("lists contacts and assessments newest first, with status and addenda", async () => {

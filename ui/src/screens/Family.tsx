@@ -30,6 +30,7 @@ import { Reviews } from "../components/family/Reviews";
 import { StartForm } from "../components/family/StartForm";
 import { Timeline } from "../components/family/Timeline";
 import {
+  DEPARTURE_LABELS,
   describeAge,
   daysBetween,
   FLAG_LABELS,
@@ -64,6 +65,8 @@ const ROLE_ORDER = { parent: 0, child: 1, unborn: 2 } as const;
 function sortedMembers(family: FamilyRecord): [string, Person][] {
   return Object.entries(family.members)
     .filter(([, p]) => !p.entered_in_error)
+    // A member merged into another record (a duplicate) is listed while
+    // this household is open, pointing to the record kept.
     .sort(
       ([, a], [, b]) =>
         ROLE_ORDER[a.role] - ROLE_ORDER[b.role] ||
@@ -183,6 +186,31 @@ export function Family({ familyId }: { familyId: string }) {
         </div>
       )}
 
+      {family.merged_into && (
+        <div className="nhsuk-inset-text" data-testid="merged-into">
+          <span className="nhsuk-u-visually-hidden">Information: </span>
+          <p>
+            This household was merged into another record by {family.merged_into.recorded.by} on{" "}
+            {formatDate(family.merged_into.recorded.at.slice(0, 10))}: its history is kept here and shown with the{" "}
+            <a href={href({ screen: "family", familyId: family.merged_into.family_id })}>household kept</a>.
+          </p>
+        </div>
+      )}
+      {view.merged.length > 0 && (
+        <div className="nhsuk-inset-text" data-testid="merged-from">
+          <span className="nhsuk-u-visually-hidden">Information: </span>
+          <p>Records merged into this household (duplicates), each with its own history:</p>
+          <ul className="nhsuk-list">
+            {view.merged.map((m) => (
+              <li key={m.id}>
+                <a href={href({ screen: "family", familyId: m.id })}>{familyName(m) || "Household"}</a>:{" "}
+                {Object.keys(m.contacts).length} contact{Object.keys(m.contacts).length === 1 ? "" : "s"}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
       <AlertBanner family={family} activeFlags={view.active_flags} />
 
       <div className="nhsuk-grid-row">
@@ -277,7 +305,21 @@ export function Family({ familyId }: { familyId: string }) {
           <tbody className="nhsuk-table__body">
             {members.map(([id, p]) => (
               <tr className="nhsuk-table__row" key={id}>
-                <th scope="row" className="nhsuk-table__cell">{personName(p)}</th>
+                <th scope="row" className="nhsuk-table__cell">
+                  {personName(p)}
+                  {p.left && (
+                    <span className="nhsuk-body-s" style={{ display: "block" }} data-testid="member-left">
+                      <strong className="nhsuk-tag nhsuk-tag--grey">{DEPARTURE_LABELS[p.left.reason]}</strong>{" "}
+                      {formatDate(p.left.date)}
+                      {p.left.to ? `, to ${p.left.to}` : ""}
+                    </span>
+                  )}
+                  {p.merged_into && (
+                    <span className="nhsuk-body-s" style={{ display: "block" }}>
+                      Merged into <a href={href({ screen: "family", familyId: p.merged_into.family_id })}>the record kept</a>
+                    </span>
+                  )}
+                </th>
                 <td className="nhsuk-table__cell">{MEMBER_ROLE_LABELS[p.role]}</td>
                 <td className="nhsuk-table__cell">
                   {p.date_of_birth

@@ -717,3 +717,22 @@ pub fn facts_of(family: &crate::record::family::Family) -> (Vec<ChildFacts>, Vec
         .collect();
     (children, contacts)
 }
+
+/// The contacts of household `from` about people merged into members of
+/// `into`, as the schedule sees them: counted for the person kept, so a
+/// review done under a duplicate record shows done.
+pub fn merged_contacts(
+    into: &crate::record::family::Family,
+    from: &crate::record::family::Family,
+) -> Vec<ContactFacts> {
+    let (_, contacts) = facts_of(from);
+    contacts
+        .into_iter()
+        .filter_map(|mut c| {
+            let mark = from.members.get(&c.person_id)?.merged_into.as_ref()?;
+            (mark.family_id == into.id).then_some(())?;
+            c.person_id = mark.person_id?;
+            Some(c)
+        })
+        .collect()
+}

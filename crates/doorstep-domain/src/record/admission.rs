@@ -13,7 +13,8 @@
 //! - a measurement taken at a signed contact, and a completed response,
 //!   change only by gaining an entered-in-error mark (a response is
 //!   corrected by a new one that amends it);
-//! - an entered-in-error mark, once made, never changes or goes.
+//! - an entered-in-error mark, once made, never changes or goes; nor does a
+//!   merge mark (a duplicate merged into the record kept).
 //!
 //! The reason for a refusal names the kind of record and the rule, never
 //! its content, so it can be logged and shown as it is.
@@ -37,6 +38,8 @@ const MAPS: [(&str, &str); 7] = [
 
 /// Fields a signed or completed record may still gain.
 const MARK: &str = "entered_in_error";
+/// The mark of a record merged into another; never undone either.
+const MERGED: &str = "merged_into";
 const ADDENDA: &str = "addenda";
 
 /// Ok when `after` keeps the record's rules against `before`; else the
@@ -44,9 +47,14 @@ const ADDENDA: &str = "addenda";
 pub fn admit(before: &Family, after: &Family) -> Result<(), String> {
     let b = as_object(before);
     let a = as_object(after);
-    if let Some(mark) = b.get(MARK).filter(|m| !m.is_null()) {
-        if a.get(MARK) != Some(mark) {
-            return Err(refusal("the family's entered-in-error mark"));
+    for (field, what) in [
+        (MARK, "the family's entered-in-error mark"),
+        (MERGED, "the family's merge mark"),
+    ] {
+        if let Some(mark) = b.get(field).filter(|m| !m.is_null()) {
+            if a.get(field) != Some(mark) {
+                return Err(refusal(what));
+            }
         }
     }
     for (map, word) in MAPS {
@@ -66,6 +74,11 @@ pub fn admit(before: &Family, after: &Family) -> Result<(), String> {
             if let Some(mark) = record.get(MARK).filter(|m| !m.is_null()) {
                 if now.get(MARK) != Some(mark) {
                     return Err(refusal(&format!("a {word}'s entered-in-error mark")));
+                }
+            }
+            if let Some(mark) = record.get(MERGED).filter(|m| !m.is_null()) {
+                if now.get(MERGED) != Some(mark) {
+                    return Err(refusal(&format!("a {word}'s merge mark")));
                 }
             }
             if frozen(before, map, id) {

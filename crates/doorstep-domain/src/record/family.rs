@@ -147,6 +147,10 @@ pub struct Person {
     /// Set when the person transferred in from another area.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_in: Option<super::departure::Arrival>,
+    /// Set when this record was merged into another person's (a
+    /// duplicate): it stays, with its history, pointing to the one kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<super::merge::MergedInto>,
     /// When and by whom the person was added.
     pub added: Stamp,
     /// Set when the record was entered in error.
@@ -160,9 +164,10 @@ impl Person {
         display_name(self.given_name.as_deref(), &self.family_name, self.role)
     }
 
-    /// Whether this record counts (not entered in error).
+    /// Whether this record counts: not entered in error, nor merged into
+    /// another person's record.
     pub fn is_current(&self) -> bool {
-        self.entered_in_error.is_none()
+        self.entered_in_error.is_none() && self.merged_into.is_none()
     }
 
     /// Whether this is a child under five on `today` who has not left the
@@ -308,6 +313,10 @@ pub struct Family {
     /// Set when the whole household was entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
+    /// Set when this household was merged into another (a duplicate): it
+    /// stays, with its history, pointing to the one kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<super::merge::MergedInto>,
 }
 
 impl Family {
@@ -632,6 +641,7 @@ pub fn add_family(
         measurements: BTreeMap::new(),
         responses: BTreeMap::new(),
         entered_in_error: None,
+        merged_into: None,
     };
     let action = Action {
         edits: vec![Edit::set(&[], &family)],
@@ -844,6 +854,7 @@ pub fn add_person(
         birth_recorded: None,
         left: None,
         transferred_in: None,
+        merged_into: None,
         added: cx.stamp(),
         entered_in_error: None,
     };

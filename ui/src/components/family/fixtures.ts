@@ -62,6 +62,7 @@ export function familyView(): FamilyView {
     // What the core gives: each child's second birthday.
     standing_from: { [AVA]: "2027-11-10", [TOBI]: "2025-05-02", [MOTHER]: "1996-04-02" },
     today: "2026-11-20",
+    merged: [],
     family: {
       schema: 1,
       id: FAMILY_ID,
