@@ -420,7 +420,10 @@ fn merging_duplicates_keeps_every_contact_of_both_records() {
             },
         )
         .unwrap();
-    assert!(found.iter().any(|d| d.person_id.to_string() == a_child), "{found:?}");
+    assert!(
+        found.iter().any(|d| d.person_id.to_string() == a_child),
+        "{found:?}"
+    );
     // The new birth visit went on one record, a later weight on the other.
     let nbv = s
         .record_contact(
@@ -435,7 +438,12 @@ fn merging_duplicates_keeps_every_contact_of_both_records() {
     let later = s
         .record_contact(
             &b,
-            &visit("targeted-visit", &b_child, "2026-11-20T10:00:00Z", "attended"),
+            &visit(
+                "targeted-visit",
+                &b_child,
+                "2026-11-20T10:00:00Z",
+                "attended",
+            ),
             &[weight(&b_child, "4.0")],
         )
         .unwrap()
