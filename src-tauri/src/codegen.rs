@@ -178,6 +178,7 @@ pub fn generate(
 /// its module.
 fn labels(names: &[(String, String)]) -> String {
     use doorstep_core::domain::clinical::delivery::{DeliveredBy, DeliveredHow, DeliveredWhere};
+    use doorstep_core::domain::clinical::growth::GrowthReference;
     use doorstep_core::domain::values::codes::{
         Attendance, ConsultationMechanism, ContactKind, CpCategory, DepartureReason,
         EthnicCategory, FeedingStatus, FlagKind, LevelOfService, LocationType, MemberRole,
@@ -219,6 +220,7 @@ fn labels(names: &[(String, String)]) -> String {
     map!("DELIVERED_BY_LABELS", DeliveredBy);
     map!("DELIVERED_WHERE_LABELS", DeliveredWhere);
     map!("DELIVERED_HOW_LABELS", DeliveredHow);
+    map!("GROWTH_REFERENCE_LABELS", GrowthReference);
     format!("{HEADER}{imports}{body}")
 }
 

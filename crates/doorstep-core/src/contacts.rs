@@ -262,6 +262,8 @@ pub struct ChartPoint {
     pub centile_words: String,
     /// Its SDS.
     pub sds: f64,
+    /// The UK-WHO reference it was read from.
+    pub reference: growth::GrowthReference,
 }
 
 /// A growth chart for one child and measure: WHO centile lines over the
@@ -358,6 +360,7 @@ impl Session {
             centile: a.centile,
             centile_words: a.centile_words.clone(),
             sds: a.sds,
+            reference: a.table.reference,
         };
         // BMI is computed at every contact with a weight and a height, never
         // entered: its points are the view's BMIs.

@@ -466,7 +466,17 @@ fn csv_and_table() {
     // The header, 19 metrics, 14 delivery groups for each of the 5
     // reviews, the default target and 5 DNA rates.
     assert_eq!(lines.len(), 1 + 19 + 5 * 14 + 1 + 5);
+    assert!(
+        lines.contains(&"DEL-antenatal-by-health-visitor,Antenatal review delivered by Health visitor (SCPHN),1,1,100.0"),
+        "{csv}"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("DEL-antenatal-by-staff-nurse,")));
     let table = r.to_table();
+    // The table leaves out the delivery groups no review went through.
+    assert!(table.contains("DEL-antenatal-by-health-visitor"), "{table}");
+    assert!(!table.contains("DEL-antenatal-by-staff-nurse"), "{table}");
     assert!(
         table.starts_with("Health-visiting metrics, 2026/27 Q2 (1 Jul – 30 Sep 2026)\n"),
         "{table}"

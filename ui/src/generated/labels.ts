@@ -17,6 +17,7 @@ import type { DepartureReason } from "./DepartureReason";
 import type { DeliveredBy } from "./DeliveredBy";
 import type { DeliveredWhere } from "./DeliveredWhere";
 import type { DeliveredHow } from "./DeliveredHow";
+import type { GrowthReference } from "./GrowthReference";
 
 export const ROLE_LABELS: Record<PractitionerRole, string> = {
   "health-visitor": "Health visitor",
@@ -176,4 +177,10 @@ export const DELIVERED_HOW_LABELS: Record<DeliveredHow, string> = {
   "telephone": "Telephone",
   "letter-or-email": "Letter or email",
   "other": "Other",
+};
+
+export const GROWTH_REFERENCE_LABELS: Record<GrowthReference, string> = {
+  "uk90-preterm": "UK90 preterm and birth",
+  "who2006": "WHO 2006",
+  "uk90-child": "UK90 child",
 };

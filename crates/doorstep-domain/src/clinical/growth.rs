@@ -205,6 +205,22 @@ pub enum GrowthReference {
 }
 
 impl GrowthReference {
+    /// Every reference, youngest ages first.
+    pub const ALL: [GrowthReference; 3] = [
+        GrowthReference::Uk90Preterm,
+        GrowthReference::Who2006,
+        GrowthReference::Uk90Child,
+    ];
+
+    /// The code it is serialised as.
+    pub fn code(self) -> &'static str {
+        match self {
+            GrowthReference::Uk90Preterm => "uk90-preterm",
+            GrowthReference::Who2006 => "who2006",
+            GrowthReference::Uk90Child => "uk90-child",
+        }
+    }
+
     /// In words.
     pub fn label(self) -> &'static str {
         match self {

@@ -430,17 +430,17 @@ pub struct TargetResult {
 }
 
 impl DeliveryTarget {
-    /// "Antenatal review by health visitor (SCPHN), at home".
+    /// "Antenatal review by Health visitor (SCPHN), at Home".
     pub fn describe(&self) -> String {
         let mut s = self.review.label().to_string();
         if let Some(b) = self.by {
-            s.push_str(&format!(" by {}", b.label().to_lowercase()));
+            s.push_str(&format!(" by {}", b.label()));
         }
         if let Some(w) = self.at {
-            s.push_str(&format!(", at {}", w.label().to_lowercase()));
+            s.push_str(&format!(", at {}", w.label()));
         }
         if let Some(h) = self.how {
-            s.push_str(&format!(", {}", h.label().to_lowercase()));
+            s.push_str(&format!(", {}", h.label()));
         }
         s
     }
@@ -1085,9 +1085,14 @@ impl KpiReport {
         });
         let delivery = self.delivery.iter().flat_map(|d| {
             let row = |group: &str, code: &str, label: &str, n: u32| {
+                let how = match group {
+                    "by" => "delivered by",
+                    "at" => "delivered at",
+                    _ => "delivered:",
+                };
                 [
                     format!("DEL-{}-{group}-{code}", d.review.code()),
-                    format!("{} {group} {}", d.review.label(), label.to_lowercase()),
+                    format!("{} {how} {label}", d.review.label()),
                     n.to_string(),
                     d.delivered.to_string(),
                     percent_text(Ratio::new(n, d.delivered).percent),
@@ -1152,11 +1157,17 @@ impl KpiReport {
         out
     }
 
-    /// A plain-text table titled with the quarter, columns aligned.
+    /// A plain-text table titled with the quarter, columns aligned. The
+    /// delivery groups no review was delivered by are left out (the CSV
+    /// lists every one).
     pub fn to_table(&self) -> String {
         let header = ["Code", "Measure", "Numerator", "Denominator", "%"].map(String::from);
         let mut rows = vec![header];
-        rows.extend(self.rows().into_iter().map(|mut r| {
+        let shown = self
+            .rows()
+            .into_iter()
+            .filter(|r| !(r[0].starts_with("DEL-") && r[2] == "0"));
+        rows.extend(shown.map(|mut r| {
             if r[4].is_empty() {
                 r[4] = "–".into();
             }

@@ -59,8 +59,8 @@ describe("GrowthChart", () => {
     expect(rows[1]).toHaveTextContent("21 November 2025");
     expect(rows[1]).toHaveTextContent("11 days");
     expect(rows[1]).toHaveTextContent("3.4");
-    expect(rows[1]).toHaveTextContent("50th centile (SDS −0.05)");
-    expect(rows[2]).toHaveTextContent("between the 25th and 50th centiles (SDS −0.35)");
+    expect(rows[1]).toHaveTextContent("50th centile (SDS −0.05; UK90 preterm and birth)");
+    expect(rows[2]).toHaveTextContent("between the 25th and 50th centiles (SDS −0.35; WHO 2006)");
   });
 
   it("says why there is no chart when there are no lines", async () => {

@@ -7,6 +7,7 @@
 // loads each chart from the core.
 import { useEffect, useState } from "react";
 import { growthChart, type GrowthChart as Chart, type Measure } from "../../ipc";
+import { GROWTH_REFERENCE_LABELS } from "../../generated/labels";
 import { failure } from "./failure";
 import { Radios, Select } from "../fields";
 import { describeAge, formatDate, formatNumber, formatSds, MEASURE_LABELS } from "./format";
@@ -81,7 +82,8 @@ export function GrowthChart({ chart, childName }: { chart: Chart; childName: str
               </td>
               <td>{formatNumber(p.value)}</td>
               <td>
-                {p.centile_words} (SDS {formatSds(p.sds)})
+                {p.centile_words} (SDS {formatSds(p.sds)}; {GROWTH_REFERENCE_LABELS[p.reference]}
+                {p.corrected ? ", corrected age" : ""})
               </td>
             </tr>
           ))

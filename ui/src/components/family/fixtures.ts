@@ -189,8 +189,8 @@ export function weightChart(personId = AVA): GrowthChart {
       ],
     })),
     points: [
-      { measurement_id: "e1", measured_on: "2025-11-21", age_days: 11, corrected: false, value: 3.4, centile: 48, centile_words: "50th centile", sds: -0.05 },
-      { measurement_id: "e2", measured_on: "2026-01-02", age_days: 53, corrected: false, value: 4.9, centile: 36, centile_words: "between the 25th and 50th centiles", sds: -0.35 },
+      { measurement_id: "e1", measured_on: "2025-11-21", age_days: 11, corrected: false, value: 3.4, centile: 48, centile_words: "50th centile", sds: -0.05, reference: "uk90-preterm" },
+      { measurement_id: "e2", measured_on: "2026-01-02", age_days: 53, corrected: false, value: 4.9, centile: 36, centile_words: "between the 25th and 50th centiles", sds: -0.35, reference: "who2006" },
     ],
     unavailable: null,
   };
