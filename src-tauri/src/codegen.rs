@@ -179,6 +179,7 @@ pub fn generate(
 fn labels(names: &[(String, String)]) -> String {
     use doorstep_core::domain::clinical::delivery::{DeliveredBy, DeliveredHow, DeliveredWhere};
     use doorstep_core::domain::clinical::growth::GrowthReference;
+    use doorstep_core::domain::record::follow_up::Urgency;
     use doorstep_core::domain::values::codes::{
         Attendance, ConsultationMechanism, ContactKind, CpCategory, DepartureReason,
         EthnicCategory, FeedingStatus, FlagKind, LevelOfService, LocationType, MemberRole,
@@ -221,6 +222,7 @@ fn labels(names: &[(String, String)]) -> String {
     map!("DELIVERED_WHERE_LABELS", DeliveredWhere);
     map!("DELIVERED_HOW_LABELS", DeliveredHow);
     map!("GROWTH_REFERENCE_LABELS", GrowthReference);
+    map!("URGENCY_LABELS", Urgency);
     format!("{HEADER}{imports}{body}")
 }
 

@@ -13,8 +13,10 @@ use doorstep_core::domain::clinical::caseload::CaseloadSummary;
 use doorstep_core::domain::clinical::kpi::KpiReport;
 use doorstep_core::domain::clinical::schedule::{Review, WorkItem};
 use doorstep_core::domain::record::contact::{NewContact, NewMeasurements};
+use doorstep_core::domain::record::follow_up::FollowUpItem;
 use doorstep_core::domain::record::listing::{FamilyPage, FamilyQuery};
 use doorstep_core::domain::record::response::GoalHistory;
+use doorstep_core::follow_ups::FollowUpView;
 use doorstep_core::reports::WorklistQuery;
 use doorstep_core::session::{FamilyView, Written};
 use doorstep_core::sync::{ConflictView, EnrolReport, Resolved};
@@ -131,6 +133,17 @@ commands! {
 
     /// Overdue, follow-ups, due and upcoming reviews, most urgent first.
     session worklist(s, query: WorklistQuery) -> Vec<WorkItem> { s.worklist(&query) }
+
+    /// Urgent results and follow-ups still open across the caseload, most urgent first.
+    session follow_ups(s) -> Vec<FollowUpView> { s.follow_ups(None) }
+
+    /// One family's open urgent results and follow-ups.
+    session family_follow_ups(s, family_id: String) -> Vec<FollowUpItem> { s.family_follow_ups(&family_id) }
+
+    /// Records an open follow-up as addressed, with what was done.
+    session record_addressed(s, family_id: String, key: String, note: String) -> Written {
+        s.record_addressed(&family_id, &key, &note)
+    }
 
     /// The caseload, filtered, searched and paged.
     session list_families(s, query: FamilyQuery) -> FamilyPage { s.list_families(&query) }

@@ -62,6 +62,24 @@ pub enum Command {
     },
     /// Mark a record entered in error (it is kept, with who, when and why).
     EnteredInError(EnteredInErrorArgs),
+    /// Urgent results and follow-ups still open, most urgent first.
+    FollowUps {
+        /// Only this practitioner's families.
+        #[arg(long)]
+        practitioner: Option<String>,
+    },
+    /// Record an open follow-up as addressed, with what was done.
+    Addressed {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// The follow-up's key (from `doorstep follow-ups`).
+        #[arg(long)]
+        item: String,
+        /// What was done.
+        #[arg(long)]
+        note: String,
+    },
     /// Merge duplicates, keeping both histories: people first, then the household.
     Merge {
         /// What to merge.
@@ -747,6 +765,15 @@ pub struct ContactRecordArgs {
     /// totally-breastfed, partially-breastfed, not-breastfed.
     #[arg(long)]
     pub feeding: Option<String>,
+    /// Set a follow-up by this date (YYYY-MM-DD), with --follow-up-reason.
+    #[arg(long)]
+    pub follow_up_on: Option<String>,
+    /// What to follow up.
+    #[arg(long)]
+    pub follow_up_reason: Option<String>,
+    /// Open follow-ups this contact addresses (keys from `doorstep follow-ups`).
+    #[arg(long = "addresses")]
+    pub addresses: Vec<String>,
     /// Why height or weight were not recorded at a 2-year review.
     #[arg(long)]
     pub bmi_not_recorded_reason: Option<String>,

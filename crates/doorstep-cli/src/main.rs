@@ -273,6 +273,14 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
             let w = s.mark_entered_in_error(&a.family, &a.record, &a.reason)?;
             out.print(&w, |w| format!("Marked entered in error: {}", w.record_id));
         }
+        Command::FollowUps { practitioner } => {
+            let items = s.follow_ups(practitioner.as_deref())?;
+            out.print(&items, |items| output::follow_ups(items));
+        }
+        Command::Addressed { family, item, note } => {
+            let w = s.record_addressed(&family, &item, &note)?;
+            out.print(&w, |_| "Recorded as addressed.".to_string());
+        }
         Command::Merge { command } => match command {
             MergeCommand::Person {
                 family,

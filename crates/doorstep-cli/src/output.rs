@@ -7,6 +7,7 @@ use doorstep_core::device::InitReport;
 use doorstep_core::domain::record::contact::measurement_field_parts;
 use doorstep_core::domain::record::family::Family;
 use doorstep_core::domain::record::listing::FamilyPage;
+use doorstep_core::follow_ups::FollowUpView;
 use doorstep_core::session::{DuplicateView, FamilyView};
 use doorstep_core::{AuditRow, AuditVerification, CoreError};
 use serde::Serialize;
@@ -411,5 +412,31 @@ pub fn likely_duplicates(found: &[DuplicateView]) -> String {
         ));
     }
     s.push_str("Check them; if this is a different person, add again with --not-a-duplicate.");
+    s
+}
+
+/// Open follow-ups, most urgent first, each with its key.
+pub fn follow_ups(items: &[FollowUpView]) -> String {
+    if items.is_empty() {
+        return "No open follow-ups.".into();
+    }
+    let mut s = String::new();
+    for v in items {
+        s.push_str(&format!(
+            "{:<22} {}  {}{}: {} (since {}, due {})\n    key {}\n",
+            v.urgency_label,
+            &v.item.family_id.to_string()[..8],
+            v.family,
+            v.person
+                .as_deref()
+                .map(|p| format!(", {p}"))
+                .unwrap_or_default(),
+            v.item.text,
+            v.item.since,
+            v.item.due,
+            v.item.key
+        ));
+    }
+    s.push_str(&format!("{} open", items.len()));
     s
 }

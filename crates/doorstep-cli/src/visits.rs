@@ -66,6 +66,9 @@ fn record(s: &mut Session, a: ContactRecordArgs, out: &Out) -> Result<(), CoreEr
         note: a.note,
         remote_reason: a.remote_reason,
         feeding_status: a.feeding,
+        follow_up_on: a.follow_up_on,
+        follow_up_reason: a.follow_up_reason,
+        addresses: a.addresses,
         bmi_not_recorded_reason: a.bmi_not_recorded_reason,
     };
     let w = s.record_contact(&a.family, &input, &m)?;

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod device;
 pub mod error;
 pub mod exports;
+pub mod follow_ups;
 pub mod reports;
 pub mod session;
 pub mod sync;

@@ -4,7 +4,8 @@
 //! levels, flags, consent) and the family actions; [`contact`] contacts,
 //! addenda and measurements; [`response`] assessment responses; [`departure`] people who
 //! died, moved away or transferred in; [`duplicates`] likely duplicate people; [`merge`]
-//! merging duplicates, keeping both histories; [`listing`]
+//! merging duplicates, keeping both histories; [`follow_up`] urgent results and
+//! follow-ups until addressed; [`listing`]
 //! the caseload list query and rows; [`conflict`] resolving a conflict;
 //! [`admission`] what a record may become (the server's check of a
 //! device's changes).
@@ -19,6 +20,7 @@ pub mod contact;
 pub mod departure;
 pub mod duplicates;
 pub mod family;
+pub mod follow_up;
 pub mod listing;
 pub mod merge;
 pub mod response;

@@ -36,6 +36,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../../migrations/client/0008_merges.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/client/0009_follow_ups.sql"),
+    ),
 ];
 
 /// A migration containing this line adds projection columns derived from

@@ -18,6 +18,7 @@ use doorstep_domain::clinical::schedule::{
     self, AsqFacts, ChildFacts, ContactFacts, MeasurementFacts,
 };
 use doorstep_domain::record::duplicates::PersonKey;
+use doorstep_domain::record::follow_up::{FollowUpItem, Urgency};
 use doorstep_domain::values::codes::{
     Attendance, ConsultationMechanism, ContactKind, DepartureReason, EthnicCategory, FeedingStatus,
     FlagKind, LevelOfService, LocationType, MemberRole, PractitionerRole,
@@ -352,5 +353,59 @@ pub fn person_keys(conn: &Connection) -> Result<Vec<PersonKey>, StoreError> {
             nhs_number: r.get(6)?,
         });
     }
+    Ok(out)
+}
+
+/// The open follow-ups of current families (optionally one named
+/// practitioner's), with the family's list name and the person's name,
+/// most urgent first.
+pub fn follow_ups(
+    conn: &Connection,
+    practitioner: Option<&str>,
+) -> Result<Vec<(FollowUpItem, String, Option<String>)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT u.key, u.family_id, u.person_id, u.urgency, u.text, u.since, u.due,
+                f.display_name, p.given_name, p.family_name, p.role
+         FROM follow_ups u
+           JOIN families f ON f.id = u.family_id
+           LEFT JOIN people p ON p.id = u.person_id
+         WHERE f.entered_in_error = 0 AND f.merged_into IS NULL
+           AND (?1 IS NULL OR f.practitioner = ?1 COLLATE NOCASE)",
+    )?;
+    let mut rows = stmt.query([practitioner])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let bad = || StoreError::Corrupt("bad follow-up row".into());
+        let person = match (
+            r.get::<_, Option<String>>(9)?,
+            r.get_ref(10)?.as_str_or_null()?,
+        ) {
+            (Some(family_name), Some(role)) => Some(doorstep_domain::record::family::display_name(
+                r.get::<_, Option<String>>(8)?.as_deref(),
+                &family_name,
+                code(role, MemberRole::parse)?,
+            )),
+            _ => None,
+        };
+        out.push((
+            FollowUpItem {
+                key: r.get(0)?,
+                family_id: uuid(r.get_ref(1)?.as_str()?)?,
+                person_id: r.get_ref(2)?.as_str_or_null()?.map(uuid).transpose()?,
+                urgency: Urgency::parse(r.get_ref(3)?.as_str()?).map_err(|_| bad())?,
+                text: r.get(4)?,
+                since: day(r.get_ref(5)?.as_str()?).ok_or_else(bad)?,
+                due: day(r.get_ref(6)?.as_str()?).ok_or_else(bad)?,
+            },
+            r.get(7)?,
+            person,
+        ));
+    }
+    out.sort_by(|a, b| {
+        a.0.urgency
+            .cmp(&b.0.urgency)
+            .then(a.0.due.cmp(&b.0.due))
+            .then(a.0.key.cmp(&b.0.key))
+    });
     Ok(out)
 }

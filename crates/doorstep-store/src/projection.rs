@@ -27,6 +27,7 @@ pub const TABLES: &[&str] = &[
     CONTACTS.name,
     CONTACT_SUBJECTS.name,
     MEASUREMENTS.name,
+    FOLLOW_UPS.name,
 ];
 
 /// Lower-case, single-spaced text for name search.
@@ -82,7 +83,8 @@ impl Parts {
             Some("consents") => self.consents = true,
             // A completed 2–2½ year review form gives its contact's ASQ-3.
             Some("contacts") | Some("measurements") | Some("responses") => self.contacts = true,
-            Some("household") | Some("allocation") => {}
+            // The family row and the open follow-ups are always rewritten.
+            Some("household") | Some("allocation") | Some("addressed") => {}
             // The root (a new family) or anything unforeseen: everything.
             _ => *self = Parts::ALL,
         }
@@ -245,6 +247,20 @@ const CONTACT_SUBJECTS: Table = Table {
     key: 2,
     family: "family_id",
 };
+const FOLLOW_UPS: Table = Table {
+    name: "follow_ups",
+    columns: &[
+        "key",
+        "family_id",
+        "person_id",
+        "urgency",
+        "text",
+        "since",
+        "due",
+    ],
+    key: 1,
+    family: "family_id",
+};
 const MEASUREMENTS: Table = Table {
     name: "measurements",
     columns: &[
@@ -396,6 +412,21 @@ pub fn write_parts(
         family.merged_into.as_ref().map(|m| m.family_id.to_string()),
     ];
     write_rows(conn, &FAMILIES, &id, vec![family_row])?;
+    // Open follow-ups depend on responses, contacts and notes alike: always
+    // brought up to date (a handful of rows at most).
+    let mut follow_ups = Vec::new();
+    for item in doorstep_domain::record::follow_up::open_items(family) {
+        follow_ups.push(row![
+            item.key,
+            id,
+            item.person_id.map(|p| p.to_string()),
+            item.urgency.code(),
+            item.text,
+            day(item.since),
+            day(item.due),
+        ]);
+    }
+    write_rows(conn, &FOLLOW_UPS, &id, follow_ups)?;
     if parts.people {
         let mut rows = Vec::new();
         for (pid, p) in &family.members {

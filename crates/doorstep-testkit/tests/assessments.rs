@@ -269,3 +269,53 @@ fn an_answer_no_longer_asked_can_be_taken_back() {
         .answers
         .contains_key("epds-1"));
 }
+
+#[test]
+fn an_urgent_result_is_on_today_until_a_contact_addresses_it() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let (f, m) = family_with_mother(&mut s);
+    let r = s
+        .form_start(&f, "epds", Some(&m), None)
+        .unwrap()
+        .record_id
+        .to_string();
+    for i in 1..=10 {
+        // Item 10's second printed answer scores 2: thoughts of self-harm.
+        let raw = if i == 10 { "b" } else { "d" };
+        s.form_answer(&f, &r, &format!("epds-{i}"), raw).unwrap();
+    }
+    s.form_complete(&f, &r).unwrap();
+    let today = s.follow_ups(None).unwrap();
+    assert!(!today.is_empty());
+    assert!(today
+        .iter()
+        .all(|v| v.item.urgency == doorstep_core::domain::record::follow_up::Urgency::Urgent));
+    assert_eq!(
+        today[0].family,
+        s.show_family(&f).unwrap().family.list_name()
+    );
+    assert!(today[0].person.is_some(), "names the mother");
+    assert_eq!(s.family_follow_ups(&f).unwrap().len(), today.len());
+    // The same day's visit addresses them; Today is clear.
+    let keys: Vec<String> = today.iter().map(|v| v.item.key.clone()).collect();
+    s.record_contact(
+        &f,
+        &doorstep_core::domain::record::contact::NewContact {
+            kind: "targeted-visit".into(),
+            location: "A01".into(),
+            mechanism: "01".into(),
+            attendance: "attended".into(),
+            role: "health-visitor".into(),
+            note: Some("Risk assessed; GP and perinatal team called".into()),
+            addresses: keys,
+            ..Default::default()
+        },
+        &[],
+    )
+    .unwrap();
+    assert!(s.follow_ups(None).unwrap().is_empty());
+    let incremental = s.projection_dump().unwrap();
+    s.rebuild_projections().unwrap();
+    assert_eq!(incremental, s.projection_dump().unwrap());
+}

@@ -6,6 +6,7 @@ import type { ContactKind } from "./ContactKind";
 import type { ContactStatus } from "./ContactStatus";
 import type { ErrorMark } from "./ErrorMark";
 import type { FeedingStatus } from "./FeedingStatus";
+import type { FollowUp } from "./FollowUp";
 import type { LocationType } from "./LocationType";
 import type { PractitionerRole } from "./PractitionerRole";
 import type { Stamp } from "./Stamp";
@@ -84,6 +85,15 @@ remote_reason?: string | null,
  * Infant feeding status (new birth visit and 6–8 week review).
  */
 feeding_status?: FeedingStatus | null, 
+/**
+ * A follow-up this contact sets: by when and why.
+ */
+follow_up?: FollowUp | null, 
+/**
+ * The open follow-ups (results, earlier follow-ups) this contact
+ * addresses, by key, as a set.
+ */
+addresses?: { [key in string]: boolean }, 
 /**
  * A hand-ticked "ASQ-3 completed" box, kept on records made before
  * the ASQ-3 was read from the completed 2–2½ year review form; never

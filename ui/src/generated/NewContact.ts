@@ -65,6 +65,18 @@ remote_reason: string | null,
  */
 feeding_status: string | null, 
 /**
+ * A follow-up date (YYYY-MM-DD), with its reason.
+ */
+follow_up_on: string | null, 
+/**
+ * Why the follow-up.
+ */
+follow_up_reason: string | null, 
+/**
+ * Keys of open follow-ups this contact addresses.
+ */
+addresses: Array<string>, 
+/**
  * Reason height/weight not recorded at a 2-year review.
  */
 bmi_not_recorded_reason: string | null, };

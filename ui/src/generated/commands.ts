@@ -10,6 +10,8 @@ import type { Enrolment } from "./Enrolment";
 import type { FamilyPage } from "./FamilyPage";
 import type { FamilyQuery } from "./FamilyQuery";
 import type { FamilyView } from "./FamilyView";
+import type { FollowUpItem } from "./FollowUpItem";
+import type { FollowUpView } from "./FollowUpView";
 import type { FormSummary } from "./FormSummary";
 import type { GoalHistory } from "./GoalHistory";
 import type { GrowthChart } from "./GrowthChart";
@@ -40,6 +42,9 @@ export const COMMANDS = [
   "keep_alive",
   "enrol",
   "worklist",
+  "follow_ups",
+  "family_follow_ups",
+  "record_addressed",
   "list_families",
   "caseload_summary",
   "show_family",
@@ -104,6 +109,21 @@ export function enrol(enrolment: Enrolment): Promise<EnrolReport> {
 /** Overdue, follow-ups, due and upcoming reviews, most urgent first. */
 export function worklist(query: WorklistQuery): Promise<Array<WorkItem>> {
   return invoke("worklist", { query });
+}
+
+/** Urgent results and follow-ups still open across the caseload, most urgent first. */
+export function followUps(): Promise<Array<FollowUpView>> {
+  return invoke("follow_ups");
+}
+
+/** One family's open urgent results and follow-ups. */
+export function familyFollowUps(family_id: string): Promise<Array<FollowUpItem>> {
+  return invoke("family_follow_ups", { family_id });
+}
+
+/** Records an open follow-up as addressed, with what was done. */
+export function recordAddressed(family_id: string, key: string, note: string): Promise<Written> {
+  return invoke("record_addressed", { family_id, key, note });
 }
 
 /** The caseload, filtered, searched and paged. */

@@ -18,6 +18,7 @@ import type { DeliveredBy } from "./DeliveredBy";
 import type { DeliveredWhere } from "./DeliveredWhere";
 import type { DeliveredHow } from "./DeliveredHow";
 import type { GrowthReference } from "./GrowthReference";
+import type { Urgency } from "./Urgency";
 
 export const ROLE_LABELS: Record<PractitionerRole, string> = {
   "health-visitor": "Health visitor",
@@ -183,4 +184,10 @@ export const GROWTH_REFERENCE_LABELS: Record<GrowthReference, string> = {
   "uk90-preterm": "UK90 preterm and birth",
   "who2006": "WHO 2006",
   "uk90-child": "UK90 child",
+};
+
+export const URGENCY_LABELS: Record<Urgency, string> = {
+  "urgent": "Urgent: act today",
+  "result": "Result to act on",
+  "follow-up": "Follow-up",
 };

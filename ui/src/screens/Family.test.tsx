@@ -129,6 +129,43 @@ describe("Family", () => {
     expect(within(merged).getByRole("link")).toHaveAttribute("href", "#/family/44444444-4444-4444-8444-444444444444");
   });
 
+  it("shows open results and follow-ups, and records one as addressed with a note", async () => {
+    let open = [
+      {
+        key: "response:r1:epds-item10",
+        family_id: FAMILY_ID,
+        person_id: null,
+        urgency: "urgent" as const,
+        text: "EPDS item 10 (thoughts of self-harm) 1: urgent safeguarding prompt: assess risk of self-harm today",
+        since: "2026-11-20",
+        due: "2026-11-20",
+      },
+    ];
+    const calls = answer(
+      handlers(familyView(), {
+        family_follow_ups: () => open,
+        record_addressed: () => {
+          open = [];
+          return { family_id: FAMILY_ID, record_id: FAMILY_ID };
+        },
+      }),
+    );
+    const user = userEvent.setup();
+    render(<Family familyId={FAMILY_ID} />);
+    const panel = await screen.findByTestId("family-follow-ups");
+    expect(panel).toHaveTextContent("Urgent: act today");
+    expect(panel).toHaveTextContent("assess risk of self-harm today");
+    await user.click(within(panel).getByText("Record as addressed"));
+    await user.type(within(panel).getByLabelText("What was done"), "Risk assessed; GP informed");
+    await user.click(within(panel).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.queryByTestId("family-follow-ups")).not.toBeInTheDocument());
+    expect(calls.find((c) => c.cmd === "record_addressed")!.args).toEqual({
+      family_id: FAMILY_ID,
+      key: "response:r1:epds-item10",
+      note: "Risk assessed; GP informed",
+    });
+  });
+
   it("lists contacts and assessments newest first, with status and addenda", async () => {
     answer(handlers());
     render(<Family familyId={FAMILY_ID} />);

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState, type ReactNode } from "react";
 import {
   codeLists,
   conflicts as loadConflicts,
+  familyFollowUps,
   familyReviews,
   formList,
   goals as loadGoals,
@@ -13,6 +14,7 @@ import {
   type ConflictView,
   type Family as FamilyRecord,
   type FamilyView,
+  type FollowUpItem,
   type FormSummary,
   type GoalHistory,
   type IpcError,
@@ -25,6 +27,7 @@ import { ErrorSummary } from "../components/ErrorSummary";
 import { AlertBanner } from "../components/family/AlertBanner";
 import { Conflicts } from "../components/family/Conflicts";
 import { Goals } from "../components/family/Goals";
+import { FollowUpPanel } from "../components/family/FollowUpPanel";
 import { GrowthCharts, type ChartChild } from "../components/family/GrowthChart";
 import { Reviews } from "../components/family/Reviews";
 import { StartForm } from "../components/family/StartForm";
@@ -103,6 +106,7 @@ export function Family({ familyId }: { familyId: string }) {
   const [loadError, setLoadError] = useState<IpcError | null>(null);
   const [reviews, setReviews] = useState<Part<Review[]>>(null);
   const [goals, setGoals] = useState<Part<GoalHistory[]>>(null);
+  const [openItems, setOpenItems] = useState<FollowUpItem[]>([]);
   const [conflicts, setConflicts] = useState<Part<ConflictView[]>>(null);
   const [forms, setForms] = useState<FormSummary[]>([]);
   const [topicLabels, setTopicLabels] = useState<Record<string, string>>({});
@@ -116,9 +120,14 @@ export function Family({ familyId }: { familyId: string }) {
     } catch (e) {
       setLoadError(failure(e));
     }
-    const [r, g] = await Promise.all([settle(familyReviews(familyId)), settle(loadGoals(familyId))]);
+    const [r, g, o] = await Promise.all([
+      settle(familyReviews(familyId)),
+      settle(loadGoals(familyId)),
+      settle(familyFollowUps(familyId)),
+    ]);
     setReviews(r);
     setGoals(g);
+    setOpenItems(o && "value" in o ? o.value : []);
   }, [familyId]);
 
   useEffect(() => {
@@ -212,6 +221,7 @@ export function Family({ familyId }: { familyId: string }) {
       )}
 
       <AlertBanner family={family} activeFlags={view.active_flags} />
+      <FollowUpPanel familyId={familyId} items={openItems} onChange={() => void loadRecord()} />
 
       <div className="nhsuk-grid-row">
         <div className="nhsuk-grid-column-one-third">

@@ -51,6 +51,8 @@ type Fields = {
   note: string;
   remote_reason: string;
   feeding_status: string;
+  follow_up_on: string;
+  follow_up_reason: string;
   bmi_not_recorded_reason: string;
 };
 
@@ -73,6 +75,8 @@ function initialFields(clock: ClockReading | null): Fields {
     note: "",
     remote_reason: "",
     feeding_status: "",
+    follow_up_on: "",
+    follow_up_reason: "",
     bmi_not_recorded_reason: "",
   };
 }
@@ -112,6 +116,9 @@ export function toNewContact(f: Fields, at: string | null): NewContact {
     note: f.note.trim() === "" ? null : f.note,
     remote_reason: f.mechanism !== "01" ? text(f.remote_reason) : null,
     feeding_status: feedingAsked(f.kind) ? text(f.feeding_status) : null,
+    follow_up_on: text(f.follow_up_on),
+    follow_up_reason: text(f.follow_up_reason),
+    addresses: [],
     bmi_not_recorded_reason: twoYear ? text(f.bmi_not_recorded_reason) : null,
   };
 }
@@ -509,6 +516,28 @@ export function RecordContact({ familyId }: { familyId: string }) {
           </div>
           <Checkboxes name="topics" legend="Topics discussed" values={f.topics} onChange={set("topics")} options={opts(lists.topics)} error={p("topics")} />
           <TextArea name="note" label="Note" rows={6} value={f.note} onChange={set("note")} error={p("note")} />
+          <div className="nhsuk-grid-row">
+            <div className="nhsuk-grid-column-one-third">
+              <TextInput
+                name="follow_up_on"
+                label="Follow up by (optional)"
+                type="date"
+                value={f.follow_up_on}
+                onChange={set("follow_up_on")}
+                error={p("follow_up_on")}
+              />
+            </div>
+            <div className="nhsuk-grid-column-two-thirds">
+              <TextInput
+                name="follow_up_reason"
+                label="What to follow up"
+                hint="It stays on Today until a contact or a note addresses it"
+                value={f.follow_up_reason}
+                onChange={set("follow_up_reason")}
+                error={p("follow_up_reason")}
+              />
+            </div>
+          </div>
           {feedingAsked(f.kind) && (
             <Select
               name="feeding_status"

@@ -7,7 +7,7 @@ import { Today } from "./Today";
 
 describe("Today", () => {
   it("lists the worklist by category with the child, review, reason, due date and days late", async () => {
-    const calls = answer({ worklist: () => workItems, sync_status: () => syncStatusEnrolled });
+    const calls = answer({ worklist: () => workItems, follow_ups: () => [], sync_status: () => syncStatusEnrolled });
     const { container } = render(<Today />);
     expect(screen.getByRole("heading", { level: 1, name: "Today" })).toBeInTheDocument();
     const items = await screen.findAllByTestId("worklist-item");
@@ -36,8 +36,35 @@ describe("Today", () => {
     expect(await axeViolations(container)).toEqual([]);
   });
 
+  it("puts urgent results and follow-ups first, each linked to the family", async () => {
+    const urgent = {
+      item: {
+        key: "response:r1:epds-item10",
+        family_id: "fam-1",
+        person_id: "p-1",
+        urgency: "urgent" as const,
+        text: "EPDS item 10 (thoughts of self-harm) 2: urgent safeguarding prompt: assess risk of self-harm today",
+        since: "2026-11-20",
+        due: "2026-11-20",
+      },
+      family: "Okafor",
+      person: "Grace Okafor",
+      urgency_label: "Urgent: act today",
+    };
+    answer({ worklist: () => workItems, follow_ups: () => [urgent], sync_status: () => syncStatusEnrolled });
+    const { container } = render(<Today />);
+    const section = await screen.findByTestId("follow-ups");
+    expect(within(section).getByRole("heading", { name: /Results and follow-ups to act on/ })).toBeInTheDocument();
+    const row = within(section).getByTestId("follow-up");
+    expect(row).toHaveAttribute("data-urgency", "urgent");
+    expect(within(row).getByRole("link", { name: "Grace Okafor" })).toHaveAttribute("href", "#/family/fam-1");
+    expect(row).toHaveTextContent("Urgent: act today");
+    expect(row).toHaveTextContent("20 Nov 2026");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
   it("says when nothing is due and when the laptop is not enrolled", async () => {
-    answer({ worklist: () => [], sync_status: () => syncStatusNotEnrolled });
+    answer({ worklist: () => [], follow_ups: () => [], sync_status: () => syncStatusNotEnrolled });
     const { container } = render(<Today />);
     expect(await screen.findByText("No reviews are due in the next 4 weeks.")).toBeInTheDocument();
     expect(await screen.findByText(/not enrolled with a server/)).toBeInTheDocument();
@@ -47,7 +74,7 @@ describe("Today", () => {
   it("shows the message when the worklist cannot be loaded", async () => {
     answer({
       worklist: () => { throw ipcError("storage", "The device store could not complete this: disk full. Free some space and try again."); },
-      sync_status: () => syncStatusEnrolled,
+      follow_ups: () => [], sync_status: () => syncStatusEnrolled,
     });
     const { container } = render(<Today />);
     const alert = await screen.findByRole("alert");

@@ -1,6 +1,7 @@
-// Today: the worklist (overdue, follow-ups, due now, coming up) and a
+// Today: urgent results and follow-ups still open (first: they must not be
+// missed), the worklist (overdue, follow-ups, due now, coming up) and a
 // short sync summary.
-import { asIpcError, syncStatus, worklist, type Category, type SyncStatus, type WorkItem } from "../ipc";
+import { asIpcError, followUps, syncStatus, worklist, type Category, type FollowUpView, type SyncStatus, type WorkItem } from "../ipc";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { href } from "../route";
 import { CATEGORY_LABELS, formatDate, formatDateTime, kindLabel, plural } from "../components/shell/format";
@@ -57,6 +58,46 @@ function WorkTable({ category, items }: { category: Category; items: WorkItem[] 
   );
 }
 
+/** Urgent results and follow-ups, most urgent first; each stays until a contact or a note addresses it. */
+function FollowUps({ items }: { items: FollowUpView[] }) {
+  return (
+    <section aria-labelledby="today-follow-ups" data-testid="follow-ups">
+      <h2 id="today-follow-ups" className="nhsuk-heading-m">
+        Results and follow-ups to act on <span className="nhsuk-u-secondary-text-colour">({items.length})</span>
+      </h2>
+      <p className="nhsuk-body-s nhsuk-u-secondary-text-colour">
+        Each stays here until a contact addresses it, or it is recorded as addressed on the family record.
+      </p>
+      <table className="nhsuk-table">
+        <caption className="nhsuk-u-visually-hidden">Results and follow-ups: {plural(items.length, "item", "items")}</caption>
+        <thead className="nhsuk-table__head">
+          <tr className="nhsuk-table__row">
+            <th scope="col" className="nhsuk-table__header">Who</th>
+            <th scope="col" className="nhsuk-table__header">What</th>
+            <th scope="col" className="nhsuk-table__header">Due by</th>
+          </tr>
+        </thead>
+        <tbody className="nhsuk-table__body">
+          {items.map((v) => (
+            <tr className="nhsuk-table__row" key={v.item.key} data-testid="follow-up" data-urgency={v.item.urgency}>
+              <td className="nhsuk-table__cell">
+                <a href={href({ screen: "family", familyId: v.item.family_id })}>{v.person ?? `${v.family} family`}</a>
+              </td>
+              <td className="nhsuk-table__cell">
+                <strong className={`nhsuk-tag ${v.item.urgency === "urgent" ? "nhsuk-tag--red" : v.item.urgency === "result" ? "nhsuk-tag--orange" : "nhsuk-tag--blue"}`}>
+                  {v.urgency_label}
+                </strong>{" "}
+                {v.item.text}
+              </td>
+              <td className="nhsuk-table__cell nhsuk-u-nowrap">{formatDate(v.item.due)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function SyncSummary({ status }: { status: SyncStatus }) {
   return (
     <section aria-labelledby="today-sync" data-testid="sync-summary">
@@ -99,6 +140,7 @@ function SyncSummary({ status }: { status: SyncStatus }) {
 export function Today() {
   const work = useLoad(() => worklist({ from: null, to: null, practitioner: null }), []);
   const sync = useLoad(() => syncStatus(), []);
+  const open = useLoad(() => followUps(), []);
   const items = work.data ?? [];
 
   return (
@@ -106,6 +148,8 @@ export function Today() {
       <h1 tabIndex={-1}>Today</h1>
       <div className="nhsuk-grid-row">
         <div className="nhsuk-grid-column-three-quarters">
+          <ErrorSummary error={open.error} title="Results and follow-ups could not be loaded" />
+          {open.data && open.data.length > 0 && <FollowUps items={open.data} />}
           {work.loading && !work.data && <Loading>Loading your worklist…</Loading>}
           <ErrorSummary error={work.error} title="Your worklist could not be loaded" />
           {work.error && (

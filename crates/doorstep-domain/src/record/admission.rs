@@ -26,7 +26,7 @@ use super::family::Family;
 use super::response::ResponseStatus;
 
 /// The record maps, with the word a refusal uses for one entry.
-const MAPS: [(&str, &str); 7] = [
+const MAPS: [(&str, &str); 8] = [
     ("members", "person"),
     ("levels", "level of service"),
     ("flags", "flag"),
@@ -34,6 +34,7 @@ const MAPS: [(&str, &str); 7] = [
     ("contacts", "contact"),
     ("measurements", "measurement"),
     ("responses", "assessment"),
+    ("addressed", "follow-up addressed"),
 ];
 
 /// Fields a signed or completed record may still gain.

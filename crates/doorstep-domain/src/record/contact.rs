@@ -95,6 +95,13 @@ pub struct Contact {
     /// Infant feeding status (new birth visit and 6–8 week review).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feeding_status: Option<FeedingStatus>,
+    /// A follow-up this contact sets: by when and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<super::follow_up::FollowUp>,
+    /// The open follow-ups (results, earlier follow-ups) this contact
+    /// addresses, by key, as a set.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub addresses: BTreeMap<String, bool>,
     /// A hand-ticked "ASQ-3 completed" box, kept on records made before
     /// the ASQ-3 was read from the completed 2–2½ year review form; never
     /// counted.
@@ -193,6 +200,13 @@ pub struct NewContact {
     pub remote_reason: Option<String>,
     /// Infant feeding status code.
     pub feeding_status: Option<String>,
+    /// A follow-up date (YYYY-MM-DD), with its reason.
+    pub follow_up_on: Option<String>,
+    /// Why the follow-up.
+    pub follow_up_reason: Option<String>,
+    /// Keys of open follow-ups this contact addresses.
+    #[serde(default)]
+    pub addresses: Vec<String>,
     /// Reason height/weight not recorded at a 2-year review.
     pub bmi_not_recorded_reason: Option<String>,
 }
@@ -373,6 +387,44 @@ pub fn record_contact(
             "is recorded at the new birth visit and the 6–8 week review only",
         );
     }
+    let follow_up_reason = p
+        .check(
+            "follow_up_reason",
+            optional_text(input.follow_up_reason.as_deref(), TEXT_MAX),
+        )
+        .flatten();
+    let follow_up_on = input
+        .follow_up_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| p.check("follow_up_on", crate::values::validate::date(s)));
+    let follow_up = match (follow_up_on, follow_up_reason) {
+        (Some(due), Some(reason)) => {
+            if due < crate::values::calendar::london_date(at) {
+                p.push("follow_up_on", "must not be before the contact");
+            }
+            Some(super::follow_up::FollowUp { due, reason })
+        }
+        (Some(_), None) => {
+            p.push(
+                "follow_up_reason",
+                "is required with a follow-up date: say what to follow up",
+            );
+            None
+        }
+        (None, Some(_))
+            if input
+                .follow_up_on
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty()) =>
+        {
+            p.push("follow_up_on", "is required with a follow-up reason");
+            None
+        }
+        _ => None,
+    };
+    let addresses = super::follow_up::check_addresses(family, &input.addresses, &mut p);
     if !p.is_empty() {
         return Err(p);
     }
@@ -394,6 +446,8 @@ pub fn record_contact(
         note,
         remote_reason,
         feeding_status: feeding,
+        follow_up,
+        addresses,
         asq3_completed: None,
         bmi_not_recorded_reason: bmi_reason,
         status: ContactStatus::Draft,

@@ -310,6 +310,9 @@ pub struct Family {
     /// Assessment responses keyed by id.
     #[serde(default)]
     pub responses: BTreeMap<Uuid, super::response::FormResponse>,
+    /// Follow-ups recorded as addressed without a contact, keyed by id.
+    #[serde(default)]
+    pub addressed: BTreeMap<Uuid, super::follow_up::Addressed>,
     /// Set when the whole household was entered in error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
@@ -640,6 +643,7 @@ pub fn add_family(
         contacts: BTreeMap::new(),
         measurements: BTreeMap::new(),
         responses: BTreeMap::new(),
+        addressed: BTreeMap::new(),
         entered_in_error: None,
         merged_into: None,
     };

@@ -66,6 +66,7 @@ export function familyView(): FamilyView {
     family: {
       schema: 1,
       id: FAMILY_ID,
+      addressed: {},
       created: stamp("2025-11-20T10:00:00Z"),
       household: {
         address_line1: "12 Example Row",
