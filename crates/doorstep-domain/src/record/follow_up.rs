@@ -156,14 +156,21 @@ pub fn open_items(family: &Family) -> Vec<FollowUpItem> {
             continue;
         };
         let on = crate::values::calendar::london_date(completed.at);
+        // EPDS item 10 carries its urgent prompt on the total too: one item
+        // for one prompt (the total stays an item if it is positive itself).
+        let urgent_item = r
+            .scores
+            .values()
+            .any(|s| s.has(ScoreFlag::Urgent) && !s.code.ends_with("-total"));
         for s in r.scores.values() {
-            let urgency = if s.has(ScoreFlag::Urgent) {
-                Urgency::Urgent
-            } else if s.has(ScoreFlag::Positive) || s.has(ScoreFlag::Refer) {
-                Urgency::Result
-            } else {
-                continue;
-            };
+            let urgency =
+                if s.has(ScoreFlag::Urgent) && !(urgent_item && s.code.ends_with("-total")) {
+                    Urgency::Urgent
+                } else if s.has(ScoreFlag::Positive) || s.has(ScoreFlag::Refer) {
+                    Urgency::Result
+                } else {
+                    continue;
+                };
             let key = format!("response:{id}:{}", s.code);
             if done.contains(key.as_str()) {
                 continue;
@@ -278,7 +285,7 @@ mod tests {
     use crate::record::response;
 
     /// A family whose parent completed an EPDS with item 10 answered "c"
-    /// (scored 1: urgent) and a total of 9.
+    /// (scored 1: urgent) and a positive total (19).
     fn with_urgent_epds() -> (Family, Uuid, Uuid) {
         let (mut f, parent, child) = family_with_child();
         let def = forms::latest("epds").unwrap();
@@ -322,11 +329,13 @@ mod tests {
             .iter()
             .filter(|i| i.urgency == Urgency::Urgent)
             .collect();
-        assert_eq!(
-            urgent.len(),
-            2,
-            "the total and item 10 both carry the prompt: {open:?}"
-        );
+        // One urgent prompt (the total carries it too), and the positive
+        // total as a result to act on.
+        assert_eq!(urgent.len(), 1, "{open:?}");
+        assert!(urgent[0].key.ends_with("epds-item10"), "{open:?}");
+        assert!(open
+            .iter()
+            .any(|i| i.urgency == Urgency::Result && i.key.ends_with("epds-total")));
         assert!(urgent.iter().all(|i| i.person_id == Some(parent)));
         assert!(urgent.iter().all(|i| i.due == cx().today), "act today");
         assert_eq!(open[0].urgency, Urgency::Urgent, "most urgent first");
@@ -335,7 +344,7 @@ mod tests {
         c.addresses = vec!["response:nope".into()];
         let e = record_contact(&f, Uuid::from_u128(600), &c, &cx()).unwrap_err();
         assert_eq!(e.0[0].field, "addresses");
-        // A contact that addresses both closes them.
+        // A contact that addresses the prompt closes it.
         c.addresses = urgent.iter().map(|i| i.key.clone()).collect();
         let (_, a) = record_contact(&f, Uuid::from_u128(600), &c, &cx()).unwrap();
         apply(&mut f, &a);
