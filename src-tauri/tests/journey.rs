@@ -245,6 +245,48 @@ fn a_health_visitor_records_a_new_birth_visit_syncs_and_resolves_a_conflict() ->
     other.run(&["family", "update", &family, "--phone", "07700900222"])?;
     other.run(&["sync"])?;
 
+    // An EPDS with item 10 answered "sometimes" (thoughts of self-harm),
+    // completed on this laptop: an urgent result for Today.
+    let shown = laptop.run(&["family", "show", &family])?;
+    let mother = shown["family"]["members"]
+        .as_object()
+        .context("members")?
+        .iter()
+        .find(|(_, p)| p["role"] == "parent")
+        .map(|(id, _)| id.clone())
+        .context("a parent in the Okafor family")?;
+    let response = laptop.run(&[
+        "form", "start", "--family", &family, "--form", "epds", "--child", &mother,
+    ])?;
+    let response = response["record_id"]
+        .as_str()
+        .context("the response id")?
+        .to_string();
+    for i in 1..=10 {
+        let item = format!("epds-{i}");
+        let answer = if i == 10 { "b" } else { "d" };
+        laptop.run(&[
+            "form",
+            "answer",
+            "--family",
+            &family,
+            "--response",
+            &response,
+            "--item",
+            &item,
+            "--value",
+            answer,
+        ])?;
+    }
+    laptop.run(&[
+        "form",
+        "complete",
+        "--family",
+        &family,
+        "--response",
+        &response,
+    ])?;
+
     let display = Display::start(laptop_dir.path())?;
     let app = display.launch()?;
     let result = journey(&app, &family);
@@ -272,6 +314,36 @@ fn journey(app: &WebDriver, family: &str) -> Result<()> {
     app.find_text("h1", "Today")?;
     app.find_text("[data-testid=worklist-item]", "Zara")?;
     shot(app, "today")?;
+
+    // The urgent EPDS result is first on Today; it is addressed from the
+    // family record with a note, and leaves Today.
+    let urgent = app.find_text("[data-testid=follow-up]", "Urgent")?;
+    assert!(app.text(&urgent)?.contains("self-harm"));
+    app.click(&app.find_text("[data-testid=follow-up] a", "")?)?;
+    app.find_text("h1", "Okafor")?;
+    app.find_text("[data-testid=family-follow-up]", "self-harm")?;
+    app.click(&app.find_text(
+        "[data-testid=family-follow-up] .nhsuk-details__summary-text",
+        "Record as addressed",
+    )?)?;
+    let note = app.find("[data-testid=family-follow-up] textarea")?;
+    app.type_into(
+        &note,
+        "Risk assessed with mum; GP and perinatal team informed",
+    )?;
+    app.click(&app.find_text("[data-testid=family-follow-up] button", "Save")?)?;
+    app.wait_for(
+        "the urgent result to be addressed",
+        Duration::from_secs(10),
+        |a| {
+            Ok(a.all("[data-testid=family-follow-up]")?
+                .is_empty()
+                .then_some(()))
+        },
+    )?;
+    app.go("#/today")?;
+    app.find_text("[data-testid=worklist-item]", "Zara")?;
+    assert!(app.all("[data-testid=follow-up]")?.is_empty());
 
     // Find the family from the caseload.
     app.click(&app.find_text("a", "Caseload")?)?;

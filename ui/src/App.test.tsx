@@ -29,6 +29,7 @@ function mainHandlers(extra: Handlers = {}): Handlers {
     app_state: () => unlockedState,
     worklist: () => workItems,
     sync_status: () => syncStatusEnrolled,
+    follow_ups: () => [],
     keep_alive: () => null,
     lock: () => lockedState,
     ...extra,
