@@ -9,9 +9,14 @@ use chrono::NaiveDate;
 use doorstep_domain::forms::{AsqDomain, AsqDomainValues};
 use doorstep_domain::record::contact::ContactStatus;
 use doorstep_domain::record::family::Family;
-use doorstep_domain::record::listing::{FamilyPage, FamilyQuery, FamilySummary, SortBy};
+use doorstep_domain::record::listing::{
+    ChildSummary, FamilyPage, FamilyQuery, FamilySummary, SortBy,
+};
 use doorstep_domain::record::response::asq3_at;
-use doorstep_domain::values::{codes::LevelOfService, postcode};
+use doorstep_domain::values::{
+    codes::{LevelOfService, MemberRole},
+    postcode,
+};
 use rusqlite::types::{FromSql, ToSqlOutput, Value as SqlValue};
 use rusqlite::{params_from_iter, Connection, ToSql};
 
@@ -603,6 +608,52 @@ pub fn asq_scores_from_text(text: &str) -> Option<AsqDomainValues> {
     })
 }
 
+/// Fills each listed family's children and pregnancies (on the caseload:
+/// not entered in error, merged or left), oldest first.
+fn children_of_page(conn: &Connection, families: &mut [FamilySummary]) -> Result<(), StoreError> {
+    if families.is_empty() {
+        return Ok(());
+    }
+    let marks: Vec<String> = (1..=families.len()).map(|i| format!("?{i}")).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT family_id, given_name, family_name, role, date_of_birth, expected_delivery
+         FROM people
+         WHERE family_id IN ({}) AND role IN ('child', 'unborn') AND entered_in_error = 0
+           AND merged_into_person IS NULL AND left_reason IS NULL
+         ORDER BY coalesce(date_of_birth, expected_delivery), id",
+        marks.join(", ")
+    ))?;
+    let ids: Vec<String> = families.iter().map(|f| f.id.clone()).collect();
+    let mut rows = stmt.query(params_from_iter(ids.iter()))?;
+    let mut by_family: HashMap<String, Vec<ChildSummary>> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let role = MemberRole::parse(r.get_ref(3)?.as_str()?)
+            .map_err(|_| StoreError::Corrupt("bad role in a projection".into()))?;
+        let given: Option<String> = r.get(1)?;
+        let family_name: String = r.get(2)?;
+        let date = |i: usize| -> Result<Option<NaiveDate>, StoreError> {
+            Ok(r.get_ref(i)?.as_str_or_null()?.and_then(|d| d.parse().ok()))
+        };
+        by_family.entry(r.get(0)?).or_default().push(ChildSummary {
+            name: doorstep_domain::record::family::display_name(
+                given.as_deref(),
+                &family_name,
+                role,
+            ),
+            date_of_birth: date(4)?,
+            due: if role == MemberRole::Unborn {
+                date(5)?
+            } else {
+                None
+            },
+        });
+    }
+    for f in families {
+        f.children = by_family.remove(&f.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
 fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -763,9 +814,12 @@ pub fn list(
                 interpreter_needed: r.get::<_, i64>(8)? != 0,
                 entered_in_error: r.get::<_, i64>(9)? != 0,
                 name: r.get(10)?,
+                children: Vec::new(),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut families = families;
+    children_of_page(conn, &mut families)?;
     Ok(FamilyPage {
         total,
         page,

@@ -469,6 +469,16 @@ fn merging_duplicates_keeps_every_contact_of_both_records() {
     // One household listed; both histories kept and read as one.
     let page = s.list_families(&Default::default()).unwrap();
     assert_eq!(page.total, 1);
+    // The list names the child and gives the date of birth, once.
+    let listed: Vec<(String, Option<chrono::NaiveDate>)> = page.families[0]
+        .children
+        .iter()
+        .map(|c| (c.name.clone(), c.date_of_birth))
+        .collect();
+    assert_eq!(
+        listed,
+        [("Noah Mensah".to_string(), "2026-11-01".parse().ok())]
+    );
     let view = s.show_family(&b).unwrap();
     assert_eq!(view.merged.len(), 1);
     assert_eq!(view.merged[0].id.to_string(), a);

@@ -14,6 +14,7 @@ export type { CaseloadSummary } from "./CaseloadSummary";
 export type { Category } from "./Category";
 export type { CentileLine } from "./CentileLine";
 export type { ChartPoint } from "./ChartPoint";
+export type { ChildSummary } from "./ChildSummary";
 export type { ClockReading } from "./ClockReading";
 export type { CodeLists } from "./CodeLists";
 export type { CodeOption } from "./CodeOption";

@@ -22,6 +22,9 @@ describe("Caseload", () => {
     const rows = screen.getAllByTestId("family-row");
     expect(rows[0]).toHaveTextContent("12 Foleshill Road");
     expect(rows[0]).toHaveTextContent("CV1 4AA");
+    // Children by full name with their dates, so families of one surname tell apart.
+    expect(within(rows[0]).getByTestId("family-children")).toHaveTextContent("Amelia Okafor, born 10 Aug 2026");
+    expect(within(rows[0]).getByTestId("family-children")).toHaveTextContent("Unborn baby Okafor, due 1 Mar 2027");
     expect(within(rows[0]).getByText("Targeted")).toHaveClass("nhsuk-tag");
     expect(within(rows[0]).getByText("Child in need")).toHaveClass("nhsuk-tag");
     await waitFor(() => expect(rows[0]).toHaveTextContent("6–8 week review, was due 5 Oct 2026"));

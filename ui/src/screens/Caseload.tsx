@@ -135,6 +135,16 @@ export function Caseload() {
                   <tr className="nhsuk-table__row" key={f.id} data-testid="family-row">
                     <td className="nhsuk-table__cell">
                       <a href={href({ screen: "family", familyId: f.id })} data-testid="family-link">{f.name}</a>
+                      {f.children.length > 0 && (
+                        <ul className="nhsuk-list nhsuk-body-s nhsuk-u-margin-bottom-0" data-testid="family-children">
+                          {f.children.map((c, i) => (
+                            <li key={i} className="nhsuk-u-margin-bottom-0">
+                              {c.name}
+                              {c.date_of_birth ? `, born ${formatDate(c.date_of_birth)}` : c.due ? `, due ${formatDate(c.due)}` : ""}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
                       {f.interpreter_needed && <><br /><span className="nhsuk-body-s">Interpreter needed</span></>}
                       {f.entered_in_error && <><br /><strong className="nhsuk-tag nhsuk-tag--grey">Entered in error</strong></>}
                     </td>

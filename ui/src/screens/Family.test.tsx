@@ -76,6 +76,7 @@ describe("Family", () => {
     expect(within(members).getByRole("rowheader", { name: "Ava Okafor" })).toBeInTheDocument();
     expect(members).toHaveTextContent("999 000 0018");
     expect(members).toHaveTextContent("10 November 2025");
+    expect(members).toHaveTextContent("born at 35+2 weeks, birth weight 2,480 g");
     expect(members).toHaveTextContent("Due 14 September 2026");
     expect(members).toHaveTextContent("Unborn baby Okafor");
     expect(screen.getByText("ZZ99 3AB")).toBeInTheDocument();

@@ -337,8 +337,11 @@ export function Family({ familyId }: { familyId: string }) {
                     : p.expected_delivery_date
                       ? `Due ${formatDate(p.expected_delivery_date)}`
                       : "Not recorded"}
-                  {p.role === "child" && p.gestation_weeks != null && p.gestation_weeks < 37
+                  {p.role === "child" && p.gestation_weeks != null
                     ? `, born at ${p.gestation_weeks}+${p.gestation_days ?? 0} weeks`
+                    : ""}
+                  {p.role === "child" && p.birth_weight_grams != null
+                    ? `, birth weight ${p.birth_weight_grams.toLocaleString("en-GB")} g`
                     : ""}
                 </td>
                 <td className="nhsuk-table__cell" style={{ whiteSpace: "nowrap" }}>

@@ -97,6 +97,22 @@ pub struct FamilySummary {
     pub interpreter_needed: bool,
     /// Whether the family was entered in error.
     pub entered_in_error: bool,
+    /// The children and pregnancies on the caseload, oldest first: full
+    /// names and key dates, so families of one surname tell apart.
+    #[serde(default)]
+    pub children: Vec<ChildSummary>,
+}
+
+/// A child or pregnancy as the caseload list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChildSummary {
+    /// Full name ("Unborn baby Okafor" for a pregnancy with no name yet).
+    pub name: String,
+    /// Date of birth.
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    /// Expected date of delivery, for a pregnancy.
+    pub due: Option<chrono::NaiveDate>,
 }
 
 /// A page of a family list.

@@ -79,7 +79,7 @@ export function familyView(): FamilyView {
       allocation: { practitioner: "Sam Rivers", team: "Testbury North" },
       members: {
         [MOTHER]: person({ role: "parent", given_name: "Grace", family_name: "Okafor", date_of_birth: "1994-04-02", sex: "2", nhs_number: "9990000026" }),
-        [AVA]: person({ role: "child", given_name: "Ava", family_name: "Okafor", date_of_birth: "2025-11-10", sex: "2", nhs_number: "9990000018" }),
+        [AVA]: person({ role: "child", given_name: "Ava", family_name: "Okafor", date_of_birth: "2025-11-10", sex: "2", nhs_number: "9990000018", gestation_weeks: 35, gestation_days: 2, birth_weight_grams: 2480 }),
         [TOBI]: person({ role: "child", given_name: "Tobi", family_name: "Okafor", date_of_birth: "2023-05-02", sex: "1", nhs_number: "9990000034" }),
         [UNBORN]: person({ role: "unborn", family_name: "Okafor", expected_delivery_date: "2026-09-14" }),
       },

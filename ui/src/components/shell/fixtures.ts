@@ -56,14 +56,20 @@ export const familyPage: FamilyPage = {
     {
       id: "fam-1", name: "Okafor", address_line1: "12 Foleshill Road", postcode: "CV1 4AA", level: "targeted",
       practitioner: "Jo Bloggs", members: 4, children_under5: 2, flags: ["child-in-need"], interpreter_needed: false, entered_in_error: false,
+      children: [
+        { name: "Amelia Okafor", date_of_birth: "2026-08-10", due: null },
+        { name: "Unborn baby Okafor", date_of_birth: null, due: "2027-03-01" },
+      ],
     },
     {
       id: "fam-2", name: "Kowalski", address_line1: "3 Stoney Stanton Road", postcode: "CV1 5BB", level: "universal",
       practitioner: "Jo Bloggs", members: 3, children_under5: 1, flags: [], interpreter_needed: true, entered_in_error: false,
+      children: [],
     },
     {
       id: "fam-3", name: "Mensah", address_line1: "48 Harnall Lane East", postcode: "CV1 5CC", level: "specialist",
       practitioner: "Jo Bloggs", members: 5, children_under5: 3, flags: ["child-protection", "safety-alert"], interpreter_needed: false, entered_in_error: false,
+      children: [],
     },
   ],
 };
