@@ -424,7 +424,7 @@ pub fn follow_ups(items: &[FollowUpView]) -> String {
     for v in items {
         s.push_str(&format!(
             "{:<22} {}  {}{}: {} (since {}, due {})\n    key {}\n",
-            v.urgency_label,
+            v.item.urgency.label(),
             &v.item.family_id.to_string()[..8],
             v.family,
             v.person

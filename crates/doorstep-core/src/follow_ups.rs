@@ -19,8 +19,6 @@ pub struct FollowUpView {
     pub family: String,
     /// The person's name, when it is about one.
     pub person: Option<String>,
-    /// The urgency in words.
-    pub urgency_label: String,
 }
 
 impl Session {
@@ -37,7 +35,6 @@ impl Session {
         Ok(facts::follow_ups(self.store.connection(), p)?
             .into_iter()
             .map(|(item, family, person)| FollowUpView {
-                urgency_label: item.urgency.label().to_string(),
                 item,
                 family,
                 person,

@@ -456,6 +456,22 @@ impl Session {
         Ok(out)
     }
 
+    /// The duplicate's family id and record, the family kept and the
+    /// action's context, for a merge.
+    fn merge_pair(
+        &mut self,
+        family_id: &str,
+        into_family: &str,
+    ) -> Result<(Uuid, ActionContext, Family, Family), CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let keep_id = self
+            .resolve_family(into_family)
+            .map_err(|_| CoreError::invalid("into_family", "is not a family on this device"))?;
+        let away = self.store.family(id)?;
+        let keep = self.store.family(keep_id)?;
+        Ok((id, self.context(), away, keep))
+    }
+
     /// Merges person `person` of family `family_id` (a duplicate) into
     /// person `into_person` of family `into_family` (which may be the same
     /// family). Nothing is copied or deleted: the duplicate keeps its
@@ -467,17 +483,7 @@ impl Session {
         into_family: &str,
         into_person: &str,
     ) -> Result<Written, CoreError> {
-        let id = self.resolve_family(family_id)?;
-        let keep_id = self
-            .resolve_family(into_family)
-            .map_err(|_| CoreError::invalid("into_family", "is not a family on this device"))?;
-        let cx = self.context();
-        let away = self.store.family(id)?;
-        let keep = if keep_id == id {
-            away.clone()
-        } else {
-            self.store.family(keep_id)?
-        };
+        let (id, cx, away, keep) = self.merge_pair(family_id, into_family)?;
         let action = merge::merge_person(&away, person, &keep, into_person, &cx)?;
         self.write(id, action, &cx)
     }
@@ -489,13 +495,7 @@ impl Session {
         family_id: &str,
         into_family: &str,
     ) -> Result<Written, CoreError> {
-        let id = self.resolve_family(family_id)?;
-        let keep_id = self
-            .resolve_family(into_family)
-            .map_err(|_| CoreError::invalid("into_family", "is not a family on this device"))?;
-        let cx = self.context();
-        let away = self.store.family(id)?;
-        let keep = self.store.family(keep_id)?;
+        let (id, cx, away, keep) = self.merge_pair(family_id, into_family)?;
         let action = merge::merge_family(&away, &keep, &cx)?;
         self.write(id, action, &cx)
     }

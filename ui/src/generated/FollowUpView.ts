@@ -16,8 +16,4 @@ family: string,
 /**
  * The person's name, when it is about one.
  */
-person: string | null, 
-/**
- * The urgency in words.
- */
-urgency_label: string, };
+person: string | null, };

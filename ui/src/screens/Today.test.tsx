@@ -49,7 +49,6 @@ describe("Today", () => {
       },
       family: "Okafor",
       person: "Grace Okafor",
-      urgency_label: "Urgent: act today",
     };
     answer({ worklist: () => workItems, follow_ups: () => [urgent], sync_status: () => syncStatusEnrolled });
     const { container } = render(<Today />);

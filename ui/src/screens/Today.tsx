@@ -4,7 +4,8 @@
 import { asIpcError, followUps, syncStatus, worklist, type Category, type FollowUpView, type SyncStatus, type WorkItem } from "../ipc";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { href } from "../route";
-import { CATEGORY_LABELS, formatDate, formatDateTime, kindLabel, plural } from "../components/shell/format";
+import { CATEGORY_LABELS, formatDate, formatDateTime, kindLabel, plural, urgencyTagClass } from "../components/shell/format";
+import { URGENCY_LABELS } from "../generated/labels";
 import { Loading } from "../components/shell/Layout";
 import { useLoad } from "../components/shell/useLoad";
 
@@ -84,9 +85,7 @@ function FollowUps({ items }: { items: FollowUpView[] }) {
                 <a href={href({ screen: "family", familyId: v.item.family_id })}>{v.person ?? `${v.family} family`}</a>
               </td>
               <td className="nhsuk-table__cell">
-                <strong className={`nhsuk-tag ${v.item.urgency === "urgent" ? "nhsuk-tag--red" : v.item.urgency === "result" ? "nhsuk-tag--orange" : "nhsuk-tag--blue"}`}>
-                  {v.urgency_label}
-                </strong>{" "}
+                <strong className={urgencyTagClass(v.item.urgency)}>{URGENCY_LABELS[v.item.urgency]}</strong>{" "}
                 {v.item.text}
               </td>
               <td className="nhsuk-table__cell nhsuk-u-nowrap">{formatDate(v.item.due)}</td>

@@ -55,6 +55,16 @@ impl Edit {
         };
         Edit::fields(path.iter().map(|s| s.to_string()).collect(), fields)
     }
+
+    /// Sets the one field `name` of the map at `path` to `value`.
+    pub(crate) fn field(path: &[&str], name: &str, value: &impl Serialize) -> Edit {
+        let mut fields = Map::new();
+        fields.insert(
+            name.to_string(),
+            serde_json::to_value(value).expect("record types serialise"),
+        );
+        Edit::fields(path.iter().map(|s| s.to_string()).collect(), fields)
+    }
 }
 
 /// A validated user action, ready to commit: the edits, the commit message,

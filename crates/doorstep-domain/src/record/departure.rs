@@ -9,7 +9,6 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
 use uuid::Uuid;
 
 use super::action::{opt, past_date, require_open, Action, ActionContext, Edit, TEXT_MAX};
@@ -134,14 +133,9 @@ fn mark_each(
     value: &impl Serialize,
     audit: &'static str,
 ) -> Action {
-    let value = serde_json::to_value(value).expect("records serialise");
     let edits = who
         .iter()
-        .map(|(id, _)| {
-            let mut fields = Map::new();
-            fields.insert(field.to_string(), value.clone());
-            Edit::fields(vec!["members".into(), id.to_string()], fields)
-        })
+        .map(|(id, _)| Edit::field(&["members", &id.to_string()], field, value))
         .collect();
     let (record_id, record_kind) = match who {
         [(id, _)] => (*id, RecordKind::Person),

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
 use uuid::Uuid;
 
 use super::action::{require_open, Action, ActionContext, Edit, TEXT_MAX};
@@ -240,13 +239,8 @@ pub fn record_addressed(
         note,
         recorded: cx.stamp(),
     };
-    let mut fields = Map::new();
-    fields.insert(
-        id.to_string(),
-        serde_json::to_value(&record).expect("records serialise"),
-    );
     Ok(Action {
-        edits: vec![Edit::fields(vec!["addressed".into()], fields)],
+        edits: vec![Edit::field(&["addressed"], &id.to_string(), &record)],
         message: "follow-up.addressed".into(),
         audit_action: "follow-up.addressed",
         record_id: family.id,

@@ -11,7 +11,6 @@
 //! admission refuses a change that takes it back).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
 use uuid::Uuid;
 
 use super::action::{require_open, Action, ActionContext, Edit};
@@ -117,15 +116,11 @@ pub fn merge_person(
         person_id: Some(keep_id),
         recorded: cx.stamp(),
     };
-    let mut fields = Map::new();
-    fields.insert(
-        "merged_into".into(),
-        serde_json::to_value(&mark).expect("records serialise"),
-    );
     Ok(Action {
-        edits: vec![Edit::fields(
-            vec!["members".into(), away_id.to_string()],
-            fields,
+        edits: vec![Edit::field(
+            &["members", &away_id.to_string()],
+            "merged_into",
+            &mark,
         )],
         message: "person.merge".into(),
         audit_action: "person.merge",
@@ -172,13 +167,8 @@ pub fn merge_family(away: &Family, keep: &Family, cx: &ActionContext) -> Result<
         person_id: None,
         recorded: cx.stamp(),
     };
-    let mut fields = Map::new();
-    fields.insert(
-        "merged_into".into(),
-        serde_json::to_value(&mark).expect("records serialise"),
-    );
     Ok(Action {
-        edits: vec![Edit::fields(vec![], fields)],
+        edits: vec![Edit::field(&[], "merged_into", &mark)],
         message: "family.merge".into(),
         audit_action: "family.merge",
         record_id: away.id,

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { recordAddressed, type FollowUpItem, type IpcError } from "../../ipc";
 import { URGENCY_LABELS } from "../../generated/labels";
 import { TextArea } from "../fields";
+import { urgencyTagClass } from "../shell/format";
 import { failure } from "./failure";
 import { formatDate } from "./format";
 
@@ -59,9 +60,7 @@ export function FollowUpPanel({ familyId, items, onChange }: { familyId: string;
       <ul className="nhsuk-list">
         {items.map((i) => (
           <li key={i.key} data-testid="family-follow-up" data-urgency={i.urgency}>
-            <strong className={`nhsuk-tag ${i.urgency === "urgent" ? "nhsuk-tag--red" : i.urgency === "result" ? "nhsuk-tag--orange" : "nhsuk-tag--blue"}`}>
-              {URGENCY_LABELS[i.urgency]}
-            </strong>{" "}
+            <strong className={urgencyTagClass(i.urgency)}>{URGENCY_LABELS[i.urgency]}</strong>{" "}
             {i.text} (due {formatDate(i.due)})
             <Addressed familyId={familyId} item={i} onDone={onChange} />
           </li>

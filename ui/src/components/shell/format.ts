@@ -124,3 +124,8 @@ export function flagTagClass(flag: string): string {
       return "nhsuk-tag nhsuk-tag--blue";
   }
 }
+
+/** The tag colour of a follow-up's urgency: red to act today, orange for a result, blue for a follow-up date. */
+export function urgencyTagClass(urgency: "urgent" | "result" | "follow-up"): string {
+  return `nhsuk-tag ${urgency === "urgent" ? "nhsuk-tag--red" : urgency === "result" ? "nhsuk-tag--orange" : "nhsuk-tag--blue"}`;
+}
