@@ -56,9 +56,13 @@ fuzz_target!(|data: &[u8]| {
     let at = (split as usize * rest.len()) / 255;
     let (message, upload) = rest.split_at(at.min(rest.len()));
 
-    // What the hub does before its transaction: load and read the upload.
+    // What the hub does before its transaction: the codec measures the
+    // upload's chunks against the document budget (refusing chunk types
+    // and shapes Automerge should not be handed), then it is loaded and
+    // read. Automerge is never handed bytes the codec refused.
     let mut uploads = Vec::new();
-    if let Ok(doc) = AutoCommit::load(upload) {
+    let measured = Limits::default().document_budget().measure(upload).is_ok();
+    if let Some(doc) = measured.then(|| AutoCommit::load(upload).ok()).flatten() {
         let _ = doorstep_document::record::family(&doc);
         uploads.push(Upload {
             doc_id: FAMILY,

@@ -374,6 +374,23 @@ fn io_error(_: io::Error) -> ChunkError {
 
 #[cfg(test)]
 mod tests {
+
+    /// The fuzzer found that Automerge's loader (hexane 1.0.0-alpha.5) panics on a "bundle"
+    /// chunk (type 3) with a bad delta column: the codec refuses the chunk
+    /// type, so the hub never hands Automerge such bytes.
+    #[test]
+    fn a_bundle_chunk_that_panics_automerge_is_refused() {
+        let bytes = include_bytes!("../../../fuzz/regressions/answer_hostile-bundle-chunk");
+        let upload = &bytes[1..];
+        let mut budget = Budget {
+            bytes: u64::MAX,
+            items: u64::MAX,
+        };
+        assert_eq!(
+            budget.measure(upload),
+            Err(ChunkError::Malformed("unknown chunk type"))
+        );
+    }
     use std::io::Write;
 
     use automerge::transaction::Transactable;
