@@ -19,7 +19,7 @@ fn main() {
 }
 
 /// The names in `commands! { … device name(…) … session name(…) …
-/// desktop name(…) … }`.
+/// desktop name(…) … export name(…) … }`.
 fn command_names(source: &str) -> Vec<String> {
     let body = source
         .split("\ncommands! {\n")
@@ -31,7 +31,8 @@ fn command_names(source: &str) -> Vec<String> {
             let rest = l
                 .strip_prefix("device ")
                 .or_else(|| l.strip_prefix("session "))
-                .or_else(|| l.strip_prefix("desktop "))?;
+                .or_else(|| l.strip_prefix("desktop "))
+                .or_else(|| l.strip_prefix("export "))?;
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

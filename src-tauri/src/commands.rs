@@ -22,7 +22,15 @@ use doorstep_core::session::{FamilyView, Written};
 use doorstep_core::sync::{ConflictView, EnrolReport, Resolved};
 use doorstep_core::{CoreError, EnrolOptions, Resolution, SyncReport, SyncStatus};
 
+use doorstep_core::domain::record::departure::{NewArrival, NewDeparture};
+use doorstep_core::domain::record::family::{
+    HouseholdUpdate, NewBirth, NewConsent, NewFamily, NewFlag, NewLevel, NewPerson, PersonUpdate,
+};
+use doorstep_core::drafts::Draft;
+use doorstep_core::session::{AuditEntry, DuplicateView};
+
 use crate::desktop::Desktop;
+use crate::export::ExportRequest;
 use crate::ipc::{AppState, Enrolment, IpcError, PassphraseCheck};
 
 macro_rules! commands {
@@ -33,11 +41,13 @@ macro_rules! commands {
         $(
             $(#[doc = $doc])*
             #[tauri::command(rename_all = "snake_case")]
+            #[allow(unused_variables)]
             pub async fn $name(
+                app: tauri::AppHandle,
                 state: tauri::State<'_, Desktop>,
                 $($arg: $ty),*
             ) -> Result<$ret, IpcError> {
-                commands!(@run $kind state $v (move || $body) $ret)
+                commands!(@run $kind state app $v (move || $body) $ret)
             }
         )*
 
@@ -68,15 +78,22 @@ macro_rules! commands {
             tauri::generate_handler![$($name),*]
         }
     };
-    (@run device $state:ident $v:ident (move || $body:block) $ret:ty) => {
+    (@run device $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {
         $state.with_device(move |$v| -> Result<$ret, CoreError> { $body }).await
     };
-    (@run desktop $state:ident $v:ident (move || $body:block) $ret:ty) => {
+    (@run desktop $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {
         $state.in_background(move |$v| -> Result<$ret, CoreError> { $body }).await
     };
-    (@run session $state:ident $v:ident (move || $body:block) $ret:ty) => {
+    (@run session $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {
         $state.with_session(move |$v| -> Result<$ret, CoreError> { $body }).await
     };
+    // Prepares an export in the session, then asks where to save it.
+    (@run export $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {{
+        let prepared = $state
+            .with_session(move |$v| -> Result<crate::export::Prepared, CoreError> { $body })
+            .await?;
+        crate::export::save(&$app, prepared).await
+    }};
 }
 
 commands! {
@@ -244,4 +261,92 @@ commands! {
 
     /// The KPI report for a quarter such as 2026Q3.
     session kpi_report(s, quarter: String) -> KpiReport { s.kpi_report(&quarter) }
+
+    /// Registers a household (a family moving in, a new-birth notification).
+    session add_family(s, family: NewFamily) -> Written { s.add_family(&family) }
+
+    /// Changes household details: address, phone, language, interpreter.
+    session update_household(s, family_id: String, update: HouseholdUpdate) -> Written {
+        s.update_household(&family_id, &update)
+    }
+
+    /// People already recorded who may be the person about to be added.
+    session likely_duplicates(s, family_id: String, person: NewPerson) -> Vec<DuplicateView> {
+        s.likely_duplicates(&family_id, &person)
+    }
+
+    /// Adds a parent or carer, a child or an unborn baby; a likely duplicate
+    /// is refused unless the practitioner confirms a different person.
+    session add_person(s, family_id: String, person: NewPerson, confirmed_different: bool) -> Written {
+        s.add_person(&family_id, &person, confirmed_different)
+    }
+
+    /// Changes a member's details: names, NHS number, ethnicity, GP.
+    session update_person(s, family_id: String, person_id: String, update: PersonUpdate) -> Written {
+        s.update_person(&family_id, &person_id, &update)
+    }
+
+    /// Records the birth of an unborn baby.
+    session record_birth(s, family_id: String, person_id: String, birth: NewBirth) -> Written {
+        s.record_birth(&family_id, &person_id, &birth)
+    }
+
+    /// Records that a person, or the household, moved away, or a death.
+    session record_departure(s, family_id: String, departure: NewDeparture) -> Written {
+        s.record_departure(&family_id, &departure)
+    }
+
+    /// Records that a person, or the household, transferred in.
+    session record_arrival(s, family_id: String, arrival: NewArrival) -> Written {
+        s.record_arrival(&family_id, &arrival)
+    }
+
+    /// Sets the level of service from a date, with its reason.
+    session set_level(s, family_id: String, level: NewLevel) -> Written { s.set_level(&family_id, &level) }
+
+    /// Adds a safeguarding flag or a safety alert.
+    session add_flag(s, family_id: String, flag: NewFlag) -> Written { s.add_flag(&family_id, &flag) }
+
+    /// Ends a flag on a date.
+    session end_flag(s, family_id: String, flag_id: String, end: String) -> Written {
+        s.end_flag(&family_id, &flag_id, &end)
+    }
+
+    /// Records a consent decision (given, refused, withdrawn).
+    session record_consent(s, family_id: String, consent: NewConsent) -> Written {
+        s.record_consent(&family_id, &consent)
+    }
+
+    /// Changes a draft contact (a signed one takes addenda).
+    session edit_contact(s, family_id: String, contact_id: String, contact: NewContact) -> Written {
+        s.edit_contact(&family_id, &contact_id, &contact)
+    }
+
+    /// Starts an amendment of a completed form: a new draft that replaces it.
+    session form_amend(s, family_id: String, response_id: String) -> Written {
+        s.form_amend(&family_id, &response_id)
+    }
+
+    /// The family's audit trail in words, newest first.
+    session family_audit(s, family_id: String) -> Vec<AuditEntry> { s.family_audit(&family_id) }
+
+    /// Keeps unsaved work as it is typed.
+    session save_draft(s, key: String, family_id: String, screen: String, body: String) -> Draft {
+        s.save_draft(&key, &family_id, &screen, &body)
+    }
+
+    /// The unsaved work under a key, if any.
+    session draft(s, key: String) -> Option<Draft> { s.draft(&key) }
+
+    /// Every piece of unsaved work, the latest first.
+    session drafts(s) -> Vec<Draft> { s.drafts() }
+
+    /// Forgets unsaved work (saved, or discarded by the practitioner).
+    session discard_draft(s, key: String) -> () { s.discard_draft(&key) }
+
+    /// Saves an export (a PDF or a FHIR bundle) where the practitioner
+    /// chooses in the system's save dialog; the file name, or null if cancelled.
+    export save_export(s, family_id: String, request: ExportRequest) -> Option<String> {
+        crate::export::prepare(s, &family_id, &request)
+    }
 }

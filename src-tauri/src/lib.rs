@@ -7,6 +7,7 @@
 pub mod codegen;
 pub mod commands;
 pub mod desktop;
+pub mod export;
 pub mod ipc;
 
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ pub fn run(dir: PathBuf, clock: Clock, sync_every: Duration) -> Result<(), tauri
     let desktop = Desktop::new(dir, clock);
     let background = desktop.clone();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(desktop)
         .invoke_handler(commands::handler())
         .setup(move |app| {

@@ -295,7 +295,12 @@ pub fn family(v: &FamilyView) -> String {
         let mut contacts: Vec<_> = f.contacts.iter().collect();
         contacts.sort_by_key(|(_, c)| c.at);
         for (id, c) in contacts {
-            let who: Vec<String> = c.subjects.keys().map(|p| name_of(f, p)).collect();
+            let who: Vec<String> = c
+                .subjects
+                .iter()
+                .filter(|(_, on)| **on)
+                .map(|(p, _)| name_of(f, p))
+                .collect();
             let measured = f
                 .measurements
                 .values()

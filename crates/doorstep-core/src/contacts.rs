@@ -79,6 +79,21 @@ impl Session {
         self.write(id, action, &cx)
     }
 
+    /// Changes a draft contact to `input` (the whole contact as the
+    /// practitioner now has it); a signed contact is corrected by addenda.
+    pub fn edit_contact(
+        &mut self,
+        family_id: &str,
+        contact_id: &str,
+        input: &NewContact,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = contact::edit_contact(&current, contact_id, input, &cx)?;
+        self.write(id, action, &cx)
+    }
+
     /// Adds measurements to a draft contact.
     pub fn add_measurements(
         &mut self,

@@ -10,6 +10,7 @@ pub mod code_lists;
 pub mod contacts;
 pub mod demo;
 pub mod device;
+pub mod drafts;
 pub mod error;
 pub mod exports;
 pub mod follow_ups;

@@ -47,6 +47,20 @@ pub struct FamilyView {
     pub merged: Vec<Family>,
 }
 
+/// One entry of a family's audit trail, in words.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditEntry {
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Who.
+    pub practitioner: String,
+    /// The action's code (`person.add`).
+    pub action: String,
+    /// What was done, in words ("Added a person").
+    pub what: String,
+}
+
 /// What a write changed: the family and the record created or changed.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -241,6 +255,20 @@ impl Session {
         let cx = self.context();
         let current = self.store.family(id)?;
         let action = family::update_household(&current, input)?;
+        self.write(id, action, &cx)
+    }
+
+    /// Changes a member's details (names, NHS number, ethnicity, GP…).
+    pub fn update_person(
+        &mut self,
+        family_id: &str,
+        person_id: &str,
+        input: &family::PersonUpdate,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::update_person(&current, person_id, input, &cx)?;
         self.write(id, action, &cx)
     }
 
@@ -531,6 +559,23 @@ impl Session {
     pub fn audit_for_family(&self, family_id: &str) -> Result<Vec<AuditRow>, CoreError> {
         let id = self.resolve_family(family_id)?;
         Ok(self.store.audit_for_family(id)?)
+    }
+
+    /// The family's audit trail in words, newest first: who did what and
+    /// when (views included).
+    pub fn family_audit(&self, family_id: &str) -> Result<Vec<AuditEntry>, CoreError> {
+        let mut rows: Vec<AuditEntry> = self
+            .audit_for_family(family_id)?
+            .into_iter()
+            .map(|r| AuditEntry {
+                what: doorstep_domain::record::action::action_label(&r.action).to_string(),
+                at: r.at,
+                practitioner: r.practitioner,
+                action: r.action,
+            })
+            .collect();
+        rows.reverse();
+        Ok(rows)
     }
 
     /// Checks the audit chain.

@@ -124,7 +124,7 @@ fn text_answer(r: &FormResponse, link_id: &str) -> Option<String> {
     }
 }
 
-fn format_answer(def: Option<&FormDefinition>, link_id: &str, a: &Answer) -> String {
+pub(crate) fn format_answer(def: Option<&FormDefinition>, link_id: &str, a: &Answer) -> String {
     match a {
         Answer::Bool(true) => "Yes".into(),
         Answer::Bool(false) => "No".into(),

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod drafts;
 pub mod facts;
 pub mod key;
 pub mod merge;

@@ -1,7 +1,25 @@
 // The NHS.UK error summary: what went wrong, what to do, and a link to
-// each field with a problem. It takes focus so screen readers announce it.
+// each field with a problem, named by the label the screen shows for it
+// (never the core's internal field name). It takes focus so screen
+// readers announce it.
 import { useEffect, useRef } from "react";
 import type { IpcError } from "../generated";
+
+/**
+ * The label the screen shows for field `field` (its label, or the legend
+ * of its group); otherwise the field name in words.
+ */
+export function fieldLabel(field: string): string {
+  const group = document.querySelector(`[data-field="${CSS.escape(field)}"]`);
+  const label =
+    group?.querySelector("legend")?.textContent ??
+    document.querySelector(`label[for="field-${CSS.escape(field)}"]`)?.textContent ??
+    group?.querySelector("label")?.textContent;
+  const words = (label ?? "").replace(/\s+/g, " ").replace(/\(optional\)/i, "").trim();
+  if (words) return words;
+  const plain = field.replace(/_/g, " ");
+  return plain.charAt(0).toUpperCase() + plain.slice(1);
+}
 
 export function ErrorSummary({ error, title = "There is a problem" }: { error: IpcError | null; title?: string }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -22,7 +40,7 @@ export function ErrorSummary({ error, title = "There is a problem" }: { error: I
             {error.problems.map((p) => (
               <li key={p.field + p.problem}>
                 <a href={`#field-${p.field}`} onClick={(e) => { e.preventDefault(); document.getElementById(`field-${p.field}`)?.focus(); }}>
-                  {p.field.replace(/_/g, " ")} {p.problem}
+                  {fieldLabel(p.field)} {p.problem}
                 </a>
               </li>
             ))}

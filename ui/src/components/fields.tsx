@@ -132,3 +132,58 @@ export function Checkboxes({ name, legend, hint, error, values, onChange, option
     </Group>
   );
 }
+
+/** Day, month and year as the date input shows them, from "YYYY-MM-DD". */
+function dateParts(value: string): { day: string; month: string; year: string } {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return m ? { day: String(Number(m[3])), month: String(Number(m[2])), year: m[1] } : { day: "", month: "", year: "" };
+}
+
+/**
+ * The NHS.UK date input: day, month and year typed in three boxes, the
+ * same on every laptop whatever its locale. The value is "YYYY-MM-DD"
+ * ("" when all three are empty); a part-typed or impossible date is passed
+ * on as typed (e.g. "2026-13-01") for the core to name the problem.
+ */
+export function DateInput({ name, legend, hint, error, value, onChange }: Omit<Common, "label"> & {
+  legend: ReactNode; value: string; onChange: (v: string) => void;
+}) {
+  const parts = dateParts(value);
+  const typed = /^(\d*)-(\d*)-(\d*)$/.exec(value);
+  const shown = typed && !parts.year ? { year: typed[1], month: typed[2].replace(/^0/, ""), day: typed[3].replace(/^0/, "") } : parts;
+  const change = (part: "day" | "month" | "year", v: string) => {
+    const next = { ...shown, [part]: v.replace(/\D/g, "") };
+    if (!next.day && !next.month && !next.year) return onChange("");
+    const pad = (s: string) => (s.length === 1 ? `0${s}` : s);
+    onChange(`${next.year}-${pad(next.month)}-${pad(next.day)}`);
+  };
+  const box = (part: "day" | "month" | "year", label: string, width: 2 | 4) => (
+    <div className="nhsuk-date-input__item">
+      <div className="nhsuk-form-group">
+        <label className="nhsuk-label nhsuk-date-input__label" htmlFor={part === "day" ? `field-${name}` : `field-${name}-${part}`}>
+          {label}
+        </label>
+        <input
+          className={`nhsuk-input nhsuk-date-input__input nhsuk-input--width-${width}` + (error ? " nhsuk-input--error" : "")}
+          id={part === "day" ? `field-${name}` : `field-${name}-${part}`} name={`${name}-${part}`} type="text"
+          inputMode="numeric" autoComplete="off" value={shown[part]} maxLength={part === "year" ? 4 : 2}
+          onChange={(e) => change(part, e.target.value)}
+        />
+      </div>
+    </div>
+  );
+  return (
+    <Group name={name} error={error}>
+      <fieldset className="nhsuk-fieldset" role="group" aria-describedby={describedBy(name, hint, error)}>
+        <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{legend}</legend>
+        <Hint name={name} hint={hint} />
+        <ErrorText name={name} error={error} />
+        <div className="nhsuk-date-input">
+          {box("day", "Day", 2)}
+          {box("month", "Month", 2)}
+          {box("year", "Year", 4)}
+        </div>
+      </fieldset>
+    </Group>
+  );
+}

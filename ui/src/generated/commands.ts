@@ -2,11 +2,15 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type { AppState } from "./AppState";
+import type { AuditEntry } from "./AuditEntry";
 import type { CaseloadSummary } from "./CaseloadSummary";
 import type { CodeLists } from "./CodeLists";
 import type { ConflictView } from "./ConflictView";
+import type { Draft } from "./Draft";
+import type { DuplicateView } from "./DuplicateView";
 import type { EnrolReport } from "./EnrolReport";
 import type { Enrolment } from "./Enrolment";
+import type { ExportRequest } from "./ExportRequest";
 import type { FamilyPage } from "./FamilyPage";
 import type { FamilyQuery } from "./FamilyQuery";
 import type { FamilyView } from "./FamilyView";
@@ -16,12 +20,22 @@ import type { FormSummary } from "./FormSummary";
 import type { GoalHistory } from "./GoalHistory";
 import type { GrowthChart } from "./GrowthChart";
 import type { GrowthView } from "./GrowthView";
+import type { HouseholdUpdate } from "./HouseholdUpdate";
 import type { KpiReport } from "./KpiReport";
 import type { MeasurementPreview } from "./MeasurementPreview";
+import type { NewArrival } from "./NewArrival";
+import type { NewBirth } from "./NewBirth";
+import type { NewConsent } from "./NewConsent";
 import type { NewContact } from "./NewContact";
+import type { NewDeparture } from "./NewDeparture";
+import type { NewFamily } from "./NewFamily";
+import type { NewFlag } from "./NewFlag";
+import type { NewLevel } from "./NewLevel";
 import type { NewMeasurements } from "./NewMeasurements";
+import type { NewPerson } from "./NewPerson";
 import type { NewProfile } from "./NewProfile";
 import type { PassphraseCheck } from "./PassphraseCheck";
+import type { PersonUpdate } from "./PersonUpdate";
 import type { Resolution } from "./Resolution";
 import type { Resolved } from "./Resolved";
 import type { ResponseView } from "./ResponseView";
@@ -69,6 +83,26 @@ export const COMMANDS = [
   "conflicts",
   "resolve_conflict",
   "kpi_report",
+  "add_family",
+  "update_household",
+  "likely_duplicates",
+  "add_person",
+  "update_person",
+  "record_birth",
+  "record_departure",
+  "record_arrival",
+  "set_level",
+  "add_flag",
+  "end_flag",
+  "record_consent",
+  "edit_contact",
+  "form_amend",
+  "family_audit",
+  "save_draft",
+  "draft",
+  "drafts",
+  "discard_draft",
+  "save_export",
 ] as const;
 
 /** The profile (readable while locked), whether it is unlocked, and the idle limit. */
@@ -244,4 +278,106 @@ export function resolveConflict(family_id: string, field: string, choice: Resolu
 /** The KPI report for a quarter such as 2026Q3. */
 export function kpiReport(quarter: string): Promise<KpiReport> {
   return invoke("kpi_report", { quarter });
+}
+
+/** Registers a household (a family moving in, a new-birth notification). */
+export function addFamily(family: NewFamily): Promise<Written> {
+  return invoke("add_family", { family });
+}
+
+/** Changes household details: address, phone, language, interpreter. */
+export function updateHousehold(family_id: string, update: HouseholdUpdate): Promise<Written> {
+  return invoke("update_household", { family_id, update });
+}
+
+/** People already recorded who may be the person about to be added. */
+export function likelyDuplicates(family_id: string, person: NewPerson): Promise<Array<DuplicateView>> {
+  return invoke("likely_duplicates", { family_id, person });
+}
+
+/** Adds a parent or carer, a child or an unborn baby; a likely duplicate
+ *  is refused unless the practitioner confirms a different person. */
+export function addPerson(family_id: string, person: NewPerson, confirmed_different: boolean): Promise<Written> {
+  return invoke("add_person", { family_id, person, confirmed_different });
+}
+
+/** Changes a member's details: names, NHS number, ethnicity, GP. */
+export function updatePerson(family_id: string, person_id: string, update: PersonUpdate): Promise<Written> {
+  return invoke("update_person", { family_id, person_id, update });
+}
+
+/** Records the birth of an unborn baby. */
+export function recordBirth(family_id: string, person_id: string, birth: NewBirth): Promise<Written> {
+  return invoke("record_birth", { family_id, person_id, birth });
+}
+
+/** Records that a person, or the household, moved away, or a death. */
+export function recordDeparture(family_id: string, departure: NewDeparture): Promise<Written> {
+  return invoke("record_departure", { family_id, departure });
+}
+
+/** Records that a person, or the household, transferred in. */
+export function recordArrival(family_id: string, arrival: NewArrival): Promise<Written> {
+  return invoke("record_arrival", { family_id, arrival });
+}
+
+/** Sets the level of service from a date, with its reason. */
+export function setLevel(family_id: string, level: NewLevel): Promise<Written> {
+  return invoke("set_level", { family_id, level });
+}
+
+/** Adds a safeguarding flag or a safety alert. */
+export function addFlag(family_id: string, flag: NewFlag): Promise<Written> {
+  return invoke("add_flag", { family_id, flag });
+}
+
+/** Ends a flag on a date. */
+export function endFlag(family_id: string, flag_id: string, end: string): Promise<Written> {
+  return invoke("end_flag", { family_id, flag_id, end });
+}
+
+/** Records a consent decision (given, refused, withdrawn). */
+export function recordConsent(family_id: string, consent: NewConsent): Promise<Written> {
+  return invoke("record_consent", { family_id, consent });
+}
+
+/** Changes a draft contact (a signed one takes addenda). */
+export function editContact(family_id: string, contact_id: string, contact: NewContact): Promise<Written> {
+  return invoke("edit_contact", { family_id, contact_id, contact });
+}
+
+/** Starts an amendment of a completed form: a new draft that replaces it. */
+export function formAmend(family_id: string, response_id: string): Promise<Written> {
+  return invoke("form_amend", { family_id, response_id });
+}
+
+/** The family's audit trail in words, newest first. */
+export function familyAudit(family_id: string): Promise<Array<AuditEntry>> {
+  return invoke("family_audit", { family_id });
+}
+
+/** Keeps unsaved work as it is typed. */
+export function saveDraft(key: string, family_id: string, screen: string, body: string): Promise<Draft> {
+  return invoke("save_draft", { key, family_id, screen, body });
+}
+
+/** The unsaved work under a key, if any. */
+export function draft(key: string): Promise<Draft | null> {
+  return invoke("draft", { key });
+}
+
+/** Every piece of unsaved work, the latest first. */
+export function drafts(): Promise<Array<Draft>> {
+  return invoke("drafts");
+}
+
+/** Forgets unsaved work (saved, or discarded by the practitioner). */
+export function discardDraft(key: string): Promise<null> {
+  return invoke("discard_draft", { key });
+}
+
+/** Saves an export (a PDF or a FHIR bundle) where the practitioner
+ *  chooses in the system's save dialog; the file name, or null if cancelled. */
+export function saveExport(family_id: string, request: ExportRequest): Promise<string | null> {
+  return invoke("save_export", { family_id, request });
 }

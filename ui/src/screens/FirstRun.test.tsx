@@ -79,8 +79,8 @@ describe("FirstRun", () => {
     await user.type(screen.getByLabelText("Type the passphrase again"), "kettle orbit crayon 24");
     await user.click(screen.getByRole("button", { name: "Open the offline demo caseload" }));
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent(/passphrase confirm does not match/i);
-    expect(alert).toHaveTextContent(/practitioner is required/i);
+    expect(alert).toHaveTextContent(/Type the passphrase again does not match/i);
+    expect(alert).toHaveTextContent(/Your name is required/i);
     expect(document.getElementById("field-passphrase_confirm-error")).toHaveTextContent("Passphrase does not match: type the same passphrase twice");
     expect(document.getElementById("field-practitioner-error")).toHaveTextContent("Your name is required: enter your name");
     expect(document.getElementById("field-role-error")).toHaveTextContent("Role is required: choose your role");

@@ -91,8 +91,8 @@ describe("FormScreen", () => {
     await user.click(await screen.findByRole("button", { name: "Complete" }));
     const summary = await screen.findByRole("alert");
     expect(summary).toHaveTextContent("The form cannot be completed yet");
-    expect(within(summary).getByRole("link", { name: /family-strengths is required/ })).toHaveAttribute("href", "#field-family-strengths");
-    expect(within(summary).getByRole("link", { name: /goals needs at least one entry/ })).toBeInTheDocument();
+    expect(within(summary).getByRole("link", { name: /The family.s strengths is required/ })).toHaveAttribute("href", "#field-family-strengths");
+    expect(within(summary).getByRole("link", { name: /Goals needs at least one entry/ })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByLabelText("The family's strengths")).toHaveAccessibleDescription(/Is required/));
     expect(screen.getByText("Needs at least one entry")).toBeInTheDocument();
     expect(await axeViolations(container)).toEqual([]);

@@ -219,7 +219,7 @@ describe("RecordContact", () => {
 
     const summary = await screen.findByRole("alert");
     expect(summary).toHaveTextContent("Some details need correcting.");
-    expect(within(summary).getByRole("link", { name: "kind is required" })).toHaveAttribute("href", "#field-kind");
+    expect(within(summary).getByRole("link", { name: "Kind of contact is required" })).toHaveAttribute("href", "#field-kind");
     expect(summary).toHaveFocus();
     expect(screen.getByLabelText("Kind of contact")).toHaveAccessibleDescription(/is required/);
     expect(screen.getByRole("group", { name: "Outcome" })).toHaveTextContent("Error: is required");
@@ -230,7 +230,7 @@ describe("RecordContact", () => {
     expect(calls.filter((c) => c.cmd === "record_contact")).toHaveLength(1);
     expect(await axeViolations(container)).toEqual([]);
 
-    await user.click(within(summary).getByRole("link", { name: "kind is required" }));
+    await user.click(within(summary).getByRole("link", { name: "Kind of contact is required" }));
     expect(screen.getByLabelText("Kind of contact")).toHaveFocus();
   });
 
@@ -326,7 +326,7 @@ describe("RecordContact", () => {
     await screen.findByTestId("draft-saved");
     await user.click(screen.getByRole("button", { name: "Sign" }));
     const summary = await screen.findByRole("alert");
-    expect(within(summary).getByRole("link", { name: /measurements a 2–2½ year review needs/ })).toHaveAttribute("href", "#field-measurements");
+    expect(within(summary).getByRole("link", { name: /Measurements a 2–2½ year review needs/ })).toHaveAttribute("href", "#field-measurements");
     expect(await axeViolations(container)).toEqual([]);
 
     await user.click(screen.getByRole("button", { name: "Add measurements" }));

@@ -22,6 +22,59 @@ use super::family::{Family, RecordKind, Stamp};
 use crate::values::problem::{problem, Problems};
 use crate::values::validate::date;
 
+/// What an audit action or change (`person.add`, `family.view`…) did, in
+/// words a practitioner reads in the record's audit trail and on the
+/// conflict screen. An action this build does not know (from a newer
+/// device) is "Changed the record".
+pub fn action_label(code: &str) -> &'static str {
+    match code {
+        "family.add" => "Registered the household",
+        "family.update" => "Changed household details",
+        "family.view" => "Opened the family record",
+        "family.list" => "Searched or listed the caseload",
+        "family.merge" => "Merged a duplicate household",
+        "family.evicted" => "Record left this laptop (reallocated)",
+        "person.add" => "Added a person",
+        "person.update" => "Changed a person's details",
+        "person.birth" => "Recorded a birth",
+        "person.leave" => "Recorded moved away or died",
+        "person.transfer-in" => "Recorded a transfer in",
+        "person.merge" => "Merged a duplicate person",
+        "level.set" => "Set the level of service",
+        "flag.add" => "Added a safeguarding flag or alert",
+        "flag.end" => "Ended a safeguarding flag or alert",
+        "consent.record" => "Recorded a consent decision",
+        "contact.record" => "Recorded a contact",
+        "contact.edit" => "Changed a draft contact",
+        "contact.sign" => "Signed a contact",
+        "contact.addendum" => "Added an addendum",
+        "contact.export-fhir" => "Exported a contact (FHIR)",
+        "measurement.add" => "Added measurements",
+        "entered-in-error" => "Marked a record entered in error",
+        "follow-up.addressed" => "Recorded a follow-up as addressed",
+        "follow-ups.view" => "Viewed follow-ups",
+        "form.start" => "Started a form",
+        "form.answer" => "Answered a form",
+        "form.complete" => "Completed a form",
+        "form.amend" => "Amended a completed form",
+        "form.view" => "Opened a form",
+        "form.export-fhir" => "Exported a form (FHIR)",
+        "form.export-early-help" => "Printed or saved the Early Help summary",
+        "form.export-pdf" => "Printed or saved a form",
+        "contact.export-pdf" => "Printed or saved a visit summary",
+        "goals.view" => "Viewed goals",
+        "growth.view" => "Viewed growth",
+        "reviews.view" => "Viewed reviews",
+        "conflict.view" => "Viewed conflicts",
+        "conflict.resolve" => "Resolved a conflict",
+        "sync.merge" => "Received changes from another device",
+        "sync.status" => "Viewed sync status",
+        "worklist.view" => "Viewed the worklist",
+        "device.enrol" => "Enrolled this laptop",
+        _ => "Changed the record",
+    }
+}
+
 /// One change to the document: set `fields` on the map at `path` (creating
 /// maps on the way). Only fields whose value differs are written, so an edit
 /// never touches what it does not change, unless `rewrite` is set.
@@ -245,6 +298,30 @@ fn merge_record<T: Serialize + for<'de> Deserialize<'de>>(
 mod tests {
     use super::*;
     use crate::record::fixtures::{cx, family_with_child, household};
+
+    #[test]
+    fn every_action_the_record_rules_write_has_words() {
+        let sources = [
+            include_str!("family.rs"),
+            include_str!("contact.rs"),
+            include_str!("response.rs"),
+            include_str!("merge.rs"),
+            include_str!("follow_up.rs"),
+            include_str!("departure.rs"),
+        ];
+        let mut seen = 0;
+        for src in sources {
+            for part in src.split("audit_action: \"").skip(1) {
+                let code = &part[..part.find('"').expect("closing quote")];
+                assert_ne!(action_label(code), "Changed the record", "{code}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 15);
+        for code in ["person.leave", "person.transfer-in"] {
+            assert_ne!(action_label(code), "Changed the record", "{code}");
+        }
+    }
 
     #[test]
     fn edit_set_writes_every_field_of_a_record_at_its_path() {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::clinical::growth::Measure;
@@ -516,7 +516,7 @@ pub fn sign_contact(
         && c.attendance.was_seen()
         && c.bmi_not_recorded_reason.is_none()
     {
-        for child in c.subjects.keys() {
+        for (child, _) in c.subjects.iter().filter(|(_, on)| **on) {
             let has = |m: Measure| {
                 measurements_of(family, id).any(|(_, x)| x.person_id == *child && x.measure == m)
             };
@@ -548,6 +548,83 @@ pub fn sign_contact(
         )],
         message: "contact.sign".into(),
         audit_action: "contact.sign",
+        record_id: id,
+        record_kind: RecordKind::Contact,
+    })
+}
+
+/// The contact's fields an edit never changes: who recorded it and when,
+/// its status, signature, addenda and marks.
+const FIXED_ON_EDIT: [&str; 7] = [
+    "recorded",
+    "practitioner",
+    "status",
+    "signed",
+    "addenda",
+    "entered_in_error",
+    "asq3_completed",
+];
+/// The contact's sets: an entry taken out is written `false`, as the
+/// document keeps sets.
+const SETS: [&str; 3] = ["subjects", "topics", "addresses"];
+
+/// Validates a change to a draft contact: `input` is the whole contact as
+/// the practitioner now has it, checked by the same rules as a new one;
+/// only the fields that differ are written. A contact without a time keeps
+/// its time.
+pub fn edit_contact(
+    family: &Family,
+    contact_id: &str,
+    input: &NewContact,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    let (id, old) = find_contact(family, contact_id)?;
+    require_draft(old)?;
+    // The follow-ups this draft addresses are open again while it changes.
+    let mut others = family.clone();
+    others.contacts.remove(&id);
+    let input = NewContact {
+        at: input.at.or(Some(old.at)),
+        ..input.clone()
+    };
+    let (new, _) = record_contact(&others, id, &input, cx)?;
+    let old_v = serde_json::to_value(old).expect("contact");
+    let new_v = serde_json::to_value(&new).expect("contact");
+    let (Value::Object(old_m), Value::Object(new_m)) = (old_v, new_v) else {
+        unreachable!("a contact is an object")
+    };
+    let mut fields = Map::new();
+    let keys: std::collections::BTreeSet<&String> = old_m.keys().chain(new_m.keys()).collect();
+    for k in keys {
+        if FIXED_ON_EDIT.contains(&k.as_str()) || old_m.get(k) == new_m.get(k) {
+            continue;
+        }
+        let value = match (SETS.contains(&k.as_str()), new_m.get(k)) {
+            (true, now) => {
+                let mut set = now
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                for gone in old_m.get(k).and_then(Value::as_object).into_iter().flatten() {
+                    set.entry(gone.0.clone()).or_insert(Value::Bool(false));
+                }
+                Value::Object(set)
+            }
+            (false, Some(v)) => v.clone(),
+            (false, None) => Value::Null,
+        };
+        fields.insert(k.clone(), value);
+    }
+    if fields.is_empty() {
+        return Err(problem("contact", "nothing to change: the draft is as saved"));
+    }
+    Ok(Action {
+        edits: vec![Edit::fields(
+            vec!["contacts".into(), id.to_string()],
+            fields,
+        )],
+        message: "contact.edit".into(),
+        audit_action: "contact.edit",
         record_id: id,
         record_kind: RecordKind::Contact,
     })
@@ -886,6 +963,40 @@ mod tests {
         input.feeding_status = Some("sometimes".into());
         let p = record_contact(&family, id, &input, &cx()).unwrap_err();
         assert_eq!(fields(&p), ["feeding_status"]);
+    }
+
+    #[test]
+    fn a_draft_is_edited_field_by_field_and_a_signed_contact_not_at_all() {
+        let (mut family, id, child) = with_draft("new-birth");
+        let recorded = family.contacts[&id].recorded.clone();
+        let mut input = visit("new-birth", child);
+        input.note = Some("Feeding well".into());
+        input.topics = vec!["hia-3".into()];
+        let later = ActionContext {
+            practitioner: "Another Visitor".into(),
+            ..cx()
+        };
+        let action = edit_contact(&family, &id.to_string(), &input, &later).unwrap();
+        assert_eq!(action.audit_action, "contact.edit");
+        let written: Vec<&String> = action.edits[0].fields.keys().collect();
+        assert_eq!(written, ["note", "topics"]);
+        apply(&mut family, &action);
+        let c = &family.contacts[&id];
+        assert_eq!(c.note.as_deref(), Some("Feeding well"));
+        assert_eq!(c.topics.get("hia-1"), Some(&false));
+        assert_eq!(c.topics.get("hia-3"), Some(&true));
+        assert_eq!(c.recorded, recorded);
+        assert_eq!(c.practitioner, "Test Visitor");
+        // The same rules as a new contact, naming the field.
+        input.attendance = "declined".into();
+        let p = edit_contact(&family, &id.to_string(), &input, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["declined_reason"]);
+        // Back as first typed; then signed: never edited.
+        let p = edit_contact(&family, &id.to_string(), &visit("new-birth", child), &cx());
+        assert!(p.is_ok());
+        sign(&mut family, id);
+        let p = edit_contact(&family, &id.to_string(), &visit("new-birth", child), &cx()).unwrap_err();
+        assert!(p.0[0].problem.contains("addendum"));
     }
 
     #[test]

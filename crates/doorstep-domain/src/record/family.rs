@@ -1337,6 +1337,162 @@ pub fn update_household(family: &Family, input: &HouseholdUpdate) -> Result<Acti
     })
 }
 
+/// What the user typed to change a member's details; `None` leaves a field
+/// as it is. The birth itself (date, gestation, weight) is recorded by
+/// [`record_birth`]; a correction to a date of birth is made here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PersonUpdate {
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Date of birth, YYYY-MM-DD (parents and children).
+    pub date_of_birth: Option<String>,
+    /// Expected date of delivery, YYYY-MM-DD (unborn only).
+    pub expected_delivery_date: Option<String>,
+    /// Stated gender code or word.
+    pub sex: Option<String>,
+    /// NHS number.
+    pub nhs_number: Option<String>,
+    /// NHS number verification status code (01–08).
+    pub nhs_number_status: Option<String>,
+    /// Ethnic category code.
+    pub ethnic_category: Option<String>,
+    /// GP practice code.
+    pub gp_practice: Option<String>,
+}
+
+/// Validates a change of a member's details; only the fields given are
+/// written, so a concurrent change to another field never conflicts. A
+/// field once recorded is changed, never blanked.
+pub fn update_person(
+    family: &Family,
+    person_id: &str,
+    input: &PersonUpdate,
+    cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let found = p.check("person", member(family, person_id));
+    let mut fields = Map::new();
+    let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+    for (field, value) in [
+        ("given_name", &input.given_name),
+        ("family_name", &input.family_name),
+        ("date_of_birth", &input.date_of_birth),
+        ("expected_delivery_date", &input.expected_delivery_date),
+        ("sex", &input.sex),
+        ("nhs_number", &input.nhs_number),
+        ("nhs_number_status", &input.nhs_number_status),
+        ("ethnic_category", &input.ethnic_category),
+        ("gp_practice", &input.gp_practice),
+    ] {
+        if blank(value) {
+            p.push(field, "cannot be blanked here: record the new value instead");
+        }
+    }
+    if let Some(t) = p
+        .check("given_name", optional_text(input.given_name.as_deref(), NAME_MAX))
+        .flatten()
+    {
+        fields.insert("given_name".into(), Value::String(t));
+    }
+    if let Some(t) = p
+        .check("family_name", optional_text(input.family_name.as_deref(), NAME_MAX))
+        .flatten()
+    {
+        fields.insert("family_name".into(), Value::String(t));
+    }
+    let role = found.map(|(_, person)| person.role);
+    if let Some(s) = opt(&input.date_of_birth) {
+        if role == Some(MemberRole::Unborn) {
+            p.push(
+                "date_of_birth",
+                "is not recorded for an unborn baby: record the birth instead",
+            );
+        } else if let Some(d) = past_date("date_of_birth", &mut p, s, cx.today) {
+            fields.insert("date_of_birth".into(), serde_json::to_value(d).expect("date"));
+        }
+    }
+    if let Some(e) = parse_opt(
+        &mut p,
+        "expected_delivery_date",
+        &input.expected_delivery_date,
+        date,
+    ) {
+        if role == Some(MemberRole::Unborn) {
+            fields.insert(
+                "expected_delivery_date".into(),
+                serde_json::to_value(e).expect("date"),
+            );
+        } else {
+            p.push(
+                "expected_delivery_date",
+                "belongs to an unborn baby only",
+            );
+        }
+    }
+    if let Some(s) = parse_opt(&mut p, "sex", &input.sex, Sex::parse) {
+        fields.insert("sex".into(), serde_json::to_value(s).expect("code"));
+    }
+    let nhs = parse_opt(&mut p, "nhs_number", &input.nhs_number, NhsNumber::parse);
+    no_duplicate_nhs(family, found.map(|f| f.0), &nhs, &mut p);
+    if let Some(n) = nhs {
+        fields.insert("nhs_number".into(), serde_json::to_value(n).expect("nhs"));
+    }
+    if let Some(s) = parse_opt(
+        &mut p,
+        "nhs_number_status",
+        &input.nhs_number_status,
+        NhsNumberStatus::parse,
+    ) {
+        fields.insert(
+            "nhs_number_status".into(),
+            serde_json::to_value(s).expect("code"),
+        );
+    }
+    if let Some(e) = parse_opt(
+        &mut p,
+        "ethnic_category",
+        &input.ethnic_category,
+        EthnicCategory::parse,
+    ) {
+        fields.insert(
+            "ethnic_category".into(),
+            serde_json::to_value(e).expect("code"),
+        );
+    }
+    if let Some(g) = parse_opt(
+        &mut p,
+        "gp_practice",
+        &input.gp_practice,
+        GpPracticeCode::parse,
+    ) {
+        fields.insert("gp_practice".into(), serde_json::to_value(g).expect("code"));
+    }
+    if let Some((_, person)) = found {
+        // Only what differs is written: an unchanged field stays out of
+        // the change, so it cannot conflict with another device's edit.
+        let current = serde_json::to_value(person).expect("person");
+        fields.retain(|k, v| current.get(k) != Some(v));
+    }
+    if p.is_empty() && fields.is_empty() {
+        p.push("person", "nothing to change: change at least one detail");
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let id = found.expect("checked").0;
+    Ok(Action {
+        edits: vec![Edit::fields(vec!["members".into(), id.to_string()], fields)],
+        message: "person.update".into(),
+        audit_action: "person.update",
+        record_id: id,
+        record_kind: RecordKind::Person,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1344,6 +1500,42 @@ mod tests {
 
     fn fields(p: &Problems) -> Vec<&str> {
         p.0.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    #[test]
+    fn update_person_writes_only_what_changed_and_names_bad_fields() {
+        let (family, _, child) = family_with_child();
+        let input = PersonUpdate {
+            ethnic_category: Some("A".into()),
+            gp_practice: Some("A81001".into()),
+            family_name: Some(family.members[&child].family_name.clone()),
+            ..Default::default()
+        };
+        let action = update_person(&family, &child.to_string(), &input, &cx()).unwrap();
+        assert_eq!(action.audit_action, "person.update");
+        let written: Vec<&String> = action.edits[0].fields.keys().collect();
+        assert_eq!(written, ["ethnic_category", "gp_practice"]);
+        let mut after = family.clone();
+        apply(&mut after, &action);
+        assert_eq!(after.members[&child].gp_practice.as_ref().unwrap().as_str(), "A81001");
+
+        let bad = PersonUpdate {
+            nhs_number: Some("123".into()),
+            given_name: Some("  ".into()),
+            expected_delivery_date: Some("2026-01-01".into()),
+            ..Default::default()
+        };
+        let p = update_person(&family, &child.to_string(), &bad, &cx()).unwrap_err();
+        assert_eq!(
+            fields(&p),
+            ["given_name", "expected_delivery_date", "nhs_number"]
+        );
+        let same = PersonUpdate {
+            family_name: Some(family.members[&child].family_name.clone()),
+            ..Default::default()
+        };
+        let p = update_person(&family, &child.to_string(), &same, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["person"]);
     }
 
     #[test]
