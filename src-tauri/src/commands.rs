@@ -312,6 +312,11 @@ commands! {
         s.end_flag(&family_id, &flag_id, &end)
     }
 
+    /// Records the next review conference of a child protection plan.
+    session set_review_conference(s, family_id: String, flag_id: String, on: String) -> Written {
+        s.set_review_conference(&family_id, &flag_id, &on)
+    }
+
     /// Records a consent decision (given, refused, withdrawn).
     session record_consent(s, family_id: String, consent: NewConsent) -> Written {
         s.record_consent(&family_id, &consent)

@@ -481,6 +481,18 @@ pub enum FlagCommand {
         #[arg(long)]
         end: String,
     },
+    /// Record the next review conference of a child protection plan.
+    ReviewConference {
+        /// Family id.
+        #[arg(long)]
+        family: String,
+        /// Flag id.
+        #[arg(long)]
+        flag: String,
+        /// The conference date.
+        #[arg(long)]
+        on: String,
+    },
 }
 
 /// `doorstep flag add`.
@@ -513,6 +525,12 @@ pub struct FlagAddArgs {
     /// Note.
     #[arg(long)]
     pub note: Option<String>,
+    /// Initial child protection conference date (child protection only).
+    #[arg(long)]
+    pub conference: Option<String>,
+    /// Next review conference date (child protection only).
+    #[arg(long)]
+    pub review_conference: Option<String>,
 }
 
 /// `doorstep consent …`.

@@ -239,6 +239,8 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
                         end: a.end,
                         lead_agency: a.lead_agency,
                         note: a.note,
+                        conference_on: a.conference,
+                        review_conference_on: a.review_conference,
                     },
                 )?;
                 out.print(&w, |w| format!("Flag added: {}", w.record_id));
@@ -246,6 +248,12 @@ fn unlocked(s: &mut Session, command: Command, out: &Out) -> Result<(), CoreErro
             FlagCommand::End { family, flag, end } => {
                 let w = s.end_flag(&family, &flag, &end)?;
                 out.print(&w, |w| format!("Flag ended: {}", w.record_id));
+            }
+            FlagCommand::ReviewConference { family, flag, on } => {
+                let w = s.set_review_conference(&family, &flag, &on)?;
+                out.print(&w, |w| {
+                    format!("Next review conference recorded: {}", w.record_id)
+                });
             }
         },
         Command::Consent {

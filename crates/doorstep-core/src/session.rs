@@ -415,6 +415,20 @@ impl Session {
         self.write(id, action, &cx)
     }
 
+    /// Records the next review conference of a child protection plan.
+    pub fn set_review_conference(
+        &mut self,
+        family_id: &str,
+        flag_id: &str,
+        on: &str,
+    ) -> Result<Written, CoreError> {
+        let id = self.resolve_family(family_id)?;
+        let cx = self.context();
+        let current = self.store.family(id)?;
+        let action = family::set_review_conference(&current, flag_id, on, &cx)?;
+        self.write(id, action, &cx)
+    }
+
     /// Records an information-sharing consent decision.
     pub fn record_consent(
         &mut self,

@@ -42,6 +42,14 @@ lead_agency?: string | null,
  */
 note?: string | null, 
 /**
+ * The initial child protection conference (child protection flags).
+ */
+conference_on?: string | null, 
+/**
+ * The next review child protection conference (child protection flags).
+ */
+review_conference_on?: string | null, 
+/**
  * Who added it and when.
  */
 recorded: Stamp, 

@@ -35,4 +35,12 @@ lead_agency: string | null,
 /**
  * Note.
  */
-note: string | null, };
+note: string | null, 
+/**
+ * The initial child protection conference date (child protection only).
+ */
+conference_on: string | null, 
+/**
+ * The next review conference date (child protection only).
+ */
+review_conference_on: string | null, };

@@ -94,6 +94,7 @@ export const COMMANDS = [
   "set_level",
   "add_flag",
   "end_flag",
+  "set_review_conference",
   "record_consent",
   "edit_contact",
   "form_amend",
@@ -334,6 +335,11 @@ export function addFlag(family_id: string, flag: NewFlag): Promise<Written> {
 /** Ends a flag on a date. */
 export function endFlag(family_id: string, flag_id: string, end: string): Promise<Written> {
   return invoke("end_flag", { family_id, flag_id, end });
+}
+
+/** Records the next review conference of a child protection plan. */
+export function setReviewConference(family_id: string, flag_id: string, on: string): Promise<Written> {
+  return invoke("set_review_conference", { family_id, flag_id, on });
 }
 
 /** Records a consent decision (given, refused, withdrawn). */

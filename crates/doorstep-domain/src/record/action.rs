@@ -43,6 +43,7 @@ pub fn action_label(code: &str) -> &'static str {
         "level.set" => "Set the level of service",
         "flag.add" => "Added a safeguarding flag or alert",
         "flag.end" => "Ended a safeguarding flag or alert",
+        "flag.review-conference" => "Set the next review conference",
         "consent.record" => "Recorded a consent decision",
         "contact.record" => "Recorded a contact",
         "contact.edit" => "Changed a draft contact",

@@ -237,6 +237,12 @@ pub struct Flag {
     /// Free-text detail (e.g. "dog in the house").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The initial child protection conference (child protection flags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_on: Option<NaiveDate>,
+    /// The next review child protection conference (child protection flags).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_conference_on: Option<NaiveDate>,
     /// Who added it and when.
     pub recorded: Stamp,
     /// Who ended it and when.
@@ -571,6 +577,12 @@ pub struct NewFlag {
     pub lead_agency: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// The initial child protection conference date (child protection only).
+    #[serde(default)]
+    pub conference_on: Option<String>,
+    /// The next review conference date (child protection only).
+    #[serde(default)]
+    pub review_conference_on: Option<String>,
 }
 
 /// What the user typed to record consent.
@@ -1041,6 +1053,23 @@ pub fn add_flag(
         .check("note", optional_text(input.note.as_deref(), TEXT_MAX))
         .flatten();
     let is_cp = kind.is_some_and(|k| matches!(k, FlagKind::ChildProtection | FlagKind::PreBirthCp));
+    let conference = parse_opt(&mut p, "conference_on", &input.conference_on, date);
+    let review = parse_opt(
+        &mut p,
+        "review_conference_on",
+        &input.review_conference_on,
+        date,
+    );
+    if kind.is_some() && !is_cp {
+        for (field, value) in [
+            ("conference_on", &conference),
+            ("review_conference_on", &review),
+        ] {
+            if value.is_some() {
+                p.push(field, "applies only to child protection plans");
+            }
+        }
+    }
     if is_cp && cp.is_none() && opt(&input.cp_category).is_none() {
         p.push("cp_category", "is required for a child protection plan");
     }
@@ -1072,6 +1101,8 @@ pub fn add_flag(
         end,
         lead_agency: lead,
         note,
+        conference_on: conference,
+        review_conference_on: review,
         recorded: cx.stamp(),
         ended: end.map(|_| cx.stamp()),
         entered_in_error: None,
@@ -1132,6 +1163,52 @@ pub fn end_flag(
         edits: vec![Edit::fields(vec!["flags".into(), id.to_string()], fields)],
         message: "flag.end".into(),
         audit_action: "flag.end",
+        record_id: id,
+        record_kind: RecordKind::Flag,
+    })
+}
+
+/// Records the date of the next review conference of a child protection
+/// plan (each review sets the next).
+pub fn set_review_conference(
+    family: &Family,
+    flag_id: &str,
+    on: &str,
+    _cx: &ActionContext,
+) -> Result<Action, Problems> {
+    require_open(family)?;
+    let mut p = Problems::new();
+    let id = p.check(
+        "flag",
+        Uuid::parse_str(flag_id.trim()).map_err(|_| "is not a record id".to_string()),
+    );
+    let on = p.check("review_conference_on", date(on.trim()));
+    match id.map(|id| family.flags.get(&id)) {
+        Some(None) => p.push("flag", "is not a flag of this family"),
+        Some(Some(f)) => {
+            if f.entered_in_error.is_some() || f.end.is_some() {
+                p.push("flag", "has ended or was entered in error");
+            } else if !matches!(f.kind, FlagKind::ChildProtection | FlagKind::PreBirthCp) {
+                p.push("flag", "is not a child protection plan");
+            }
+            if on.is_some_and(|d| d < f.start) {
+                p.push("review_conference_on", "is before the plan started");
+            }
+        }
+        None => {}
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let id = id.expect("checked");
+    Ok(Action {
+        edits: vec![Edit::field(
+            &["flags", &id.to_string()],
+            "review_conference_on",
+            &on.expect("checked"),
+        )],
+        message: "flag.review-conference".into(),
+        audit_action: "flag.review-conference",
         record_id: id,
         record_kind: RecordKind::Flag,
     })
@@ -1798,6 +1875,42 @@ mod tests {
             ..cp
         };
         assert!(add_flag(&family, Uuid::from_u128(50), &ok, &cx()).is_ok());
+    }
+
+    #[test]
+    fn a_child_protection_plan_keeps_its_conference_dates() {
+        let (mut family, _, child) = family_with_child();
+        let cp = NewFlag {
+            kind: "child-protection".into(),
+            cp_category: Some("neglect".into()),
+            person_id: Some(child.to_string()),
+            start: "2026-02-01".into(),
+            lead_agency: Some("Children's social care".into()),
+            conference_on: Some("2026-02-01".into()),
+            review_conference_on: Some("2026-05-01".into()),
+            ..Default::default()
+        };
+        let id = Uuid::from_u128(52);
+        let added = add_flag(&family, id, &cp, &cx()).unwrap();
+        apply(&mut family, &added);
+        let flag = &family.flags[&id];
+        assert_eq!(flag.conference_on, Some(date("2026-02-01").unwrap()));
+        let next = set_review_conference(&family, &id.to_string(), "2026-08-01", &cx()).unwrap();
+        apply(&mut family, &next);
+        assert_eq!(
+            family.flags[&id].review_conference_on,
+            Some(date("2026-08-01").unwrap())
+        );
+        let early = set_review_conference(&family, &id.to_string(), "2026-01-01", &cx());
+        assert_eq!(fields(&early.unwrap_err()), ["review_conference_on"]);
+        let cin = NewFlag {
+            kind: "child-in-need".into(),
+            start: "2026-02-01".into(),
+            conference_on: Some("2026-02-01".into()),
+            ..Default::default()
+        };
+        let p = add_flag(&family, Uuid::from_u128(53), &cin, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["conference_on"]);
     }
 
     #[test]
