@@ -52,7 +52,11 @@ fn json(v: &serde_json::Value) -> Vec<u8> {
 }
 
 /// Makes the export's bytes (the session's audit records it).
-pub fn prepare(s: &mut Session, family_id: &str, what: &ExportRequest) -> Result<Prepared, CoreError> {
+pub fn prepare(
+    s: &mut Session,
+    family_id: &str,
+    what: &ExportRequest,
+) -> Result<Prepared, CoreError> {
     let family = s.show_family(family_id)?.family.list_name();
     let stem = family
         .chars()
@@ -64,13 +68,23 @@ pub fn prepare(s: &mut Session, family_id: &str, what: &ExportRequest) -> Result
     let (what_name, filter, bytes) = match what {
         ExportRequest::EarlyHelpPdf => {
             let summary = s.early_help_summary(family_id)?;
-            ("early-help", PDF, doorstep_core::exports::early_help::to_pdf(&summary))
+            (
+                "early-help",
+                PDF,
+                doorstep_core::exports::early_help::to_pdf(&summary),
+            )
         }
-        ExportRequest::VisitPdf { contact_id } => ("visit", PDF, s.visit_pdf(family_id, contact_id)?),
-        ExportRequest::FormPdf { response_id } => ("form", PDF, s.form_pdf(family_id, response_id)?),
-        ExportRequest::FormFhir { response_id } => {
-            ("form-fhir", FHIR, json(&s.export_fhir(family_id, response_id)?))
+        ExportRequest::VisitPdf { contact_id } => {
+            ("visit", PDF, s.visit_pdf(family_id, contact_id)?)
         }
+        ExportRequest::FormPdf { response_id } => {
+            ("form", PDF, s.form_pdf(family_id, response_id)?)
+        }
+        ExportRequest::FormFhir { response_id } => (
+            "form-fhir",
+            FHIR,
+            json(&s.export_fhir(family_id, response_id)?),
+        ),
         ExportRequest::ContactFhir { contact_id } => (
             "contact-fhir",
             FHIR,

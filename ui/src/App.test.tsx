@@ -68,6 +68,22 @@ describe("App", () => {
     expect(calls.find((c) => c.cmd === "unlock")?.args).toEqual({ passphrase: "kettle orbit crayon 42" });
   });
 
+  it("after unlocking on a fresh start, brings the practitioner back to the contact left unsaved", async () => {
+    const user = userEvent.setup();
+    const family = "f1f1f1f1-0000-4000-8000-000000000001";
+    answer(
+      mainHandlers({
+        app_state: () => lockedState,
+        unlock: () => unlockedState,
+        drafts: () => [{ key: `contact:${family}`, family_id: family, screen: "contact", body: "{}", updated_at: "2026-11-20T10:42:00Z" }],
+      }),
+    );
+    render(<App />);
+    await user.type(await screen.findByLabelText("Passphrase"), "kettle orbit crayon 42");
+    await user.click(screen.getByRole("button", { name: "Unlock" }));
+    await waitFor(() => expect(window.location.hash).toBe(`#/family/${family}/contact`));
+  });
+
   it("has the NHS.UK header with the practitioner, navigation, Lock, sync status and a skip link", async () => {
     const user = userEvent.setup();
     answer(mainHandlers());

@@ -54,6 +54,7 @@ fn record(s: &mut Session, a: ContactRecordArgs, out: &Out) -> Result<(), CoreEr
         kind: a.kind,
         subjects: a.children,
         at,
+        at_local: None,
         duration_minutes: a.duration,
         location: a.location,
         mechanism: a.mechanism,

@@ -64,7 +64,14 @@ fn a_draft_outlives_the_session_and_hostile_ones_are_refused() {
     refused(s.save_draft(&key, &family, "settings", body));
     refused(s.save_draft(&key, &family, "contact", "not json"));
     refused(s.save_draft(&key, &family, "contact", &"x".repeat(300 * 1024)));
-    assert!(s.save_draft(&key, "00000000-0000-0000-0000-000000000000", "contact", body).is_err());
+    assert!(s
+        .save_draft(
+            &key,
+            "00000000-0000-0000-0000-000000000000",
+            "contact",
+            body
+        )
+        .is_err());
 
     s.discard_draft(&key).unwrap();
     assert!(s.draft(&key).unwrap().is_none());

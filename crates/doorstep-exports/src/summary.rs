@@ -157,7 +157,10 @@ pub fn visit_pdf(family: &Family, contact_id: Uuid) -> Result<Vec<u8>, SummaryEr
 fn item_text<'a>(def: &'a FormDefinition, path: &'a str) -> (&'a str, &'a str) {
     let link_id = path.rsplit('.').next().unwrap_or(path);
     let link_id = link_id.split('[').next().unwrap_or(link_id);
-    let text = def.item(link_id).map(|i| i.text.as_str()).unwrap_or(link_id);
+    let text = def
+        .item(link_id)
+        .map(|i| i.text.as_str())
+        .unwrap_or(link_id);
     (link_id, text)
 }
 

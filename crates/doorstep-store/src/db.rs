@@ -40,7 +40,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../../migrations/client/0009_follow_ups.sql"),
     ),
-    (10, include_str!("../../../migrations/client/0010_drafts.sql")),
+    (
+        10,
+        include_str!("../../../migrations/client/0010_drafts.sql"),
+    ),
 ];
 
 /// A migration containing this line adds projection columns derived from

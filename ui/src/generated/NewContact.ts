@@ -17,6 +17,12 @@ subjects: Array<string>,
  */
 at: string | null, 
 /**
+ * Start time as typed, in England's time: `YYYY-MM-DD HH:MM` (or with
+ * a `T`), whatever the laptop's own time zone. Used when `at` is not
+ * given.
+ */
+at_local: string | null, 
+/**
  * Duration in minutes.
  */
 duration_minutes: string | null, 

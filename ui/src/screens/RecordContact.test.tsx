@@ -5,6 +5,7 @@ import { answer, type Handlers } from "../test/ipc";
 import { axeViolations } from "../test/axe";
 import type { IpcError, NewMeasurements } from "../ipc";
 import { APP_STATE, AVA, codeListsFixture, FAMILY_ID, familyView, preview, TOBI } from "../components/family/fixtures";
+import { useRoute } from "../route";
 import { RecordContact } from "./RecordContact";
 
 // Typing, debounced previews and axe take a few seconds on a busy machine.
@@ -36,6 +37,9 @@ function handlers(extra: Handlers = {}): Handlers {
     preview_measurements: previewHandler,
     record_contact: () => ({ family_id: FAMILY_ID, record_id: CONTACT_ID }),
     sign_contact: () => ({ family_id: FAMILY_ID, record_id: CONTACT_ID }),
+    draft: () => null,
+    save_draft: (a) => ({ key: a.key, family_id: a.family_id, screen: a.screen, body: a.body, updated_at: "2026-11-20T10:00:00Z" }),
+    discard_draft: () => null,
     ...extra,
   };
 }
@@ -44,9 +48,18 @@ async function ready() {
   await screen.findByLabelText("Kind of contact");
 }
 
+/** Types a date into the day, month and year boxes of the date group `name`. */
+function typeDate(name: string, date: string) {
+  const [y, m, d] = date ? date.split("-") : ["", "", ""];
+  const group = within(screen.getByRole("group", { name }));
+  fireEvent.change(group.getByLabelText("Day"), { target: { value: d ? String(Number(d)) : "" } });
+  fireEvent.change(group.getByLabelText("Month"), { target: { value: m ? String(Number(m)) : "" } });
+  fireEvent.change(group.getByLabelText("Year"), { target: { value: y ?? "" } });
+}
+
 function setWhen(date: string, time: string) {
-  fireEvent.change(screen.getByLabelText("Date"), { target: { value: date } });
-  fireEvent.change(screen.getByLabelText("Start time"), { target: { value: time } });
+  typeDate("Date", date);
+  fireEvent.change(screen.getByLabelText(/Start time/), { target: { value: time } });
 }
 
 describe("RecordContact", () => {
@@ -62,8 +75,12 @@ describe("RecordContact", () => {
     expect(screen.getByLabelText(/Unborn baby Okafor/)).toBeInTheDocument();
     expect(screen.queryByLabelText(/Grace Okafor/)).not.toBeInTheDocument();
     // Dated by the core's clock (APP_STATE.clock), not the computer's.
-    await waitFor(() => expect(screen.getByLabelText("Date")).toHaveValue(APP_STATE.clock.today));
-    expect(screen.getByLabelText("Start time")).toHaveValue(APP_STATE.clock.time);
+    const [y, m, d] = APP_STATE.clock.today.split("-");
+    const date = within(screen.getByRole("group", { name: "Date" }));
+    await waitFor(() => expect(date.getByLabelText("Day")).toHaveValue(String(Number(d))));
+    expect(date.getByLabelText("Month")).toHaveValue(String(Number(m)));
+    expect(date.getByLabelText("Year")).toHaveValue(y);
+    expect(screen.getByLabelText(/Start time/)).toHaveValue(APP_STATE.clock.time);
     expect(screen.getByLabelText("Location")).toHaveValue("A01");
     expect(screen.getByLabelText("Your role")).toHaveValue("health-visitor");
     expect(screen.getByRole("group", { name: "Topics discussed" })).toBeInTheDocument();
@@ -162,7 +179,9 @@ describe("RecordContact", () => {
       contact: {
         kind: "12-month",
         subjects: [AVA],
-        at: new Date("2026-11-20T09:45:00").toISOString(),
+        // As typed, in England's time, whatever the laptop's time zone: the core reads it.
+        at: null,
+        at_local: "2026-11-20 09:45",
         duration_minutes: "45",
         location: "A01",
         mechanism: "01",
@@ -288,16 +307,65 @@ describe("RecordContact", () => {
     });
   });
 
-  it("says when the date or time is not a real one, without calling the core", async () => {
-    const calls = answer(handlers());
+  it("sends the date and time as typed, and shows the core's problem with them beside the date", async () => {
+    const calls = answer(
+      handlers({
+        record_contact: () => {
+          throw { code: "invalid", message: "Some details need correcting.", problems: [{ field: "at", problem: "must be a real date and time, for example 14 March 2026 at 10:30" }], warning: null };
+        },
+      }),
+    );
     const user = userEvent.setup();
     render(<RecordContact familyId={FAMILY_ID} />);
     await ready();
-    setWhen("", "10:30");
+    setWhen("2026-02-30", "10:30");
     await user.click(screen.getByRole("button", { name: "Save draft" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Check the date and time of the contact.");
-    expect(screen.getByLabelText("Date")).toHaveAccessibleDescription(/must be a real date and time/);
-    expect(calls.some((c) => c.cmd === "record_contact")).toBe(false);
+    const summary = await screen.findByRole("alert");
+    expect(within(summary).getByRole("link", { name: /Date must be a real date and time/ })).toHaveAttribute("href", "#field-at");
+    expect(screen.getByRole("group", { name: "Date" })).toHaveAccessibleDescription(/must be a real date and time/);
+    expect((calls.find((c) => c.cmd === "record_contact")!.args.contact as Record<string, unknown>).at_local).toBe("2026-02-30 10:30");
+    // What was typed stays.
+    expect(within(screen.getByRole("group", { name: "Date" })).getByLabelText("Day")).toHaveValue("30");
+  });
+
+  it("keeps what is typed in the encrypted store, brings it back, and asks before leaving", async () => {
+    const kept: Record<string, string> = {};
+    const calls = answer(
+      handlers({
+        save_draft: (a) => {
+          kept[a.key as string] = a.body as string;
+          return { key: a.key, family_id: a.family_id, screen: a.screen, body: a.body, updated_at: "2026-11-20T10:42:00Z" };
+        },
+        draft: (a) => (kept[a.key as string] ? { key: a.key, family_id: FAMILY_ID, screen: "contact", body: kept[a.key as string], updated_at: "2026-11-20T10:42:00Z" } : null),
+      }),
+    );
+    const user = userEvent.setup();
+    // The router consults the screen's guard when the address changes.
+    function Routed() {
+      useRoute();
+      return <RecordContact familyId={FAMILY_ID} />;
+    }
+    const first = render(<Routed />);
+    await ready();
+    await user.type(screen.getByLabelText("Note"), "Mum tired, baby feeding well");
+    await waitFor(() => expect(kept[`contact:${FAMILY_ID}`]).toContain("Mum tired, baby feeding well"));
+    expect(calls.find((c) => c.cmd === "save_draft")!.args).toMatchObject({ family_id: FAMILY_ID, screen: "contact" });
+
+    // Leaving asks first, and staying keeps the screen.
+    window.location.hash = "#/today";
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+    const prompt = await screen.findByTestId("leave-prompt");
+    expect(prompt).toHaveTextContent("This contact is not saved yet");
+    expect(window.location.hash).not.toBe("#/today");
+    await user.click(within(prompt).getByRole("button", { name: "Stay and finish it" }));
+    expect(screen.queryByTestId("leave-prompt")).not.toBeInTheDocument();
+    first.unmount();
+
+    // As after a lock, a crash or a restart: the screen opens with what was typed.
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await waitFor(() => expect(screen.getByLabelText("Note")).toHaveValue("Mum tired, baby feeding well"));
+    expect(screen.getByTestId("draft-restored")).toHaveTextContent("This is what you were typing");
   });
 
   it("adds measurements to the draft when signing needs them", async () => {

@@ -1,15 +1,21 @@
-// Record a contact: what kind, with whom, when, where and how, the outcome,
-// topics and a note, and measurements per child with centiles as they are
-// typed. "Save draft" records it (the core validates everything and names
-// each problem's field); "Sign" then freezes it. Nothing typed is lost
-// when the core refuses it.
+// Record a contact, or change a draft one: what kind, with whom, when,
+// where and how, the outcome, topics and a note, and measurements per child
+// with centiles as they are typed. "Save draft" records it (the core
+// validates everything and names each problem's field); "Sign" then freezes
+// it. Nothing typed is lost: what is typed is kept in the encrypted store
+// as it is typed (a lock, an idle lock, a crash or a restart brings it
+// back), a refusal keeps it, and leaving with unsaved edits asks first.
 import { useEffect, useRef, useState } from "react";
 import {
   addMeasurements,
   appState,
   codeLists,
+  discardDraft,
+  draft as keptDraft,
+  editContact,
   problemFor,
   recordContact,
+  saveDraft,
   showFamily,
   signContact,
   type CodeLists,
@@ -20,11 +26,12 @@ import {
   type Person,
   type Written,
   type ClockReading,
+  type Contact,
 } from "../ipc";
 import { failure } from "../components/family/failure";
-import { href } from "../route";
+import { href, setLeaveGuard } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
-import { Checkboxes, Radios, Select, TextArea, TextInput, type Option } from "../components/fields";
+import { Checkboxes, DateInput, Radios, Select, TextArea, TextInput, type Option } from "../components/fields";
 import {
   ChildMeasurements,
   measurementField,
@@ -84,12 +91,49 @@ function initialFields(clock: ClockReading | null): Fields {
 
 const text = (v: string) => (v.trim() === "" ? null : v.trim());
 
-/** The start time as UTC ISO, or null when the date or time is not valid. */
-export function startTime(date: string, time: string): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) return null;
-  const d = new Date(`${date}T${time}:00`);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+/** The date and time as typed, in England's time, for the core to read ("2026-03-14 10:30"). */
+export function startTime(date: string, time: string): string {
+  return `${date.trim()} ${time.trim()}`;
 }
+
+/** The time of day in England of a UTC instant, as HH:MM. */
+function londonTime(at: string): string {
+  return new Date(at).toLocaleTimeString("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+/** The date in England of a UTC instant, as YYYY-MM-DD. */
+function londonDate(at: string): string {
+  return new Date(at).toLocaleDateString("en-CA", { timeZone: "Europe/London" });
+}
+
+/** A draft contact's fields, to change it. */
+export function fieldsOf(c: Contact): Fields {
+  const on = (set: Record<string, boolean | undefined>) => Object.keys(set).filter((k) => set[k]);
+  return {
+    kind: c.kind,
+    subjects: on(c.subjects),
+    date: londonDate(c.at),
+    time: londonTime(c.at),
+    duration_minutes: c.duration_minutes != null ? String(c.duration_minutes) : "",
+    location: c.location,
+    mechanism: c.mechanism,
+    attendance: c.attendance,
+    declined_reason: c.declined_reason ?? "",
+    present: c.present ?? "",
+    role: c.role,
+    accountable_hv: c.accountable_hv ?? "",
+    topics: on(c.topics),
+    note: c.note ?? "",
+    remote_reason: c.remote_reason ?? "",
+    feeding_status: c.feeding_status ?? "",
+    follow_up_on: c.follow_up?.due ?? "",
+    follow_up_reason: c.follow_up?.reason ?? "",
+    bmi_not_recorded_reason: c.bmi_not_recorded_reason ?? "",
+  };
+}
+
+/** What is kept of the screen while it is typed (the encrypted store's draft body). */
+type Kept = { f: Fields; typed: Record<string, TypedMeasurements>; whenChanged: boolean };
 
 /** Feeding status is recorded at the new birth visit and the 6–8 week review. */
 const feedingAsked = (kind: string) => kind === "new-birth" || kind === "6-8-week";
@@ -98,12 +142,13 @@ const feedingAsked = (kind: string) => kind === "new-birth" || kind === "6-8-wee
 const REVIEWS = ["antenatal", "new-birth", "6-8-week", "12-month", "2-year"];
 
 /** The contact as the core takes it: fields that do not apply are left out. */
-export function toNewContact(f: Fields, at: string | null): NewContact {
+export function toNewContact(f: Fields, atLocal: string | null): NewContact {
   const twoYear = f.kind === "2-year";
   return {
     kind: f.kind,
     subjects: f.subjects,
-    at,
+    at: null,
+    at_local: atLocal,
     duration_minutes: text(f.duration_minutes),
     location: f.location,
     mechanism: f.mechanism,
@@ -151,7 +196,8 @@ function memberOption([id, p]: [string, Person]): Option {
   return { value: id, label: `${personName(p)} (${when})` };
 }
 
-export function RecordContact({ familyId }: { familyId: string }) {
+export function RecordContact({ familyId, contactId }: { familyId: string; contactId?: string }) {
+  const draftKey = contactId ? `contact-edit:${contactId}` : `contact:${familyId}`;
   const [view, setView] = useState<FamilyView | null>(null);
   const [lists, setLists] = useState<CodeLists | null>(null);
   const [loadError, setLoadError] = useState<IpcError | null>(null);
@@ -168,6 +214,68 @@ export function RecordContact({ familyId }: { familyId: string }) {
   const [signed, setSigned] = useState(false);
   const savedRef = useRef<HTMLDivElement>(null);
   const signedRef = useRef<HTMLHeadingElement>(null);
+  // Typed since the last save: kept as a draft, and leaving asks first.
+  const [dirty, setDirty] = useState(false);
+  const [restoredAt, setRestoredAt] = useState<string | null>(null);
+  const [leavingTo, setLeavingTo] = useState<string | null>(null);
+  const [keptError, setKeptError] = useState(false);
+  const leaveRef = useRef<HTMLDivElement>(null);
+
+  // Brings back what was typed here before a lock, a crash or a restart.
+  useEffect(() => {
+    let live = true;
+    keptDraft(draftKey)
+      .then((d) => {
+        if (!live || !d) return;
+        const kept = JSON.parse(d.body) as Kept;
+        setF(kept.f);
+        setTyped(kept.typed ?? {});
+        setWhenChanged(!!kept.whenChanged);
+        setRestoredAt(d.updated_at);
+        setDirty(true);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [draftKey]);
+
+  // Keeps what is typed in the encrypted store, a moment after each change.
+  useEffect(() => {
+    if (!dirty) return;
+    const timer = setTimeout(() => {
+      const body: Kept = { f, typed, whenChanged };
+      saveDraft(draftKey, familyId, contactId ? "contact-edit" : "contact", JSON.stringify(body))
+        .then(() => setKeptError(false))
+        .catch(() => setKeptError(true));
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [dirty, f, typed, whenChanged, draftKey, familyId, contactId]);
+
+  // Leaving with unsaved edits asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    setLeaveGuard((to) => {
+      setLeavingTo(to);
+      return false;
+    });
+    return () => setLeaveGuard(null);
+  }, [dirty]);
+  useEffect(() => {
+    if (leavingTo) leaveRef.current?.focus();
+  }, [leavingTo]);
+
+  function leave(discard: boolean) {
+    const to = leavingTo ?? "#/";
+    setLeaveGuard(null);
+    setDirty(false);
+    setLeavingTo(null);
+    const go = () => {
+      window.location.hash = to;
+    };
+    if (discard) void discardDraft(draftKey).catch(() => undefined).finally(go);
+    else go();
+  }
 
   useEffect(() => {
     let live = true;
@@ -176,6 +284,13 @@ export function RecordContact({ familyId }: { familyId: string }) {
         if (!live) return;
         setView(v);
         setLists(l);
+        const c = contactId ? v.family.contacts[contactId] : undefined;
+        if (contactId && c) {
+          // A kept draft of the change (brought back above) wins over the record.
+          setF((old) => (old.kind ? old : fieldsOf(c)));
+          setWhenChanged(true);
+          if (c.status === "signed") setSigned(true);
+        }
       })
       .catch((e) => live && setLoadError(failure(e)));
     appState()
@@ -202,7 +317,10 @@ export function RecordContact({ familyId }: { familyId: string }) {
     if (signed) signedRef.current?.focus();
   }, [signed]);
 
-  const set = <K extends keyof Fields>(k: K) => (v: Fields[K]) => setF((old) => ({ ...old, [k]: v }));
+  const set = <K extends keyof Fields>(k: K) => (v: Fields[K]) => {
+    setDirty(true);
+    setF((old) => ({ ...old, [k]: v }));
+  };
   // The date and time, once changed by hand, are no longer the defaults.
   const setWhen = (k: "date" | "time") => (v: string) => {
     setWhenChanged(true);
@@ -268,17 +386,21 @@ export function RecordContact({ familyId }: { familyId: string }) {
 
   async function save() {
     const at = whenChanged ? startTime(f.date, f.time) : null;
-    if (whenChanged && !at) {
-      setError(invalid("at", "must be a real date and time, for example 14 March 2026 at 10:30", "Check the date and time of the contact."));
-      return;
-    }
     setBusy(true);
     try {
-      const sent = measurementsToSend();
-      const written = await recordContact(familyId, toNewContact(f, at), sent);
-      setSaved(written);
-      setSavedMeasurements(sent.map(describeMeasurements));
+      if (contactId) {
+        const written = await editContact(familyId, contactId, toNewContact(f, at));
+        setSaved(written);
+      } else {
+        const sent = measurementsToSend();
+        const written = await recordContact(familyId, toNewContact(f, at), sent);
+        setSaved(written);
+        setSavedMeasurements(sent.map(describeMeasurements));
+      }
       setError(null);
+      setDirty(false);
+      setRestoredAt(null);
+      await discardDraft(draftKey).catch(() => undefined);
     } catch (e) {
       setError(failure(e));
     } finally {
@@ -362,8 +484,17 @@ export function RecordContact({ familyId }: { familyId: string }) {
     );
   }
 
+  const takenHere = Object.values(family.measurements)
+    .filter((m) => m.contact_id === contactId && !m.entered_in_error)
+    .map((m) => {
+      const who = family.members[m.person_id];
+      const unit = m.measure === "weight" ? "kg" : "cm";
+      return `${who ? personName(who) : "Child"}: ${m.measure.replace("-", " ")} ${m.value} ${unit}`;
+    });
   const locked = !!saved;
-  const measurementsLocked = locked && !addingMore;
+  // A draft being changed takes new measurements once the change is saved.
+  const measurementsLocked = (locked || !!contactId) && !addingMore;
+  const title = contactId ? "Change a draft contact" : "Record a contact";
 
   return (
     <>
@@ -371,7 +502,47 @@ export function RecordContact({ familyId }: { familyId: string }) {
         Back to the {name} family record
       </a>
       <span className="nhsuk-caption-l">{name} family</span>
-      <h1>Record a contact</h1>
+      <h1>{title}</h1>
+
+      {leavingTo && (
+        <div className="nhsuk-warning-callout" role="alertdialog" aria-labelledby="leave-heading" tabIndex={-1} ref={leaveRef} data-testid="leave-prompt">
+          <h2 className="nhsuk-warning-callout__label" id="leave-heading">
+            <span role="text">
+              <span className="nhsuk-u-visually-hidden">Important: </span>This contact is not saved yet
+            </span>
+          </h2>
+          <p>
+            What you typed is kept on this laptop, and comes back when you open this contact again. It is not in the family record
+            until you save it.
+          </p>
+          <div className="nhsuk-button-group">
+            <button type="button" className="nhsuk-button" onClick={() => setLeavingTo(null)}>
+              Stay and finish it
+            </button>
+            <button type="button" className="nhsuk-button nhsuk-button--secondary" onClick={() => leave(false)}>
+              Leave and keep what I typed
+            </button>
+            <button type="button" className="nhsuk-button nhsuk-button--warning" onClick={() => leave(true)}>
+              Discard what I typed
+            </button>
+          </div>
+        </div>
+      )}
+
+      {restoredAt && !saved && (
+        <div className="nhsuk-inset-text" data-testid="draft-restored">
+          <span className="nhsuk-u-visually-hidden">Information: </span>
+          <p>
+            This is what you were typing, kept on this laptop at {londonTime(restoredAt)} on {formatDate(londonDate(restoredAt))}. It
+            is not saved in the record yet.
+          </p>
+        </div>
+      )}
+      {keptError && (
+        <p className="nhsuk-body-s" role="status">
+          Doorstep could not keep a copy of what you typed just now; save the draft to be safe.
+        </p>
+      )}
 
       <ErrorSummary error={error} />
 
@@ -439,20 +610,15 @@ export function RecordContact({ familyId }: { familyId: string }) {
           )}
           <div className="nhsuk-grid-row">
             <div className="nhsuk-grid-column-one-third">
-              <TextInput
-                name="at"
-                label="Date"
-                type="date"
-                value={f.date}
-                onChange={setWhen("date")}
-                error={p("at")}
-              />
+              <DateInput name="at" legend="Date" value={f.date} onChange={setWhen("date")} error={p("at")} />
             </div>
             <div className="nhsuk-grid-column-one-third">
               <TextInput
                 name="at_time"
                 label="Start time"
-                type="time"
+                hint="24-hour clock, for example 14:30"
+                width={5}
+                inputMode="numeric"
                 value={f.time}
                 onChange={setWhen("time")}
               />
@@ -518,10 +684,9 @@ export function RecordContact({ familyId }: { familyId: string }) {
           <TextArea name="note" label="Note" rows={6} value={f.note} onChange={set("note")} error={p("note")} />
           <div className="nhsuk-grid-row">
             <div className="nhsuk-grid-column-one-third">
-              <TextInput
+              <DateInput
                 name="follow_up_on"
-                label="Follow up by (optional)"
-                type="date"
+                legend="Follow up by (optional)"
                 value={f.follow_up_on}
                 onChange={set("follow_up_on")}
                 error={p("follow_up_on")}
@@ -575,6 +740,18 @@ export function RecordContact({ familyId }: { familyId: string }) {
               </p>
             )}
           </div>
+          {contactId && (
+            <>
+              {takenHere.length > 0 && (
+                <ul className="nhsuk-list nhsuk-list--bullet" aria-label="Measurements taken at this contact">
+                  {takenHere.map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              )}
+              {!saved && <p className="nhsuk-body">To add measurements, save your changes first, then choose Add measurements.</p>}
+            </>
+          )}
           {!measuring ? (
             <p className="nhsuk-body">Nothing is measured when the family was not seen.</p>
           ) : measureChildren.length === 0 ? (
@@ -602,7 +779,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
         <div className="nhsuk-button-group">
           {!saved ? (
             <button type="submit" className="nhsuk-button" disabled={busy}>
-              Save draft
+              {contactId ? "Save changes" : "Save draft"}
             </button>
           ) : (
             <>
@@ -630,7 +807,7 @@ export function RecordContact({ familyId }: { familyId: string }) {
             </>
           )}
           <a className="nhsuk-link" href={back}>
-            {saved ? "Sign later" : "Cancel"}
+            {saved ? "Sign later" : contactId ? "Back without saving" : "Cancel"}
           </a>
         </div>
       </form>

@@ -176,6 +176,11 @@ pub struct NewContact {
     pub subjects: Vec<String>,
     /// Start time (UTC).
     pub at: Option<DateTime<Utc>>,
+    /// Start time as typed, in England's time: `YYYY-MM-DD HH:MM` (or with
+    /// a `T`), whatever the laptop's own time zone. Used when `at` is not
+    /// given.
+    #[serde(default)]
+    pub at_local: Option<String>,
     /// Duration in minutes.
     pub duration_minutes: Option<String>,
     /// Location type code.
@@ -253,6 +258,17 @@ fn member_ids(
     out
 }
 
+/// A date and time typed in England (`2026-03-14 10:30`, `2026-03-14T10:30`)
+/// as the UTC instant.
+pub fn parse_local_time(s: &str) -> Result<DateTime<Utc>, String> {
+    let bad = || "must be a real date and time, for example 14 March 2026 at 10:30".to_string();
+    let (d, t) = s.split_once(['T', ' ']).ok_or_else(bad)?;
+    let day = crate::values::validate::date(d.trim()).map_err(|_| bad())?;
+    let time = chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+        .map_err(|_| "has a time that is not a 24-hour time such as 09:30 or 14:05".to_string())?;
+    Ok(crate::values::calendar::london_to_utc(day.and_time(time)))
+}
+
 /// Validates a new draft contact.
 pub fn record_contact(
     family: &Family,
@@ -275,7 +291,13 @@ pub fn record_contact(
             "is required for a review: name the child (or unborn baby)",
         );
     }
-    let at = input.at.unwrap_or(cx.now);
+    let typed_at = input
+        .at_local
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| p.check("at", parse_local_time(s)));
+    let at = input.at.or(typed_at).unwrap_or(cx.now);
     if at > cx.now + chrono::Duration::minutes(5) {
         p.push(
             "at",
@@ -583,8 +605,12 @@ pub fn edit_contact(
     // The follow-ups this draft addresses are open again while it changes.
     let mut others = family.clone();
     others.contacts.remove(&id);
+    let typed = input
+        .at_local
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty());
     let input = NewContact {
-        at: input.at.or(Some(old.at)),
+        at: input.at.or((!typed).then_some(old.at)),
         ..input.clone()
     };
     let (new, _) = record_contact(&others, id, &input, cx)?;
@@ -601,11 +627,13 @@ pub fn edit_contact(
         }
         let value = match (SETS.contains(&k.as_str()), new_m.get(k)) {
             (true, now) => {
-                let mut set = now
+                let mut set = now.and_then(Value::as_object).cloned().unwrap_or_default();
+                for gone in old_m
+                    .get(k)
                     .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                for gone in old_m.get(k).and_then(Value::as_object).into_iter().flatten() {
+                    .into_iter()
+                    .flatten()
+                {
                     set.entry(gone.0.clone()).or_insert(Value::Bool(false));
                 }
                 Value::Object(set)
@@ -616,7 +644,10 @@ pub fn edit_contact(
         fields.insert(k.clone(), value);
     }
     if fields.is_empty() {
-        return Err(problem("contact", "nothing to change: the draft is as saved"));
+        return Err(problem(
+            "contact",
+            "nothing to change: the draft is as saved",
+        ));
     }
     Ok(Action {
         edits: vec![Edit::fields(
@@ -995,8 +1026,37 @@ mod tests {
         let p = edit_contact(&family, &id.to_string(), &visit("new-birth", child), &cx());
         assert!(p.is_ok());
         sign(&mut family, id);
-        let p = edit_contact(&family, &id.to_string(), &visit("new-birth", child), &cx()).unwrap_err();
+        let p =
+            edit_contact(&family, &id.to_string(), &visit("new-birth", child), &cx()).unwrap_err();
         assert!(p.0[0].problem.contains("addendum"));
+    }
+
+    #[test]
+    fn a_time_typed_in_england_is_read_as_england_time_whatever_the_laptop_says() {
+        assert_eq!(
+            parse_local_time("2026-07-01 10:30").unwrap().to_rfc3339(),
+            "2026-07-01T09:30:00+00:00"
+        );
+        assert_eq!(
+            parse_local_time("2026-01-05T10:30").unwrap().to_rfc3339(),
+            "2026-01-05T10:30:00+00:00"
+        );
+        for bad in [
+            "2026-02-30 10:00",
+            "2026-01-05 25:00",
+            "yesterday",
+            "2026-01-05",
+        ] {
+            assert!(parse_local_time(bad).is_err(), "{bad}");
+        }
+        let (family, _, child) = family_with_child();
+        let mut input = visit("new-birth", child);
+        input.at_local = Some("2026-03-09 14:05".into());
+        let (c, _) = record_contact(&family, Uuid::from_u128(100), &input, &cx()).unwrap();
+        assert_eq!(c.at.to_rfc3339(), "2026-03-09T14:05:00+00:00");
+        input.at_local = Some("2026-03-09 4pm".into());
+        let p = record_contact(&family, Uuid::from_u128(100), &input, &cx()).unwrap_err();
+        assert_eq!(fields(&p), ["at"]);
     }
 
     #[test]

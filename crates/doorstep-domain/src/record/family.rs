@@ -1466,17 +1466,26 @@ pub fn update_person(
         ("gp_practice", &input.gp_practice),
     ] {
         if blank(value) {
-            p.push(field, "cannot be blanked here: record the new value instead");
+            p.push(
+                field,
+                "cannot be blanked here: record the new value instead",
+            );
         }
     }
     if let Some(t) = p
-        .check("given_name", optional_text(input.given_name.as_deref(), NAME_MAX))
+        .check(
+            "given_name",
+            optional_text(input.given_name.as_deref(), NAME_MAX),
+        )
         .flatten()
     {
         fields.insert("given_name".into(), Value::String(t));
     }
     if let Some(t) = p
-        .check("family_name", optional_text(input.family_name.as_deref(), NAME_MAX))
+        .check(
+            "family_name",
+            optional_text(input.family_name.as_deref(), NAME_MAX),
+        )
         .flatten()
     {
         fields.insert("family_name".into(), Value::String(t));
@@ -1489,7 +1498,10 @@ pub fn update_person(
                 "is not recorded for an unborn baby: record the birth instead",
             );
         } else if let Some(d) = past_date("date_of_birth", &mut p, s, cx.today) {
-            fields.insert("date_of_birth".into(), serde_json::to_value(d).expect("date"));
+            fields.insert(
+                "date_of_birth".into(),
+                serde_json::to_value(d).expect("date"),
+            );
         }
     }
     if let Some(e) = parse_opt(
@@ -1504,10 +1516,7 @@ pub fn update_person(
                 serde_json::to_value(e).expect("date"),
             );
         } else {
-            p.push(
-                "expected_delivery_date",
-                "belongs to an unborn baby only",
-            );
+            p.push("expected_delivery_date", "belongs to an unborn baby only");
         }
     }
     if let Some(s) = parse_opt(&mut p, "sex", &input.sex, Sex::parse) {
@@ -1594,7 +1603,10 @@ mod tests {
         assert_eq!(written, ["ethnic_category", "gp_practice"]);
         let mut after = family.clone();
         apply(&mut after, &action);
-        assert_eq!(after.members[&child].gp_practice.as_ref().unwrap().as_str(), "A81001");
+        assert_eq!(
+            after.members[&child].gp_practice.as_ref().unwrap().as_str(),
+            "A81001"
+        );
 
         let bad = PersonUpdate {
             nhs_number: Some("123".into()),
