@@ -49,9 +49,17 @@ impl From<CoreError> for IpcError {
 impl IpcError {
     /// The error as the UI receives it.
     pub fn from_ref(e: &CoreError) -> Self {
+        // The core's text for invalid input names its internal fields (the
+        // command line's options); the window names each by its label, in
+        // the error summary and beside the field.
+        let message = match e.problems() {
+            [] => e.to_string(),
+            [_] => "Check this detail: the problem is shown below, next to it.".to_string(),
+            _ => "Check these details: each problem is shown below, next to its field.".to_string(),
+        };
         IpcError {
             code: e.code(),
-            message: e.to_string(),
+            message,
             problems: e.problems().to_vec(),
             warning: e.warning(),
         }

@@ -193,6 +193,74 @@ impl Display {
     }
 }
 
+impl Display {
+    /// Processes of this display's group named `name` (the app, say).
+    fn group_pids(&self, name: &str) -> Result<Vec<String>> {
+        let out = Command::new("pgrep")
+            .args(["-g", &self.child.id().to_string(), "-f", name])
+            .output()?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Kills the app at once, as a crash or a power cut would.
+    fn kill_app(&self) -> Result<()> {
+        for pid in self.group_pids("doorstep-desktop")? {
+            Command::new("kill").args(["-s", "KILL", &pid]).status()?;
+        }
+        Ok(())
+    }
+
+    /// The X display and its authority, read from tauri-driver's environment.
+    fn x_env(&self) -> Result<Vec<(String, String)>> {
+        let pid = self
+            .group_pids("tauri-driver")?
+            .into_iter()
+            .next()
+            .context("tauri-driver's process")?;
+        let environ = std::fs::read(format!("/proc/{pid}/environ"))?;
+        Ok(environ
+            .split(|b| *b == 0)
+            .filter_map(|kv| std::str::from_utf8(kv).ok()?.split_once('='))
+            .filter(|(k, _)| matches!(*k, "DISPLAY" | "XAUTHORITY"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
+    fn xdotool(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new("timeout")
+            .arg("20")
+            .arg("xdotool")
+            .args(args)
+            .envs(self.x_env()?)
+            .output()?;
+        if !out.status.success() {
+            bail!("xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// Answers the system's save dialog (GTK's, titled "Save a copy") as a
+    /// practitioner would: types the full path of the file and presses
+    /// Enter.
+    fn save_in_dialog(&self, path: &Path) -> Result<()> {
+        let window =
+            self.xdotool(&["search", "--sync", "--onlyvisible", "--name", "Save a copy"])?;
+        let window = window
+            .lines()
+            .last()
+            .context("the save dialog's window")?
+            .to_string();
+        self.xdotool(&["windowfocus", "--sync", &window])?;
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+a"])?;
+        self.xdotool(&["type", "--delay", "20", &path.display().to_string()])?;
+        self.xdotool(&["key", "Return"])?;
+        Ok(())
+    }
+}
+
 impl Drop for Display {
     fn drop(&mut self) {
         // The whole group: xvfb-run, Xvfb, tauri-driver, WebKitWebDriver and
@@ -512,5 +580,95 @@ fn first_run(app: &WebDriver) -> Result<()> {
     app.click(&app.find_text("a", "Caseload")?)?;
     app.find("[data-testid=family-link]")?;
     shot(app, "caseload")?;
+    Ok(())
+}
+
+#[test]
+fn nothing_typed_is_lost_to_an_idle_lock_or_a_crash() -> Result<()> {
+    let trust = Trust::start()?;
+    let laptop_dir = tempfile::tempdir()?;
+    let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
+    let families = laptop.run(&["family", "list", "--search", "Carter"])?;
+    let family = families["families"][0]["id"]
+        .as_str()
+        .context("the Carter family")?
+        .to_string();
+    // The shortest idle lock the trust can set: one minute.
+    std::fs::write(
+        laptop_dir.path().join("config.json"),
+        r#"{"desktop": {"idle_lock_minutes": 1}}"#,
+    )?;
+    let display = Display::start(laptop_dir.path())?;
+    let app = display.launch()?;
+    let result = typed_then_locked(&app, &family);
+    if result.is_err() {
+        let _ = shot(&app, "failure-drafts");
+    }
+    result?;
+
+    // A crash mid-note: the app is killed and started again.
+    let note = app.find("#field-note")?;
+    app.type_into(&note, " Weighed on the clinic scales.")?;
+    std::thread::sleep(Duration::from_millis(1500));
+    display.kill_app()?;
+    let _ = app.quit();
+    let app = display.launch()?;
+    let result = back_after_a_restart(&app);
+    if result.is_err() {
+        let _ = shot(&app, "failure-drafts");
+    }
+    let _ = app.quit();
+    result
+}
+
+fn unlock(app: &WebDriver) -> Result<()> {
+    let pass = app.find("#field-passphrase")?;
+    app.type_into(&pass, PASS)?;
+    app.click(&app.find_text("button", "Unlock")?)?;
+    Ok(())
+}
+
+const NOTE: &str = "Leo feeding well, mum tired; discussed safe sleep.";
+
+fn typed_then_locked(app: &WebDriver, family: &str) -> Result<()> {
+    unlock(app)?;
+    app.find_text("h1", "Today")?;
+    app.go(&format!("#/family/{family}/contact"))?;
+    app.find_text("h1", "Record a contact")?;
+    let note = app.find("#field-note")?;
+    app.type_into(&note, NOTE)?;
+    // Leaving asks first; staying keeps the screen and the note.
+    app.click(&app.find_text("a", "Today")?)?;
+    app.find_text("[data-testid=leave-prompt]", "not saved yet")?;
+    shot(app, "leave-prompt")?;
+    app.click(&app.find_text("button", "Stay and finish it")?)?;
+    // Nothing touched for the idle time: the laptop locks itself.
+    app.wait_for("the idle lock", Duration::from_secs(100), |a| {
+        Ok(a.all("#field-passphrase")?.first().cloned())
+    })?;
+    unlock(app)?;
+    app.find_text("h1", "Record a contact")?;
+    app.find_text("[data-testid=draft-restored]", "what you were typing")?;
+    let kept = app.property(&app.find("#field-note")?, "value")?;
+    assert_eq!(kept.as_str(), Some(NOTE), "the note after the idle lock");
+    Ok(())
+}
+
+fn back_after_a_restart(app: &WebDriver) -> Result<()> {
+    unlock(app)?;
+    // Unlocked on a fresh start: straight back to the unsaved contact.
+    app.find_text("h1", "Record a contact")?;
+    app.find_text("[data-testid=draft-restored]", "what you were typing")?;
+    let kept = app.property(&app.find("#field-note")?, "value")?;
+    assert_eq!(
+        kept.as_str(),
+        Some(format!("{NOTE} Weighed on the clinic scales.").as_str()),
+        "the note after a crash"
+    );
+    shot(app, "draft-restored")?;
+    app.select("#field-kind", "targeted-visit")?;
+    app.click(&app.find_text("label", "Attended")?)?;
+    app.click(&app.find_text("button", "Save draft")?)?;
+    app.find("[data-testid=draft-saved]")?;
     Ok(())
 }

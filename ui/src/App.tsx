@@ -5,8 +5,8 @@
 // when a command answers `locked`.
 import "./app.css";
 import { useCallback, useEffect, useState } from "react";
-import { appState, asIpcError, lock, type AppState, type IpcError } from "./ipc";
-import { href, navigate, useRoute, type Route } from "./route";
+import { appState, asIpcError, drafts, lock, type AppState, type Draft, type IpcError } from "./ipc";
+import { href, navigate, parseRoute, useRoute, type Route } from "./route";
 import { ErrorSummary } from "./components/ErrorSummary";
 import { onLockedEvent, onSyncEvent } from "./components/shell/events";
 import { Frame, Loading, focusMainHeading } from "./components/shell/Layout";
@@ -20,6 +20,7 @@ import { Family } from "./screens/Family";
 import { FirstRun } from "./screens/FirstRun";
 import { FormScreen } from "./screens/FormScreen";
 import { RecordContact } from "./screens/RecordContact";
+import { RegisterFamily } from "./screens/RegisterFamily";
 import { Reports } from "./screens/Reports";
 import { Sync } from "./screens/Sync";
 import { Today } from "./screens/Today";
@@ -28,8 +29,10 @@ import { Unlock } from "./screens/Unlock";
 const TITLES: Record<Route["screen"], string> = {
   today: "Today",
   caseload: "Caseload",
+  register: "Register a household",
   family: "Family record",
   contact: "Record a contact",
+  "contact-edit": "Change a draft contact",
   form: "Assessment form",
   sync: "Sync",
   conflicts: "Conflicts to review",
@@ -42,10 +45,14 @@ function Screen({ route }: { route: Route }) {
       return <Today />;
     case "caseload":
       return <Caseload />;
+    case "register":
+      return <RegisterFamily />;
     case "family":
       return <Family familyId={route.familyId} />;
     case "contact":
       return <RecordContact familyId={route.familyId} />;
+    case "contact-edit":
+      return <RecordContact familyId={route.familyId} contactId={route.contactId} key={route.contactId} />;
     case "form":
       return <FormScreen familyId={route.familyId} responseId={route.responseId} />;
     case "sync":
@@ -71,10 +78,30 @@ function useFocusHeading(key: string) {
   }, [key]);
 }
 
+/** The screen that brings back unsaved work kept as `draft`. */
+export function draftRoute(draft: Draft): Route {
+  if (draft.screen === "contact-edit") {
+    return { screen: "contact-edit", familyId: draft.family_id, contactId: draft.key.replace(/^contact-edit:/, "") };
+  }
+  return { screen: "contact", familyId: draft.family_id };
+}
+
 function Main({ state, onLocked }: { state: AppState; onLocked: (state: AppState) => void }) {
   const route = useRoute();
   const routeKey = href(route);
   const [locking, setLocking] = useState(false);
+
+  // Unlocked after a restart or a crash (the app opens on Today): back to
+  // the work left unsaved, if any. After a lock the screen is still the one
+  // left, and brings its own unsaved work back.
+  useEffect(() => {
+    if (parseRoute(window.location.hash).screen !== "today") return;
+    drafts()
+      .then((kept) => {
+        if (kept[0] && parseRoute(window.location.hash).screen === "today") navigate(draftRoute(kept[0]));
+      })
+      .catch(() => undefined);
+  }, []);
 
   const lockNow = useCallback(async () => {
     setLocking(true);

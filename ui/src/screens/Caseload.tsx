@@ -1,5 +1,6 @@
 // Caseload: the families on this laptop, searched, filtered, sorted and
-// paged, with each family's next review, and the caseload summary.
+// paged, with each family's next review, and the caseload summary; and the
+// way to register a new household.
 import { useEffect, useState, type FormEvent } from "react";
 import {
   caseloadSummary, listFamilies, worklist,
@@ -87,6 +88,9 @@ export function Caseload() {
   return (
     <>
       <h1 tabIndex={-1}>Caseload</h1>
+      <a className="nhsuk-button nhsuk-button--secondary" href={href({ screen: "register" })} draggable="false">
+        Register a household
+      </a>
       <form className="ds-filters" onSubmit={searchNow} noValidate role="search" aria-label="Families">
         <div className="ds-filters__search">
           <TextInput name="search" label="Search by name, NHS number or postcode" value={searchText} onChange={setSearchText}

@@ -26,12 +26,20 @@ import { href } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { AlertBanner } from "../components/family/AlertBanner";
 import { Conflicts } from "../components/family/Conflicts";
+import { Consent } from "../components/family/Consent";
+import { Departures } from "../components/family/Departures";
+import { LevelOfService } from "../components/family/LevelOfService";
+import { Safeguarding } from "../components/family/Safeguarding";
 import { Goals } from "../components/family/Goals";
 import { FollowUpPanel } from "../components/family/FollowUpPanel";
 import { GrowthCharts, type ChartChild } from "../components/family/GrowthChart";
+import { ChangeHousehold } from "../components/family/HouseholdForm";
+import { editable, MemberButtons, MemberForms, useMemberForm } from "../components/family/PersonForms";
 import { Reviews } from "../components/family/Reviews";
 import { StartForm } from "../components/family/StartForm";
 import { Timeline } from "../components/family/Timeline";
+import { AuditTrail } from "../components/family/AuditTrail";
+import { PrintAndSave } from "../components/family/PrintAndSave";
 import {
   DEPARTURE_LABELS,
   describeAge,
@@ -99,7 +107,7 @@ function PartProblem({ part, what }: { part: Part<unknown>; what: string }) {
   return part ? null : <p className="nhsuk-body-s">Loading the {what}…</p>;
 }
 
-type Failure = { source: "timeline" | "start-form"; error: IpcError } | null;
+type Failure = { source: "timeline" | "start-form" | "export"; error: IpcError } | null;
 
 export function Family({ familyId }: { familyId: string }) {
   const [view, setView] = useState<FamilyView | null>(null);
@@ -111,6 +119,7 @@ export function Family({ familyId }: { familyId: string }) {
   const [forms, setForms] = useState<FormSummary[]>([]);
   const [topicLabels, setTopicLabels] = useState<Record<string, string>>({});
   const [actionFailure, setActionFailure] = useState<Failure>(null);
+  const memberForm = useMemberForm();
 
   const loadRecord = useCallback(async () => {
     try {
@@ -246,6 +255,7 @@ export function Family({ familyId }: { familyId: string }) {
           </details>
         </div>
       </div>
+      <PrintAndSave familyId={familyId} onError={(e) => setActionFailure(e ? { source: "export", error: e } : null)} />
 
       <Section id="household" title="Household">
         <dl className="nhsuk-summary-list">
@@ -298,6 +308,7 @@ export function Family({ familyId }: { familyId: string }) {
             </dd>
           </div>
         </dl>
+        {editable(family) && <ChangeHousehold familyId={familyId} household={h} onSaved={() => void loadRecord()} />}
       </Section>
 
       <Section id="members" title="Members">
@@ -310,6 +321,9 @@ export function Family({ familyId }: { familyId: string }) {
               <th scope="col" className="nhsuk-table__header">Date of birth or due date</th>
               <th scope="col" className="nhsuk-table__header">NHS number</th>
               <th scope="col" className="nhsuk-table__header">Sex</th>
+              <th scope="col" className="nhsuk-table__header">
+                <span className="nhsuk-u-visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody className="nhsuk-table__body">
@@ -348,10 +362,30 @@ export function Family({ familyId }: { familyId: string }) {
                   {p.nhs_number ? formatNhsNumber(p.nhs_number) : "Not recorded"}
                 </td>
                 <td className="nhsuk-table__cell">{p.sex ? SEX_LABELS[p.sex] : "Not recorded"}</td>
+                <td className="nhsuk-table__cell">
+                  <MemberButtons form={memberForm} family={family} personId={id} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
+        <MemberForms form={memberForm} familyId={familyId} family={family} familyName={name} onSaved={() => void loadRecord()} />
+      </Section>
+
+      <Section id="safeguarding" title="Safeguarding and alerts">
+        <Safeguarding familyId={familyId} family={family} today={today} onChange={() => void loadRecord()} />
+      </Section>
+
+      <Section id="level-of-service" title="Level of service">
+        <LevelOfService familyId={familyId} family={family} today={today} onChange={() => void loadRecord()} />
+      </Section>
+
+      <Section id="consent" title="Consent to share information">
+        <Consent familyId={familyId} family={family} today={today} onChange={() => void loadRecord()} />
+      </Section>
+
+      <Section id="departures" title="Moved away, died or transferred in">
+        <Departures familyId={familyId} family={family} today={today} onChange={() => void loadRecord()} />
       </Section>
 
       <Section id="reviews" title="Reviews">
@@ -387,6 +421,8 @@ export function Family({ familyId }: { familyId: string }) {
       <Section id="growth" title="Growth">
         <GrowthCharts familyId={familyId} children={children} initialChildId={firstChart} />
       </Section>
+
+      <AuditTrail familyId={familyId} />
     </>
   );
 }

@@ -183,6 +183,57 @@ describe("FormScreen", () => {
     expect(await screen.findByLabelText("Notes (language used, who was present) (optional)")).toHaveAttribute("id", "field-epds-notes");
   });
 
+  it("saves a draft as a PDF after saving what was typed, and says the file name", async () => {
+    const fake = fakeForms("family-partnership", "1");
+    const calls = answer({ ...fake.handlers, show_family: () => familyView(), save_export: () => "Okafor-form-2026-11-20.pdf" });
+    const user = userEvent.setup();
+    const { container } = render(<FormScreen familyId={FAMILY_ID} responseId={RESPONSE} />);
+    await user.type(await screen.findByLabelText("The family's strengths"), "Close family");
+    await user.click(screen.getByRole("button", { name: "Save as PDF" }));
+    await waitFor(() => expect(screen.getByTestId("form-saved")).toHaveTextContent("Saved as Okafor-form-2026-11-20.pdf"));
+    expect(screen.getByTestId("form-saved")).toHaveAttribute("role", "status");
+    const order = calls.map((c) => c.cmd);
+    // What was typed is saved before the PDF is made.
+    expect(order.indexOf("form_answer")).toBeLessThan(order.indexOf("save_export"));
+    expect(calls.find((c) => c.cmd === "save_export")!.args).toEqual({ family_id: FAMILY_ID, request: { kind: "form-pdf", response_id: RESPONSE } });
+    expect(screen.queryByRole("button", { name: "Amend this form" })).not.toBeInTheDocument();
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows nothing when saving a PDF is cancelled, and the error summary when it fails", async () => {
+    let result: () => string | null = () => null;
+    const fake = fakeForms("family-partnership", "1", { status: "completed", answers: { "family-strengths": { valueString: "Close family" } } });
+    const calls = answer({ ...fake.handlers, show_family: () => familyView(), save_export: () => result() });
+    const user = userEvent.setup();
+    render(<FormScreen familyId={FAMILY_ID} responseId={RESPONSE} />);
+    const button = await screen.findByRole("button", { name: "Save as PDF" });
+    await user.click(button);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "save_export")).toHaveLength(1));
+    await waitFor(() => expect(button).toBeEnabled());
+    expect(screen.getByTestId("form-saved")).toBeEmptyDOMElement();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+
+    result = () => {
+      throw { code: "storage", message: "Doorstep could not save the file there. Choose another folder and try again.", problems: [], warning: null };
+    };
+    await user.click(button);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Doorstep could not save the file there.");
+    expect(screen.queryByText(/Saved as/)).not.toBeInTheDocument();
+  });
+
+  it("amends a completed form and opens the new draft", async () => {
+    window.location.hash = `#/family/${FAMILY_ID}/form/${RESPONSE}`;
+    const fake = fakeForms("family-partnership", "1", { status: "completed", answers: { "family-strengths": { valueString: "Close family" } } });
+    const calls = answer({ ...fake.handlers, show_family: () => familyView(), form_amend: () => ({ family_id: FAMILY_ID, record_id: "resp-2" }) });
+    const user = userEvent.setup();
+    const { container } = render(<FormScreen familyId={FAMILY_ID} responseId={RESPONSE} />);
+    await screen.findByText("Close family");
+    expect(await axeViolations(container)).toEqual([]);
+    await user.click(screen.getByRole("button", { name: "Amend this form" }));
+    await waitFor(() => expect(window.location.hash).toBe(`#/family/${FAMILY_ID}/form/resp-2`));
+    expect(calls.find((c) => c.cmd === "form_amend")!.args).toEqual({ family_id: FAMILY_ID, response_id: RESPONSE });
+  });
+
   it.each(SHIPPED.map((d) => [d.id, d.version] as const))("renders every item of %s v%s accessibly", async (id, version) => {
     const { container, fake } = setup(id, version);
     await screen.findByRole("button", { name: "Complete" });

@@ -3,11 +3,13 @@
 // back answers a change hides in the same save), each answer saved as it is given (form_answer with its
 // item path), the core's problems next to their questions, the scores as
 // they update, and "Complete", which the core refuses while a required
-// answer is missing. A completed response is shown read-only. The form
-// definition comes with the response (form_show), in the version the
-// response was made with.
+// answer is missing. A completed response is shown read-only, with "Amend
+// this form" (a new draft that replaces it). Either can be saved as a PDF
+// where the practitioner chooses. The form definition comes with the
+// response (form_show), in the version the response was made with.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import {
+  formAmend,
   formAnswer,
   formComplete,
   formShow,
@@ -21,9 +23,11 @@ import {
   type Score,
 } from "../ipc";
 import { failure } from "../components/family/failure";
-import { href } from "../route";
+import { href, navigate } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { Radios, TextArea, TextInput } from "../components/fields";
+import { inWords, SavedNote, useSaveExport } from "../components/family/SaveExport";
+import { draftAmendment } from "../components/family/Timeline";
 import { answerText, instancesOf, type Answers } from "../components/family/formDefinition";
 import { formatDate, formatDateTime, formatNumber, personName } from "../components/family/format";
 
@@ -101,6 +105,13 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   const [added, setAdded] = useState<Record<string, number>>({});
   const [justCompleted, setJustCompleted] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** A failed save as PDF or amendment. */
+  const [actionError, setActionError] = useState<IpcError | null>(null);
+  const [amending, setAmending] = useState(false);
+  const exports = useSaveExport(familyId, (e) => {
+    setActionError(e);
+    if (!e) setCompleteError(null);
+  });
   const queue = useRef<Promise<void>>(Promise.resolve());
   const timers = useRef<Record<string, { timer: ReturnType<typeof setTimeout>; run: () => void }>>({});
   const shown = useRef(0);
@@ -114,8 +125,17 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   }, [familyId, responseId]);
 
   useEffect(() => {
+    // Another response (an amendment just started) starts afresh.
     setView(null);
     setLoadError(null);
+    setDrafts({});
+    setFieldErrors({});
+    setSave({ state: "idle" });
+    setCompleteError(null);
+    setActionError(null);
+    setTried(false);
+    setAdded({});
+    setJustCompleted(false);
     reload().catch((e) => setLoadError(failure(e)));
     showFamily(familyId)
       .then(setFamily)
@@ -194,13 +214,20 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
     void saveAnswer(path, value);
   }
 
-  async function complete() {
-    setBusy(true);
+  /** Saves what was typed but not yet saved, and waits for every save. */
+  async function flush() {
     for (const t of Object.values(timers.current)) {
       clearTimeout(t.timer);
       t.run();
     }
     await queue.current;
+  }
+
+  async function complete() {
+    setBusy(true);
+    setActionError(null);
+    exports.clear();
+    await flush();
     try {
       await formComplete(familyId, responseId);
       setCompleteError(null);
@@ -212,6 +239,27 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
       await reload().catch(() => undefined);
     } finally {
       setBusy(false);
+    }
+  }
+
+  /** Saves the response, as far as it has been answered, as a PDF. */
+  async function savePdf() {
+    await flush();
+    await exports.save("form", { kind: "form-pdf", response_id: responseId }, "the form");
+  }
+
+  /** Starts an amendment (a new draft) and opens it. */
+  async function amend() {
+    setAmending(true);
+    setActionError(null);
+    exports.clear();
+    try {
+      const written = await formAmend(familyId, responseId);
+      navigate({ screen: "form", familyId, responseId: written.record_id });
+    } catch (e) {
+      setActionError(inWords(failure(e), "Doorstep could not start an amendment of this form"));
+    } finally {
+      setAmending(false);
     }
   }
 
@@ -239,6 +287,8 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   const def: FormDefinition = view.definition;
   const asked = new Set(view.asked);
   const completed = view.response.status === "completed";
+  const inError = Boolean(view.response.entered_in_error);
+  const amendment = completed && family ? draftAmendment(family.family, responseId) : undefined;
 
   /** The problem to show beside a field: a refused answer, or the core's problem (missing answers once Complete was tried). */
   function problemAt(path: string): string | undefined {
@@ -481,7 +531,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
         Back to the family record
       </a>
       {heading}
-      <ErrorSummary error={completeError} title="The form cannot be completed yet" />
+      <ErrorSummary error={completeError ?? actionError} title={completeError ? "The form cannot be completed yet" : undefined} />
 
       {completed ? (
         <>
@@ -498,6 +548,28 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
               {view.response.completed ? `by ${view.response.completed.by}, ${formatDateTime(view.response.completed.at)}` : ""}
             </p>
           )}
+          {!inError && (
+            <div className="nhsuk-button-group">
+              <button
+                type="button"
+                className="nhsuk-button nhsuk-button--secondary"
+                disabled={exports.saving !== null}
+                onClick={() => void savePdf()}
+              >
+                Save as PDF
+              </button>
+              {amendment ? (
+                <a className="nhsuk-link" href={href({ screen: "form", familyId, responseId: amendment })}>
+                  Continue the amendment
+                </a>
+              ) : (
+                <button type="button" className="nhsuk-button nhsuk-button--secondary" disabled={amending} onClick={() => void amend()}>
+                  Amend this form
+                </button>
+              )}
+            </div>
+          )}
+          <SavedNote name={exports.saved?.name} testId="form-saved" />
           <Scores scores={view.scores} />
           <h2 className="nhsuk-heading-m">Answers</h2>
           <dl className="nhsuk-summary-list">{readOnly(def.items, "")}</dl>
@@ -510,6 +582,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           <p className="nhsuk-body">
             <strong className="nhsuk-tag nhsuk-tag--grey">Draft</strong> Each answer is saved as you give it. Started by{" "}
             {view.response.started.by}, {formatDateTime(view.response.started.at)}.
+            {view.response.amends ? " It amends an earlier completed response: once completed, this one is the current version." : ""}
           </p>
           <p className="nhsuk-body-s" aria-live="polite" data-testid="save-status">
             {save.state === "saving"
@@ -533,11 +606,20 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
               <button type="submit" className="nhsuk-button" disabled={busy}>
                 Complete
               </button>
+              <button
+                type="button"
+                className="nhsuk-button nhsuk-button--secondary"
+                disabled={busy || exports.saving !== null}
+                onClick={() => void savePdf()}
+              >
+                Save as PDF
+              </button>
               <a className="nhsuk-link" href={back}>
                 Finish later
               </a>
             </div>
           </form>
+          <SavedNote name={exports.saved?.name} testId="form-saved" />
         </>
       )}
     </>

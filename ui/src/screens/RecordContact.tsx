@@ -96,14 +96,24 @@ export function startTime(date: string, time: string): string {
   return `${date.trim()} ${time.trim()}`;
 }
 
+/** The parts of a UTC instant on a clock in England, whatever the laptop's locale or zone. */
+function londonParts(at: string): Record<string, string> {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(at));
+  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+}
+
 /** The time of day in England of a UTC instant, as HH:MM. */
 function londonTime(at: string): string {
-  return new Date(at).toLocaleTimeString("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hour12: false });
+  const p = londonParts(at);
+  return `${p.hour}:${p.minute}`;
 }
 
 /** The date in England of a UTC instant, as YYYY-MM-DD. */
 function londonDate(at: string): string {
-  return new Date(at).toLocaleDateString("en-CA", { timeZone: "Europe/London" });
+  const p = londonParts(at);
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 /** A draft contact's fields, to change it. */

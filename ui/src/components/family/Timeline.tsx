@@ -1,20 +1,26 @@
 // The family's contacts and assessments, newest first. A signed contact
 // offers only "Add an addendum" and "Mark entered in error" (the record
-// never changes otherwise); a draft can be signed. One action form is open
-// at a time, so its fields keep the names the core reports (text, reason).
+// never changes otherwise); a draft can be changed or signed. One action
+// form is open at a time, so its fields keep the names the core reports
+// (text, reason). Each contact can be saved as a visit summary (PDF) or for
+// another system (FHIR); each form as a PDF, and a completed one for
+// another system or amended (a new draft that replaces it).
 import { useEffect, useState, type ReactNode } from "react";
 import {
   addAddendum,
+  formAmend,
   markEnteredInError,
   problemFor,
   signContact,
   type Contact,
+  type ExportRequest,
   type Family,
   type FormResponse,
   type IpcError,
 } from "../../ipc";
 import { failure } from "./failure";
-import { href } from "../../route";
+import { href, navigate } from "../../route";
+import { inWords, SavedNote, useSaveExport } from "./SaveExport";
 import { TextArea, TextInput } from "../fields";
 import {
   ATTENDANCE_LABELS,
@@ -44,6 +50,13 @@ export function timelineEntries(family: Family): Entry[] {
     })),
   ];
   return entries.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
+}
+
+/** The draft amending completed response `responseId`, if one was started and not finished. */
+export function draftAmendment(family: Family, responseId: string): string | undefined {
+  return Object.entries(family.responses).find(
+    ([, r]) => r.amends === responseId && r.status === "draft" && !r.entered_in_error,
+  )?.[0];
 }
 
 function subjectNames(family: Family, ids: string[]): string {
@@ -90,6 +103,8 @@ export function Timeline({
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState("");
+  const [amending, setAmending] = useState<string | null>(null);
+  const exports = useSaveExport(familyId, onError);
   const entries = timelineEntries(family);
 
   useEffect(() => {
@@ -100,7 +115,29 @@ export function Timeline({
     setAction(next);
     setText("");
     setDone("");
+    exports.clear();
     onError(null);
+  }
+
+  function saveCopy(id: string, request: ExportRequest, what: string) {
+    setDone("");
+    void exports.save(id, request, what);
+  }
+
+  /** Starts an amendment of a completed form and opens it. */
+  async function amend(id: string, title: string) {
+    setAmending(id);
+    setDone("");
+    exports.clear();
+    onError(null);
+    try {
+      const written = await formAmend(familyId, id);
+      navigate({ screen: "form", familyId, responseId: written.record_id });
+    } catch (e) {
+      onError(inWords(failure(e), `Doorstep could not start an amendment of the ${title}`));
+    } finally {
+      setAmending(null);
+    }
   }
 
   async function submit() {
@@ -124,6 +161,7 @@ export function Timeline({
   async function sign(id: string) {
     setBusy(true);
     setDone("");
+    exports.clear();
     try {
       await signContact(familyId, id);
       setDone("Contact signed.");
@@ -201,10 +239,14 @@ export function Timeline({
             <ContactItem
               key={e.id}
               id={e.id}
+              familyId={familyId}
               contact={e.contact}
               family={family}
               topicLabels={topicLabels}
               busy={busy}
+              saving={exports.saving !== null}
+              saved={exports.saved?.key === e.id ? exports.saved.name : null}
+              onSave={(request, what) => saveCopy(e.id, request, what)}
               actionOpen={action?.id === e.id ? action.kind : null}
               onAction={(kind) => open({ id: e.id, kind })}
               onSign={() => void sign(e.id)}
@@ -218,6 +260,10 @@ export function Timeline({
               response={e.response}
               family={family}
               title={formTitles[e.response.form.id] ?? e.response.form.id}
+              busy={exports.saving !== null || amending !== null}
+              saved={exports.saved?.key === e.id ? exports.saved.name : null}
+              onSave={(request, what) => saveCopy(e.id, request, what)}
+              onAmend={(title) => void amend(e.id, title)}
             />
           ),
         )}
@@ -226,22 +272,35 @@ export function Timeline({
   );
 }
 
+/** Saves one record's export; `what` names it in an error ("the visit summary"). */
+type OnSave = (request: ExportRequest, what: string) => void;
+
 function ContactItem({
   id,
+  familyId,
   contact: c,
   family,
   topicLabels,
   busy,
+  saving,
+  saved,
+  onSave,
   actionOpen,
   onAction,
   onSign,
   form,
 }: {
   id: string;
+  familyId: string;
   contact: Contact;
   family: Family;
   topicLabels: Record<string, string>;
   busy: boolean;
+  /** Whether a save dialog is open (one at a time). */
+  saving: boolean;
+  /** The file name this contact was last saved as. */
+  saved: string | null;
+  onSave: OnSave;
   actionOpen: "addendum" | "error" | null;
   onAction: (kind: "addendum" | "error") => void;
   onSign: () => void;
@@ -255,6 +314,7 @@ function ContactItem({
     .map(([mid, m]) => ({ mid, m }));
   const addenda = Object.entries(c.addenda).sort(([, a], [, b]) => a.at.localeCompare(b.at));
   const status = c.entered_in_error ? "error" : c.status;
+  const when = formatDateTime(c.at);
   return (
     <li data-testid="timeline-contact" className="nhsuk-u-margin-bottom-5">
       <h3 className="nhsuk-heading-s nhsuk-u-margin-bottom-1">
@@ -301,6 +361,13 @@ function ContactItem({
           Entered in error by {c.entered_in_error.by}, {formatDateTime(c.entered_in_error.at)}: {c.entered_in_error.reason}
         </p>
       )}
+      {!c.entered_in_error && !actionOpen && c.status === "draft" && (
+        <p className="nhsuk-body-s nhsuk-u-margin-bottom-2">
+          <a href={href({ screen: "contact-edit", familyId, contactId: id })}>
+            Change this draft<span className="nhsuk-u-visually-hidden">: {kind}, {when}</span>
+          </a>
+        </p>
+      )}
       {!c.entered_in_error && !actionOpen && (
         <div className="nhsuk-button-group nhsuk-u-margin-bottom-2">
           {c.status === "draft" ? (
@@ -317,6 +384,27 @@ function ContactItem({
           </button>
         </div>
       )}
+      {!c.entered_in_error && !actionOpen && (
+        <div className="nhsuk-button-group nhsuk-u-margin-bottom-2">
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+            disabled={saving}
+            onClick={() => onSave({ kind: "visit-pdf", contact_id: id }, "the visit summary")}
+          >
+            Save visit summary (PDF)<span className="nhsuk-u-visually-hidden">: {kind}, {when}</span>
+          </button>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+            disabled={saving}
+            onClick={() => onSave({ kind: "contact-fhir", contact_id: id }, "the contact for another system")}
+          >
+            Save for another system (FHIR)<span className="nhsuk-u-visually-hidden">: {kind}, {when}</span>
+          </button>
+        </div>
+      )}
+      <SavedNote name={saved} />
       {form}
     </li>
   );
@@ -328,15 +416,27 @@ function ResponseItem({
   response: r,
   family,
   title,
+  busy,
+  saved,
+  onSave,
+  onAmend,
 }: {
   id: string;
   familyId: string;
   response: FormResponse;
   family: Family;
   title: string;
+  /** Whether a save dialog is open or an amendment is being started. */
+  busy: boolean;
+  /** The file name this form was last saved as. */
+  saved: string | null;
+  onSave: OnSave;
+  onAmend: (title: string) => void;
 }) {
   const subject = r.subject ? family.members[r.subject] : undefined;
   const status = r.entered_in_error ? "error" : r.status;
+  const completed = r.status === "completed";
+  const amendment = completed ? draftAmendment(family, id) : undefined;
   const scores = Object.values(r.scores ?? {});
   return (
     <li data-testid="timeline-assessment" className="nhsuk-u-margin-bottom-5">
@@ -365,8 +465,44 @@ function ResponseItem({
             {r.status === "draft" ? "Continue" : "View"}
             <span className="nhsuk-u-visually-hidden"> {title}</span>
           </a>
+          {amendment && (
+            <>
+              {" · "}
+              <a href={href({ screen: "form", familyId, responseId: amendment })}>
+                Continue the amendment<span className="nhsuk-u-visually-hidden"> of {title}</span>
+              </a>
+            </>
+          )}
         </p>
       )}
+      {!r.entered_in_error && (
+        <div className="nhsuk-button-group nhsuk-u-margin-bottom-2">
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+            disabled={busy}
+            onClick={() => onSave({ kind: "form-pdf", response_id: id }, `the ${title}`)}
+          >
+            Save as PDF<span className="nhsuk-u-visually-hidden">: {title}</span>
+          </button>
+          {completed && (
+            <button
+              type="button"
+              className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
+              disabled={busy}
+              onClick={() => onSave({ kind: "form-fhir", response_id: id }, `the ${title} for another system`)}
+            >
+              Save for another system (FHIR)<span className="nhsuk-u-visually-hidden">: {title}</span>
+            </button>
+          )}
+          {completed && !amendment && (
+            <button type="button" className="nhsuk-button nhsuk-button--secondary nhsuk-button--small" disabled={busy} onClick={() => onAmend(title)}>
+              Amend this form<span className="nhsuk-u-visually-hidden">: {title}</span>
+            </button>
+          )}
+        </div>
+      )}
+      <SavedNote name={saved} />
     </li>
   );
 }

@@ -58,9 +58,11 @@ export const NAV: { route: Route; label: string }[] = [
   { route: { screen: "reports" }, label: "Reports" },
 ];
 
-/** Which navigation item a route belongs to (a family's pages belong to Caseload). */
+/** Which navigation item a route belongs to (a family's pages, and registering one, belong to Caseload). */
 export function navSection(route: Route): Route["screen"] {
-  return route.screen === "family" || route.screen === "contact" || route.screen === "form" ? "caseload" : route.screen;
+  return route.screen === "family" || route.screen === "contact" || route.screen === "form" || route.screen === "register"
+    ? "caseload"
+    : route.screen;
 }
 
 export function Frame({ profile, route, onLock, locking, status, children }: {
