@@ -213,20 +213,25 @@ impl Display {
         Ok(())
     }
 
-    /// The X display and its authority, read from tauri-driver's environment.
+    /// The X display and its authority, read from the environment of the
+    /// first process in this display's group that has them (xvfb-run
+    /// itself does not).
     fn x_env(&self) -> Result<Vec<(String, String)>> {
-        let pid = self
-            .group_pids("tauri-driver")?
-            .into_iter()
-            .next()
-            .context("tauri-driver's process")?;
-        let environ = std::fs::read(format!("/proc/{pid}/environ"))?;
-        Ok(environ
-            .split(|b| *b == 0)
-            .filter_map(|kv| std::str::from_utf8(kv).ok()?.split_once('='))
-            .filter(|(k, _)| matches!(*k, "DISPLAY" | "XAUTHORITY"))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect())
+        for pid in self.group_pids("")? {
+            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+                continue;
+            };
+            let vars: Vec<(String, String)> = environ
+                .split(|b| *b == 0)
+                .filter_map(|kv| std::str::from_utf8(kv).ok()?.split_once('='))
+                .filter(|(k, _)| matches!(*k, "DISPLAY" | "XAUTHORITY"))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            if vars.iter().any(|(k, _)| k == "DISPLAY") {
+                return Ok(vars);
+            }
+        }
+        bail!("no process of the display has DISPLAY set")
     }
 
     fn xdotool(&self, args: &[&str]) -> Result<String> {
@@ -670,5 +675,287 @@ fn back_after_a_restart(app: &WebDriver) -> Result<()> {
     app.click(&app.find_text("label", "Attended")?)?;
     app.click(&app.find_text("button", "Save draft")?)?;
     app.find("[data-testid=draft-saved]")?;
+    Ok(())
+}
+
+/// Types `date` (YYYY-MM-DD) into the day, month and year boxes of the
+/// date input `name` (inside `scope`, a CSS prefix such as a form).
+fn type_date(app: &WebDriver, scope: &str, name: &str, date: &str) -> Result<()> {
+    let mut parts = date.split('-');
+    let (y, m, d) = (
+        parts.next().context("year")?,
+        parts.next().context("month")?,
+        parts.next().context("day")?,
+    );
+    for (id, value) in [
+        (format!("field-{name}"), d),
+        (format!("field-{name}-month"), m),
+        (format!("field-{name}-year"), y),
+    ] {
+        let e = app.find(&format!("{scope} [id='{id}']"))?;
+        app.clear(&e)?;
+        app.type_into(&e, value)?;
+    }
+    Ok(())
+}
+
+fn fill(app: &WebDriver, css: &str, text: &str) -> Result<()> {
+    let e = app.find(css)?;
+    app.clear(&e)?;
+    app.type_into(&e, text)
+}
+
+/// The submit button of the inline form labelled `label`, pressed.
+fn submit(app: &WebDriver, label: &str) -> Result<()> {
+    app.click(&app.find(&format!("form[aria-label='{label}'] button[type=submit]"))?)
+}
+
+fn page_has(app: &WebDriver, what: &str, text: &str) -> Result<()> {
+    app.wait_for(what, Duration::from_secs(15), |a| {
+        Ok(a.text_of_page()?.contains(text).then_some(()))
+    })
+}
+
+#[test]
+fn a_health_visitor_keeps_the_whole_record_in_the_app() -> Result<()> {
+    let trust = Trust::start()?;
+    let laptop_dir = tempfile::tempdir()?;
+    let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
+    // The Okafor family's Family Health Assessment, completed on this laptop.
+    let families = laptop.run(&["family", "list", "--search", "Okafor"])?;
+    let okafor = families["families"][0]["id"]
+        .as_str()
+        .context("the Okafor family")?
+        .to_string();
+    let shown = laptop.run(&["family", "show", &okafor])?;
+    let mother = shown["family"]["members"]
+        .as_object()
+        .context("members")?
+        .iter()
+        .find(|(_, p)| p["role"] == "parent")
+        .map(|(id, _)| id.clone())
+        .context("a parent in the Okafor family")?;
+    let fhat = laptop.run(&[
+        "form", "start", "--family", &okafor, "--form", "fhat", "--child", &mother,
+    ])?["record_id"]
+        .as_str()
+        .context("the response id")?
+        .to_string();
+    for (item, value) in [
+        ("sleep-place-day", "moses-basket"),
+        ("sleep-place-night", "parents-room-cot"),
+        ("sleep-position-back", "yes"),
+        ("co-sleeping", "none"),
+        ("smoking-household", "no"),
+        ("carer-substances", "no"),
+        ("safe-sleep-advice-given", "yes"),
+        ("whooley-q1", "no"),
+        ("whooley-q2", "no"),
+        ("gad2-q1", "0"),
+        ("gad2-q2", "0"),
+        ("level-of-service", "universal"),
+        ("confirm-level", "yes"),
+    ] {
+        laptop.run(&[
+            "form",
+            "answer",
+            "--family",
+            &okafor,
+            "--response",
+            &fhat,
+            "--item",
+            item,
+            "--value",
+            value,
+        ])?;
+    }
+    laptop.run(&["form", "complete", "--family", &okafor, "--response", &fhat])?;
+
+    let display = Display::start(laptop_dir.path())?;
+    let app = display.launch()?;
+    let saved = tempfile::tempdir()?;
+    let pdf = saved.path().join("okafor-early-help.pdf");
+    let result = whole_record(&app, &display, &okafor, &pdf);
+    if result.is_err() {
+        let _ = shot(&app, "failure-record");
+    }
+    let _ = app.quit();
+    result?;
+
+    // The summary saved where the practitioner chose, and it reads right.
+    let text = Command::new("pdftotext").arg(&pdf).arg("-").output()?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Early Help Assessment"), "{text}");
+    assert!(text.contains("Okafor"), "{text}");
+    assert!(
+        text.contains("Safer-sleep advice given: Yes"),
+        "{text}"
+    );
+
+    // Everything recorded in the window is in the record, as the CLI reads it.
+    let nowak = laptop.run(&["family", "list", "--search", "Nowak"])?;
+    let id = nowak["families"][0]["id"]
+        .as_str()
+        .context("the Nowak family")?;
+    let record = laptop.run(&["family", "show", id])?["family"].clone();
+    assert_eq!(record["household"]["phone"], "07700900999", "{record}");
+    let members: Vec<&Value> = record["members"]
+        .as_object()
+        .context("members")?
+        .values()
+        .collect();
+    let ola = members
+        .iter()
+        .find(|p| p["given_name"] == "Ola")
+        .context("the baby born")?;
+    assert_eq!(ola["role"], "child");
+    assert_eq!(ola["date_of_birth"], "2026-11-20");
+    assert_eq!(ola["birth_weight_grams"], 2100);
+    let flags: Vec<&Value> = record["flags"]
+        .as_object()
+        .context("flags")?
+        .values()
+        .collect();
+    assert!(
+        flags
+            .iter()
+            .any(|f| f["kind"] == "child-protection" && f["end"] == "2026-11-21"),
+        "{flags:?}"
+    );
+    let consents: Vec<&Value> = record["consents"]
+        .as_object()
+        .context("consents")?
+        .values()
+        .collect();
+    assert!(
+        consents.iter().any(|c| c["decision"] == "given"),
+        "{consents:?}"
+    );
+    Ok(())
+}
+
+fn whole_record(app: &WebDriver, display: &Display, okafor: &str, pdf: &Path) -> Result<()> {
+    unlock(app)?;
+    app.find_text("h1", "Today")?;
+
+    // A family moving in: register the household.
+    app.click(&app.find_text("a", "Caseload")?)?;
+    app.click(&app.find_text("a", "Register a household")?)?;
+    app.find_text("h1", "Register a household")?;
+    fill(app, "#field-address_line1", "3 Birch Close")?;
+    fill(app, "#field-town", "Leeds")?;
+    fill(app, "#field-postcode", "ls6 2ab")?;
+    fill(app, "#field-phone", "07700900789")?;
+    shot(app, "register-household")?;
+    app.click(&app.find_text("button", "Register household")?)?;
+    app.find_text("h1", "Family")?;
+
+    // The mother, and the baby she is expecting.
+    app.click(&app.find_text("button", "Add a person")?)?;
+    app.click(&app.find_text("form[aria-label='Add a person'] label", "Parent or carer")?)?;
+    fill(
+        app,
+        "form[aria-label='Add a person'] #field-given_name",
+        "Maya",
+    )?;
+    fill(
+        app,
+        "form[aria-label='Add a person'] #field-family_name",
+        "Nowak",
+    )?;
+    submit(app, "Add a person")?;
+    app.find_text("[data-testid=members-table]", "Maya Nowak")?;
+    app.click(&app.find_text("button", "Add a person")?)?;
+    app.click(&app.find_text("form[aria-label='Add a person'] label", "Unborn baby")?)?;
+    fill(
+        app,
+        "form[aria-label='Add a person'] #field-family_name",
+        "Nowak",
+    )?;
+    type_date(
+        app,
+        "form[aria-label='Add a person']",
+        "expected_delivery_date",
+        "2027-01-10",
+    )?;
+    submit(app, "Add a person")?;
+    app.find_text("[data-testid=members-table]", "Unborn baby Nowak")?;
+
+    // The baby arrives early.
+    app.click(&app.find_text("button", "Record the birth")?)?;
+    let birth = "form[data-testid=record-birth]";
+    type_date(app, birth, "date_of_birth", "2026-11-20")?;
+    fill(app, &format!("{birth} #field-given_name"), "Ola")?;
+    fill(app, &format!("{birth} #field-gestation"), "33+2")?;
+    fill(app, &format!("{birth} #field-birth_weight_grams"), "2100")?;
+    shot(app, "record-birth")?;
+    app.click(&app.find(&format!("{birth} button[type=submit]"))?)?;
+    app.find_text("[data-testid=members-table]", "Ola Nowak")?;
+    page_has(app, "the birth weight", "birth weight 2,100 g")?;
+
+    // A new phone number.
+    app.click(&app.find_text("button", "Change household details")?)?;
+    fill(
+        app,
+        "form[aria-label='Change household details'] #field-phone",
+        "07700900999",
+    )?;
+    submit(app, "Change household details")?;
+    page_has(app, "the new phone number", "07700900999")?;
+
+    // A child protection plan for the baby, then ended.
+    app.click(&app.find_text("button", "Add a flag or alert")?)?;
+    let flag = "form[aria-label='Add a flag or alert']";
+    app.select(&format!("{flag} #field-kind"), "child-protection")?;
+    app.select(&format!("{flag} #field-cp_category"), "neglect")?;
+    type_date(app, flag, "start", "2026-11-21")?;
+    fill(
+        app,
+        &format!("{flag} #field-lead_agency"),
+        "Leeds children's social care",
+    )?;
+    shot(app, "add-flag")?;
+    submit(app, "Add a flag or alert")?;
+    page_has(
+        app,
+        "the plan on the record",
+        "Leeds children's social care",
+    )?;
+    app.click(&app.find_text("button", "End")?)?;
+    let end = app.find("form[aria-label^='End'] button[type=submit]")?;
+    type_date(app, "form[aria-label^='End']", "end", "2026-11-21")?;
+    app.click(&end)?;
+    page_has(app, "the ended plan", "Ended flags and alerts (1)")?;
+
+    // Consent to share, shown on the record.
+    app.click(&app.find_text("button", "Record consent")?)?;
+    let consent = "form[aria-label='Record consent']";
+    app.click(&app.find_text(&format!("{consent} label"), "Given")?)?;
+    type_date(app, consent, "date", "2026-11-22")?;
+    fill(
+        app,
+        &format!("{consent} #field-scope"),
+        "Share with the GP and the children's centre",
+    )?;
+    submit(app, "Record consent")?;
+    page_has(
+        app,
+        "the consent on the record",
+        "Share with the GP and the children's centre",
+    )?;
+    shot(app, "family-actions")?;
+
+    // The Okafor family: save the Early Help summary where the practitioner
+    // chooses, through the system's save dialog.
+    app.go(&format!("#/family/{okafor}"))?;
+    app.find_text("h1", "Okafor")?;
+    app.click(&app.find_text("button", "Save the Early Help summary (PDF)")?)?;
+    display.save_in_dialog(pdf)?;
+    page_has(app, "the saved file's name", "okafor-early-help.pdf")?;
+
+    // Amend the completed Family Health Assessment.
+    app.click(&app.find_text("button", "Amend this form")?)?;
+    app.find_text("h1", "Family Health Assessment")?;
+    page_has(app, "the amendment draft", "amend")?;
     Ok(())
 }
