@@ -81,7 +81,7 @@ pub enum CoreError {
         just_now: bool,
     },
     /// The server could not be reached.
-    #[error("Server not reachable: {0}; your work is saved on this device and will sync later.")]
+    #[error("Server not reachable: {0}. Your work is saved on this laptop and syncs by itself once the server can be reached; to sync now, connect to the internet (Wi-Fi or a mobile hotspot) and choose Sync now.")]
     Unreachable(String),
     /// Not enrolled, or the enrolment is no longer accepted.
     #[error("{0}")]

@@ -161,6 +161,13 @@ pub struct ConflictValueView {
     pub practitioner: Option<String>,
     /// On which device.
     pub device: Option<Uuid>,
+    /// The device in words: "this laptop", the name another laptop was
+    /// given at enrolment, or "another device" when it had none.
+    pub device_name: String,
+    /// Whether this laptop wrote it.
+    pub this_laptop: bool,
+    /// What was done, in words ("Changed household details").
+    pub what: Option<String>,
     /// When (UTC).
     pub at: Option<DateTime<Utc>>,
     /// When, in UK local time (e.g. `2026-07-01 10:30 BST`).
@@ -834,6 +841,7 @@ impl Session {
         let mut ids: Vec<Uuid> = rows.iter().map(|r| r.family_id).collect();
         ids.dedup();
         let names = self.store.family_names(&ids)?;
+        let me = self.store.device();
         for f in &ids {
             self.audit_view("conflict.view", *f)?;
         }
@@ -851,11 +859,22 @@ impl Session {
                     .enumerate()
                     .map(|(k, v)| {
                         let at = v.at.and_then(|s| DateTime::from_timestamp(s, 0));
+                        let this_laptop = v.device == Some(me);
                         ConflictValueView {
                             choice: k + 1,
                             value: v.value,
                             practitioner: v.practitioner,
                             device: v.device,
+                            device_name: if this_laptop {
+                                "this laptop".into()
+                            } else {
+                                v.device_name.unwrap_or_else(|| "another device".into())
+                            },
+                            this_laptop,
+                            what: v
+                                .action
+                                .as_deref()
+                                .map(|a| doorstep_domain::record::action::action_label(a).to_string()),
                             at,
                             at_local: at.map(london_time),
                             action: v.action,

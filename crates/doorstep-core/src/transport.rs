@@ -187,26 +187,18 @@ pub fn check_ca_pem(pem: &str) -> Result<(), String> {
 }
 
 /// An error with its causes, for "server not reachable: …".
+/// Why the server could not be reached, in words a practitioner reads
+/// (the library's chain of causes, with addresses and OS error numbers,
+/// means nothing to them and is not shown).
 fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "no answer within 30 seconds".to_string()
+    if e.is_timeout() {
+        "the server did not answer within 30 seconds".to_string()
     } else if e.is_connect() {
-        "could not connect".to_string()
+        "this laptop could not connect to it (no internet connection here, or the server is down)"
+            .to_string()
     } else {
-        "the request failed".to_string()
-    };
-    let mut source = std::error::Error::source(e);
-    let mut seen = Vec::new();
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !seen.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
-            seen.push(t);
-        }
-        source = s.source();
+        "the connection to it failed part way".to_string()
     }
-    text
 }
 
 fn send(req: reqwest::blocking::RequestBuilder) -> Result<Response, TransportError> {

@@ -324,6 +324,19 @@ fn concurrent_edits_conflict_on_both_devices_until_one_resolves() {
                 ),
             ]
         );
+        // Each laptop is named in words: this one, and the other by the
+        // name it was given at enrolment; the action in words.
+        let me = d.id;
+        for v in &c[0].values {
+            let expect = if v.device == Some(me) {
+                "this laptop"
+            } else {
+                "test laptop"
+            };
+            assert_eq!(v.device_name, expect);
+            assert_eq!(v.this_laptop, v.device == Some(me));
+            assert_eq!(v.what.as_deref(), Some("Changed household details"));
+        }
     }
     // The devices named are the two that wrote.
     let c = a.s.conflicts(Some(&f.to_string())).unwrap();
@@ -635,7 +648,7 @@ fn an_unreachable_server_loses_nothing() {
     assert!(matches!(e, CoreError::Unreachable(_)), "{e}");
     let text = e.to_string();
     assert!(
-        text.contains("not reachable") && text.contains("saved on this device"),
+        text.contains("not reachable") && text.contains("saved on this laptop"),
         "{text}"
     );
     let status = a.s.sync_status().unwrap();

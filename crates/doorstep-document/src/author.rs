@@ -1,7 +1,9 @@
 //! Authorship of changes. Every actor id is the writing device's id (16
 //! bytes) followed by 8 random bytes, so the device that wrote any change is
 //! known without a lookup table, and a restored laptop never reuses an actor.
-//! Commit messages are `action|practitioner`.
+//! Commit messages are `action|practitioner`, or
+//! `action|practitioner|device name` once the device has a name (given at
+//! enrolment), so a conflict can say which laptop wrote each value.
 
 use automerge::ActorId;
 use rand::RngCore;
@@ -31,17 +33,47 @@ pub fn message(action: &str, practitioner: &str) -> String {
     format!("{action}|{practitioner}")
 }
 
+/// The commit message for `action` done by `practitioner` on the device
+/// named `device` (a `|` in the name is written `/`).
+pub fn message_on(action: &str, practitioner: &str, device: Option<&str>) -> String {
+    match device.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => format!("{action}|{practitioner}|{}", d.replace('|', "/")),
+        None => message(action, practitioner),
+    }
+}
+
 /// `(action, practitioner)` from a commit message.
 pub fn parse_message(message: &str) -> (&str, Option<&str>) {
-    match message.split_once('|') {
-        Some((action, who)) => (action, Some(who)),
-        None => (message, None),
-    }
+    let (action, who, _) = parse_message_on(message);
+    (action, who)
+}
+
+/// `(action, practitioner, device name)` from a commit message.
+pub fn parse_message_on(message: &str) -> (&str, Option<&str>, Option<&str>) {
+    let mut parts = message.splitn(3, '|');
+    let action = parts.next().unwrap_or_default();
+    (action, parts.next(), parts.next())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_names_the_device_when_it_has_a_name() {
+        let m = message_on("family.update", "Asha Patel", Some("Asha's laptop | 2"));
+        assert_eq!(
+            parse_message_on(&m),
+            ("family.update", Some("Asha Patel"), Some("Asha's laptop / 2"))
+        );
+        assert_eq!(parse_message(&m), ("family.update", Some("Asha Patel")));
+        let old = message("family.update", "Asha Patel");
+        assert_eq!(message_on("family.update", "Asha Patel", None), old);
+        assert_eq!(
+            parse_message_on(&old),
+            ("family.update", Some("Asha Patel"), None)
+        );
+    }
 
     #[test]
     fn device_and_practitioner_round_trip() {

@@ -35,6 +35,9 @@ pub struct ConflictValue {
     pub action: Option<String>,
     /// The device that wrote it.
     pub device: Option<Uuid>,
+    /// The name that device was given at enrolment, if it had one then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
     /// When it was written (Unix seconds, from the change).
     pub at: Option<i64>,
     /// The change that wrote it.
@@ -92,6 +95,7 @@ fn describe(
         practitioner: None,
         action: None,
         device: None,
+        device_name: None,
         at: None,
         change: None,
     };
@@ -106,9 +110,10 @@ fn describe(
             out.at = Some(c.timestamp);
             out.change = Some(c.hash.to_string());
             if let Some(m) = &c.message {
-                let (action, who) = author::parse_message(m);
+                let (action, who, device) = author::parse_message_on(m);
                 out.action = Some(action.to_owned());
                 out.practitioner = who.map(str::to_owned);
+                out.device_name = device.map(str::to_owned);
             }
         }
     }

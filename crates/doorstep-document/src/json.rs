@@ -37,6 +37,18 @@ pub fn commit(
     practitioner: &str,
     unix_seconds: i64,
 ) -> Result<(), DocumentError> {
+    commit_on(doc, edits, action, practitioner, None, unix_seconds)
+}
+
+/// [`commit`], naming the device the change was made on.
+pub fn commit_on(
+    doc: &mut AutoCommit,
+    edits: &[Edit],
+    action: &str,
+    practitioner: &str,
+    device: Option<&str>,
+    unix_seconds: i64,
+) -> Result<(), DocumentError> {
     for edit in edits {
         let mut obj = ROOT;
         for key in &edit.path {
@@ -46,7 +58,7 @@ pub fn commit(
     }
     doc.commit_with(
         CommitOptions::default()
-            .with_message(crate::author::message(action, practitioner))
+            .with_message(crate::author::message_on(action, practitioner, device))
             .with_time(unix_seconds),
     );
     Ok(())

@@ -315,11 +315,12 @@ impl Store {
             };
             let before = d.get_heads();
             for a in &w.actions {
-                json::commit(
+                json::commit_on(
                     &mut d,
                     &a.edits,
                     &a.message,
                     who.practitioner,
+                    self.device_name()?.as_deref(),
                     who.now.timestamp(),
                 )?;
             }

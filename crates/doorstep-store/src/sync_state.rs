@@ -199,6 +199,23 @@ fn parse_id(s: &str) -> Result<Uuid, StoreError> {
 }
 
 impl Store {
+    /// This device's id (in the actor id of every change it writes).
+    pub fn device(&self) -> Uuid {
+        self.device
+    }
+
+    /// The name this device was given at enrolment (none before it): each
+    /// change it writes carries it, so a conflict says which laptop wrote
+    /// each value.
+    pub fn device_name(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT device_name FROM sync_server WHERE id = 1", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?)
+    }
+
     /// The enrolment and sync bookkeeping, or `None` when not enrolled.
     pub fn sync_server(&self) -> Result<Option<SyncServer>, StoreError> {
         let row = self
@@ -675,6 +692,8 @@ struct StoredValue {
     practitioner: Option<String>,
     action: Option<String>,
     device: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_name: Option<String>,
     at: Option<i64>,
     change: Option<String>,
 }
@@ -686,6 +705,7 @@ impl From<StoredValue> for ConflictValue {
             practitioner: v.practitioner,
             action: v.action,
             device: v.device,
+            device_name: v.device_name,
             at: v.at,
             change: v.change,
         }
@@ -712,6 +732,7 @@ pub(crate) fn write_conflicts(
                 practitioner: v.practitioner.clone(),
                 action: v.action.clone(),
                 device: v.device,
+                device_name: v.device_name.clone(),
                 at: v.at,
                 change: v.change.clone(),
             })

@@ -22,6 +22,19 @@ practitioner: string | null,
  */
 device: string | null, 
 /**
+ * The device in words: "this laptop", the name another laptop was
+ * given at enrolment, or "another device" when it had none.
+ */
+device_name: string, 
+/**
+ * Whether this laptop wrote it.
+ */
+this_laptop: boolean, 
+/**
+ * What was done, in words ("Changed household details").
+ */
+what: string | null, 
+/**
  * When (UTC).
  */
 at: string | null, 
