@@ -15,10 +15,11 @@ use doorstep_domain::record::listing::{
 use doorstep_domain::record::response::asq3_at;
 use doorstep_domain::values::{
     codes::{LevelOfService, MemberRole},
+    nhs_number::NhsNumber,
     postcode,
 };
 use rusqlite::types::{FromSql, ToSqlOutput, Value as SqlValue};
-use rusqlite::{params_from_iter, Connection, ToSql};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ToSql};
 
 use crate::StoreError;
 
@@ -610,6 +611,47 @@ pub fn asq_scores_from_text(text: &str) -> Option<AsqDomainValues> {
 
 /// Fills each listed family's children and pregnancies (on the caseload:
 /// not entered in error, merged or left), oldest first.
+/// For a search by NHS number (`digits`, a prefix): which member of each
+/// family on the page matched, in words.
+fn nhs_matches_of_page(
+    conn: &Connection,
+    families: &mut [FamilySummary],
+    digits: &str,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT given_name, family_name, role, nhs_number FROM people
+         WHERE family_id = ?1 AND entered_in_error = 0 AND nhs_number >= ?2 AND nhs_number < ?3
+         ORDER BY nhs_number LIMIT 1",
+    )?;
+    for f in families {
+        let found = stmt
+            .query_row(params![f.id, digits, format!("{digits}:")], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?;
+        if let Some((given, family_name, role, nhs)) = found {
+            let role = MemberRole::parse(&role)
+                .map_err(|_| StoreError::Corrupt("bad role in a projection".into()))?;
+            let name = doorstep_domain::record::family::display_name(
+                given.as_deref(),
+                &family_name,
+                role,
+            );
+            let shown = match NhsNumber::parse(&nhs) {
+                Ok(n) => n.formatted(),
+                Err(_) => nhs,
+            };
+            f.matched = Some(format!("NHS number {shown} ({name})"));
+        }
+    }
+    Ok(())
+}
+
 fn children_of_page(conn: &Connection, families: &mut [FamilySummary]) -> Result<(), StoreError> {
     if families.is_empty() {
         return Ok(());
@@ -731,6 +773,7 @@ pub fn list(
         let a = arg(SqlValue::Text(p.trim().to_string()), &mut args);
         clauses.push(format!("f.practitioner = {a} COLLATE NOCASE"));
     }
+    let mut nhs_search = None;
     if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let digits: String = s
             .chars()
@@ -738,6 +781,7 @@ pub fn list(
             .collect();
         let mut alts: Vec<String> = Vec::new();
         if digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit()) {
+            nhs_search = Some(digits.clone());
             // A prefix range uses the index; ':' sorts just after '9'.
             let lo = arg(SqlValue::Text(digits.clone()), &mut args);
             let hi = arg(SqlValue::Text(format!("{digits}:")), &mut args);
@@ -815,11 +859,15 @@ pub fn list(
                 entered_in_error: r.get::<_, i64>(9)? != 0,
                 name: r.get(10)?,
                 children: Vec::new(),
+                matched: None,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut families = families;
     children_of_page(conn, &mut families)?;
+    if let Some(digits) = nhs_search {
+        nhs_matches_of_page(conn, &mut families, &digits)?;
+    }
     Ok(FamilyPage {
         total,
         page,

@@ -591,3 +591,50 @@ fn likely_duplicates_are_shown_and_refused_until_confirmed_different() {
     s.add_person(&second, &again, true).unwrap();
     assert_eq!(s.show_family(&second).unwrap().family.members.len(), 1);
 }
+
+#[test]
+fn a_search_by_nhs_number_says_whose_number_matched() {
+    let device = TempDevice::new();
+    let mut s = device.session();
+    let f = s
+        .add_family(&NewFamily {
+            address_line1: "1 Elm Row".into(),
+            postcode: "LS1 4AP".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .family_id
+        .to_string();
+    s.add_person(
+        &f,
+        &NewPerson {
+            role: "child".into(),
+            given_name: Some("Zara".into()),
+            family_name: "Okafor".into(),
+            date_of_birth: Some("2026-01-12".into()),
+            nhs_number: Some("999 000 0018".into()),
+            ..Default::default()
+        },
+        false,
+    )
+    .unwrap();
+    let search = |s: &mut doorstep_core::Session, text: &str| {
+        s.list_families(&doorstep_core::domain::record::listing::FamilyQuery {
+            search: Some(text.into()),
+            per_page: 20,
+            page: 1,
+            ..Default::default()
+        })
+        .unwrap()
+        .families
+    };
+    let found = search(&mut s, "999 000 00");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].matched.as_deref(),
+        Some("NHS number 999 000 0018 (Zara Okafor)")
+    );
+    let by_name = search(&mut s, "Okafor");
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name[0].matched, None);
+}

@@ -54,4 +54,10 @@ entered_in_error: boolean,
  * The children and pregnancies on the caseload, oldest first: full
  * names and key dates, so families of one surname tell apart.
  */
-children: Array<ChildSummary>, };
+children: Array<ChildSummary>, 
+/**
+ * Why a search found the family when its name does not show it: the
+ * member whose NHS number matched, e.g. "NHS number 999 000 0018
+ * (Zara Okafor)".
+ */
+matched?: string | null, };

@@ -101,6 +101,11 @@ pub struct FamilySummary {
     /// names and key dates, so families of one surname tell apart.
     #[serde(default)]
     pub children: Vec<ChildSummary>,
+    /// Why a search found the family when its name does not show it: the
+    /// member whose NHS number matched, e.g. "NHS number 999 000 0018
+    /// (Zara Okafor)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 /// A child or pregnancy as the caseload list shows it.
