@@ -789,6 +789,10 @@ pub struct ContactRecordArgs {
     /// What to follow up.
     #[arg(long)]
     pub follow_up_reason: Option<String>,
+    /// A safeguarding concern seen or heard at the contact, in words: an
+    /// urgent item on Today until addressed.
+    #[arg(long)]
+    pub safeguarding_concern: Option<String>,
     /// Open follow-ups this contact addresses (keys from `doorstep follow-ups`).
     #[arg(long = "addresses")]
     pub addresses: Vec<String>,

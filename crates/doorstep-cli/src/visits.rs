@@ -69,6 +69,7 @@ fn record(s: &mut Session, a: ContactRecordArgs, out: &Out) -> Result<(), CoreEr
         feeding_status: a.feeding,
         follow_up_on: a.follow_up_on,
         follow_up_reason: a.follow_up_reason,
+        safeguarding_concern: a.safeguarding_concern,
         addresses: a.addresses,
         bmi_not_recorded_reason: a.bmi_not_recorded_reason,
     };

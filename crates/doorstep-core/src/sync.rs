@@ -871,10 +871,9 @@ impl Session {
                                 v.device_name.unwrap_or_else(|| "another device".into())
                             },
                             this_laptop,
-                            what: v
-                                .action
-                                .as_deref()
-                                .map(|a| doorstep_domain::record::action::action_label(a).to_string()),
+                            what: v.action.as_deref().map(|a| {
+                                doorstep_domain::record::action::action_label(a).to_string()
+                            }),
                             at,
                             at_local: at.map(london_time),
                             action: v.action,

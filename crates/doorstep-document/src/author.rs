@@ -64,7 +64,11 @@ mod tests {
         let m = message_on("family.update", "Asha Patel", Some("Asha's laptop | 2"));
         assert_eq!(
             parse_message_on(&m),
-            ("family.update", Some("Asha Patel"), Some("Asha's laptop / 2"))
+            (
+                "family.update",
+                Some("Asha Patel"),
+                Some("Asha's laptop / 2")
+            )
         );
         assert_eq!(parse_message(&m), ("family.update", Some("Asha Patel")));
         let old = message("family.update", "Asha Patel");

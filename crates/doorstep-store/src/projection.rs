@@ -637,11 +637,8 @@ fn nhs_matches_of_page(
         if let Some((given, family_name, role, nhs)) = found {
             let role = MemberRole::parse(&role)
                 .map_err(|_| StoreError::Corrupt("bad role in a projection".into()))?;
-            let name = doorstep_domain::record::family::display_name(
-                given.as_deref(),
-                &family_name,
-                role,
-            );
+            let name =
+                doorstep_domain::record::family::display_name(given.as_deref(), &family_name, role);
             let shown = match NhsNumber::parse(&nhs) {
                 Ok(n) => n.formatted(),
                 Err(_) => nhs,

@@ -210,9 +210,11 @@ impl Store {
     pub fn device_name(&self) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT device_name FROM sync_server WHERE id = 1", [], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_row(
+                "SELECT device_name FROM sync_server WHERE id = 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
             .optional()?)
     }
 

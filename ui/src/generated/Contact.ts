@@ -90,6 +90,11 @@ feeding_status?: FeedingStatus | null,
  */
 follow_up?: FollowUp | null, 
 /**
+ * A safeguarding concern seen or heard at the contact, in the
+ * practitioner's words: an urgent item until addressed.
+ */
+safeguarding_concern?: string | null, 
+/**
  * The open follow-ups (results, earlier follow-ups) this contact
  * addresses, by key, as a set.
  */

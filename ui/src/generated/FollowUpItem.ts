@@ -6,7 +6,8 @@ import type { Urgency } from "./Urgency";
  */
 export type FollowUpItem = { 
 /**
- * A stable key: `response:<id>:<score code>` or `contact:<id>`.
+ * A stable key: `response:<id>:<score code>`, `contact:<id>` (a
+ * follow-up date) or `contact:<id>:safeguarding`.
  */
 key: string, 
 /**

@@ -79,6 +79,10 @@ follow_up_on: string | null,
  */
 follow_up_reason: string | null, 
 /**
+ * A safeguarding concern seen or heard, in words.
+ */
+safeguarding_concern: string | null, 
+/**
  * Keys of open follow-ups this contact addresses.
  */
 addresses: Array<string>, 

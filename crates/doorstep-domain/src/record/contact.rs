@@ -98,6 +98,10 @@ pub struct Contact {
     /// A follow-up this contact sets: by when and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<super::follow_up::FollowUp>,
+    /// A safeguarding concern seen or heard at the contact, in the
+    /// practitioner's words: an urgent item until addressed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguarding_concern: Option<String>,
     /// The open follow-ups (results, earlier follow-ups) this contact
     /// addresses, by key, as a set.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -209,6 +213,9 @@ pub struct NewContact {
     pub follow_up_on: Option<String>,
     /// Why the follow-up.
     pub follow_up_reason: Option<String>,
+    /// A safeguarding concern seen or heard, in words.
+    #[serde(default)]
+    pub safeguarding_concern: Option<String>,
     /// Keys of open follow-ups this contact addresses.
     #[serde(default)]
     pub addresses: Vec<String>,
@@ -446,6 +453,12 @@ pub fn record_contact(
         }
         _ => None,
     };
+    let safeguarding_concern = p
+        .check(
+            "safeguarding_concern",
+            optional_text(input.safeguarding_concern.as_deref(), TEXT_MAX),
+        )
+        .flatten();
     let addresses = super::follow_up::check_addresses(family, &input.addresses, &mut p);
     if !p.is_empty() {
         return Err(p);
@@ -469,6 +482,7 @@ pub fn record_contact(
         remote_reason,
         feeding_status: feeding,
         follow_up,
+        safeguarding_concern,
         addresses,
         asq3_completed: None,
         bmi_not_recorded_reason: bmi_reason,

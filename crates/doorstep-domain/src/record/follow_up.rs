@@ -1,7 +1,8 @@
 //! Urgent results and follow-ups that must not be missed (REFERENCE §3; the
 //! hazard log's H6): a completed assessment whose score asks for action (EPDS
 //! item 10 above 0, a positive EPDS, Whooley or GAD-2 screen, an ASQ-3
-//! domain below its cut-off), and a contact that set a follow-up date. Each
+//! domain below its cut-off), a safeguarding concern recorded at a contact,
+//! and a contact that set a follow-up date. Each
 //! stays open until a later contact says it addresses it, or the
 //! practitioner records it as addressed with a note ([`Addressed`]); open
 //! items are shown on the family's banner and in Today's follow-ups.
@@ -27,7 +28,7 @@ use crate::values::validate::required_text;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Urgency {
-    /// Act today (EPDS item 10 above 0).
+    /// Act today (EPDS item 10 above 0, a safeguarding concern).
     Urgent,
     /// A positive screen or a result below cut-off: assess or refer.
     Result,
@@ -70,7 +71,8 @@ impl Urgency {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FollowUpItem {
-    /// A stable key: `response:<id>:<score code>` or `contact:<id>`.
+    /// A stable key: `response:<id>:<score code>`, `contact:<id>` (a
+    /// follow-up date) or `contact:<id>:safeguarding`.
     pub key: String,
     /// The family.
     pub family_id: Uuid,
@@ -189,6 +191,26 @@ pub fn open_items(family: &Family) -> Vec<FollowUpItem> {
                 due: on,
             });
         }
+    }
+    for (id, c) in &family.contacts {
+        let (Some(concern), true) = (&c.safeguarding_concern, c.is_current()) else {
+            continue;
+        };
+        let key = format!("contact:{id}:safeguarding");
+        if done.contains(key.as_str()) {
+            continue;
+        }
+        out.push(FollowUpItem {
+            key,
+            family_id: family.id,
+            person_id: c.subjects.iter().find(|(_, on)| **on).map(|(p, _)| *p),
+            urgency: Urgency::Urgent,
+            text: format!(
+                "Safeguarding concern: {concern}. Discuss with the safeguarding team today and follow the trust's procedure"
+            ),
+            since: c.date,
+            due: c.date,
+        });
     }
     for (id, c) in &family.contacts {
         let (Some(f), true) = (&c.follow_up, c.is_current()) else {
@@ -373,5 +395,26 @@ mod tests {
         assert!(open_items(&f).is_empty());
         let e = record_addressed(&f, Uuid::from_u128(701), &key, "Again", &cx()).unwrap_err();
         assert_eq!(e.0[0].field, "item");
+    }
+
+    #[test]
+    fn a_safeguarding_concern_is_urgent_until_a_contact_addresses_it() {
+        let (mut f, _, child) = family_with_child();
+        let mut c = visit(child);
+        c.safeguarding_concern = Some("Bruise on the baby's cheek, unexplained".into());
+        let (_, a) = record_contact(&f, Uuid::from_u128(600), &c, &cx()).unwrap();
+        apply(&mut f, &a);
+        let open = open_items(&f);
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0].urgency, Urgency::Urgent);
+        assert_eq!(open[0].person_id, Some(child));
+        assert!(open[0].text.contains("Bruise on the baby's cheek"));
+        assert!(open[0].key.ends_with(":safeguarding"));
+        let mut next = visit(child);
+        next.addresses = vec![open[0].key.clone()];
+        next.note = Some("Discussed with the named nurse; referral made".into());
+        let (_, a) = record_contact(&f, Uuid::from_u128(601), &next, &cx()).unwrap();
+        apply(&mut f, &a);
+        assert!(open_items(&f).is_empty());
     }
 }
