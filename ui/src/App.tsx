@@ -1,8 +1,9 @@
 // The app: asks the shell what state the laptop is in, then shows first
 // run (no profile), unlock (locked) or the main layout (header,
-// navigation, sync status, the screen for the route). It locks when the
-// user is idle, when they press Lock, when the shell says it locked, and
-// when a command answers `locked`.
+// navigation, sync status, the screen for the route), with its keyboard
+// shortcuts and their help panel. It locks when the user is idle, when
+// they press Lock (or Alt+L), when the shell says it locked, and when a
+// command answers `locked`.
 import "./app.css";
 import { useCallback, useEffect, useState } from "react";
 import { appState, asIpcError, drafts, lock, type AppState, type Draft, type IpcError } from "./ipc";
@@ -11,6 +12,7 @@ import { ErrorSummary } from "./components/ErrorSummary";
 import { onLockedEvent, onSyncEvent } from "./components/shell/events";
 import { Frame, Loading, focusMainHeading } from "./components/shell/Layout";
 import { onLockedError } from "./components/shell/locked";
+import { focusPending, ShortcutsHelp, useShortcuts } from "./components/shell/shortcuts";
 import { StatusBar } from "./components/shell/StatusBar";
 import { SyncActivityProvider } from "./components/shell/syncActivity";
 import { useIdleLock } from "./components/shell/useIdleLock";
@@ -64,14 +66,19 @@ function Screen({ route }: { route: Route }) {
   }
 }
 
-/** Focuses the main heading once it is there (screens may render it a moment later). */
+/**
+ * Focuses the main heading once it is there (screens may render it a
+ * moment later), or the field a shortcut asked for (the caseload search).
+ */
 function useFocusHeading(key: string) {
   useEffect(() => {
     let tries = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const attempt = () => {
-      if (focusMainHeading()) return;
+      const pending = focusPending(parseRoute(window.location.hash));
+      if (pending === "done" || (pending === "none" && focusMainHeading())) return;
       if (tries++ < 40) timer = setTimeout(attempt, 50);
+      else if (pending === "wait") focusMainHeading();
     };
     attempt();
     return () => clearTimeout(timer);
@@ -120,6 +127,13 @@ function Main({ state, onLocked }: { state: AppState; onLocked: (state: AppState
     onLocked: () => onLocked({ ...state, unlocked: false }),
   });
 
+  const { helpOpen, openHelp, closeHelp } = useShortcuts({
+    route,
+    lock: () => {
+      if (!locking) void lockNow();
+    },
+  });
+
   useFocusHeading(routeKey);
   useEffect(() => {
     document.title = `${TITLES[route.screen]} - Doorstep`;
@@ -127,7 +141,15 @@ function Main({ state, onLocked }: { state: AppState; onLocked: (state: AppState
 
   return (
     <SyncActivityProvider>
-      <Frame profile={state.profile} route={route} onLock={lockNow} locking={locking} status={<StatusBar />}>
+      <Frame
+        profile={state.profile}
+        route={route}
+        onLock={lockNow}
+        locking={locking}
+        onShortcuts={openHelp}
+        status={<StatusBar />}
+        overlay={helpOpen && <ShortcutsHelp onClose={closeHelp} />}
+      >
         <Screen key={routeKey} route={route} />
       </Frame>
     </SyncActivityProvider>

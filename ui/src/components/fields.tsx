@@ -110,7 +110,7 @@ export function Radios({ name, legend, hint, error, value, onChange, options, in
 }
 
 export function Checkboxes({ name, legend, hint, error, values, onChange, options }: Omit<Common, "label"> & {
-  legend: ReactNode; values: string[]; onChange: (v: string[]) => void; options: Option[];
+  legend: ReactNode; values: string[]; onChange: (v: string[]) => void; options: { value: string; label: ReactNode }[];
 }) {
   return (
     <Group name={name} error={error}>

@@ -71,6 +71,32 @@ describe("Caseload", () => {
     await waitFor(() => expect(queries().at(-1)).toEqual({ ...firstQuery }));
   });
 
+  it("says whose NHS number found a family, under its row", async () => {
+    const user = userEvent.setup();
+    const okafor = { ...familyPage.families[0], matched: "NHS number 999 000 0018 (Zara Okafor)" };
+    const calls = answer({
+      list_families: (args) => ((args.query as { search: string | null }).search
+        ? { ...familyPage, total: 1, families: [okafor] }
+        : familyPage),
+      caseload_summary: () => summary,
+      worklist: () => [],
+    });
+    const { container } = render(<Caseload />);
+    await screen.findAllByTestId("family-link");
+    expect(screen.queryByTestId("family-matched")).toBeNull();
+
+    await user.type(screen.getByLabelText("Search by name, NHS number or postcode"), "9990000018");
+    await user.click(screen.getByRole("button", { name: "Search" }));
+    const matched = await screen.findByTestId("family-matched");
+    expect(calls.filter((c) => c.cmd === "list_families").at(-1)?.args.query).toMatchObject({ search: "9990000018" });
+    expect(matched).toHaveTextContent("Found by NHS number 999 000 0018 (Zara Okafor)");
+    const rows = screen.getAllByTestId("family-row");
+    expect(rows).toHaveLength(1);
+    expect(within(rows[0]).getByTestId("family-matched")).toBe(matched);
+    expect(within(rows[0]).getByTestId("family-link")).toHaveTextContent("Okafor");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
   it("warns when the caseload is over the limit", async () => {
     answer({ list_families: () => familyPage, caseload_summary: () => overSummary, worklist: () => [] });
     const { container } = render(<Caseload />);

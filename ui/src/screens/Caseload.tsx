@@ -1,6 +1,7 @@
 // Caseload: the families on this laptop, searched, filtered, sorted and
-// paged, with each family's next review, and the caseload summary; and the
-// way to register a new household.
+// paged (a family found by a member's NHS number says whose), with each
+// family's next review, and the caseload summary; and the way to register
+// a new household.
 import { useEffect, useState, type FormEvent } from "react";
 import {
   caseloadSummary, listFamilies, worklist,
@@ -139,6 +140,11 @@ export function Caseload() {
                   <tr className="nhsuk-table__row" key={f.id} data-testid="family-row">
                     <td className="nhsuk-table__cell">
                       <a href={href({ screen: "family", familyId: f.id })} data-testid="family-link">{f.name}</a>
+                      {f.matched && (
+                        <p className="nhsuk-body-s nhsuk-u-margin-bottom-1" data-testid="family-matched">
+                          <strong>Found by {f.matched}</strong>
+                        </p>
+                      )}
                       {f.children.length > 0 && (
                         <ul className="nhsuk-list nhsuk-body-s nhsuk-u-margin-bottom-0" data-testid="family-children">
                           {f.children.map((c, i) => (

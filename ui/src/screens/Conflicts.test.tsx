@@ -7,26 +7,35 @@ import { conflictList, ipcError } from "../components/shell/fixtures";
 import { Conflicts } from "./Conflicts";
 
 describe("Conflicts", () => {
-  it("shows each conflict's values side by side with who, how, which device and when", async () => {
+  it("shows each conflict in words: the detail, and for each value who wrote it, on which laptop, when and what was done", async () => {
     const calls = answer({ conflicts: () => conflictList });
     const { container } = render(<Conflicts />);
     expect(screen.getByRole("heading", { level: 1, name: "Conflicts to review" })).toBeInTheDocument();
     const items = await screen.findAllByTestId("conflict");
     expect(items).toHaveLength(2);
     const first = items[0];
-    expect(within(first).getByRole("heading", { level: 2 })).toHaveTextContent("Okafor: household › phone");
+    expect(within(first).getByRole("heading", { level: 2 })).toHaveTextContent("Okafor family - Household: phone number");
     const values = within(first).getAllByTestId("conflict-value");
     expect(values[0]).toHaveTextContent("07700 900123");
-    expect(values[0]).toHaveTextContent("Jo Bloggs");
-    expect(values[0]).toHaveTextContent("edit household");
-    expect(values[0]).toHaveTextContent("Foleshill laptop 3");
-    expect(values[0]).toHaveTextContent("1 Jul 2026 at 10:30"); // 09:30 UTC is 10:30 BST
+    expect(values[0]).toHaveTextContent("Written byJo Bloggs");
+    expect(values[0]).toHaveTextContent("WhereOn this laptop");
+    expect(values[0]).toHaveTextContent("When1 Jul 2026 at 10:30"); // 09:30 UTC is 10:30 BST
+    expect(values[0]).toHaveTextContent("What was doneChanged household details");
+    expect(within(values[0]).getByTestId("from-this-laptop")).toHaveTextContent("From this laptop");
     expect(values[1]).toHaveTextContent("07700 900456");
     expect(values[1]).toHaveTextContent("Sam Patel");
-    expect(values[1]).toHaveTextContent("Clinic laptop 1");
+    expect(values[1]).toHaveTextContent("On Asha's laptop");
     expect(values[1]).toHaveTextContent("1 Jul 2026 at 12:05");
-    expect(within(items[1]).getAllByTestId("conflict-value")[1]).toHaveTextContent("Not known");
+    expect(within(values[1]).queryByTestId("from-this-laptop")).toBeNull();
+    const unknown = within(items[1]).getAllByTestId("conflict-value")[1];
+    expect(unknown).toHaveTextContent("Written byNot known");
+    expect(unknown).toHaveTextContent("On another device");
+    expect(within(items[1]).getByRole("heading", { level: 2 })).toHaveTextContent("Mensah family - A member: given name");
+    // No ids, paths or action codes.
+    expect(container).not.toHaveTextContent(/d1a2b3c4|household\/phone|family\.update|person\.update|Action/);
     expect(within(first).getAllByTestId("keep-value")).toHaveLength(2);
+    expect(within(first).getByRole("button", { name: "Keep this value (value 1, from this laptop) for Household: phone number, Okafor family" }))
+      .toBeInTheDocument();
     expect(calls[0]).toEqual({ cmd: "conflicts", args: { family_id: null } });
     expect(await axeViolations(container)).toEqual([]);
   });
@@ -51,7 +60,7 @@ describe("Conflicts", () => {
     expect(calls.filter((c) => c.cmd === "conflicts")).toHaveLength(2);
     const message = screen.getByTestId("conflict-message");
     expect(message).toHaveAttribute("role", "status");
-    expect(message).toHaveTextContent('kept "07700 900456". No conflicts are left in this family.');
+    expect(message).toHaveTextContent('Household: phone number (Okafor family) resolved: kept "07700 900456". No conflicts are left in this family.');
     expect(await axeViolations(container)).toEqual([]);
   });
 
@@ -71,7 +80,7 @@ describe("Conflicts", () => {
     const { container } = render(<Conflicts />);
     const second = (await screen.findAllByTestId("conflict"))[1];
     await user.click(within(second).getByRole("button", { name: /Type a different value/ }));
-    const input = within(second).getByLabelText("New value for members › 2 › given name");
+    const input = within(second).getByLabelText("New value for A member: given name");
     expect(input).toHaveFocus();
     await user.type(input, "Isabel");
     await user.click(within(second).getByRole("button", { name: "Save this value" }));

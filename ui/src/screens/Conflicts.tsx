@@ -1,6 +1,8 @@
-// Conflicts: fields two devices changed differently. Each conflict shows
-// the competing values side by side (the value, who wrote it, how, on
-// which device, when), and is resolved by keeping one or typing a new one.
+// Conflicts: details two laptops changed differently. Each conflict names
+// the detail in words and shows the competing values side by side (the
+// value, who wrote it, on which laptop, when and what they were doing, the
+// one from this laptop marked), and is resolved by keeping one or typing a
+// new one.
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import {
   asIpcError, conflicts, resolveConflict,
@@ -10,15 +12,11 @@ import { ErrorSummary } from "../components/ErrorSummary";
 import { TextInput } from "../components/fields";
 import { href } from "../route";
 import { formatDateTime, plural } from "../components/shell/format";
+import { conflictField, writtenOn } from "../components/family/conflictWords";
 import { Loading } from "../components/shell/Layout";
 import { reportIfLocked } from "../components/shell/locked";
 import { fieldError } from "../components/shell/problems";
 import { useLoad } from "../components/shell/useLoad";
-
-/** A field path ("members/2/given_name") in words ("members › 2 › given name"). */
-export function fieldLabel(field: string): string {
-  return field.split("/").filter(Boolean).map((s) => s.replace(/[_-]+/g, " ")).join(" › ");
-}
 
 /** A value as text. */
 export function valueText(v: JsonValue): string {
@@ -33,6 +31,8 @@ function Value({ v }: { v: JsonValue }) {
   const text = valueText(v);
   return v !== null && typeof v === "object" ? <pre className="ds-conflict__json">{text}</pre> : <p className="ds-conflict__text">{text}</p>;
 }
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 const keyOf = (c: ConflictView) => `${c.family_id}|${c.field}`;
 
@@ -54,8 +54,8 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
     opened.current = editing;
   }, [editing]);
   const headingId = `conflict-${conflict.number}`;
-  const label = fieldLabel(conflict.field);
-  const family = conflict.family_name ?? "A family";
+  const label = conflictField(conflict.field);
+  const family = conflict.family_name ? `${conflict.family_name} family` : "A family";
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -65,10 +65,10 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
   return (
     <section className="ds-conflict" data-testid="conflict" aria-labelledby={headingId}>
       <h2 id={headingId} className="nhsuk-heading-m">
-        {family}: {label}
+        <span className="nhsuk-caption-m">{family}<span className="nhsuk-u-visually-hidden"> - </span></span>
+        {label}
       </h2>
       <p className="nhsuk-body-s">
-        Field <code>{conflict.field}</code> ·{" "}
         <a href={href({ screen: "family", familyId: conflict.family_id })}>
           Open the record{" "}<span className="nhsuk-u-visually-hidden">for {family}</span>
         </a>
@@ -76,11 +76,13 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
       {error && <ErrorSummary error={error} title="This conflict was not resolved" />}
       <ul className="ds-conflict__values" aria-label={`Values for ${label}`}>
         {conflict.values.map((v, i) => (
-          <li key={v.choice} className="nhsuk-card ds-conflict__value" data-testid="conflict-value">
+          <li key={v.choice} className={`nhsuk-card ds-conflict__value${v.this_laptop ? " ds-conflict__value--this-laptop" : ""}`}
+            data-testid="conflict-value">
             <div className="nhsuk-card__content">
               <h3 className="nhsuk-heading-s">
                 Value {v.choice}{i === 0 && <span className="nhsuk-u-secondary-text-colour"> (shown now)</span>}
               </h3>
+              {v.this_laptop && <p><strong className="nhsuk-tag nhsuk-tag--blue" data-testid="from-this-laptop">From this laptop</strong></p>}
               <Value v={v.value} />
               <dl className="nhsuk-summary-list ds-summary-compact">
                 <div className="nhsuk-summary-list__row">
@@ -88,21 +90,24 @@ function Conflict({ conflict, busy, error, editing, onEdit, onResolve }: {
                   <dd className="nhsuk-summary-list__value">{v.practitioner ?? "Not known"}</dd>
                 </div>
                 <div className="nhsuk-summary-list__row">
-                  <dt className="nhsuk-summary-list__key">Action</dt>
-                  <dd className="nhsuk-summary-list__value">{v.action ?? "Not known"}</dd>
-                </div>
-                <div className="nhsuk-summary-list__row">
-                  <dt className="nhsuk-summary-list__key">Device</dt>
-                  <dd className="nhsuk-summary-list__value">{v.device ?? "Not known"}</dd>
+                  <dt className="nhsuk-summary-list__key">Where</dt>
+                  <dd className="nhsuk-summary-list__value">{capitalise(writtenOn(v))}</dd>
                 </div>
                 <div className="nhsuk-summary-list__row">
                   <dt className="nhsuk-summary-list__key">When</dt>
-                  <dd className="nhsuk-summary-list__value">{v.at ? formatDateTime(v.at) : v.at_local ?? "Not known"}</dd>
+                  <dd className="nhsuk-summary-list__value">{v.at ? formatDateTime(v.at) : "Not known"}</dd>
+                </div>
+                <div className="nhsuk-summary-list__row">
+                  <dt className="nhsuk-summary-list__key">What was done</dt>
+                  <dd className="nhsuk-summary-list__value">{v.what ?? "Not known"}</dd>
                 </div>
               </dl>
               <button type="button" className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" data-testid="keep-value"
                 disabled={busy} onClick={() => onResolve({ kind: "choose", value: v.choice })}>
-                Keep this value{" "}<span className="nhsuk-u-visually-hidden">(value {v.choice}) for {label}, {family}</span>
+                Keep this value{" "}
+                <span className="nhsuk-u-visually-hidden">
+                  (value {v.choice}{v.this_laptop ? ", from this laptop" : ""}) for {label}, {family}
+                </span>
               </button>
             </div>
           </li>
@@ -144,7 +149,7 @@ export function Conflicts() {
     try {
       const r = await resolveConflict(c.family_id, c.field, choice);
       const left = r.remaining_conflicts === 0 ? "No conflicts are left in this family." : `${plural(r.remaining_conflicts, "conflict is", "conflicts are")} left in this family.`;
-      setMessage(`Resolved ${fieldLabel(c.field)} for ${c.family_name ?? "the family"}: kept "${valueText(r.value)}". ${left}`);
+      setMessage(`${conflictField(c.field)} (${c.family_name ? `${c.family_name} family` : "the family"}) resolved: kept "${valueText(r.value)}". ${left}`);
       setEditing(null);
       list.reload();
       setTimeout(() => messageRef.current?.focus(), 0);
@@ -162,7 +167,7 @@ export function Conflicts() {
     <>
       <h1 tabIndex={-1}>Conflicts to review</h1>
       <p>
-        When the same detail was changed differently on two devices before they synced, Doorstep keeps every value until
+        When the same detail was changed differently on two laptops before they synced, Doorstep keeps every value until
         someone chooses. Check the values with the family or the record if you are not sure.
       </p>
       <div ref={messageRef} tabIndex={-1} role="status" aria-live="polite" data-testid="conflict-message"

@@ -35,8 +35,16 @@ const CONFLICT: ConflictView = {
   family_name: "Okafor",
   field: "household/phone",
   values: [
-    { choice: 1, value: "01632960001", practitioner: "Sam Rivers", device: "d1a2b3c4-0000-4000-8000-000000000001", at: "2026-03-01T10:00:00Z", at_local: "2026-03-01 10:00 GMT", action: "household.update" },
-    { choice: 2, value: "01632960999", practitioner: "Priya Shah", device: "d1a2b3c4-0000-4000-8000-000000000002", at: "2026-03-01T11:00:00Z", at_local: "2026-03-01 11:00 GMT", action: "household.update" },
+    {
+      choice: 1, value: "01632960001", practitioner: "Sam Rivers", device: "d1a2b3c4-0000-4000-8000-000000000001",
+      device_name: "this laptop", this_laptop: true, what: "Changed household details",
+      at: "2026-03-01T10:00:00Z", at_local: "2026-03-01 10:00 GMT", action: "family.update",
+    },
+    {
+      choice: 2, value: "01632960999", practitioner: "Priya Shah", device: "d1a2b3c4-0000-4000-8000-000000000002",
+      device_name: "Asha's laptop", this_laptop: false, what: "Changed household details",
+      at: "2026-03-01T11:00:00Z", at_local: "2026-03-01 11:00 GMT", action: "family.update",
+    },
   ],
 };
 
@@ -94,9 +102,18 @@ describe("Family", () => {
     expect(goals).toHaveTextContent("Up 4 since the first rating");
 
     const conflict = await screen.findByTestId("family-conflict");
-    expect(conflict).toHaveTextContent("household, phone");
-    expect(conflict).toHaveTextContent("01632960999");
-    expect(conflict).toHaveTextContent("Priya Shah");
+    expect(within(conflict).getByText("Household: phone number")).toBeInTheDocument();
+    const [mine, theirs] = within(conflict).getAllByTestId("family-conflict-value");
+    expect(mine).toHaveTextContent("01632960001 (shown on the record now)");
+    expect(mine).toHaveTextContent("From this laptop");
+    expect(mine).toHaveTextContent("Sam Rivers on this laptop");
+    expect(mine).toHaveTextContent("1 March 2026, 10:00");
+    expect(mine).toHaveTextContent("Changed household details");
+    expect(theirs).toHaveTextContent("01632960999");
+    expect(theirs).toHaveTextContent("Priya Shah on Asha's laptop");
+    expect(theirs).not.toHaveTextContent("From this laptop");
+    expect(conflict).not.toHaveTextContent("d1a2b3c4");
+    expect(conflict).not.toHaveTextContent("family.update");
     expect(screen.getByRole("link", { name: "Review and resolve conflicts" })).toHaveAttribute("href", "#/conflicts");
 
     await screen.findAllByTestId("growth-point");

@@ -41,6 +41,7 @@ import { Timeline } from "../components/family/Timeline";
 import { AuditTrail } from "../components/family/AuditTrail";
 import { PrintAndSave } from "../components/family/PrintAndSave";
 import {
+  datesInWords,
   DEPARTURE_LABELS,
   describeAge,
   daysBetween,
@@ -48,6 +49,7 @@ import {
   formatDate,
   formatNhsNumber,
   LEVEL_LABELS,
+  londonDate,
   MEMBER_ROLE_LABELS,
   personName,
   SEX_LABELS,
@@ -209,7 +211,7 @@ export function Family({ familyId }: { familyId: string }) {
           <span className="nhsuk-u-visually-hidden">Information: </span>
           <p>
             This household was merged into another record by {family.merged_into.recorded.by} on{" "}
-            {formatDate(family.merged_into.recorded.at.slice(0, 10))}: its history is kept here and shown with the{" "}
+            {formatDate(londonDate(family.merged_into.recorded.at))}: its history is kept here and shown with the{" "}
             <a href={href({ screen: "family", familyId: family.merged_into.family_id })}>household kept</a>.
           </p>
         </div>
@@ -292,7 +294,7 @@ export function Family({ familyId }: { familyId: string }) {
             <dt className="nhsuk-summary-list__key">Level of service</dt>
             <dd className="nhsuk-summary-list__value" data-testid="level">
               <strong>{LEVEL_LABELS[view.level]}</strong>
-              {currentLevel ? ` since ${formatDate(currentLevel.effective)}: ${currentLevel.reason}` : ""}
+              {currentLevel ? ` since ${formatDate(currentLevel.effective)}: ${datesInWords(currentLevel.reason)}` : ""}
               {otherFlags.map((f) => (
                 <span key={f.start}>
                   {" "}
@@ -395,10 +397,10 @@ export function Family({ familyId }: { familyId: string }) {
       {conflictList.length > 0 && (
         <Section id="conflicts" title="Conflicts to review">
           <p className="nhsuk-body">
-            These details were changed on more than one device before they synced. The record shows the first value until
+            These details were changed on more than one laptop before they synced. The record shows the first value until
             someone chooses.
           </p>
-          <Conflicts conflicts={conflictList} />
+          <Conflicts conflicts={conflictList} members={family.members} />
         </Section>
       )}
 

@@ -30,6 +30,7 @@ import { inWords, SavedNote, useSaveExport } from "../components/family/SaveExpo
 import { draftAmendment } from "../components/family/Timeline";
 import { answerText, instancesOf, type Answers } from "../components/family/formDefinition";
 import { formatDate, formatDateTime, formatNumber, personName } from "../components/family/format";
+import { formatTime } from "../components/shell/format";
 
 /** Problems that only mean "not answered yet": shown once Complete has been tried. */
 const MISSING = /^(is required|needs at least one entry)$/;
@@ -588,7 +589,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
             {save.state === "saving"
               ? "Saving…"
               : save.state === "saved"
-                ? `Saved at ${save.at.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}`
+                ? `Saved at ${formatTime(save.at.toISOString())}`
                 : save.state === "failed"
                   ? save.message
                   : ""}

@@ -3,8 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { answer, type Handlers } from "../test/ipc";
 import { axeViolations } from "../test/axe";
-import type { IpcError, NewMeasurements } from "../ipc";
-import { APP_STATE, AVA, codeListsFixture, FAMILY_ID, familyView, preview, TOBI } from "../components/family/fixtures";
+import type { FollowUpItem, IpcError, NewMeasurements } from "../ipc";
+import { APP_STATE, AVA, codeListsFixture, DRAFT_CONTACT, FAMILY_ID, familyView, preview, TOBI } from "../components/family/fixtures";
 import { useRoute } from "../route";
 import { RecordContact } from "./RecordContact";
 
@@ -38,6 +38,7 @@ function handlers(extra: Handlers = {}): Handlers {
     record_contact: () => ({ family_id: FAMILY_ID, record_id: CONTACT_ID }),
     sign_contact: () => ({ family_id: FAMILY_ID, record_id: CONTACT_ID }),
     draft: () => null,
+    family_follow_ups: () => [],
     save_draft: (a) => ({ key: a.key, family_id: a.family_id, screen: a.screen, body: a.body, updated_at: "2026-11-20T10:00:00Z" }),
     discard_draft: () => null,
     ...extra,
@@ -85,6 +86,8 @@ describe("RecordContact", () => {
     expect(screen.getByLabelText("Your role")).toHaveValue("health-visitor");
     expect(screen.getByRole("group", { name: "Topics discussed" })).toBeInTheDocument();
     expect(screen.queryByLabelText("Accountable health visitor")).not.toBeInTheDocument();
+    // No open results or follow-ups: nothing to address.
+    expect(screen.queryByRole("group", { name: "This contact addresses" })).not.toBeInTheDocument();
     expect(await axeViolations(container)).toEqual([]);
   });
 
@@ -197,6 +200,7 @@ describe("RecordContact", () => {
         follow_up_on: null,
         follow_up_reason: null,
         addresses: [],
+        safeguarding_concern: null,
         bmi_not_recorded_reason: null,
       },
       measurements: [{ person_id: AVA, weight_kg: "9.6", length_cm: null, height_cm: null, head_cm: "45.5", confirm_implausible: null }],
@@ -307,6 +311,20 @@ describe("RecordContact", () => {
     });
   });
 
+  it("records a safeguarding concern in the practitioner's words", async () => {
+    const calls = answer(handlers());
+    const user = userEvent.setup();
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.selectOptions(screen.getByLabelText("Kind of contact"), "targeted-visit");
+    await user.click(screen.getByLabelText("Attended"));
+    await user.type(screen.getByLabelText(/Safeguarding concern/), "Bruise on the baby's cheek, unexplained");
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+    await screen.findByTestId("draft-saved");
+    const contact = calls.find((c) => c.cmd === "record_contact")!.args.contact as Record<string, unknown>;
+    expect(contact.safeguarding_concern).toBe("Bruise on the baby's cheek, unexplained");
+  });
+
   it("sends the date and time as typed, and shows the core's problem with them beside the date", async () => {
     const calls = answer(
       handlers({
@@ -409,5 +427,113 @@ describe("RecordContact", () => {
     });
     await user.click(screen.getByRole("button", { name: "Sign" }));
     expect(await screen.findByTestId("signed-panel")).toHaveTextContent("Contact signed");
+  });
+
+  describe("the open follow-ups it addresses", () => {
+    const EPDS: FollowUpItem = {
+      key: "response:r1:epds-item10", family_id: FAMILY_ID, person_id: null, urgency: "urgent",
+      text: "EPDS item 10 (thoughts of self-harm) 1: assess risk of self-harm today", since: "2026-11-18", due: "2026-11-18",
+    };
+    const REVISIT: FollowUpItem = {
+      key: "contact:c-earlier", family_id: FAMILY_ID, person_id: AVA, urgency: "follow-up",
+      text: "Check weight gain", since: "2026-11-01", due: "2026-11-30",
+    };
+
+    it("lists each open item with its urgency, and sends the keys ticked", async () => {
+      const calls = answer(handlers({ family_follow_ups: () => [EPDS, REVISIT] }));
+      const user = userEvent.setup();
+      const { container } = render(<RecordContact familyId={FAMILY_ID} />);
+      await ready();
+      const group = await screen.findByRole("group", { name: "This contact addresses" });
+      expect(calls.find((c) => c.cmd === "family_follow_ups")!.args).toEqual({ family_id: FAMILY_ID });
+      const boxes = within(group).getAllByRole("checkbox");
+      expect(boxes).toHaveLength(2);
+      // Named "addresses", so the core's problems link to the first box.
+      expect(boxes[0]).toHaveAttribute("name", "addresses");
+      expect(boxes[0]).toHaveAttribute("id", "field-addresses");
+      const epds = within(group).getByLabelText(/assess risk of self-harm today/);
+      expect(epds).not.toBeChecked();
+      expect(within(group).getByText("Urgent: act today")).toHaveClass("nhsuk-tag", "nhsuk-tag--red");
+      expect(within(group).getByText("Follow-up")).toHaveClass("nhsuk-tag", "nhsuk-tag--blue");
+      expect(group).toHaveTextContent("Check weight gain (due 30 November 2026)");
+      expect(await axeViolations(container)).toEqual([]);
+
+      await user.selectOptions(screen.getByLabelText("Kind of contact"), "targeted-visit");
+      await user.click(screen.getByLabelText("Attended"));
+      await user.click(epds);
+      expect(epds).toBeChecked();
+      await user.click(screen.getByRole("button", { name: "Save draft" }));
+      await screen.findByTestId("draft-saved");
+      const contact = calls.find((c) => c.cmd === "record_contact")!.args.contact as Record<string, unknown>;
+      expect(contact.addresses).toEqual([EPDS.key]);
+    });
+
+    it("keeps the ticked items with what is typed, and links the core's problem to them", async () => {
+      const kept: Record<string, string> = {};
+      answer(
+        handlers({
+          family_follow_ups: () => [EPDS, REVISIT],
+          save_draft: (a) => {
+            kept[a.key as string] = a.body as string;
+            return { key: a.key, family_id: a.family_id, screen: a.screen, body: a.body, updated_at: "2026-11-20T10:42:00Z" };
+          },
+          record_contact: () => {
+            throw { code: "invalid", message: "Some details need correcting.", problems: [{ field: "addresses", problem: "names a follow-up that is not open for this family" }], warning: null };
+          },
+        }),
+      );
+      const user = userEvent.setup();
+      render(<RecordContact familyId={FAMILY_ID} />);
+      await ready();
+      const group = await screen.findByRole("group", { name: "This contact addresses" });
+      await user.click(within(group).getByLabelText(/Check weight gain/));
+      await waitFor(() => expect(JSON.parse(kept[`contact:${FAMILY_ID}`] ?? "{}").f?.addresses).toEqual([REVISIT.key]));
+      await user.click(screen.getByRole("button", { name: "Save draft" }));
+      const summary = await screen.findByRole("alert");
+      expect(within(summary).getByRole("link", { name: /names a follow-up that is not open/ })).toHaveAttribute("href", "#field-addresses");
+    });
+
+    it("lists what a draft being changed already addresses, ticked, and not its own follow-up", async () => {
+      const view = familyView();
+      view.family.contacts[DRAFT_CONTACT] = {
+        ...view.family.contacts[DRAFT_CONTACT],
+        addresses: { [EPDS.key]: true, "contact:c-gone": false },
+        follow_up: { due: "2026-12-01", reason: "Revisit for weighing" },
+      };
+      view.family.responses.r1 = {
+        form: { id: "epds", version: "1", hash: "e6f703031a5c8fdb6065f5d96986d4f0" },
+        subject: null,
+        answers: {},
+        status: "completed",
+        started: { by: "Sam Rivers", at: "2026-11-18T09:00:00Z" },
+        completed: { by: "Sam Rivers", at: "2026-11-18T10:00:00Z" },
+        scores: { "epds-item10": { code: "epds-item10", label: "EPDS item 10 (thoughts of self-harm)", value: 1, interpretation: "assess risk of self-harm today", flags: ["urgent"] } },
+      };
+      const own: FollowUpItem = { ...REVISIT, key: `contact:${DRAFT_CONTACT}`, text: "Revisit for weighing" };
+      const calls = answer(
+        handlers({
+          show_family: () => view,
+          // The draft addresses the EPDS item, so it is not open; its own follow-up is.
+          family_follow_ups: () => [REVISIT, own],
+          edit_contact: () => ({ family_id: FAMILY_ID, record_id: DRAFT_CONTACT }),
+        }),
+      );
+      const user = userEvent.setup();
+      const { container } = render(<RecordContact familyId={FAMILY_ID} contactId={DRAFT_CONTACT} />);
+      await ready();
+      const group = await screen.findByRole("group", { name: "This contact addresses" });
+      await waitFor(() => expect(within(group).getByLabelText(/assess risk of self-harm today/)).toBeChecked());
+      expect(within(group).getByText("Urgent: act today")).toBeInTheDocument();
+      expect(within(group).getByLabelText(/Check weight gain/)).not.toBeChecked();
+      expect(within(group).queryByLabelText(/Revisit for weighing/)).not.toBeInTheDocument();
+      expect(within(group).getAllByRole("checkbox")).toHaveLength(2);
+      expect(await axeViolations(container)).toEqual([]);
+
+      await user.click(within(group).getByLabelText(/Check weight gain/));
+      await user.click(screen.getByRole("button", { name: "Save changes" }));
+      await screen.findByTestId("draft-saved");
+      const contact = calls.find((c) => c.cmd === "edit_contact")!.args.contact as Record<string, unknown>;
+      expect(contact.addresses).toEqual([EPDS.key, REVISIT.key]);
+    });
   });
 });

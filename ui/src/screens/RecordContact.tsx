@@ -2,10 +2,12 @@
 // where and how, the outcome, topics and a note, and measurements per child
 // with centiles as they are typed. "Save draft" records it (the core
 // validates everything and names each problem's field); "Sign" then freezes
-// it. Nothing typed is lost: what is typed is kept in the encrypted store
-// as it is typed (a lock, an idle lock, a crash or a restart brings it
-// back), a refusal keeps it, and leaving with unsaved edits asks first.
-import { useEffect, useRef, useState } from "react";
+// it. The family's open results and follow-ups are listed to tick the ones
+// this contact addresses. Nothing typed is lost: what is typed is kept in
+// the encrypted store as it is typed (a lock, an idle lock, a crash or a
+// restart brings it back), a refusal keeps it, and leaving with unsaved
+// edits asks first. The form is the one Ctrl+S saves (data-shortcut="save").
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import {
   addMeasurements,
   appState,
@@ -13,13 +15,16 @@ import {
   discardDraft,
   draft as keptDraft,
   editContact,
+  familyFollowUps,
   problemFor,
   recordContact,
   saveDraft,
   showFamily,
   signContact,
   type CodeLists,
+  type Family,
   type FamilyView,
+  type FollowUpItem,
   type IpcError,
   type NewContact,
   type NewMeasurements,
@@ -40,6 +45,8 @@ import {
   type TypedMeasurements,
 } from "../components/family/ChildMeasurements";
 import { formatDate, personName, ROLE_LABELS } from "../components/family/format";
+import { urgencyTagClass } from "../components/shell/format";
+import { URGENCY_LABELS } from "../generated/labels";
 
 type Fields = {
   kind: string;
@@ -60,6 +67,9 @@ type Fields = {
   feeding_status: string;
   follow_up_on: string;
   follow_up_reason: string;
+  safeguarding_concern: string;
+  /** Keys of the open follow-ups this contact addresses. */
+  addresses: string[];
   bmi_not_recorded_reason: string;
 };
 
@@ -84,6 +94,8 @@ function initialFields(clock: ClockReading | null): Fields {
     feeding_status: "",
     follow_up_on: "",
     follow_up_reason: "",
+    safeguarding_concern: "",
+    addresses: [],
     bmi_not_recorded_reason: "",
   };
 }
@@ -138,6 +150,8 @@ export function fieldsOf(c: Contact): Fields {
     feeding_status: c.feeding_status ?? "",
     follow_up_on: c.follow_up?.due ?? "",
     follow_up_reason: c.follow_up?.reason ?? "",
+    safeguarding_concern: c.safeguarding_concern ?? "",
+    addresses: on(c.addresses ?? {}),
     bmi_not_recorded_reason: c.bmi_not_recorded_reason ?? "",
   };
 }
@@ -173,8 +187,67 @@ export function toNewContact(f: Fields, atLocal: string | null): NewContact {
     feeding_status: feedingAsked(f.kind) ? text(f.feeding_status) : null,
     follow_up_on: text(f.follow_up_on),
     follow_up_reason: text(f.follow_up_reason),
-    addresses: [],
+    safeguarding_concern: text(f.safeguarding_concern),
+    addresses: f.addresses,
     bmi_not_recorded_reason: twoYear ? text(f.bmi_not_recorded_reason) : null,
+  };
+}
+
+/**
+ * An item this contact addresses that is no longer open (the family's open
+ * list leaves out what a contact addresses), described from the record as
+ * the core describes it.
+ */
+function addressedItem(family: Family, key: string): FollowUpItem {
+  const item: FollowUpItem = {
+    key, family_id: family.id, person_id: null, urgency: "follow-up", text: "A result or follow-up that is no longer open", since: "", due: "",
+  };
+  const [source, id, code] = key.split(":");
+  if (source === "response" && id && code) {
+    const r = family.responses[id];
+    const s = Object.values(r?.scores ?? {}).find((x) => x.code === code);
+    if (!r || !s) return item;
+    const on = r.completed ? londonDate(r.completed.at) : "";
+    const urgent = (s.flags ?? []).includes("urgent");
+    return {
+      ...item, person_id: r.subject ?? null, urgency: urgent ? "urgent" : "result",
+      text: `${s.label} ${s.value}: ${s.interpretation ?? "act on this result"}`, since: on, due: on,
+    };
+  }
+  const c = source === "contact" && id ? family.contacts[id] : undefined;
+  if (!c) return item;
+  if (code === "safeguarding") {
+    const concern = c.safeguarding_concern ? `: ${c.safeguarding_concern}` : ` recorded on ${formatDate(c.date)}`;
+    return { ...item, urgency: "urgent", text: `Safeguarding concern${concern}`, since: c.date, due: c.date };
+  }
+  return c.follow_up ? { ...item, text: c.follow_up.reason, since: c.date, due: c.follow_up.due } : item;
+}
+
+/**
+ * The items a contact can address: the family's open ones (less the
+ * follow-ups this contact sets itself), then those it already addresses
+ * or has ticked that are not open any more, so they show ticked.
+ */
+export function addressable(open: FollowUpItem[], family: Family, contactId: string | undefined, ticked: string[]): FollowUpItem[] {
+  const own = (key: string) => contactId !== undefined && (key === `contact:${contactId}` || key.startsWith(`contact:${contactId}:`));
+  const listed = open.filter((i) => !own(i.key));
+  const stored = contactId ? family.contacts[contactId]?.addresses ?? {} : {};
+  const already = Object.keys(stored).filter((k) => stored[k]);
+  for (const key of [...already, ...ticked]) {
+    if (!listed.some((i) => i.key === key)) listed.push(addressedItem(family, key));
+  }
+  return listed;
+}
+
+function addressOption(i: FollowUpItem): { value: string; label: ReactNode } {
+  return {
+    value: i.key,
+    label: (
+      <>
+        <strong className={urgencyTagClass(i.urgency)}>{URGENCY_LABELS[i.urgency]}</strong> {i.text}
+        {i.due && <> (due {formatDate(i.due)})</>}
+      </>
+    ),
   };
 }
 
@@ -212,6 +285,7 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
   const [lists, setLists] = useState<CodeLists | null>(null);
   const [loadError, setLoadError] = useState<IpcError | null>(null);
   const [f, setF] = useState<Fields>(() => initialFields(null));
+  const [openItems, setOpenItems] = useState<FollowUpItem[]>([]);
   const [typed, setTyped] = useState<Record<string, TypedMeasurements>>({});
   const [error, setError] = useState<IpcError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -238,7 +312,8 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
       .then((d) => {
         if (!live || !d) return;
         const kept = JSON.parse(d.body) as Kept;
-        setF(kept.f);
+        // A draft kept before a field was added has it empty.
+        setF({ ...initialFields(null), ...kept.f });
         setTyped(kept.typed ?? {});
         setWhenChanged(!!kept.whenChanged);
         setRestoredAt(d.updated_at);
@@ -303,6 +378,10 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
         }
       })
       .catch((e) => live && setLoadError(failure(e)));
+    // Without the open items the contact can still be recorded.
+    familyFollowUps(familyId)
+      .then((items) => live && setOpenItems(items))
+      .catch(() => undefined);
     appState()
       .then((s) => {
         if (!live) return;
@@ -479,6 +558,10 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
             appState()
               .then((s) => setF((old) => ({ ...old, date: old.date || s.clock.today, time: old.time || s.clock.time })))
               .catch(() => undefined);
+            // What the signed contact addressed is no longer open.
+            familyFollowUps(familyId)
+              .then(setOpenItems)
+              .catch(() => undefined);
             setTyped({});
             setSavedMeasurements([]);
             setWhenChanged(false);
@@ -505,6 +588,7 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
   // A draft being changed takes new measurements once the change is saved.
   const measurementsLocked = (locked || !!contactId) && !addingMore;
   const title = contactId ? "Change a draft contact" : "Record a contact";
+  const addressItems = addressable(openItems, family, contactId, f.addresses);
 
   return (
     <>
@@ -589,6 +673,7 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
 
       <form
         noValidate
+        data-shortcut="save"
         onSubmit={(e) => {
           e.preventDefault();
           if (!saved) void save();
@@ -692,6 +777,17 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
           </div>
           <Checkboxes name="topics" legend="Topics discussed" values={f.topics} onChange={set("topics")} options={opts(lists.topics)} error={p("topics")} />
           <TextArea name="note" label="Note" rows={6} value={f.note} onChange={set("note")} error={p("note")} />
+          {addressItems.length > 0 && (
+            <Checkboxes
+              name="addresses"
+              legend="This contact addresses"
+              hint="Tick each result or follow-up this contact dealt with: it is then no longer open."
+              values={f.addresses}
+              onChange={set("addresses")}
+              options={addressItems.map(addressOption)}
+              error={p("addresses")}
+            />
+          )}
           <div className="nhsuk-grid-row">
             <div className="nhsuk-grid-column-one-third">
               <DateInput
@@ -713,6 +809,15 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
               />
             </div>
           </div>
+          <TextArea
+            name="safeguarding_concern"
+            label="Safeguarding concern (optional)"
+            hint="What you saw or heard. It goes on Today and the family's record as urgent until a contact or a note addresses it."
+            rows={3}
+            value={f.safeguarding_concern}
+            onChange={set("safeguarding_concern")}
+            error={p("safeguarding_concern")}
+          />
           {feedingAsked(f.kind) && (
             <Select
               name="feeding_status"

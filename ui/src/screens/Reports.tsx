@@ -203,7 +203,7 @@ export function Reports({ today = londonToday() }: { today?: string }) {
       <Select name="quarter" label="Quarter" value={quarter} onChange={setQuarter} options={options}
         error={fieldError(report.error, "quarter", "Quarter")} />
       <ErrorSummary error={report.error} title="The report could not be made" />
-      {report.loading && <Loading>Working out the figures for {quarter}…</Loading>}
+      {report.loading && <Loading>Working out the figures for {options.find((o) => o.value === quarter)?.label ?? quarter}…</Loading>}
       {shown && !report.error && (
         <div data-testid="kpi-report" aria-busy={report.loading || undefined}>
           <Metrics report={shown} period={quarterLabel({ year: shown.quarter.year, q: shown.quarter.q })} />

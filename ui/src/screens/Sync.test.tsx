@@ -116,6 +116,115 @@ describe("Sync", () => {
     expect(await axeViolations(container)).toEqual([]);
   });
 
+  it("shows a failed sync as failed: the phase it failed in, the phases after it not started, and why in an error summary", async () => {
+    const user = userEvent.setup();
+    let runs = 0;
+    let fail: (e: unknown) => void = () => {};
+    answer({
+      sync_status: () => syncStatusEnrolled,
+      sync_now: () => {
+        runs += 1;
+        if (runs === 1) return syncReport;
+        return new Promise<SyncReport>((_, reject) => { fail = reject; });
+      },
+    });
+    const { container } = renderSync();
+    await screen.findByTestId("sync-status");
+    await waitFor(() => expect(handlers.get("doorstep://sync")?.size).toBeGreaterThan(0));
+    const bar = (label: string) => screen.getByLabelText(label) as HTMLProgressElement;
+    const phase = (name: string) => screen.getByTestId("sync-progress").querySelector(`[data-phase="${name}"]`)!;
+
+    // A first sync finishes: every phase done.
+    await user.click(screen.getByRole("button", { name: "Sync now" }));
+    await screen.findByTestId("sync-report");
+    await waitFor(() => expect(screen.getByRole("button", { name: "Sync now" })).toBeEnabled());
+    expect(phase("merging")).toHaveAttribute("data-state", "done");
+
+    // The next one fails while exchanging.
+    await user.click(screen.getByRole("button", { name: "Sync now" }));
+    emit({ state: "running", progress: { phase: "exchanging", round_trip: 1, families: 3 } });
+    const message = "Server not reachable: this laptop could not connect to it (no internet connection here, or the server is down). "
+      + "Your work is saved on this laptop and syncs by itself once the server can be reached; to sync now, connect to the internet "
+      + "(Wi-Fi or a mobile hotspot) and choose Sync now.";
+    await act(async () => fail(ipcError("unreachable", message)));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveClass("nhsuk-error-summary");
+    expect(alert).toHaveTextContent("The server could not be reached");
+    expect(alert).toHaveTextContent("connect to the internet (Wi-Fi or a mobile hotspot) and choose Sync now.");
+
+    const progress = screen.getByTestId("sync-progress");
+    expect(progress).toHaveAttribute("data-outcome", "failed");
+    expect(within(progress).getByRole("heading", { level: 2 })).toHaveTextContent("Progress: the last sync failed");
+    expect(screen.getByTestId("sync-stopped")).toHaveTextContent("The sync failed while exchanging, so the steps after it did not start.");
+    expect(phase("preparing")).toHaveAttribute("data-state", "done");
+    expect(phase("preparing")).toHaveTextContent("Done");
+    expect(bar("Preparing")).toHaveAttribute("value", "1");
+    expect(phase("exchanging")).toHaveAttribute("data-state", "failed");
+    expect(phase("exchanging")).toHaveTextContent("Failed");
+    expect(phase("exchanging")).not.toHaveTextContent("Done");
+    expect(bar("Exchanging")).toHaveAttribute("value", "0");
+    expect(phase("merging")).toHaveAttribute("data-state", "not-started");
+    expect(phase("merging")).toHaveTextContent("Not started");
+    expect(bar("Merging")).toHaveAttribute("value", "0");
+    // The report shown is the last one that finished, and says so.
+    expect(within(screen.getByTestId("sync-report")).getByRole("heading", { level: 2 })).toHaveTextContent("What the last finished sync did");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("shows a sync that failed in the background in a warning callout, until one finishes", async () => {
+    answer({ sync_status: () => syncStatusEnrolled });
+    const { container } = renderSync();
+    await screen.findByTestId("sync-status");
+    await waitFor(() => expect(handlers.get("doorstep://sync")?.size).toBeGreaterThan(0));
+    const phase = (name: string) => screen.getByTestId("sync-progress").querySelector(`[data-phase="${name}"]`)!;
+
+    emit({ state: "running", progress: { phase: "preparing", round_trip: 1, families: 0 } });
+    emit({ state: "running", progress: { phase: "merging", round_trip: 1, families: 2 } });
+    emit({ state: "failed", error: ipcError("sync-failed", "Sync failed: the server refused the request (503). Try again later.") });
+    await act(async () => {}); // the status reloads
+    const callout = screen.getByTestId("sync-failure");
+    expect(callout).toHaveClass("nhsuk-card--warning");
+    expect(callout).toHaveTextContent("The sync did not finish");
+    expect(callout).toHaveTextContent("the server refused the request (503). Try again later.");
+    expect(callout).toHaveTextContent("It was tried on 14 Nov 2026 at 10:00.");
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(phase("preparing")).toHaveAttribute("data-state", "done");
+    expect(phase("exchanging")).toHaveAttribute("data-state", "done");
+    expect(phase("merging")).toHaveAttribute("data-state", "failed");
+    expect(await axeViolations(container)).toEqual([]);
+
+    // Offline, with no reason given: what to do next all the same.
+    emit({ state: "running", progress: null });
+    emit({ state: "offline" });
+    await act(async () => {}); // the status reloads
+    expect(screen.getByTestId("sync-failure")).toHaveTextContent("The server could not be reached");
+    expect(screen.getByTestId("sync-failure")).toHaveTextContent("connect to the internet");
+    expect(phase("preparing")).toHaveAttribute("data-state", "failed");
+    expect(phase("exchanging")).toHaveAttribute("data-state", "not-started");
+
+    emit({ state: "done", report: syncReport });
+    await act(async () => {}); // the status reloads
+    expect(screen.queryByTestId("sync-failure")).toBeNull();
+    expect(phase("merging")).toHaveAttribute("data-state", "done");
+  });
+
+  it("shows the last problem the laptop recorded in a warning callout", async () => {
+    answer({
+      sync_status: () => ({
+        ...syncStatusEnrolled,
+        last_attempt_at: "2026-11-14T11:00:00Z",
+        last_error: "Sync failed: the server refused the request (503). Try again later.",
+      }),
+    });
+    const { container } = renderSync();
+    const callout = await screen.findByTestId("sync-last-problem");
+    expect(callout).toHaveTextContent("The last sync did not finish");
+    expect(callout).toHaveTextContent("Try again later.");
+    expect(callout).toHaveTextContent("It was tried on 14 Nov 2026 at 11:00.");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
   it("explains how to enrol a laptop that is not enrolled, and enrols it", async () => {
     const user = userEvent.setup();
     let enrolled = false;

@@ -1,10 +1,12 @@
-// Sync: sync now with progress by phase, what the last sync did, and the
-// sync state (pending changes, families waiting to be removed, refusals,
-// conflicts); a laptop not yet enrolled is told how to enrol.
+// Sync: sync now with progress by phase (a failed sync shows the phase it
+// failed in, the phases after it not started, and why it failed with what
+// to do next), what the last sync did, and the sync state (pending
+// changes, families waiting to be removed, refusals, conflicts); a laptop
+// not yet enrolled is told how to enrol.
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import {
   asIpcError, enrol, syncNow, syncStatus,
-  type FamilyRef, type IpcError, type SyncPhase, type SyncReport, type SyncStatus,
+  type FamilyRef, type IpcError, type SyncEvent, type SyncPhase, type SyncProgress, type SyncReport, type SyncStatus,
 } from "../ipc";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { href } from "../route";
@@ -18,40 +20,72 @@ import { WarningCallout } from "../components/shell/WarningCallout";
 
 const PHASES: SyncPhase[] = ["preparing", "exchanging", "merging"];
 
-type PhaseState = "waiting" | "active" | "done";
+type PhaseState = "waiting" | "active" | "done" | "failed" | "not-started";
 
-function phaseStates(activity: SyncActivity, running: boolean, finished: boolean): Record<SyncPhase, PhaseState> {
+/** How the latest sync ended, as this screen knows it. */
+type Outcome = "none" | "done" | "failed";
+
+/** The index of a sync's phase (the first when it has none yet). */
+const phaseIndex = (p: SyncProgress | null) => (p ? Math.max(0, PHASES.indexOf(p.phase)) : 0);
+
+/** Each phase's state: while running, done up to the current one; after a
+ * failure, done up to the phase it failed in, that one failed and the rest
+ * not started; after a finished sync, all done. */
+function phaseStates(activity: SyncActivity, running: boolean, outcome: Outcome): Record<SyncPhase, PhaseState> {
   const out = {} as Record<SyncPhase, PhaseState>;
-  const current = activity.progress ? PHASES.indexOf(activity.progress.phase) : 0;
+  const current = phaseIndex(activity.progress);
+  const stopped = phaseIndex(activity.reached);
   PHASES.forEach((p, i) => {
-    if (!running) out[p] = finished ? "done" : "waiting";
-    else out[p] = i < current ? "done" : i === current ? "active" : "waiting";
+    if (running) out[p] = i < current ? "done" : i === current ? "active" : "waiting";
+    else if (outcome === "failed") out[p] = i < stopped ? "done" : i === stopped ? "failed" : "not-started";
+    else out[p] = outcome === "done" ? "done" : "waiting";
   });
   return out;
 }
 
-function Progress({ activity, running, finished }: { activity: SyncActivity; running: boolean; finished: boolean }) {
-  const states = phaseStates(activity, running, finished);
+function PhaseDetail({ state, phase, progress, running }: { state: PhaseState; phase: SyncPhase; progress: SyncProgress | null; running: boolean }) {
+  switch (state) {
+    case "done":
+      return <>Done</>;
+    case "active":
+      return <>{progress && progress.phase === phase && progress.families > 0 ? `In progress: ${plural(progress.families, "family", "families")}` : "In progress"}</>;
+    case "failed":
+      return <strong className="nhsuk-tag nhsuk-tag--red">Failed</strong>;
+    case "not-started":
+      return <>Not started</>;
+    case "waiting":
+      return <>{running ? "Waiting" : "Not running"}</>;
+  }
+}
+
+function Progress({ activity, running, outcome }: { activity: SyncActivity; running: boolean; outcome: Outcome }) {
+  const states = phaseStates(activity, running, outcome);
   const p = activity.progress;
+  const failedPhase = PHASES.find((phase) => states[phase] === "failed");
   return (
-    <section aria-labelledby="sync-progress" data-testid="sync-progress">
-      <h2 id="sync-progress" className="nhsuk-heading-m">Progress</h2>
+    <section aria-labelledby="sync-progress" data-testid="sync-progress" data-outcome={running ? "running" : outcome}>
+      <h2 id="sync-progress" className="nhsuk-heading-m">{failedPhase ? "Progress: the last sync failed" : "Progress"}</h2>
       {p && running && (
         <p className="nhsuk-body-s">Round trip {p.round_trip}</p>
+      )}
+      {failedPhase && (
+        <p data-testid="sync-stopped">
+          The sync failed while {PHASE_LABELS[failedPhase].toLowerCase()}, so the steps after it did not start. Nothing saved on
+          this laptop was lost.
+        </p>
       )}
       <ol className="nhsuk-list ds-phases">
         {PHASES.map((phase) => {
           const state = states[phase];
-          const detail = state === "done" ? "Done" : state === "active"
-            ? p && p.phase === phase && p.families > 0 ? `In progress: ${plural(p.families, "family", "families")}` : "In progress"
-            : running ? "Waiting" : "Not running";
           return (
             <li key={phase} className="ds-phase" data-phase={phase} data-state={state}>
               <label className="nhsuk-label ds-phase__label" htmlFor={`progress-${phase}`}>{PHASE_LABELS[phase]}</label>
-              <progress id={`progress-${phase}`} className="ds-phase__bar" max={1}
-                value={state === "done" ? 1 : state === "waiting" ? 0 : undefined}
+              <progress id={`progress-${phase}`} className={`ds-phase__bar${state === "failed" ? " ds-phase__bar--failed" : ""}`} max={1}
+                value={state === "done" ? 1 : state === "active" ? undefined : 0}
                 aria-describedby={`progress-${phase}-detail`} />
-              <span className="nhsuk-body-s ds-phase__detail" id={`progress-${phase}-detail`}>{detail}</span>
+              <span className="nhsuk-body-s ds-phase__detail" id={`progress-${phase}-detail`}>
+                <PhaseDetail state={state} phase={phase} progress={p} running={running} />
+              </span>
             </li>
           );
         })}
@@ -59,6 +93,17 @@ function Progress({ activity, running, finished }: { activity: SyncActivity; run
     </section>
   );
 }
+
+/** The heading for a failed sync. */
+function failureTitle(e: IpcError | null, state: SyncEvent["state"] | null): string {
+  return e?.code === "unreachable" || (!e && state === "offline") ? "The server could not be reached" : "The sync did not finish";
+}
+
+/** What to tell the practitioner when the shell gave no reason. */
+const NO_REASON: Record<"offline" | "failed", string> = {
+  offline: "Your work is saved on this laptop and syncs by itself once the server can be reached. To sync now, connect to the internet (Wi-Fi or a mobile hotspot) and choose Sync now.",
+  failed: "Your work is saved on this laptop. Try again later; if it keeps failing, tell your IT service desk.",
+};
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -69,10 +114,12 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function LastRun({ report, at }: { report: SyncReport; at: string | null }) {
+function LastRun({ report, at, afterFailure }: { report: SyncReport; at: string | null; afterFailure: boolean }) {
   return (
     <section aria-labelledby="sync-last-run" data-testid="sync-report">
-      <h2 id="sync-last-run" className="nhsuk-heading-m">What the last sync did{at ? ` (${formatDateTime(at)})` : ""}</h2>
+      <h2 id="sync-last-run" className="nhsuk-heading-m">
+        {afterFailure ? "What the last finished sync did" : "What the last sync did"}{at ? ` (${formatDateTime(at)})` : ""}
+      </h2>
       {!report.complete && (
         <WarningCallout heading="The sync stopped before the end">
           <p className="nhsuk-card__description">It reached the limit of round trips for one sync. Sync again to finish exchanging changes.</p>
@@ -110,17 +157,23 @@ function FamilyList({ families }: { families: FamilyRef[] }) {
     <ul className="nhsuk-list nhsuk-list--bullet">
       {families.map((f) => (
         <li key={f.family_id}>
-          {f.name ? <a href={href({ screen: "family", familyId: f.family_id })}>{f.name}</a> : <>Family {f.family_id}</>}
+          {f.name ? <a href={href({ screen: "family", familyId: f.family_id })}>{f.name}</a> : <>A family whose name is not on this laptop</>}
         </li>
       ))}
     </ul>
   );
 }
 
-function Status({ status }: { status: SyncStatus }) {
+function Status({ status, failureShown }: { status: SyncStatus; failureShown: boolean }) {
   return (
     <section aria-labelledby="sync-status" data-testid="sync-status">
       <h2 id="sync-status" className="nhsuk-heading-m">This laptop</h2>
+      {status.last_error && !failureShown && (
+        <WarningCallout heading="The last sync did not finish" testId="sync-last-problem">
+          <p className="nhsuk-card__description">{status.last_error}</p>
+          {status.last_attempt_at && <p className="nhsuk-card__description">It was tried on {formatDateTime(status.last_attempt_at)}.</p>}
+        </WarningCallout>
+      )}
       <dl className="nhsuk-summary-list">
         <Row label="Server">{status.server}</Row>
         {status.device_name && <Row label="Laptop name">{status.device_name}</Row>}
@@ -131,7 +184,6 @@ function Status({ status }: { status: SyncStatus }) {
         {status.last_attempt_at && status.last_attempt_at !== status.last_success_at && (
           <Row label="Last tried">{formatDateTime(status.last_attempt_at)}</Row>
         )}
-        {status.last_error && <Row label="Last problem">{status.last_error}</Row>}
         {status.audit_refused && (
           <Row label="Audit log">
             The server refused this laptop's audit log ({status.audit_refused}). Tell your IT service desk; your records still sync.
@@ -178,7 +230,7 @@ function Status({ status }: { status: SyncStatus }) {
               {status.rejections.map((r) => (
                 <tr className="nhsuk-table__row" key={`${r.family_id}-${r.at}`}>
                   <td className="nhsuk-table__cell">
-                    {r.name ? <a href={href({ screen: "family", familyId: r.family_id })}>{r.name}</a> : r.family_id}
+                    {r.name ? <a href={href({ screen: "family", familyId: r.family_id })}>{r.name}</a> : "A family whose name is not on this laptop"}
                   </td>
                   <td className="nhsuk-table__cell">{r.reason}</td>
                   <td className="nhsuk-table__cell">{formatDateTime(r.at)}</td>
@@ -256,14 +308,23 @@ export function Sync() {
   const latest = activity.latest;
   const seen = useRef(latest);
   // A sync that ends (started here or in the background) changes the status.
+  // A sync that finishes after a failure clears the failure.
   useEffect(() => {
     if (latest === seen.current) return;
     seen.current = latest;
     if (latest && latest.state !== "running") reload();
+    if (latest?.state === "done") setError(null);
   }, [latest, reload]);
 
   const running = busy || activity.running;
   const lastRun = report ?? (activity.lastDone?.report ? { report: activity.lastDone.report, at: activity.lastDone.at } : null);
+  // The latest sync failed: here (error) or in the background (the shell's event).
+  const failedEvent = !running && latest && (latest.state === "failed" || latest.state === "offline") ? latest : null;
+  const failed = !running && (error !== null || failedEvent !== null);
+  const outcome: Outcome = running ? "none" : failed ? "failed" : lastRun ? "done" : "none";
+  // A failure in the background (not started here) is told in a warning
+  // callout: it does not take focus from what the practitioner is doing.
+  const background = !error && failedEvent ? failedEvent : null;
 
   async function runSync() {
     if (running) return;
@@ -296,7 +357,7 @@ export function Sync() {
   return (
     <>
       <h1 tabIndex={-1}>Sync</h1>
-      <ErrorSummary error={shownError} title={error ? (error.code === "unreachable" ? "The server could not be reached" : "The sync did not finish") : "There is a problem"} />
+      <ErrorSummary error={shownError} title={error ? failureTitle(error, null) : "There is a problem"} />
       <div className="nhsuk-u-visually-hidden" role="status" aria-live="polite" data-testid="sync-announcement">{announcement}</div>
       {status.loading && !status.data && <Loading>Loading sync status…</Loading>}
 
@@ -308,9 +369,18 @@ export function Sync() {
           <button type="button" className="nhsuk-button" onClick={runSync} disabled={running}>
             {running ? "Syncing…" : "Sync now"}
           </button>
-          <Progress activity={activity} running={running} finished={Boolean(lastRun) && !running} />
-          {lastRun && <LastRun report={lastRun.report} at={lastRun.at} />}
-          {status.data && <Status status={status.data} />}
+          {background && (
+            <WarningCallout heading={failureTitle(background.error, background.state)} level={2} testId="sync-failure">
+              <p className="nhsuk-card__description">
+                {background.error?.message ?? NO_REASON[background.state === "offline" ? "offline" : "failed"]}
+              </p>
+              {background.error?.warning && <p className="nhsuk-card__description">{background.error.warning}</p>}
+              <p className="nhsuk-card__description">It was tried on {formatDateTime(background.at)}.</p>
+            </WarningCallout>
+          )}
+          <Progress activity={activity} running={running} outcome={outcome} />
+          {lastRun && <LastRun report={lastRun.report} at={lastRun.at} afterFailure={failed} />}
+          {status.data && <Status status={status.data} failureShown={failed} />}
         </>
       )}
     </>

@@ -25,6 +25,10 @@ describe("Today", () => {
     expect(screen.getByTestId("worklist-follow-up")).toHaveTextContent("Noah Kowalski");
     expect(screen.getByTestId("worklist-due-now")).toHaveTextContent("14 Nov 2026");
     expect(screen.getByTestId("worklist-upcoming")).toHaveTextContent("Leo Okafor");
+    // The core's reasons carry ISO dates: shown as UK dates, never as 2026-11-14.
+    expect(screen.getByTestId("worklist-due-now")).toHaveTextContent("12-month review for Isla Mensah due by 14 Nov 2026 (6 days left)");
+    expect(screen.getByTestId("worklist-upcoming")).toHaveTextContent("from 1 Nov 2026 (due by 30 Jan 2027)");
+    expect(container).not.toHaveTextContent(/\d{4}-\d{2}-\d{2}/);
 
     const sync = await screen.findByTestId("sync-summary");
     expect(sync).toHaveTextContent("14 Nov 2026 at 09:30");
@@ -59,6 +63,19 @@ describe("Today", () => {
     expect(within(row).getByRole("link", { name: "Grace Okafor" })).toHaveAttribute("href", "#/family/fam-1");
     expect(row).toHaveTextContent("Urgent: act today");
     expect(row).toHaveTextContent("20 Nov 2026");
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("says when the last sync did not finish, with a link to the Sync screen rather than the raw message", async () => {
+    answer({
+      worklist: () => [], follow_ups: () => [],
+      sync_status: () => ({ ...syncStatusEnrolled, last_error: "Sync failed: the server refused the request (503). Try again later." }),
+    });
+    const { container } = render(<Today />);
+    const problem = await screen.findByTestId("sync-summary-problem");
+    expect(problem).toHaveTextContent("Did not finish");
+    expect(problem).not.toHaveTextContent("503");
+    expect(within(problem).getByRole("link", { name: "See why and what to do" })).toHaveAttribute("href", "#/sync");
     expect(await axeViolations(container)).toEqual([]);
   });
 

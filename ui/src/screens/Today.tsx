@@ -1,10 +1,10 @@
 // Today: urgent results and follow-ups still open (first: they must not be
-// missed), the worklist (overdue, follow-ups, due now, coming up) and a
-// short sync summary.
+// missed), the worklist (overdue, follow-ups, due now, coming up; dates as
+// UK dates, also inside the reasons) and a short sync summary.
 import { asIpcError, followUps, syncStatus, worklist, type Category, type FollowUpView, type SyncStatus, type WorkItem } from "../ipc";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { href } from "../route";
-import { CATEGORY_LABELS, formatDate, formatDateTime, kindLabel, plural, urgencyTagClass } from "../components/shell/format";
+import { CATEGORY_LABELS, formatDate, formatDateTime, kindLabel, plural, ukDatesIn, urgencyTagClass } from "../components/shell/format";
 import { URGENCY_LABELS } from "../generated/labels";
 import { Loading } from "../components/shell/Layout";
 import { useLoad } from "../components/shell/useLoad";
@@ -44,7 +44,7 @@ function WorkTable({ category, items }: { category: Category; items: WorkItem[] 
                 <a href={href({ screen: "family", familyId: item.family_id })}>{item.name}</a>
               </td>
               <td className="nhsuk-table__cell">{kindLabel(item.kind)}</td>
-              <td className="nhsuk-table__cell">{item.reason}</td>
+              <td className="nhsuk-table__cell">{ukDatesIn(item.reason)}</td>
               <td className="nhsuk-table__cell nhsuk-u-nowrap">{formatDate(item.due)}</td>
               {category === "overdue" && (
                 <td className="nhsuk-table__cell nhsuk-table__cell--numeric">
@@ -86,7 +86,7 @@ function FollowUps({ items }: { items: FollowUpView[] }) {
               </td>
               <td className="nhsuk-table__cell">
                 <strong className={urgencyTagClass(v.item.urgency)}>{URGENCY_LABELS[v.item.urgency]}</strong>{" "}
-                {v.item.text}
+                {ukDatesIn(v.item.text)}
               </td>
               <td className="nhsuk-table__cell nhsuk-u-nowrap">{formatDate(v.item.due)}</td>
             </tr>
@@ -116,9 +116,12 @@ function SyncSummary({ status }: { status: SyncStatus }) {
             </dd>
           </div>
           {status.last_error && (
-            <div className="nhsuk-summary-list__row">
-              <dt className="nhsuk-summary-list__key">Last problem</dt>
-              <dd className="nhsuk-summary-list__value">{status.last_error}</dd>
+            <div className="nhsuk-summary-list__row" data-testid="sync-summary-problem">
+              <dt className="nhsuk-summary-list__key">Last sync</dt>
+              <dd className="nhsuk-summary-list__value">
+                <strong className="nhsuk-tag nhsuk-tag--red">Did not finish</strong>{" "}
+                <a href={href({ screen: "sync" })}>See why and what to do</a>
+              </dd>
             </div>
           )}
         </dl>

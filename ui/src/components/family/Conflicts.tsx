@@ -1,8 +1,10 @@
-// Fields of this family with competing values from different devices,
-// side by side with who wrote each, when and where. Resolving happens on
-// the conflicts screen.
-import type { ConflictView, JsonValue } from "../../ipc";
+// Details of this family with competing values from different laptops,
+// side by side: the detail in words, each value with who wrote it, on which
+// laptop, when and what they were doing, the one from this laptop marked.
+// Resolving happens on the conflicts screen.
+import type { ConflictView, JsonValue, Person } from "../../ipc";
 import { href } from "../../route";
+import { conflictField, writtenOn } from "./conflictWords";
 import { formatDateTime } from "./format";
 
 /** A conflicting value in words. */
@@ -13,40 +15,32 @@ export function showValue(v: JsonValue): string {
   return JSON.stringify(v);
 }
 
-/** A field path such as `household/phone` in words. */
-export function fieldName(field: string): string {
-  return field
-    .split("/")
-    .filter((p) => !/^[0-9a-f-]{36}$/i.test(p))
-    .map((p) => p.replace(/_/g, " "))
-    .join(", ");
-}
-
-export function Conflicts({ conflicts }: { conflicts: ConflictView[] }) {
+export function Conflicts({ conflicts, members }: { conflicts: ConflictView[]; members?: Record<string, Person> }) {
   if (conflicts.length === 0) return null;
   return (
     <>
       {conflicts.map((c) => (
         <table className="nhsuk-table" key={c.field} data-testid="family-conflict">
-          <caption className="nhsuk-table__caption nhsuk-table__caption--s">{fieldName(c.field)}</caption>
+          <caption className="nhsuk-table__caption nhsuk-table__caption--s">{conflictField(c.field, members)}</caption>
           <thead className="nhsuk-table__head">
             <tr className="nhsuk-table__row">
               <th scope="col" className="nhsuk-table__header">Value</th>
               <th scope="col" className="nhsuk-table__header">Written by</th>
               <th scope="col" className="nhsuk-table__header">When</th>
-              <th scope="col" className="nhsuk-table__header">Device</th>
+              <th scope="col" className="nhsuk-table__header">What was done</th>
             </tr>
           </thead>
           <tbody className="nhsuk-table__body">
             {c.values.map((v, i) => (
-              <tr className="nhsuk-table__row" key={v.choice}>
+              <tr className="nhsuk-table__row" key={v.choice} data-testid="family-conflict-value">
                 <td className="nhsuk-table__cell">
                   {showValue(v.value)}
                   {i === 0 ? " (shown on the record now)" : ""}
+                  {v.this_laptop && <><br /><strong className="nhsuk-tag nhsuk-tag--blue">From this laptop</strong></>}
                 </td>
-                <td className="nhsuk-table__cell">{v.practitioner ?? "Unknown"}</td>
-                <td className="nhsuk-table__cell">{v.at_local ?? (v.at ? formatDateTime(v.at) : "Unknown")}</td>
-                <td className="nhsuk-table__cell">{v.device ?? "Unknown"}</td>
+                <td className="nhsuk-table__cell">{v.practitioner ?? "Not known"} {writtenOn(v)}</td>
+                <td className="nhsuk-table__cell">{v.at ? formatDateTime(v.at) : "Not known"}</td>
+                <td className="nhsuk-table__cell">{v.what ?? "Not known"}</td>
               </tr>
             ))}
           </tbody>

@@ -8,7 +8,7 @@ import { URGENCY_LABELS } from "../../generated/labels";
 import { TextArea } from "../fields";
 import { urgencyTagClass } from "../shell/format";
 import { failure } from "./failure";
-import { formatDate } from "./format";
+import { datesInWords, formatDate } from "./format";
 
 function Addressed({ familyId, item, onDone }: { familyId: string; item: FollowUpItem; onDone: () => void }) {
   const [note, setNote] = useState("");
@@ -61,7 +61,7 @@ export function FollowUpPanel({ familyId, items, onChange }: { familyId: string;
         {items.map((i) => (
           <li key={i.key} data-testid="family-follow-up" data-urgency={i.urgency}>
             <strong className={urgencyTagClass(i.urgency)}>{URGENCY_LABELS[i.urgency]}</strong>{" "}
-            {i.text} (due {formatDate(i.due)})
+            {datesInWords(i.text)} (due {formatDate(i.due)})
             <Addressed familyId={familyId} item={i} onDone={onChange} />
           </li>
         ))}

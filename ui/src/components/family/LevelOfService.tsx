@@ -7,7 +7,7 @@ import { useState } from "react";
 import { problemFor, setLevel, type Family } from "../../ipc";
 import { DateInput, Select, TextArea } from "../fields";
 import { ActionForm, recordedBy, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
-import { formatDate, labelOf, LEVEL_LABELS } from "./format";
+import { datesInWords, formatDate, labelOf, LEVEL_LABELS } from "./format";
 
 type Draft = { level: string; effective: string; reason: string };
 
@@ -85,7 +85,7 @@ export function LevelOfService({
                     </>
                   )}
                 </th>
-                <td className="nhsuk-table__cell">{l.reason}</td>
+                <td className="nhsuk-table__cell">{datesInWords(l.reason)}</td>
                 <td className="nhsuk-table__cell">{recordedBy(l.recorded)}</td>
               </tr>
             ))}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeAge, describeAssessment, formatDate, formatNhsNumber } from "./format";
+import { datesInWords, describeAge, describeAssessment, formatDate, formatNhsNumber } from "./format";
+import { ukDatesIn } from "../shell/format";
 
 describe("format", () => {
   it("shows the core's centile words with the SDS", () => {
@@ -14,6 +15,13 @@ describe("format", () => {
         note: null,
       }),
     ).toBe("between the 9th and 25th centiles (SDS −0.95, corrected for prematurity)");
+  });
+
+  it("writes the dates inside the core's sentences as UK dates", () => {
+    expect(ukDatesIn("12-month review for Isla Mensah due by 2025-12-12 (6 days left)")).toBe("12-month review for Isla Mensah due by 12 Dec 2025 (6 days left)");
+    expect(datesInWords("Family Health Assessment completed 2026-11-20")).toBe("Family Health Assessment completed 20 November 2026");
+    expect(ukDatesIn("from 2026-11-01 (due by 2027-01-30)")).toBe("from 1 Nov 2026 (due by 30 Jan 2027)");
+    expect(ukDatesIn("at 2026-11-20T10:30:00Z, ref 12345-67-89")).toBe("at 2026-11-20T10:30:00Z, ref 12345-67-89");
   });
 
   it("formats dates, NHS numbers and ages", () => {

@@ -1,8 +1,8 @@
 // Labels and formatting shared by the family screens: code labels (generated
-// from the Rust code lists), UK dates, NHS numbers, member names,
-// ages and centile descriptions.
+// from the Rust code lists), UK dates (also inside the core's sentences),
+// NHS numbers, member names, ages and centile descriptions.
 import type { Assessment, Measure, Person } from "../../ipc";
-import { formatDate as formatShellDate } from "../shell/format";
+import { formatDate as formatShellDate, ukDatesIn } from "../shell/format";
 
 export { labelOf } from "../shell/format";
 
@@ -32,6 +32,11 @@ export const MEASURE_LABELS: Record<Measure, string> = {
 /** YYYY-MM-DD as "3 March 2026" (no time zone involved). */
 export function formatDate(iso: string | null | undefined): string {
   return formatShellDate(iso, "long");
+}
+
+/** Text from the core with its dates (YYYY-MM-DD) as "3 March 2026". */
+export function datesInWords(text: string): string {
+  return ukDatesIn(text, "long");
 }
 
 /** A UTC instant as UK local date and time, e.g. "3 March 2026, 10:30". */

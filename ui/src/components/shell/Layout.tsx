@@ -1,6 +1,7 @@
 // The page frame in the NHS.UK pattern: a skip link, the header (service
-// name, who is signed in, the Lock button, the primary navigation), an
-// optional status bar, and the main content.
+// name, who is signed in, the Keyboard shortcuts and Lock buttons, the
+// primary navigation), an optional status bar, the main content, and an
+// optional overlay (a dialog) after it.
 import type { ReactNode } from "react";
 import { href, type Route } from "../../route";
 import type { ProfileStatus } from "../../ipc";
@@ -65,14 +66,18 @@ export function navSection(route: Route): Route["screen"] {
     : route.screen;
 }
 
-export function Frame({ profile, route, onLock, locking, status, children }: {
+export function Frame({ profile, route, onLock, locking, onShortcuts, status, overlay, children }: {
   /** Who is signed in (shown once unlocked). */
   profile?: ProfileStatus;
   /** The current route: shows the navigation. */
   route?: Route;
   onLock?: () => void;
   locking?: boolean;
+  /** Opens the keyboard shortcuts help (shown with the Lock button). */
+  onShortcuts?: () => void;
   status?: ReactNode;
+  /** Shown over the page, e.g. a dialog. */
+  overlay?: ReactNode;
   children: ReactNode;
 }) {
   const section = route ? navSection(route) : null;
@@ -103,6 +108,13 @@ export function Frame({ profile, route, onLock, locking, status, children }: {
                   {profile.role && <>, {roleLabel(profile.role)}</>}
                   {profile.team && <> ({profile.team})</>}
                 </li>
+                {onShortcuts && (
+                  <li className="nhsuk-header__account-item">
+                    <button type="button" className="nhsuk-header__account-button" onClick={onShortcuts}>
+                      Keyboard shortcuts
+                    </button>
+                  </li>
+                )}
                 <li className="nhsuk-header__account-item">
                   <button type="button" className="nhsuk-header__account-button" onClick={onLock} disabled={locking}>
                     {locking ? "Locking…" : "Lock"}
@@ -145,6 +157,7 @@ export function Frame({ profile, route, onLock, locking, status, children }: {
           {children}
         </main>
       </div>
+      {overlay}
     </>
   );
 }

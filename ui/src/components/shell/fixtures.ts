@@ -40,11 +40,11 @@ export const workItems: WorkItem[] = [
   },
   {
     category: "due-now", kind: "12-month", person_id: "p-3", family_id: "fam-3", name: "Isla Mensah",
-    practitioner: "Jo Bloggs", opens: "2026-10-01", due: "2026-11-14", days_late: 0, reason: "12-month review window is open",
+    practitioner: "Jo Bloggs", opens: "2026-10-01", due: "2026-11-14", days_late: 0, reason: "12-month review for Isla Mensah due by 2026-11-14 (6 days left)",
   },
   {
     category: "upcoming", kind: "2-year", person_id: "p-4", family_id: "fam-1", name: "Leo Okafor",
-    practitioner: "Jo Bloggs", opens: "2026-11-01", due: "2027-01-30", days_late: 0, reason: "2–2½ year review window opens 1 Nov 2026",
+    practitioner: "Jo Bloggs", opens: "2026-11-01", due: "2027-01-30", days_late: 0, reason: "2–2½ year review for Leo Okafor from 2026-11-01 (due by 2027-01-30)",
   },
 ];
 
@@ -55,7 +55,7 @@ export const familyPage: FamilyPage = {
   families: [
     {
       id: "fam-1", name: "Okafor", address_line1: "12 Foleshill Road", postcode: "CV1 4AA", level: "targeted",
-      practitioner: "Jo Bloggs", members: 4, children_under5: 2, flags: ["child-in-need"], interpreter_needed: false, entered_in_error: false,
+      practitioner: "Jo Bloggs", members: 4, children_under5: 2, flags: ["child-in-need"], interpreter_needed: false, entered_in_error: false, matched: null,
       children: [
         { name: "Amelia Okafor", date_of_birth: "2026-08-10", due: null },
         { name: "Unborn baby Okafor", date_of_birth: null, due: "2027-03-01" },
@@ -63,12 +63,12 @@ export const familyPage: FamilyPage = {
     },
     {
       id: "fam-2", name: "Kowalski", address_line1: "3 Stoney Stanton Road", postcode: "CV1 5BB", level: "universal",
-      practitioner: "Jo Bloggs", members: 3, children_under5: 1, flags: [], interpreter_needed: true, entered_in_error: false,
+      practitioner: "Jo Bloggs", members: 3, children_under5: 1, flags: [], interpreter_needed: true, entered_in_error: false, matched: null,
       children: [],
     },
     {
       id: "fam-3", name: "Mensah", address_line1: "48 Harnall Lane East", postcode: "CV1 5CC", level: "specialist",
-      practitioner: "Jo Bloggs", members: 5, children_under5: 3, flags: ["child-protection", "safety-alert"], interpreter_needed: false, entered_in_error: false,
+      practitioner: "Jo Bloggs", members: 5, children_under5: 3, flags: ["child-protection", "safety-alert"], interpreter_needed: false, entered_in_error: false, matched: null,
       children: [],
     },
   ],
@@ -139,8 +139,16 @@ export const conflictList: ConflictView[] = [
     family_name: "Okafor",
     field: "household/phone",
     values: [
-      { choice: 1, value: "07700 900123", practitioner: "Jo Bloggs", device: "Foleshill laptop 3", at: "2026-07-01T09:30:00Z", at_local: "2026-07-01 10:30 BST", action: "edit household" },
-      { choice: 2, value: "07700 900456", practitioner: "Sam Patel", device: "Clinic laptop 1", at: "2026-07-01T11:05:00Z", at_local: "2026-07-01 12:05 BST", action: "edit household" },
+      {
+        choice: 1, value: "07700 900123", practitioner: "Jo Bloggs", device: "d1a2b3c4-0000-4000-8000-000000000007",
+        device_name: "this laptop", this_laptop: true, what: "Changed household details",
+        at: "2026-07-01T09:30:00Z", at_local: "2026-07-01 10:30 BST", action: "family.update",
+      },
+      {
+        choice: 2, value: "07700 900456", practitioner: "Sam Patel", device: "d1a2b3c4-0000-4000-8000-000000000001",
+        device_name: "Asha's laptop", this_laptop: false, what: "Changed household details",
+        at: "2026-07-01T11:05:00Z", at_local: "2026-07-01 12:05 BST", action: "family.update",
+      },
     ],
   },
   {
@@ -149,8 +157,15 @@ export const conflictList: ConflictView[] = [
     family_name: "Mensah",
     field: "members/2/given_name",
     values: [
-      { choice: 1, value: "Isla", practitioner: "Jo Bloggs", device: "Foleshill laptop 3", at: "2026-12-01T10:00:00Z", at_local: "2026-12-01 10:00 GMT", action: "edit member" },
-      { choice: 2, value: "Isela", practitioner: null, device: null, at: null, at_local: null, action: null },
+      {
+        choice: 1, value: "Isla", practitioner: "Jo Bloggs", device: "d1a2b3c4-0000-4000-8000-000000000007",
+        device_name: "this laptop", this_laptop: true, what: "Changed a person's details",
+        at: "2026-12-01T10:00:00Z", at_local: "2026-12-01 10:00 GMT", action: "person.update",
+      },
+      {
+        choice: 2, value: "Isela", practitioner: null, device: null, device_name: "another device", this_laptop: false, what: null,
+        at: null, at_local: null, action: null,
+      },
     ],
   },
 ];

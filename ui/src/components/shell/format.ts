@@ -1,6 +1,7 @@
 // Formatting shared by the shell's screens: dates in the NHS.UK style
-// ("14 Nov 2026"), times in UK local time, and labels for the codes the
-// core sends (generated from the Rust code lists).
+// ("14 Nov 2026", also inside the core's sentences), times in UK local
+// time, and labels for the codes the core sends (generated from the Rust
+// code lists).
 import type { Category, SyncPhase } from "../../ipc";
 import { CONTACT_KIND_LABELS, FLAG_LABELS, LEVEL_LABELS, ROLE_LABELS } from "../../generated/labels";
 
@@ -15,6 +16,15 @@ export function formatDate(iso: string | null | undefined, style: "short" | "lon
   const month = Number(m[2]) - 1;
   if (month < 0 || month > 11) return iso;
   return `${Number(m[3])} ${(style === "long" ? MONTHS : MONTHS_SHORT)[month]} ${m[1]}`;
+}
+
+/**
+ * Text from the core with the calendar dates in it (YYYY-MM-DD) written as
+ * UK dates: "due by 2026-12-12" as "due by 12 Dec 2026" (or "12 December
+ * 2026" with long). Timestamps and anything else are left as they are.
+ */
+export function ukDatesIn(text: string, style: "short" | "long" = "short"): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}\b(?![T:\d])/g, (iso) => formatDate(iso, style));
 }
 
 function londonParts(ts: string): { year: string; month: number; day: string; hour: string; minute: string } | null {

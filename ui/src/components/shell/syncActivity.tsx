@@ -1,6 +1,6 @@
-// What the background sync is doing, from the shell's doorstep://sync
-// events and the browser's online/offline state, for the status bar and
-// the Sync screen.
+// What the background sync is doing (and how far the latest one got), from
+// the shell's doorstep://sync events and the browser's online/offline
+// state, for the status bar and the Sync screen.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import type { SyncEvent, SyncProgress } from "../../ipc";
 import { onSyncEvent } from "./events";
@@ -12,13 +12,16 @@ export type SyncActivity = {
   running: boolean;
   /** Where the running sync is. */
   progress: SyncProgress | null;
+  /** How far the latest sync got (kept once it ends, so a failed sync
+   * shows the phase it failed in). */
+  reached: SyncProgress | null;
   /** The latest finished sync (with its report). */
   lastDone: SyncEvent | null;
   /** Whether the laptop has a network connection, as far as the browser knows. */
   networkUp: boolean;
 };
 
-const idle: SyncActivity = { latest: null, running: false, progress: null, lastDone: null, networkUp: true };
+const idle: SyncActivity = { latest: null, running: false, progress: null, reached: null, lastDone: null, networkUp: true };
 
 /** The activity after an event. */
 function apply(a: SyncActivity, e: SyncEvent): SyncActivity {
@@ -27,6 +30,9 @@ function apply(a: SyncActivity, e: SyncEvent): SyncActivity {
     latest: e,
     running: e.state === "running",
     progress: e.state === "running" ? e.progress : null,
+    // A running event without a phase keeps the phase of the sync already
+    // running; one that starts a sync starts from nothing.
+    reached: e.state === "running" ? e.progress ?? (a.running ? a.reached : null) : a.reached,
     lastDone: e.state === "done" ? e : a.lastDone,
   };
 }
