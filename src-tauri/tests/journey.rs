@@ -5,14 +5,13 @@
 //! a screenshot of every main screen to `docs/screenshots/`.
 
 use std::io::Write as _;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use doorstep_testkit::bins::workspace_bin;
+use doorstep_testkit::display::Display;
 use doorstep_testkit::proxy::{Fault, FaultProxy};
 use doorstep_testkit::server::ServerProcess;
 use doorstep_testkit::webdriver::WebDriver;
@@ -23,13 +22,6 @@ const PASS: &str = "correct horse battery staple";
 /// The fixed clock, for the app and the CLI alike.
 const NOW: &str = "2026-11-22T09:30:00Z";
 const HV: &str = "Hana Visitor";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 fn screenshots() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
@@ -140,159 +132,14 @@ impl Trust {
     }
 }
 
-/// Xvfb with tauri-driver in it; both are killed when dropped.
-struct Display {
-    child: Child,
-    url: String,
-}
-
-impl Display {
-    fn start(data_dir: &Path) -> Result<Display> {
-        for tool in ["xvfb-run", "tauri-driver", "WebKitWebDriver"] {
-            if which(tool).is_none() {
-                bail!("{tool} is not installed: run ./dev test (it installs xvfb, webkit2gtk-driver and tauri-driver)");
-            }
-        }
-        let port = free_port();
-        let native = free_port();
-        let child = Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1366x768x24", "tauri-driver"])
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
-            .env("DOORSTEP_DATA_DIR", data_dir)
-            .env("DOORSTEP_NOW", NOW)
-            .env("DOORSTEP_SYNC_SECONDS", "3600")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .context("start xvfb-run tauri-driver")?;
-        let url = format!("http://127.0.0.1:{port}");
-        let display = Display { child, url };
-        let client = reqwest::blocking::Client::new();
-        for _ in 0..100 {
-            if client
-                .get(format!("{}/status", display.url))
-                .send()
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(display);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bail!("tauri-driver did not answer on {}", display.url)
-    }
-
-    fn launch(&self) -> Result<WebDriver> {
-        WebDriver::launch(&self.url, Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))
-    }
-}
-
-impl Display {
-    /// Processes of this display's group named `name` (the app, say).
-    fn group_pids(&self, name: &str) -> Result<Vec<String>> {
-        let out = Command::new("pgrep")
-            .args(["-g", &self.child.id().to_string(), "-f", name])
-            .output()?;
-        Ok(String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect())
-    }
-
-    /// Kills the app at once, as a crash or a power cut would.
-    fn kill_app(&self) -> Result<()> {
-        for pid in self.group_pids("doorstep-desktop")? {
-            Command::new("kill").args(["-s", "KILL", &pid]).status()?;
-        }
-        Ok(())
-    }
-
-    /// The X display and its authority, read from the environment of the
-    /// first process in this display's group that has them (xvfb-run
-    /// itself does not).
-    fn x_env(&self) -> Result<Vec<(String, String)>> {
-        for pid in self.group_pids("")? {
-            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
-                continue;
-            };
-            let vars: Vec<(String, String)> = environ
-                .split(|b| *b == 0)
-                .filter_map(|kv| std::str::from_utf8(kv).ok()?.split_once('='))
-                .filter(|(k, _)| matches!(*k, "DISPLAY" | "XAUTHORITY"))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            if vars.iter().any(|(k, _)| k == "DISPLAY") {
-                return Ok(vars);
-            }
-        }
-        bail!("no process of the display has DISPLAY set")
-    }
-
-    fn xdotool(&self, args: &[&str]) -> Result<String> {
-        let out = Command::new("timeout")
-            .arg("20")
-            .arg("xdotool")
-            .args(args)
-            .envs(self.x_env()?)
-            .output()?;
-        if !out.status.success() {
-            bail!("xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    }
-
-    /// Answers the system's save dialog (GTK's, titled "Save a copy") as a
-    /// practitioner would: types the full path of the file and presses
-    /// Enter.
-    fn save_in_dialog(&self, path: &Path) -> Result<()> {
-        let window =
-            self.xdotool(&["search", "--sync", "--onlyvisible", "--name", "Save a copy"])?;
-        let window = window
-            .lines()
-            .last()
-            .context("the save dialog's window")?
-            .to_string();
-        self.xdotool(&["windowfocus", "--sync", &window])?;
-        self.xdotool(&["key", "--clearmodifiers", "ctrl+a"])?;
-        self.xdotool(&["type", "--delay", "20", &path.display().to_string()])?;
-        self.xdotool(&["key", "Return"])?;
-        Ok(())
-    }
-}
-
-impl Drop for Display {
-    fn drop(&mut self) {
-        // The whole group: xvfb-run, Xvfb, tauri-driver, WebKitWebDriver and
-        // the app. tauri-driver ignores SIGTERM, so SIGKILL after a moment.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "TERM", "--", &group])
-            .status();
-        for _ in 0..20 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(tool))
-            .find(|p| p.is_file())
-    })
+/// The app's environment: its data directory, the fixed clock, and
+/// background sync out of the way.
+fn app_env(data_dir: &Path) -> Vec<(&'static str, &Path)> {
+    vec![
+        ("DOORSTEP_DATA_DIR", data_dir),
+        ("DOORSTEP_NOW", Path::new(NOW)),
+        ("DOORSTEP_SYNC_SECONDS", Path::new("3600")),
+    ]
 }
 
 fn shot(app: &WebDriver, name: &str) -> Result<()> {
@@ -360,8 +207,8 @@ fn a_health_visitor_records_a_new_birth_visit_syncs_and_resolves_a_conflict() ->
         &response,
     ])?;
 
-    let display = Display::start(laptop_dir.path())?;
-    let app = display.launch()?;
+    let display = Display::start(&app_env(laptop_dir.path()))?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
     let result = journey(&app, &family);
     if result.is_err() {
         let _ = shot(&app, "failure");
@@ -518,8 +365,8 @@ fn the_app_answers_while_the_server_never_does() -> Result<()> {
     // From now on the server accepts connections and never answers.
     proxy.plan(std::iter::repeat_n(Fault::BlackHole, 50));
 
-    let display = Display::start(laptop_dir.path())?;
-    let app = display.launch()?;
+    let display = Display::start(&app_env(laptop_dir.path()))?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
     let result = while_the_server_hangs(&app);
     if result.is_err() {
         let _ = shot(&app, "failure-hanging-server");
@@ -556,8 +403,8 @@ fn while_the_server_hangs(app: &WebDriver) -> Result<()> {
 #[test]
 fn first_run_opens_the_offline_demo_caseload() -> Result<()> {
     let data = tempfile::tempdir()?;
-    let display = Display::start(data.path())?;
-    let app = display.launch()?;
+    let display = Display::start(&app_env(data.path()))?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
     let result = first_run(&app);
     if result.is_err() {
         let _ = shot(&app, "failure-first-run");
@@ -603,8 +450,8 @@ fn nothing_typed_is_lost_to_an_idle_lock_or_a_crash() -> Result<()> {
         laptop_dir.path().join("config.json"),
         r#"{"desktop": {"idle_lock_minutes": 1}}"#,
     )?;
-    let display = Display::start(laptop_dir.path())?;
-    let app = display.launch()?;
+    let display = Display::start(&app_env(laptop_dir.path()))?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
     let result = typed_then_locked(&app, &family);
     if result.is_err() {
         let _ = shot(&app, "failure-drafts");
@@ -617,7 +464,7 @@ fn nothing_typed_is_lost_to_an_idle_lock_or_a_crash() -> Result<()> {
     std::thread::sleep(Duration::from_millis(1500));
     display.kill_app()?;
     let _ = app.quit();
-    let app = display.launch()?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
     let result = back_after_a_restart(&app);
     if result.is_err() {
         let _ = shot(&app, "failure-drafts");
@@ -771,8 +618,8 @@ fn a_health_visitor_keeps_the_whole_record_in_the_app() -> Result<()> {
     }
     laptop.run(&["form", "complete", "--family", &okafor, "--response", &fhat])?;
 
-    let display = Display::start(laptop_dir.path())?;
-    let app = display.launch()?;
+    let display = Display::start(&app_env(laptop_dir.path()))?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
     let saved = tempfile::tempdir()?;
     let pdf = saved.path().join("okafor-early-help.pdf");
     let result = whole_record(&app, &display, &okafor, &pdf);
@@ -787,10 +634,7 @@ fn a_health_visitor_keeps_the_whole_record_in_the_app() -> Result<()> {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Early Help Assessment"), "{text}");
     assert!(text.contains("Okafor"), "{text}");
-    assert!(
-        text.contains("Safer-sleep advice given: Yes"),
-        "{text}"
-    );
+    assert!(text.contains("Safer-sleep advice given: Yes"), "{text}");
 
     // Everything recorded in the window is in the record, as the CLI reads it.
     let nowak = laptop.run(&["family", "list", "--search", "Nowak"])?;
@@ -958,4 +802,82 @@ fn whole_record(app: &WebDriver, display: &Display, okafor: &str, pdf: &Path) ->
     app.find_text("h1", "Family Health Assessment")?;
     page_has(app, "the amendment draft", "amend")?;
     Ok(())
+}
+
+#[test]
+fn every_screen_passes_axe_in_the_real_window() -> Result<()> {
+    let axe_source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js"),
+    )
+    .context("axe-core from the UI's npm dependencies (npm ci in ui/)")?;
+    let trust = Trust::start()?;
+    let laptop_dir = tempfile::tempdir()?;
+    let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
+    let families = laptop.run(&["family", "list", "--search", "Okafor"])?;
+    let okafor = families["families"][0]["id"]
+        .as_str()
+        .context("the Okafor family")?
+        .to_string();
+    let shown = laptop.run(&["family", "show", &okafor])?;
+    let mother = shown["family"]["members"]
+        .as_object()
+        .context("members")?
+        .iter()
+        .find(|(_, p)| p["role"] == "parent")
+        .map(|(id, _)| id.clone())
+        .context("a parent")?;
+    let epds = laptop.run(&[
+        "form", "start", "--family", &okafor, "--form", "epds", "--child", &mother,
+    ])?["record_id"]
+        .as_str()
+        .context("the response id")?
+        .to_string();
+    let display = Display::start(&app_env(laptop_dir.path()))?;
+    let app = display.launch(Path::new(env!("CARGO_BIN_EXE_doorstep-desktop")))?;
+    let result = (|| -> Result<()> {
+        let mut found = Vec::new();
+        let mut check = |screen: &str| -> Result<()> {
+            for v in app.axe(&axe_source)? {
+                found.push(format!("{screen}: {v}"));
+            }
+            Ok(())
+        };
+        app.find("#field-passphrase")?;
+        check("unlock")?;
+        unlock(&app)?;
+        app.find_text("h1", "Today")?;
+        check("Today")?;
+        for (hash, heading, screen) in [
+            ("#/caseload", "Caseload", "Caseload"),
+            ("#/register", "Register a household", "Register a household"),
+            (&*format!("#/family/{okafor}"), "Okafor", "family record"),
+            (
+                &*format!("#/family/{okafor}/contact"),
+                "Record a contact",
+                "Record a contact",
+            ),
+            (&*format!("#/family/{okafor}/form/{epds}"), "EPDS", "a form"),
+            ("#/sync", "Sync", "Sync"),
+            ("#/conflicts", "Conflicts", "Conflicts"),
+            ("#/reports", "Reports", "Reports"),
+        ] {
+            app.go(hash)?;
+            app.find_text("h1", heading)?;
+            // Let loading parts settle before looking.
+            std::thread::sleep(Duration::from_millis(700));
+            check(screen)?;
+        }
+        app.click(&app.find_text("button", "Keyboard shortcuts")?)?;
+        app.find("[role=dialog]")?;
+        check("keyboard shortcuts")?;
+        if !found.is_empty() {
+            bail!("axe found, in the real window:\n{}", found.join("\n"));
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = shot(&app, "failure-axe");
+    }
+    let _ = app.quit();
+    result
 }

@@ -1,5 +1,5 @@
 //! `cargo xtask`: the project's task runner (tidy, test, demo, bench, fuzz,
-//! fhir-venv).
+//! fhir-venv, package).
 //!
 //! Arguments are parsed by hand to keep this crate light. Each subcommand
 //! lives in its own module; `main` only dispatches.
@@ -11,6 +11,7 @@ mod evidence;
 mod fhir;
 mod fuzz;
 mod layering;
+mod package;
 mod test;
 mod tidy;
 
@@ -28,7 +29,8 @@ commands:
   bench   run the benchmarks
   fuzz    build the libFuzzer targets and run each for 20 s
   codegen rewrite the UI's IPC types (ui/src/generated) from the Rust
-  fhir-venv  install the independent FHIR R4 model the tests validate with";
+  fhir-venv  install the independent FHIR R4 model the tests validate with
+  package the desktop app (.deb, .rpm) and the server (.deb with a systemd unit), checked";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         "demo" => demo::desktop(),
         "demo-cli" => demo::demo(),
         "bench" => bench::bench(),
+        "package" => package::run(&repo_root()),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -99,6 +99,12 @@ fn steps(root: &Path) -> Vec<Step> {
     } else {
         steps.push(cargo(&["test", "--workspace"]));
     }
+    // The installable packages: built, their contents checked, the server
+    // run from its .deb (a release build of the desktop and the server).
+    steps.push(Step {
+        name: "package: desktop .deb and .rpm, server .deb (checked)".into(),
+        run: Box::new(crate::package::run),
+    });
     steps.push(Step {
         name: "fuzz each target (sync decoder, answering machine) for 15 s".into(),
         run: Box::new(|root| fuzz::run(root, 15)),

@@ -177,7 +177,10 @@ impl Session {
                     &NewLevel {
                         level: level.code().into(),
                         effective: cx.today.to_string(),
-                        reason: format!("Family Health Assessment completed {}", cx.today),
+                        reason: format!(
+                            "Family Health Assessment completed {}",
+                            cx.today.format("%-d %b %Y")
+                        ),
                     },
                     &cx,
                 )?;

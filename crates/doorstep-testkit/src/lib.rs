@@ -8,6 +8,7 @@
 
 pub mod bins;
 pub mod crash;
+pub mod display;
 pub mod hostile;
 pub mod hub;
 pub mod pg;

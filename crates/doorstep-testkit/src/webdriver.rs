@@ -164,6 +164,43 @@ impl WebDriver {
         self.post("/execute/sync", json!({"script": source, "args": args}))
     }
 
+    /// Runs an asynchronous script: it ends by calling the callback passed
+    /// as its last argument with the result.
+    pub fn script_async(&self, source: &str, args: Vec<Value>) -> Result<Value> {
+        self.post("/execute/async", json!({"script": source, "args": args}))
+    }
+
+    /// Runs axe-core (its source given) on the page as it is, with the
+    /// WCAG 2.1 A and AA rules (colour contrast among them), in the real
+    /// web view's rendering; the violations found, each as its rule id and
+    /// the first elements it names.
+    pub fn axe(&self, axe_source: &str) -> Result<Vec<String>> {
+        let loaded = self.script("return typeof window.axe !== 'undefined';", vec![])?;
+        if loaded != json!(true) {
+            // Injected as a function of the page (the app's CSP allows no
+            // inline script elements).
+            self.script(
+                &format!("{axe_source}\n;window.axe = axe; return true;"),
+                vec![],
+            )?;
+        }
+        let found = self.script_async(
+            "const done = arguments[arguments.length - 1];
+             window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then((r) => done(r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '))))
+               .catch((e) => done(['axe failed: ' + e]));",
+            vec![],
+        )?;
+        Ok(found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Selects `value` in a `<select>` found by `css`.
     pub fn select(&self, css: &str, value: &str) -> Result<()> {
         self.find(css)?;

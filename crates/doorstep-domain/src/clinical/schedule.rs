@@ -551,11 +551,14 @@ pub fn worklist(
                 continue;
             };
             let label = r.kind.label();
+            // Dates in the words a practitioner reads: "12 Dec 2026".
+            let uk = |d: NaiveDate| d.format("%-d %b %Y").to_string();
+            let (due, opens) = (uk(r.due), uk(r.opens));
             let days_late = (on - r.due).num_days().max(0);
             let status = if days_late > 0 {
                 format!("overdue by {}", days(days_late))
             } else {
-                format!("due by {}", r.due)
+                format!("due by {due}")
             };
             // The latest of a remote delivery and a failed attempt decides.
             let remote_is_latest = match (remote, last_attempt) {
@@ -567,18 +570,20 @@ pub fn worklist(
                 (
                     Category::FollowUp,
                     format!(
-                        "See {} face to face for the {label}: delivered by {} on {date} with no reason recorded; {status}",
+                        "See {} face to face for the {label}: delivered by {} on {} with no reason recorded; {status}",
                         child.name,
-                        how.label().to_lowercase()
+                        how.label().to_lowercase(),
+                        uk(date)
                     ),
                 )
             } else if let Some((date, how)) = last_attempt {
                 (
                     Category::FollowUp,
                     format!(
-                        "Rebook the {label} for {}: {} on {date}; {status}",
+                        "Rebook the {label} for {}: {} on {}; {status}",
                         child.name,
-                        how.label().to_lowercase()
+                        how.label().to_lowercase(),
+                        uk(date)
                     ),
                 )
             } else if days_late > 0 {
@@ -589,29 +594,24 @@ pub fn worklist(
                 (
                     Category::Overdue,
                     format!(
-                        "{label} for {} overdue by {}{late} (due by {})",
+                        "{label} for {} overdue by {}{late} (due by {due})",
                         child.name,
-                        days(days_late),
-                        r.due
+                        days(days_late)
                     ),
                 )
             } else if r.opens <= on {
                 (
                     Category::DueNow,
                     format!(
-                        "{label} for {} due by {} ({} left)",
+                        "{label} for {} due by {due} ({} left)",
                         child.name,
-                        r.due,
                         days((r.due - on).num_days())
                     ),
                 )
             } else if r.opens <= until {
                 (
                     Category::Upcoming,
-                    format!(
-                        "{label} for {} from {} (due by {})",
-                        child.name, r.opens, r.due
-                    ),
+                    format!("{label} for {} from {opens} (due by {due})", child.name),
                 )
             } else {
                 continue;
