@@ -293,7 +293,7 @@ fn an_unreachable_server_keeps_the_work_and_says_so() {
         r.describe()
     );
     assert!(
-        r.stderr.contains("saved on this device"),
+        r.stderr.contains("saved on this laptop"),
         "{}",
         r.describe()
     );
