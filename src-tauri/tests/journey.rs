@@ -844,6 +844,20 @@ fn every_screen_passes_axe_in_the_real_window() -> Result<()> {
         };
         app.find("#field-passphrase")?;
         check("unlock")?;
+        // axe really looks: an image without a text alternative is found.
+        app.script(
+            "const i = document.createElement('img'); i.id = 'axe-probe'; i.src = 'data:,'; document.body.appendChild(i); return true;",
+            vec![],
+        )?;
+        let probe = app.axe(&axe_source)?;
+        assert!(
+            probe.iter().any(|v| v.starts_with("image-alt")),
+            "{probe:?}"
+        );
+        app.script(
+            "document.getElementById('axe-probe').remove(); return true;",
+            vec![],
+        )?;
         unlock(&app)?;
         app.find_text("h1", "Today")?;
         check("Today")?;

@@ -191,14 +191,17 @@ impl WebDriver {
                .catch((e) => done(['axe failed: ' + e]));",
             vec![],
         )?;
-        Ok(found
+        let list = found
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+            .ok_or_else(|| anyhow!("axe did not run: {found}"))?;
+        let violations: Vec<String> = list
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        if let Some(failed) = violations.iter().find(|v| v.starts_with("axe failed")) {
+            bail!("{failed}");
+        }
+        Ok(violations)
     }
 
     /// Selects `value` in a `<select>` found by `css`.
