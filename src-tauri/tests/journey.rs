@@ -797,6 +797,18 @@ fn whole_record(app: &WebDriver, display: &Display, okafor: &str, pdf: &Path) ->
     display.save_in_dialog(pdf)?;
     page_has(app, "the saved file's name", "okafor-early-help.pdf")?;
 
+    // Print opens the system's print dialog (where "Print to File" makes a
+    // PDF too); closed here without printing.
+    app.click(&app.find_text("button", "Print")?)?;
+    let dialog = display.xdotool(&["search", "--sync", "--onlyvisible", "--name", "^Print$"])?;
+    let dialog = dialog
+        .lines()
+        .last()
+        .context("the print dialog")?
+        .to_string();
+    display.xdotool(&["windowfocus", "--sync", &dialog])?;
+    display.xdotool(&["key", "Escape"])?;
+
     // Amend the completed Family Health Assessment.
     app.click(&app.find_text("button", "Amend this form")?)?;
     app.find_text("h1", "Family Health Assessment")?;

@@ -48,6 +48,34 @@ pub fn bench() -> Result<()> {
             bail!("{bin} failed with {status}");
         }
     }
+    // The release app in a real window (its UI built and embedded first).
+    println!("==> window-bench (the release app, 600 families)");
+    for (program, args, dir) in [
+        ("npm", vec!["run", "build"], root.join("ui")),
+        (
+            "cargo",
+            vec!["build", "--quiet", "--release", "-p", "doorstep-desktop"],
+            root.clone(),
+        ),
+        (
+            "target/release/window-bench",
+            vec!["target/release/doorstep-desktop"],
+            root.clone(),
+        ),
+    ] {
+        let program = if program.starts_with("target/") {
+            root.join(program).display().to_string()
+        } else {
+            program.to_string()
+        };
+        let status = Command::new(&program)
+            .args(&args)
+            .current_dir(&dir)
+            .status()?;
+        if !status.success() {
+            bail!("{program} failed with {status}");
+        }
+    }
     // The sync simulation, 10,000 seeds of the real stores and hub.
     println!("==> simulation, 10,000 seeds");
     let status = Command::new("cargo")

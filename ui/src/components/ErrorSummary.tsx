@@ -1,9 +1,10 @@
 // The NHS.UK error summary: what went wrong, what to do, and a link to
 // each field with a problem, named by the label the screen shows for it
 // (never the core's internal field name). It takes focus so screen
-// readers announce it.
+// readers announce it, but not when all that changed is a line taken away
+// because the user changed that field (focus stays where they type).
 import { useEffect, useRef } from "react";
-import type { IpcError } from "../generated";
+import { isNarrowed, type IpcError } from "../ipc";
 
 /**
  * The label the screen shows for field `field` (its label, or the legend
@@ -24,7 +25,7 @@ export function fieldLabel(field: string): string {
 export function ErrorSummary({ error, title = "There is a problem" }: { error: IpcError | null; title?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (error) ref.current?.focus();
+    if (error && !isNarrowed(error)) ref.current?.focus();
   }, [error]);
   if (!error) return null;
   return (

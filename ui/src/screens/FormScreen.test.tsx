@@ -81,6 +81,8 @@ describe("FormScreen", () => {
     expect(await axeViolations(container)).toEqual([]);
 
     await user.clear(rating);
+    // Changed: the refusal goes at once, before the new answer is saved.
+    expect(rating).not.toHaveAccessibleDescription(/Must be between/);
     await user.type(rating, "6");
     await user.tab();
     await waitFor(() => expect(rating).not.toHaveAccessibleDescription(/Must be between/));
@@ -111,6 +113,27 @@ describe("FormScreen", () => {
     expect(screen.queryByRole("button", { name: "Complete" })).not.toBeInTheDocument();
     expect(screen.getByText("Warm and responsive parenting")).toBeInTheDocument();
     expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("takes a question's problem away once it is changed, in the summary of a refused Complete too", async () => {
+    const { user } = setup("family-partnership", "1");
+    await user.click(await screen.findByRole("button", { name: "Complete" }));
+    const summary = await screen.findByRole("alert");
+    const strengths = screen.getByLabelText("The family's strengths");
+    await waitFor(() => expect(strengths).toHaveAccessibleDescription(/Is required/));
+
+    // Gone as it is typed, before the answer is saved; the other problem stays.
+    await user.type(strengths, "W");
+    expect(strengths).not.toHaveAccessibleDescription(/Is required/);
+    expect(strengths).toHaveFocus();
+    expect(within(summary).queryByRole("link", { name: /strengths/ })).not.toBeInTheDocument();
+    expect(within(summary).getByRole("link", { name: /Goals needs at least one entry/ })).toBeInTheDocument();
+    expect(screen.getByText("Needs at least one entry")).toBeInTheDocument();
+
+    // An entry in the repeating group answers the group's problem: the summary goes with it.
+    await user.type(screen.getByLabelText("Goal (in the family's words)"), "A");
+    expect(screen.queryByText("Needs at least one entry")).not.toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("asks the questions the core says are asked, and leaves taking back hidden answers to the core", async () => {

@@ -1,9 +1,11 @@
 // An assessment form: every question the form asks given the answers so
 // far (the core's `asked` list: enableWhen is the core's rule, and it takes
 // back answers a change hides in the same save), each answer saved as it is given (form_answer with its
-// item path), the core's problems next to their questions, the scores as
-// they update, and "Complete", which the core refuses while a required
-// answer is missing. A completed response is shown read-only, with "Amend
+// item path), the core's problems next to their questions (a question's
+// problem goes as soon as it is changed, here and in the summary of a
+// refused Complete, until its answer is saved and checked again), the
+// scores as they update, and "Complete", which the core refuses while a
+// required answer is missing. A completed response is shown read-only, with "Amend
 // this form" (a new draft that replaces it). Either can be saved as a PDF
 // where the practitioner chooses. The form definition comes with the
 // response (form_show), in the version the response was made with.
@@ -15,6 +17,7 @@ import {
   formShow,
   problemFor,
   showFamily,
+  withoutProblem,
   type FamilyView,
   type FormDefinition,
   type IpcError,
@@ -25,6 +28,7 @@ import {
 import { failure } from "../components/family/failure";
 import { href, navigate } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
+import { changedField } from "../components/fieldProblems";
 import { Radios, TextArea, TextInput } from "../components/fields";
 import { inWords, SavedNote, useSaveExport } from "../components/family/SaveExport";
 import { draftAmendment } from "../components/family/Timeline";
@@ -36,6 +40,17 @@ import { formatTime } from "../components/shell/format";
 const MISSING = /^(is required|needs at least one entry)$/;
 
 const TEXT_SAVE_DELAY_MS = 1000;
+
+/** The repeating groups an item path is in, innermost last: "goals[0].text" is in "goals". */
+export function groupsOf(path: string): string[] {
+  return [...path.matchAll(/\[\d+\]/g)].map((m) => path.slice(0, m.index));
+}
+
+/** `set` without `paths`; the same set when none of them is in it. */
+function without(set: Set<string>, paths: string[]): Set<string> {
+  if (!paths.some((p) => set.has(p))) return set;
+  return new Set([...set].filter((p) => !paths.includes(p)));
+}
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -99,6 +114,8 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   const [family, setFamily] = useState<FamilyView | null>(null);
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  /** Questions changed since the core last checked them: their old problems are not shown. */
+  const [changed, setChanged] = useState<Set<string>>(() => new Set());
   const [save, setSave] = useState<SaveState>({ state: "idle" });
   const [completeError, setCompleteError] = useState<IpcError | null>(null);
   const [tried, setTried] = useState(false);
@@ -131,6 +148,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
     setLoadError(null);
     setDrafts({});
     setFieldErrors({});
+    setChanged(new Set());
     setSave({ state: "idle" });
     setCompleteError(null);
     setActionError(null);
@@ -178,16 +196,31 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           return rest;
         });
         await reload();
+        setChanged((old) => without(old, [path, ...groupsOf(path)]));
         setSave({ state: "saved", at: new Date() });
       } catch (e) {
         const err = failure(e);
         const problem = problemFor(err, path) ?? err.problems[0]?.problem ?? err.message;
+        setChanged((old) => without(old, [path]));
         setFieldErrors((old) => ({ ...old, [path]: capitalise(problem) }));
         setSave({ state: "failed", message: `Not saved: ${problem}` });
       }
     };
     queue.current = queue.current.then(task);
     return queue.current;
+  }
+
+  /** A question changed: what was said about it (and the groups it is in) is not shown until it is checked again. */
+  function changing(path: string | null) {
+    if (!path) return;
+    const paths = [path, ...groupsOf(path)];
+    setFieldErrors((old) => {
+      if (!(path in old)) return old;
+      const { [path]: _gone, ...rest } = old;
+      return rest;
+    });
+    setChanged((old) => (paths.every((p) => old.has(p)) ? old : new Set([...old, ...paths])));
+    setCompleteError((old) => withoutProblem(old, ...paths));
   }
 
   /** Text typed: kept locally, saved after a pause (and on leaving the field). */
@@ -239,6 +272,8 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
       setTried(true);
       await reload().catch(() => undefined);
     } finally {
+      // Checked again: every problem the core now has is shown.
+      setChanged(new Set());
       setBusy(false);
     }
   }
@@ -294,6 +329,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
   /** The problem to show beside a field: a refused answer, or the core's problem (missing answers once Complete was tried). */
   function problemAt(path: string): string | undefined {
     if (fieldErrors[path]) return fieldErrors[path];
+    if (changed.has(path)) return undefined;
     const p = view!.problems.find((x) => x.field === path);
     if (!p) return undefined;
     if (MISSING.test(p.problem) && !tried) return undefined;
@@ -596,6 +632,7 @@ export function FormScreen({ familyId, responseId }: { familyId: string; respons
           </p>
           <form
             noValidate
+            onChange={(e) => changing(changedField(e.target))}
             onSubmit={(e) => {
               e.preventDefault();
               void complete();

@@ -257,6 +257,58 @@ describe("RecordContact", () => {
     expect(screen.getByLabelText("Kind of contact")).toHaveFocus();
   });
 
+  it("takes a refused field's problem away once that field is changed, keeping the others, and the summary once none is left", async () => {
+    const invalid: IpcError = {
+      code: "invalid",
+      message: "Check these details: each problem is shown below, next to its field.",
+      problems: [
+        { field: "kind", problem: "is required" },
+        { field: "attendance", problem: "is required" },
+        { field: "at", problem: "must be a real date and time, for example 14 March 2026 at 10:30" },
+        { field: `children/${AVA}/weight_kg`, problem: "weight 45 kg is impossible for a newborn (outside 0.2–8 kg)" },
+      ],
+      warning: null,
+    };
+    answer(handlers({ record_contact: () => { throw invalid; } }));
+    const user = userEvent.setup();
+    render(<RecordContact familyId={FAMILY_ID} />);
+    await ready();
+    await user.click(screen.getByLabelText(/Ava Okafor/));
+    const weight = screen.getByLabelText("Weight (kg)");
+    await user.type(weight, "45");
+    await user.click(screen.getByRole("button", { name: "Save draft" }));
+    const summary = await screen.findByRole("alert");
+    expect(within(summary).getAllByRole("link")).toHaveLength(4);
+    expect(weight).toHaveAccessibleDescription(/weight 45 kg is impossible for a newborn/);
+
+    // The weight retyped: its problem goes, beside it and in the summary; the others stay.
+    await user.clear(weight);
+    await user.type(weight, "3.9");
+    expect(weight).not.toHaveAccessibleDescription(/impossible/);
+    expect(weight).not.toHaveAttribute("aria-invalid");
+    expect(weight).toHaveFocus();
+    expect(await screen.findByTestId("centile-weight_kg", {}, { timeout: 5000 })).toHaveTextContent("50th centile");
+    expect(weight).not.toHaveAccessibleDescription(/impossible/);
+    expect(within(summary).queryByRole("link", { name: /Weight/ })).not.toBeInTheDocument();
+    expect(within(summary).getAllByRole("link")).toHaveLength(3);
+    expect(screen.getByLabelText("Kind of contact")).toHaveAccessibleDescription(/is required/);
+    expect(screen.getByRole("group", { name: "Outcome" })).toHaveTextContent("Error: is required");
+    expect(screen.getByRole("group", { name: "Date" })).toHaveAccessibleDescription(/must be a real date and time/);
+
+    // A date's problem goes when any of its boxes is changed.
+    fireEvent.change(within(screen.getByRole("group", { name: "Date" })).getByLabelText("Month"), { target: { value: "3" } });
+    expect(screen.getByRole("group", { name: "Date" })).not.toHaveAccessibleDescription(/must be a real date/);
+    expect(within(summary).getAllByRole("link")).toHaveLength(2);
+
+    await user.selectOptions(screen.getByLabelText("Kind of contact"), "new-birth");
+    expect(screen.getByLabelText("Kind of contact")).not.toHaveAccessibleDescription(/is required/);
+    expect(screen.getByRole("alert")).toBeInTheDocument();
+    // The last problem fixed: the summary goes too.
+    await user.click(screen.getByLabelText("Attended"));
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(screen.getByRole("group", { name: "Outcome" })).not.toHaveTextContent("Error:");
+  });
+
   it("asks for the reason when the family declined, and the accountable health visitor when delegated", async () => {
     const calls = answer(handlers());
     const user = userEvent.setup();

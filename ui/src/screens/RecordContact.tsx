@@ -1,9 +1,10 @@
 // Record a contact, or change a draft one: what kind, with whom, when,
 // where and how, the outcome, topics and a note, and measurements per child
 // with centiles as they are typed. "Save draft" records it (the core
-// validates everything and names each problem's field); "Sign" then freezes
-// it. The family's open results and follow-ups are listed to tick the ones
-// this contact addresses. Nothing typed is lost: what is typed is kept in
+// validates everything and names each problem's field, and a problem goes
+// as soon as its field is changed); "Sign" then freezes it. The family's
+// open results and follow-ups are listed to tick the ones this contact
+// addresses. Nothing typed is lost: what is typed is kept in
 // the encrypted store as it is typed (a lock, an idle lock, a crash or a
 // restart brings it back), a refusal keeps it, and leaving with unsaved
 // edits asks first. The form is the one Ctrl+S saves (data-shortcut="save").
@@ -36,6 +37,7 @@ import {
 import { failure } from "../components/family/failure";
 import { href, setLeaveGuard } from "../route";
 import { ErrorSummary } from "../components/ErrorSummary";
+import { clearProblemOnChange } from "../components/fieldProblems";
 import { Checkboxes, DateInput, Radios, Select, TextArea, TextInput, type Option } from "../components/fields";
 import {
   ChildMeasurements,
@@ -261,6 +263,19 @@ function toNewMeasurements(personId: string, m: TypedMeasurements, standing: boo
     confirm_implausible: text(m.confirm_implausible),
   };
   return out.weight_kg || out.length_cm || out.height_cm || out.head_cm ? out : null;
+}
+
+/**
+ * The problems a change to `field` also answers: the time is part of the
+ * date and time ("at"), the children concerned are the core's "subjects" as
+ * well as "child", and a child's measurement answers "no measurement given"
+ * (for that child, or for the contact).
+ */
+export function alsoClears(field: string): string[] {
+  if (field === "at_time") return ["at"];
+  if (field === "child") return ["subjects"];
+  const child = /^children\/([^/]+)\//.exec(field);
+  return child ? [`children/${child[1]}/measurements`, "measurements"] : [];
 }
 
 function invalid(field: string, problem: string, message: string): IpcError {
@@ -674,6 +689,7 @@ export function RecordContact({ familyId, contactId }: { familyId: string; conta
       <form
         noValidate
         data-shortcut="save"
+        onChange={clearProblemOnChange(setError, alsoClears)}
         onSubmit={(e) => {
           e.preventDefault();
           if (!saved) void save();

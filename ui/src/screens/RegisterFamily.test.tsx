@@ -1,6 +1,7 @@
 // Registering a household: the route, the link from the caseload, the
 // family sent to the core, a refusal shown by the field with what was
-// typed kept, and the new record opened on success.
+// typed kept (each problem gone once its field is changed), and the new
+// record opened on success.
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -101,5 +102,14 @@ describe("RegisterFamily", () => {
     expect(screen.getByLabelText("Phone (optional)")).toHaveValue("12345");
     expect(window.location.hash).toBe("#/register");
     expect(await axeViolations(container)).toEqual([]);
+
+    // A field changed: its problem goes; the summary goes with the last one.
+    await user.type(screen.getByLabelText("Phone (optional)"), "6");
+    expect(screen.getByLabelText("Phone (optional)")).not.toHaveAccessibleDescription(/must be a UK number/);
+    expect(screen.queryByRole("link", { name: /Phone must be/ })).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Address line 1")).toHaveAccessibleDescription("Error: is required");
+    await user.type(screen.getByLabelText("Address line 1"), "4 Sample Close");
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Address line 1")).toHaveFocus();
   });
 });

@@ -1,11 +1,13 @@
 // Register a household: a family moving into the area, or a new-birth
 // notification. The address, phone, main language and whether an
 // interpreter is needed; the core checks every value (its problems shown
-// by each field, what was typed kept), and the new family's record opens
-// for the practitioner to add the people in the household.
+// by each field until that field is changed, what was typed kept), and the
+// new family's record opens for the practitioner to add the people in the
+// household.
 import { useState } from "react";
 import { addFamily, type IpcError, type NewFamily } from "../ipc";
 import { ErrorSummary } from "../components/ErrorSummary";
+import { clearProblemOnChange } from "../components/fieldProblems";
 import { blankToNull } from "../components/family/actionForm";
 import { failure } from "../components/family/failure";
 import { EMPTY_HOUSEHOLD, HouseholdFields, type HouseholdValues } from "../components/family/HouseholdForm";
@@ -57,6 +59,7 @@ export function RegisterFamily() {
           <form
             aria-label="Register a household"
             noValidate
+            onChange={clearProblemOnChange(setError)}
             onSubmit={(e) => {
               e.preventDefault();
               void register();

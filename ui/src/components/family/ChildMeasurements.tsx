@@ -112,8 +112,12 @@ export function ChildMeasurements({
     return () => clearTimeout(timer);
   }, [familyId, personId, measuredOn, shown.weight_kg, shown.length_cm, shown.height_cm, shown.head_cm]);
 
+  // A check is shown only beside the value it was made for: while a
+  // corrected value is typed, the old value's problem does not linger.
   const previewOf = (f: MeasureField) =>
-    shown[f].trim() === "" ? undefined : previews.find((p) => p.field === f);
+    shown[f].trim() === ""
+      ? undefined
+      : previews.find((p) => p.field === f && (p.value == null || p.value === Number(shown[f].trim())));
   const needsConfirm = fields.some((f) => previewOf(f)?.warning) || !!problems.confirm_implausible ||
     fields.some((f) => /implausible/.test(problems[f] ?? "")) || values.confirm_implausible !== "";
 

@@ -139,7 +139,7 @@ export function Consent({
         <ActionForm
           label="Record consent"
           testId="consent-form"
-          error={error}
+          error={error} setError={setError}
           busy={busy}
           submit="Save consent decision"
           onSubmit={submit}

@@ -122,7 +122,7 @@ export function Departures({
         <ActionForm
           label="Record a move, death or transfer in"
           testId="departure-form"
-          error={error}
+          error={error} setError={setError}
           busy={busy}
           submit="Save"
           onSubmit={submit}

@@ -180,7 +180,7 @@ export function ChangeHousehold({
       {form.open !== null && (
         <ActionForm
           label="Change household details"
-          error={error}
+          error={error} setError={setError}
           busy={busy}
           submit="Save household details"
           onSubmit={submit}

@@ -94,6 +94,46 @@ describe("LevelOfService", () => {
     expect(await axeViolations(container)).toEqual([]);
   });
 
+  it("takes a refused field's problem away once that field is changed, and the summary once none is left", async () => {
+    answer({
+      set_level: () => {
+        throw {
+          code: "invalid",
+          message: "Check these details: each problem is shown below, next to its field.",
+          problems: [
+            { field: "reason", problem: "is required" },
+            { field: "effective", problem: "must not be before the family was registered" },
+          ],
+          warning: null,
+        };
+      },
+    });
+    const user = userEvent.setup();
+    show();
+    await user.click(screen.getByRole("button", { name: "Change level of service" }));
+    await user.selectOptions(screen.getByLabelText("Level of service"), "universal");
+    await user.click(screen.getByRole("button", { name: "Save level of service" }));
+    const summary = await screen.findByRole("alert");
+    expect(within(summary).getAllByRole("link")).toHaveLength(2);
+
+    const reason = screen.getByLabelText("Reason for the change");
+    await user.type(reason, "N");
+    expect(reason).not.toHaveAccessibleDescription(/is required/);
+    expect(reason).toHaveFocus();
+    expect(within(summary).queryByRole("link", { name: /Reason for the change/ })).not.toBeInTheDocument();
+    // The other field's problem stays until it is changed.
+    const from = screen.getByRole("group", { name: /From/ });
+    expect(from).toHaveAccessibleDescription(/must not be before/);
+    expect(within(summary).getByRole("link", { name: /must not be before/ })).toHaveAttribute("href", "#field-effective");
+
+    const year = within(from).getByLabelText("Year");
+    await user.clear(year);
+    await user.type(year, "2027");
+    expect(from).not.toHaveAccessibleDescription(/must not be before/);
+    expect(year).toHaveFocus();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
   it("closes its form when another form on the record opens, keeping what was typed", async () => {
     answer({});
     const user = userEvent.setup();

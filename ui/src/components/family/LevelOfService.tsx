@@ -107,7 +107,7 @@ export function LevelOfService({
       {open && (
         <ActionForm
           label="Change level of service"
-          error={error}
+          error={error} setError={setError}
           busy={busy}
           submit="Save level of service"
           onSubmit={submit}

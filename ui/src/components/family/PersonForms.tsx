@@ -371,7 +371,7 @@ export function AddPerson({
   }
 
   return (
-    <ActionForm label="Add a person" error={error} busy={busy} submit="Add person" onSubmit={() => void submit()} onCancel={onCancel}
+    <ActionForm label="Add a person" error={error} setError={setError} busy={busy} submit="Add person" onSubmit={() => void submit()} onCancel={onCancel}
       testId="add-person">
       <Radios name="role" legend="Role in the household" value={role} onChange={set("role")} options={ROLE_OPTIONS}
         error={problemFor(error, "role")} />
@@ -431,7 +431,7 @@ export function ChangePerson({
   }
 
   return (
-    <ActionForm label={`Change details for ${name}`} error={error} busy={busy} submit="Save changes" onSubmit={submit}
+    <ActionForm label={`Change details for ${name}`} error={error} setError={setError} busy={busy} submit="Save changes" onSubmit={submit}
       onCancel={onCancel} testId="change-person">
       <h3 className="nhsuk-heading-s">Change details for {name}</h3>
       <NameFields {...fields} givenOptional={person.role === "unborn"} />
@@ -460,7 +460,7 @@ export function RecordBirth({
     () => ({ ...emptyPerson(person.family_name), role: "child", given_name: person.given_name ?? "" }),
     kept,
   );
-  const { busy, error, save } = useSave();
+  const { busy, error, setError, save } = useSave();
   const fields = { values, set, error };
   const name = personName(person);
 
@@ -469,7 +469,7 @@ export function RecordBirth({
   }
 
   return (
-    <ActionForm label={`Record the birth: ${name}`} error={error} busy={busy} submit="Record the birth" onSubmit={submit}
+    <ActionForm label={`Record the birth: ${name}`} error={error} setError={setError} busy={busy} submit="Record the birth" onSubmit={submit}
       onCancel={onCancel} testId="record-birth">
       <h3 className="nhsuk-heading-s">Record the birth: {name}</h3>
       {person.expected_delivery_date && (

@@ -140,7 +140,7 @@ export function Safeguarding({
     return (
       <ActionForm
         label={ending ? `End ${flagTitle(flag)}` : `Record the next review conference of the ${flagTitle(flag)}`}
-        error={error}
+        error={error} setError={setError}
         busy={busy}
         submit={ending ? "End" : "Save review conference"}
         onSubmit={() => submitFor(which, flag)}
@@ -251,7 +251,7 @@ export function Safeguarding({
         <ActionForm
           label="Add a flag or alert"
           testId="add-flag-form"
-          error={error}
+          error={error} setError={setError}
           busy={busy}
           submit="Save flag or alert"
           onSubmit={submitAdd}

@@ -1,10 +1,11 @@
 // Starts an assessment form for the family (optionally about one member)
-// and opens it.
+// and opens it. A problem goes once its field is changed.
 import { useState } from "react";
 import { formStart, problemFor, type Family, type FormSummary, type IpcError } from "../../ipc";
 import { failure } from "./failure";
 import { navigate } from "../../route";
 import { Select } from "../fields";
+import { clearProblemOnChange, throughParent } from "../fieldProblems";
 import { MEMBER_ROLE_LABELS, personName } from "./format";
 
 /** The newest version of each form, in the order first listed. */
@@ -67,6 +68,7 @@ export function StartForm({
   return (
     <form
       aria-label="Start a form"
+      onChange={clearProblemOnChange(throughParent(error, onError))}
       onSubmit={(e) => {
         e.preventDefault();
         void start();

@@ -2,9 +2,10 @@
 // offers only "Add an addendum" and "Mark entered in error" (the record
 // never changes otherwise); a draft can be changed or signed. One action
 // form is open at a time, so its fields keep the names the core reports
-// (text, reason). Each contact can be saved as a visit summary (PDF) or for
-// another system (FHIR); each form as a PDF, and a completed one for
-// another system or amended (a new draft that replaces it).
+// (text, reason; a problem goes once its field is changed). Each contact
+// can be saved as a visit summary (PDF) or for another system (FHIR); each
+// form as a PDF, and a completed one for another system or amended (a new
+// draft that replaces it).
 import { useEffect, useState, type ReactNode } from "react";
 import {
   addAddendum,
@@ -22,6 +23,7 @@ import { failure } from "./failure";
 import { href, navigate } from "../../route";
 import { inWords, SavedNote, useSaveExport } from "./SaveExport";
 import { TextArea, TextInput } from "../fields";
+import { clearProblemOnChange, throughParent } from "../fieldProblems";
 import {
   ATTENDANCE_LABELS,
   CONTACT_KIND_LABELS,
@@ -181,6 +183,7 @@ export function Timeline({
       <form
         className="doorstep-timeline__action"
         aria-label={isAddendum ? `Add an addendum to ${what}` : `Mark ${what} entered in error`}
+        onChange={clearProblemOnChange(throughParent(error, onError), (field) => (field === "reason" ? ["record"] : []))}
         onSubmit={(e) => {
           e.preventDefault();
           void submit();

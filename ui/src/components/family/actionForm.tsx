@@ -3,10 +3,12 @@
 // across the record (their fields carry the core's field names, and so the
 // ids the error summary links to: two open forms would share them), the
 // form itself with its error summary, Save and Cancel, focus moved into it
-// and back, the household's members as choices, and a saved message.
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+// and back, a refused field's problem taken away once that field is changed,
+// the household's members as choices, and a saved message.
+import { useCallback, useEffect, useRef, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
 import type { Family, IpcError, Person, Stamp } from "../../ipc";
 import { ErrorSummary } from "../ErrorSummary";
+import { clearProblemOnChange } from "../fieldProblems";
 import type { Option } from "../fields";
 import { failure } from "./failure";
 import { formatDate, londonDate, MEMBER_ROLE_LABELS, personName } from "./format";
@@ -58,7 +60,7 @@ export function useActionForm<T>(owner: string): { open: T | null; show: (which:
 export function useSave(): {
   busy: boolean;
   error: IpcError | null;
-  setError: (e: IpcError | null) => void;
+  setError: Dispatch<SetStateAction<IpcError | null>>;
   save: (command: () => Promise<unknown>, done: () => void) => Promise<void>;
 } {
   const [busy, setBusy] = useState(false);
@@ -81,10 +83,13 @@ export function useSave(): {
 /**
  * An inline action form: the error summary, the fields, then Save and
  * Cancel. Focus moves to its chosen radio or first field when it opens.
+ * Changing a field takes its problem out of `error` (through `setError`):
+ * the message beside it, and its line in the summary.
  */
 export function ActionForm({
   label,
   error,
+  setError,
   busy,
   submit,
   onSubmit,
@@ -94,6 +99,8 @@ export function ActionForm({
 }: {
   label: string;
   error: IpcError | null;
+  /** Sets the error the form's fields show their problems from. */
+  setError: Dispatch<SetStateAction<IpcError | null>>;
   busy: boolean;
   submit: string;
   onSubmit: () => void;
@@ -115,6 +122,7 @@ export function ActionForm({
       noValidate
       className="nhsuk-u-margin-top-3 nhsuk-u-margin-bottom-4"
       data-testid={testId}
+      onChange={clearProblemOnChange(setError)}
       onSubmit={(e) => {
         e.preventDefault();
         onSubmit();
