@@ -19,7 +19,7 @@ fn main() {
 }
 
 /// The names in `commands! { … device name(…) … session name(…) …
-/// desktop name(…) … export name(…) … }`.
+/// desktop name(…) … export name(…) … window name(…) … }`.
 fn command_names(source: &str) -> Vec<String> {
     let body = source
         .split("\ncommands! {\n")
@@ -32,7 +32,8 @@ fn command_names(source: &str) -> Vec<String> {
                 .strip_prefix("device ")
                 .or_else(|| l.strip_prefix("session "))
                 .or_else(|| l.strip_prefix("desktop "))
-                .or_else(|| l.strip_prefix("export "))?;
+                .or_else(|| l.strip_prefix("export "))
+                .or_else(|| l.strip_prefix("window "))?;
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

@@ -87,6 +87,11 @@ macro_rules! commands {
     (@run session $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {
         $state.with_session(move |$v| -> Result<$ret, CoreError> { $body }).await
     };
+    // Acts on the app's window (the body gets the app handle).
+    (@run window $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {{
+        let $v = &$app;
+        $body
+    }};
     // Prepares an export in the session, then asks where to save it.
     (@run export $state:ident $app:ident $v:ident (move || $body:block) $ret:ty) => {{
         let prepared = $state
@@ -348,6 +353,10 @@ commands! {
 
     /// Forgets unsaved work (saved, or discarded by the practitioner).
     session discard_draft(s, key: String) -> () { s.discard_draft(&key) }
+
+    /// Opens the system's print dialog for the page shown (where "Print to
+    /// File" also makes a PDF); nothing is printed without that choice.
+    window print_page(app) -> () { crate::export::print(app) }
 
     /// Saves an export (a PDF or a FHIR bundle) where the practitioner
     /// chooses in the system's save dialog; the file name, or null if cancelled.

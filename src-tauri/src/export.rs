@@ -1,4 +1,5 @@
-//! Saving an export where the practitioner chooses: the system's save
+//! Printing the page through the system's print dialog, and saving an
+//! export where the practitioner chooses: the system's save
 //! dialog opens with a suggested name, and the file is written only if a
 //! place is chosen. The path never comes from the web view, so the UI can
 //! never make the shell write anywhere on its own.
@@ -119,6 +120,21 @@ pub async fn save(app: &tauri::AppHandle, export: Prepared) -> Result<Option<Str
     })
     .await
     .map_err(|_| IpcError::internal())?
+}
+
+/// Opens the system's print dialog for the main window's page (WebKitGTK's
+/// own: `window.print()` in the page does nothing there).
+pub fn print(app: &tauri::AppHandle) -> Result<(), IpcError> {
+    use tauri::Manager as _;
+    let window = app
+        .get_webview_window("main")
+        .ok_or_else(IpcError::internal)?;
+    window.print().map_err(|_| IpcError {
+        code: doorstep_core::ErrorCode::Storage,
+        message: "Doorstep could not open the print dialog. Try again; if it still does not open, save the summary as a PDF and print that.".into(),
+        problems: Vec::new(),
+        warning: None,
+    })
 }
 
 fn cannot_save() -> IpcError {

@@ -103,6 +103,7 @@ export const COMMANDS = [
   "draft",
   "drafts",
   "discard_draft",
+  "print_page",
   "save_export",
 ] as const;
 
@@ -380,6 +381,12 @@ export function drafts(): Promise<Array<Draft>> {
 /** Forgets unsaved work (saved, or discarded by the practitioner). */
 export function discardDraft(key: string): Promise<null> {
   return invoke("discard_draft", { key });
+}
+
+/** Opens the system's print dialog for the page shown (where "Print to
+ *  File" also makes a PDF); nothing is printed without that choice. */
+export function printPage(): Promise<null> {
+  return invoke("print_page");
 }
 
 /** Saves an export (a PDF or a FHIR bundle) where the practitioner

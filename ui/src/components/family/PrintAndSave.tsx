@@ -1,10 +1,12 @@
-// Print and save on the family record: "Print" prints the record as shown
-// (the print stylesheet in app.css leaves out the navigation, status bar,
+// Print and save on the family record: "Print" opens the system's print
+// dialog through the shell (WebKitGTK ignores window.print()) for the record
+// as shown (the print stylesheet in app.css leaves out the navigation, status bar,
 // buttons and forms), and "Save the Early Help summary (PDF)" saves the
 // summary made from the latest completed Family Health Assessment where the
 // practitioner chooses. A refusal (no completed assessment yet) goes to the
 // page's error summary.
-import type { IpcError } from "../../ipc";
+import { printPage, type IpcError } from "../../ipc";
+import { failure } from "./failure";
 import { SavedNote, useSaveExport } from "./SaveExport";
 
 export function PrintAndSave({ familyId, onError }: { familyId: string; onError: (e: IpcError | null) => void }) {
@@ -12,7 +14,7 @@ export function PrintAndSave({ familyId, onError }: { familyId: string; onError:
   return (
     <div className="nhsuk-u-margin-bottom-6" data-testid="print-and-save">
       <div className="nhsuk-button-group ds-no-print">
-        <button type="button" className="nhsuk-button nhsuk-button--secondary" onClick={() => window.print()}>
+        <button type="button" className="nhsuk-button nhsuk-button--secondary" onClick={() => void printPage().catch((e) => onError(failure(e)))}>
           Print
         </button>
         <button
