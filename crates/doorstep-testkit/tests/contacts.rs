@@ -310,7 +310,7 @@ fn did_not_attend_creates_a_follow_up_and_declined_closes_the_review() {
         .unwrap();
     assert_eq!(fu.category, Category::FollowUp);
     assert!(
-        fu.reason.contains("no access on 2026-11-10"),
+        fu.reason.contains("no access on 10 Nov 2026"),
         "{}",
         fu.reason
     );
