@@ -74,6 +74,18 @@ function useFocusHeading(key: string) {
   useEffect(() => {
     let tries = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // A screen that shows a loading heading first replaces it once loaded:
+    // for two seconds, focus lost that way (back on the page body) goes to
+    // the new heading. Focus the user moved elsewhere is left alone.
+    const main = document.getElementById("maincontent");
+    const follow = new MutationObserver(() => {
+      const active = document.activeElement;
+      if ((!active || active === document.body || !active.isConnected) && focusPending(parseRoute(window.location.hash)) === "none") {
+        focusMainHeading();
+      }
+    });
+    if (main) follow.observe(main, { childList: true, subtree: true });
+    const stop = setTimeout(() => follow.disconnect(), 2000);
     const attempt = () => {
       const pending = focusPending(parseRoute(window.location.hash));
       if (pending === "done" || (pending === "none" && focusMainHeading())) return;
@@ -81,7 +93,11 @@ function useFocusHeading(key: string) {
       else if (pending === "wait") focusMainHeading();
     };
     attempt();
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      clearTimeout(stop);
+      follow.disconnect();
+    };
   }, [key]);
 }
 

@@ -46,8 +46,9 @@ async function start(hash: string, heading: string | RegExp, { focused = true } 
   window.location.hash = hash;
   const calls = answer(handlers());
   const utils = render(<App />);
-  const h1 = await screen.findByRole("heading", { level: 1, name: heading });
-  if (focused) await waitFor(() => expect(h1).toHaveFocus());
+  await screen.findByRole("heading", { level: 1, name: heading });
+  // The heading on screen once loaded (a loading heading may come first).
+  if (focused) await waitFor(() => expect(screen.getByRole("heading", { level: 1, name: heading })).toHaveFocus());
   return { calls, ...utils };
 }
 
