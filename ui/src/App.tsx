@@ -50,7 +50,8 @@ function Screen({ route }: { route: Route }) {
     case "register":
       return <RegisterFamily />;
     case "family":
-      return <Family familyId={route.familyId} />;
+      // Another family's record starts afresh: nothing typed for one shows in another's forms.
+      return <Family familyId={route.familyId} key={route.familyId} />;
     case "contact":
       return <RecordContact familyId={route.familyId} />;
     case "contact-edit":

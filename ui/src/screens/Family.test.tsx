@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { answer, type Handlers } from "../test/ipc";
@@ -17,6 +17,7 @@ import {
   TOBI,
   weightChart,
 } from "../components/family/fixtures";
+import { useRoute } from "../route";
 import { Family } from "./Family";
 
 // Rendering whole screens and running axe takes a few seconds on a busy machine.
@@ -125,7 +126,7 @@ describe("Family", () => {
     view.active_flags = [];
     answer(handlers(view));
     render(<Family familyId={FAMILY_ID} />);
-    await screen.findByRole("heading", { level: 1 });
+    await screen.findByRole("heading", { level: 1, name: "Okafor family" });
     expect(screen.queryByTestId("alert-banner")).not.toBeInTheDocument();
   });
 
@@ -140,7 +141,7 @@ describe("Family", () => {
     view.merged = [{ ...familyView().family, id: "44444444-4444-4444-8444-444444444444" }];
     answer(handlers(view));
     render(<Family familyId={FAMILY_ID} />);
-    await screen.findByRole("heading", { level: 1 });
+    await screen.findByRole("heading", { level: 1, name: "Okafor family" });
     expect(screen.getByTestId("member-left")).toHaveTextContent("Moved out of area 1 November 2026, to Leeds health visiting");
     const merged = screen.getByTestId("merged-from");
     expect(merged).toHaveTextContent("Records merged into this household");
@@ -297,5 +298,119 @@ describe("Family", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("There is no family with that id on this laptop.");
     expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
     expect(await axeViolations(container)).toEqual([]);
+  });
+});
+
+describe("leaving the family record with something typed and not saved", () => {
+  // The router consults the screen's guard when the address changes.
+  function Routed() {
+    useRoute();
+    return <Family familyId={FAMILY_ID} />;
+  }
+  /** Goes elsewhere (the navigation, a link or a shortcut all change the address). */
+  async function go(hash: string) {
+    await act(async () => {
+      window.location.hash = hash;
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+  }
+  const here = `#/family/${FAMILY_ID}`;
+
+  it("asks first: staying keeps what was typed and goes back into the form; leaving goes", async () => {
+    answer(handlers());
+    const user = userEvent.setup();
+    const { container } = render(<Routed />);
+    await user.click(await screen.findByRole("button", { name: "Change level of service" }));
+    const form = screen.getByRole("form", { name: "Change level of service" });
+    await user.type(within(form).getByLabelText("Reason for the change"), "More support after the move");
+
+    await go("#/today");
+    const prompt = await screen.findByTestId("leave-prompt");
+    expect(prompt).toHaveTextContent("What you typed in Change level of service is not saved");
+    expect(prompt).toHaveFocus();
+    expect(window.location.hash).toBe(here);
+    // At the top of the record, under its heading.
+    expect(screen.getByRole("heading", { level: 1 }).compareDocumentPosition(prompt) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(prompt.compareDocumentPosition(screen.getByTestId("level")) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(await axeViolations(container)).toEqual([]);
+
+    await user.click(within(prompt).getByRole("button", { name: "Stay and finish it" }));
+    expect(screen.queryByTestId("leave-prompt")).not.toBeInTheDocument();
+    const reason = within(form).getByLabelText("Reason for the change");
+    expect(reason).toHaveValue("More support after the move");
+    expect(reason).toHaveFocus();
+    expect(window.location.hash).toBe(here);
+
+    await go("#/caseload");
+    await user.click(within(await screen.findByTestId("leave-prompt")).getByRole("button", { name: "Leave without saving" }));
+    await waitFor(() => expect(window.location.hash).toBe("#/caseload"));
+    expect(screen.queryByTestId("leave-prompt")).not.toBeInTheDocument();
+  });
+
+  it("does not ask for a form opened with nothing typed, nor once it is saved or cancelled", async () => {
+    answer(
+      handlers(familyView(), {
+        set_level: () => ({ family_id: FAMILY_ID, record_id: "l1l1l1l1-0000-4000-8000-000000000001" }),
+      }),
+    );
+    const user = userEvent.setup();
+    render(<Routed />);
+    await user.click(await screen.findByRole("button", { name: "Change level of service" }));
+    await go("#/today");
+    expect(window.location.hash).toBe("#/today");
+    expect(screen.queryByTestId("leave-prompt")).not.toBeInTheDocument();
+
+    // Saved: nothing left to ask about.
+    const form = screen.getByRole("form", { name: "Change level of service" });
+    await user.selectOptions(within(form).getByLabelText("Level of service"), "targeted");
+    await user.type(within(form).getByLabelText("Reason for the change"), "More support after the move");
+    await user.click(within(form).getByRole("button", { name: "Save level of service" }));
+    await screen.findByText("Level of service changed to Targeted.");
+    await go("#/caseload");
+    expect(window.location.hash).toBe("#/caseload");
+    expect(screen.queryByTestId("leave-prompt")).not.toBeInTheDocument();
+
+    // Cancelled: what was typed is let go on purpose.
+    const signed = (await screen.findAllByTestId("timeline-contact"))[1];
+    await user.click(within(signed).getByRole("button", { name: /Add an addendum/ }));
+    await user.type(screen.getByLabelText("Addendum"), "Weighed on the clinic scales.");
+    await go("#/today");
+    expect(await screen.findByTestId("leave-prompt")).toHaveTextContent(/What you typed in Add an addendum to the .+ is not saved/);
+    expect(window.location.hash).toBe("#/caseload");
+    await user.click(screen.getByRole("button", { name: "Stay and finish it" }));
+    expect(screen.getByLabelText("Addendum")).toHaveFocus();
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    await go("#/today");
+    expect(window.location.hash).toBe("#/today");
+    expect(screen.queryByTestId("leave-prompt")).not.toBeInTheDocument();
+  });
+
+  it("asks about a form closed while another opened, and staying opens it again with what was typed", async () => {
+    answer(handlers());
+    const user = userEvent.setup();
+    render(<Routed />);
+    await user.click(await screen.findByRole("button", { name: "Record consent" }));
+    await user.type(screen.getByLabelText("What it covers"), "Sharing with the GP");
+    // Opening another form closes this one, keeping what was typed.
+    await user.click(screen.getByRole("button", { name: "Add a person" }));
+    expect(screen.queryByRole("form", { name: "Record consent" })).not.toBeInTheDocument();
+    const add = screen.getByRole("form", { name: "Add a person" });
+    await user.type(within(add).getByLabelText(/Given name/), "Tomas");
+
+    await go("#/today");
+    const prompt = await screen.findByTestId("leave-prompt");
+    expect(prompt).toHaveTextContent("What you typed in Record consent and Add a person is not saved");
+    // Back to the form on the screen, where the user was.
+    await user.click(within(prompt).getByRole("button", { name: "Stay and finish it" }));
+    expect(within(add).getByLabelText(/Given name/)).toHaveFocus();
+
+    await user.click(within(add).getByRole("button", { name: "Cancel" }));
+    await go("#/today");
+    expect(await screen.findByTestId("leave-prompt")).toHaveTextContent("What you typed in Record consent is not saved");
+    await user.click(screen.getByRole("button", { name: "Stay and finish it" }));
+    const consent = await screen.findByRole("form", { name: "Record consent" });
+    expect(within(consent).getByLabelText("What it covers")).toHaveValue("Sharing with the GP");
+    expect(consent).toContainElement(document.activeElement as HTMLElement);
+    expect(window.location.hash).toBe(here);
   });
 });

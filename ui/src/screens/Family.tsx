@@ -1,7 +1,8 @@
 // The family record: alerts first, then what to do (record a contact,
 // start a form), the household and its members, the children's reviews,
 // conflicts to review, the timeline of contacts and assessments, goals,
-// and growth charts.
+// and growth charts. Leaving it while one of its inline forms holds
+// something typed and not saved asks first (components/family/unsaved).
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import {
   codeLists,
@@ -40,6 +41,7 @@ import { StartForm } from "../components/family/StartForm";
 import { Timeline } from "../components/family/Timeline";
 import { AuditTrail } from "../components/family/AuditTrail";
 import { PrintAndSave } from "../components/family/PrintAndSave";
+import { LeavePrompt, UnsavedProvider, useUnsavedForms } from "../components/family/unsaved";
 import {
   datesInWords,
   DEPARTURE_LABELS,
@@ -122,6 +124,8 @@ export function Family({ familyId }: { familyId: string }) {
   const [topicLabels, setTopicLabels] = useState<Record<string, string>>({});
   const [actionFailure, setActionFailure] = useState<Failure>(null);
   const memberForm = useMemberForm();
+  // The forms with something typed and not saved; leaving asks first.
+  const unsaved = useUnsavedForms();
 
   const loadRecord = useCallback(async () => {
     try {
@@ -191,9 +195,11 @@ export function Family({ familyId }: { familyId: string }) {
   const conflictList = conflicts && "value" in conflicts ? conflicts.value : [];
 
   return (
-    <>
+    <UnsavedProvider value={unsaved.registry}>
       <span className="nhsuk-caption-l">Family record</span>
       <h1 className="nhsuk-u-margin-bottom-4">{name ? `${name} family` : "Family"}</h1>
+
+      <LeavePrompt unsaved={unsaved} />
 
       <ErrorSummary error={loadError ?? actionFailure?.error ?? null} />
 
@@ -425,6 +431,6 @@ export function Family({ familyId }: { familyId: string }) {
       </Section>
 
       <AuditTrail familyId={familyId} />
-    </>
+    </UnsavedProvider>
   );
 }

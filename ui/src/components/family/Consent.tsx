@@ -8,6 +8,7 @@ import { useState } from "react";
 import { problemFor, recordConsent, type Consent as ConsentRecord, type ConsentDecision, type Family } from "../../ipc";
 import { DateInput, Radios, Select, TextInput } from "../fields";
 import { ActionForm, blankToNull, memberName, memberOptions, recordedBy, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
+import { differs, useUnsaved } from "./unsaved";
 import { formatDate } from "./format";
 
 export const CONSENT_DECISION_LABELS: Record<ConsentDecision, string> = {
@@ -50,8 +51,12 @@ export function Consent({
   const { open, show, close } = useActionForm<true>("consent");
   const { busy, error, setError, save } = useSave();
   const [draft, setDraft] = useState<Draft>(blank);
+  // How the form opened: blank, or filled in to withdraw a consent.
+  const [opened, setOpened] = useState<Draft>(blank);
   const [done, setDone] = useState("");
   const set = (field: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [field]: v }));
+  // What was typed is kept while another form is open, until saved or cancelled.
+  const unsaved = useUnsaved("Record consent", differs(draft, opened), () => show(true));
 
   const consents = Object.entries(family.consents)
     .filter(([, c]) => !c.entered_in_error)
@@ -61,7 +66,10 @@ export function Consent({
   function start(prefill?: Draft) {
     setError(null);
     setDone("");
-    if (prefill) setDraft(prefill);
+    if (prefill) {
+      setDraft(prefill);
+      setOpened(prefill);
+    }
     show(true);
   }
 
@@ -77,6 +85,7 @@ export function Consent({
       () => {
         setDone("Consent decision recorded.");
         setDraft(blank);
+        setOpened(blank);
         close();
         onChange();
       },
@@ -139,12 +148,14 @@ export function Consent({
         <ActionForm
           label="Record consent"
           testId="consent-form"
+          unsaved={unsaved}
           error={error} setError={setError}
           busy={busy}
           submit="Save consent decision"
           onSubmit={submit}
           onCancel={() => {
             setDraft(blank);
+            setOpened(blank);
             close();
           }}
         >

@@ -9,6 +9,7 @@ import { problemFor, recordArrival, recordDeparture, type Family } from "../../i
 import { invalid } from "../shell/problems";
 import { DateInput, Radios, Select, TextInput } from "../fields";
 import { ActionForm, blankToNull, memberOptions, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
+import { differs, useUnsaved } from "./unsaved";
 import { DEPARTURE_LABELS, formatDate, personName } from "./format";
 
 /** What happened: a departure's reason, or a transfer in. */
@@ -47,6 +48,8 @@ export function Departures({
   const [draft, setDraft] = useState<Draft>(blank);
   const [done, setDone] = useState("");
   const set = (field: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [field]: v }));
+  // What was typed is kept while another form is open, until saved or cancelled.
+  const unsaved = useUnsaved("Record a move, death or transfer in", differs(draft, blank), () => show(true));
 
   const members = Object.entries(family.members)
     .filter(([, p]) => !p.entered_in_error && (p.left || p.transferred_in))
@@ -122,6 +125,7 @@ export function Departures({
         <ActionForm
           label="Record a move, death or transfer in"
           testId="departure-form"
+          unsaved={unsaved}
           error={error} setError={setError}
           busy={busy}
           submit="Save"

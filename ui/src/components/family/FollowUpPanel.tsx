@@ -1,7 +1,8 @@
 // A family's open urgent results and follow-ups, shown at the top of the
 // record (the core derives them from the record): each stays until a
 // contact addresses it or the practitioner records it as addressed here,
-// with a note of what was done.
+// with a note of what was done (leaving the record with a note typed and
+// not saved asks first; see unsaved).
 import { useState } from "react";
 import { recordAddressed, type FollowUpItem, type IpcError } from "../../ipc";
 import { URGENCY_LABELS } from "../../generated/labels";
@@ -9,15 +10,17 @@ import { TextArea } from "../fields";
 import { urgencyTagClass } from "../shell/format";
 import { failure } from "./failure";
 import { datesInWords, formatDate } from "./format";
+import { useUnsaved } from "./unsaved";
 
 function Addressed({ familyId, item, onDone }: { familyId: string; item: FollowUpItem; onDone: () => void }) {
   const [note, setNote] = useState("");
   const [error, setError] = useState<IpcError | null>(null);
   const [busy, setBusy] = useState(false);
+  const unsaved = useUnsaved("Record as addressed", note !== "");
   const name = `addressed-${item.key.replace(/[^a-z0-9]/gi, "-")}`;
   const noteError = error?.problems.find((p) => p.field === "note")?.problem ?? (error && !error.problems.length ? error.message : undefined);
   return (
-    <details className="nhsuk-details">
+    <details className="nhsuk-details" ref={unsaved.ref}>
       <summary className="nhsuk-details__summary">
         <span className="nhsuk-details__summary-text">Record as addressed</span>
       </summary>
@@ -31,6 +34,7 @@ function Addressed({ familyId, item, onDone }: { familyId: string; item: FollowU
             setBusy(true);
             try {
               await recordAddressed(familyId, item.key, note);
+              setNote("");
               setError(null);
               onDone();
             } catch (e) {

@@ -9,6 +9,7 @@ import { useState } from "react";
 import { problemFor, updateHousehold, type Household, type HouseholdUpdate, type IpcError } from "../../ipc";
 import { Radios, TextInput } from "../fields";
 import { ActionForm, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
+import { useUnsaved } from "./unsaved";
 
 /** The household's details as typed. */
 export type HouseholdValues = {
@@ -145,6 +146,9 @@ export function ChangeHousehold({
   const [saved, setSaved] = useState("");
   const before = householdValues(household);
   const values = typed ?? before;
+  const unsaved = useUnsaved("Change household details", typed !== null && householdUpdate(before, typed) !== null, () =>
+    form.show("change"),
+  );
 
   function submit() {
     const update = householdUpdate(before, values);
@@ -180,6 +184,7 @@ export function ChangeHousehold({
       {form.open !== null && (
         <ActionForm
           label="Change household details"
+          unsaved={unsaved}
           error={error} setError={setError}
           busy={busy}
           submit="Save household details"

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { problemFor, setLevel, type Family } from "../../ipc";
 import { DateInput, Select, TextArea } from "../fields";
 import { ActionForm, recordedBy, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
+import { differs, useUnsaved } from "./unsaved";
 import { datesInWords, formatDate, labelOf, LEVEL_LABELS } from "./format";
 
 type Draft = { level: string; effective: string; reason: string };
@@ -30,6 +31,8 @@ export function LevelOfService({
   const [draft, setDraft] = useState<Draft>(blank);
   const [done, setDone] = useState("");
   const set = (field: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [field]: v }));
+  // What was typed is kept while another form is open, until saved or cancelled.
+  const unsaved = useUnsaved("Change level of service", differs(draft, blank), () => show(true));
 
   const history = Object.entries(family.levels)
     .filter(([, l]) => !l.entered_in_error)
@@ -107,6 +110,7 @@ export function LevelOfService({
       {open && (
         <ActionForm
           label="Change level of service"
+          unsaved={unsaved}
           error={error} setError={setError}
           busy={busy}
           submit="Save level of service"

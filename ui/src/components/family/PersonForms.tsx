@@ -7,7 +7,8 @@
 // practitioner ticks that they checked it is a different person. The core
 // checks every value: its problems are shown by each field, and what was
 // typed is kept when it refuses and while another of the record's forms
-// is open (one form is open at a time; see actionForm).
+// is open (one form is open at a time; see actionForm), and leaving the
+// record with it unsaved asks first (see unsaved).
 import { useEffect, useRef, useState } from "react";
 import {
   addPerson,
@@ -27,6 +28,7 @@ import { ETHNIC_CATEGORY_LABELS, MEMBER_ROLE_LABELS, SEX_LABELS } from "../../ge
 import { href } from "../../route";
 import { Checkboxes, DateInput, Radios, Select, TextInput, type Option } from "../fields";
 import { ActionForm, blankToNull, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
+import { differs, useUnsaved, type Unsaved } from "./unsaved";
 import { failure } from "./failure";
 import { formatDate, formatNhsNumber, personName } from "./format";
 import { NOTHING_CHANGED } from "./HouseholdForm";
@@ -177,17 +179,22 @@ export function newBirth(person: Person, v: PersonValues): NewBirth {
   };
 }
 
-/** Keeps what was typed with the form's owner, so closing the form loses nothing. */
-type Kept = { draft?: PersonValues; onDraft?: (v: PersonValues) => void };
+/**
+ * Keeps what was typed with the form's owner, so closing the form loses
+ * nothing: `onDraft` is told the values and whether they differ from how
+ * the form first opened; `unsaved` is where focus goes back to.
+ */
+type Kept = { draft?: PersonValues; onDraft?: (v: PersonValues, changed: boolean) => void; unsaved?: Unsaved };
 
 function useValues(initial: () => PersonValues, { draft, onDraft }: Kept) {
   const [values, setValues] = useState<PersonValues>(() => draft ?? initial());
+  // The values as last set, so each change builds on the one before.
+  const latest = useRef(values);
   const set = (field: keyof PersonValues) => (v: string | boolean) => {
-    setValues((prev) => {
-      const next = { ...prev, [field]: v };
-      onDraft?.(next);
-      return next;
-    });
+    const next = { ...latest.current, [field]: v };
+    latest.current = next;
+    setValues(next);
+    onDraft?.(next, differs(next, initial()));
   };
   return { values, set };
 }
@@ -372,7 +379,7 @@ export function AddPerson({
 
   return (
     <ActionForm label="Add a person" error={error} setError={setError} busy={busy} submit="Add person" onSubmit={() => void submit()} onCancel={onCancel}
-      testId="add-person">
+      testId="add-person" unsaved={kept.unsaved}>
       <Radios name="role" legend="Role in the household" value={role} onChange={set("role")} options={ROLE_OPTIONS}
         error={problemFor(error, "role")} />
       <NameFields {...fields} givenOptional={role === "unborn"} />
@@ -432,7 +439,7 @@ export function ChangePerson({
 
   return (
     <ActionForm label={`Change details for ${name}`} error={error} setError={setError} busy={busy} submit="Save changes" onSubmit={submit}
-      onCancel={onCancel} testId="change-person">
+      onCancel={onCancel} testId="change-person" unsaved={kept.unsaved}>
       <h3 className="nhsuk-heading-s">Change details for {name}</h3>
       <NameFields {...fields} givenOptional={person.role === "unborn"} />
       {person.role === "unborn" ? <DueDate {...fields} /> : <DateOfBirth {...fields} />}
@@ -470,7 +477,7 @@ export function RecordBirth({
 
   return (
     <ActionForm label={`Record the birth: ${name}`} error={error} setError={setError} busy={busy} submit="Record the birth" onSubmit={submit}
-      onCancel={onCancel} testId="record-birth">
+      onCancel={onCancel} testId="record-birth" unsaved={kept.unsaved}>
       <h3 className="nhsuk-heading-s">Record the birth: {name}</h3>
       {person.expected_delivery_date && (
         <p className="nhsuk-body-s">Expected date of delivery: {formatDate(person.expected_delivery_date)}</p>
@@ -495,6 +502,15 @@ export function useMemberForm(): MemberForm {
 }
 
 const actionKey = (a: MemberAction) => (a.kind === "add" ? "add" : `${a.kind}:${a.personId}`);
+
+/** The label of a member form: "Add a person", "Change details for Ava Okafor", "Record the birth: Baby Okafor". */
+function actionLabel(family: Family, a: MemberAction): string {
+  if (a.kind === "add") return "Add a person";
+  const person = family.members[a.personId];
+  const name = person ? personName(person) : "a member";
+  return a.kind === "change" ? `Change details for ${name}` : `Record the birth: ${name}`;
+}
+
 const isOpen = (form: MemberForm, a: MemberAction) => form.open !== null && actionKey(form.open) === actionKey(a);
 
 /** Whether the record (and the member) can be changed: not entered in error or merged into another. */
@@ -527,8 +543,8 @@ export function MemberButtons({ form, family, personId }: { form: MemberForm; fa
 /**
  * Under the members table: the member form open (changing details or
  * recording a birth), then "Add a person" and its form. What was typed in
- * each is kept here until it is saved or cancelled. `onSaved` reloads the
- * record.
+ * each is kept here until it is saved or cancelled (and leaving the record
+ * before then asks first). `onSaved` reloads the record.
  */
 export function MemberForms({
   form,
@@ -544,24 +560,55 @@ export function MemberForms({
   onSaved: () => void;
 }) {
   const drafts = useRef(new Map<string, PersonValues>());
+  // The forms whose draft differs from how it opened, by key.
+  const [changed, setChanged] = useState<ReadonlyMap<string, MemberAction>>(new Map());
   const [saved, setSaved] = useState("");
   const open = form.open;
   const key = open ? actionKey(open) : "";
   useEffect(() => {
     if (key) setSaved("");
   }, [key]);
+
+  function mark(k: string, action: MemberAction | null) {
+    setChanged((old) => {
+      if (action ? old.has(k) : !old.has(k)) return old;
+      const next = new Map(old);
+      if (action) next.set(k, action);
+      else next.delete(k);
+      return next;
+    });
+  }
+  // The open form, and those closed keeping what was typed (another form opened).
+  const unsaved = useUnsaved(open ? actionLabel(family, open) : "", open !== null && changed.has(key));
+  const closed = [...changed].filter(([k]) => k !== key).map(([, a]) => a);
+  useUnsaved(
+    closed.map((a) => actionLabel(family, a)),
+    closed.length > 0,
+    () => closed[0] && form.show(closed[0]),
+  );
   if (!editable(family)) return null;
 
   const person = open && open.kind !== "add" ? family.members[open.personId] : undefined;
-  const kept: Kept = { draft: drafts.current.get(key), onDraft: (v) => drafts.current.set(key, v) };
-  const done = (text: string) => () => {
+  const kept: Kept = {
+    draft: drafts.current.get(key),
+    onDraft: (v, typed) => {
+      drafts.current.set(key, v);
+      mark(key, typed && open ? open : null);
+    },
+    unsaved,
+  };
+  const forget = () => {
     drafts.current.delete(key);
+    mark(key, null);
+  };
+  const done = (text: string) => () => {
+    forget();
     setSaved(text);
     form.close();
     onSaved();
   };
   const cancel = () => {
-    drafts.current.delete(key);
+    forget();
     form.close();
   };
 

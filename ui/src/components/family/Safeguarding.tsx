@@ -8,6 +8,7 @@ import { useState, type ReactNode } from "react";
 import { addFlag, endFlag, problemFor, setReviewConference, type Family, type Flag } from "../../ipc";
 import { DateInput, Select, TextArea, TextInput } from "../fields";
 import { ActionForm, blankToNull, memberName, memberOptions, recordedBy, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
+import { differs, useUnsaved } from "./unsaved";
 import { CP_CATEGORY_LABELS, FLAG_LABELS, formatDate, labelOf, SAFETY_ALERT_LABELS } from "./format";
 
 /** Kinds that are child protection plans: a category of abuse and conferences. */
@@ -76,6 +77,8 @@ export function Safeguarding({
   const { busy, error, setError, save } = useSave();
   const [draft, setDraft] = useState<Draft>(BLANK);
   const [date, setDate] = useState("");
+  // The date the end or review conference form opened with.
+  const [dateOpened, setDateOpened] = useState("");
   const [done, setDone] = useState("");
 
   const flags = Object.entries(family.flags).filter(([, f]) => !f.entered_in_error);
@@ -91,10 +94,22 @@ export function Safeguarding({
   const isAlert = draft.kind === "safety-alert";
   const who = (f: Flag) => memberName(family, f.person_id, "Whole household");
 
+  // The flag whose end or review conference form is open, and that form's label.
+  const flagOpen = open && open.form !== "add" ? family.flags[open.id] : undefined;
+  const flagLabel = !flagOpen
+    ? ""
+    : open?.form === "end"
+      ? `End ${flagTitle(flagOpen)}`
+      : `Record the next review conference of the ${flagTitle(flagOpen)}`;
+  // What was typed in the add form is kept while another form is open, until saved or cancelled.
+  const addUnsaved = useUnsaved("Add a flag or alert", differs(draft, BLANK), () => show({ form: "add" }));
+  const flagUnsaved = useUnsaved(flagLabel, Boolean(flagOpen) && date !== dateOpened);
+
   function start(which: Open, initialDate = "") {
     setError(null);
     setDone("");
     setDate(initialDate);
+    setDateOpened(initialDate);
     show(which);
   }
 
@@ -139,7 +154,8 @@ export function Safeguarding({
     const ending = which.form === "end";
     return (
       <ActionForm
-        label={ending ? `End ${flagTitle(flag)}` : `Record the next review conference of the ${flagTitle(flag)}`}
+        label={flagLabel}
+        unsaved={flagUnsaved}
         error={error} setError={setError}
         busy={busy}
         submit={ending ? "End" : "Save review conference"}
@@ -251,6 +267,7 @@ export function Safeguarding({
         <ActionForm
           label="Add a flag or alert"
           testId="add-flag-form"
+          unsaved={addUnsaved}
           error={error} setError={setError}
           busy={busy}
           submit="Save flag or alert"

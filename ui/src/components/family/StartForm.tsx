@@ -1,5 +1,6 @@
 // Starts an assessment form for the family (optionally about one member)
-// and opens it. A problem goes once its field is changed.
+// and opens it. A problem goes once its field is changed; leaving the
+// record with a form chosen and not started asks first (see unsaved).
 import { useState } from "react";
 import { formStart, problemFor, type Family, type FormSummary, type IpcError } from "../../ipc";
 import { failure } from "./failure";
@@ -7,6 +8,7 @@ import { navigate } from "../../route";
 import { Select } from "../fields";
 import { clearProblemOnChange, throughParent } from "../fieldProblems";
 import { MEMBER_ROLE_LABELS, personName } from "./format";
+import { useUnsaved } from "./unsaved";
 
 /** The newest version of each form, in the order first listed. */
 export function latestForms(forms: FormSummary[]): FormSummary[] {
@@ -46,6 +48,7 @@ export function StartForm({
   const [formId, setFormId] = useState("");
   const [subject, setSubject] = useState("");
   const [busy, setBusy] = useState(false);
+  const unsaved = useUnsaved("Start a form", formId !== "" || subject !== "");
   const members = Object.entries(family.members).filter(([, p]) => !p.entered_in_error);
 
   async function start() {
@@ -57,6 +60,10 @@ export function StartForm({
     try {
       const written = await formStart(familyId, formId, subject || null, null);
       onError(null);
+      // Started: opening it leaves nothing behind.
+      unsaved.forget();
+      setFormId("");
+      setSubject("");
       navigate({ screen: "form", familyId, responseId: written.record_id });
     } catch (e) {
       onError(failure(e));
@@ -67,6 +74,7 @@ export function StartForm({
 
   return (
     <form
+      ref={unsaved.ref}
       aria-label="Start a form"
       onChange={clearProblemOnChange(throughParent(error, onError))}
       onSubmit={(e) => {

@@ -2,7 +2,8 @@
 // offers only "Add an addendum" and "Mark entered in error" (the record
 // never changes otherwise); a draft can be changed or signed. One action
 // form is open at a time, so its fields keep the names the core reports
-// (text, reason; a problem goes once its field is changed). Each contact
+// (text, reason; a problem goes once its field is changed), and leaving the
+// record with something typed in it asks first (see unsaved). Each contact
 // can be saved as a visit summary (PDF) or for another system (FHIR); each
 // form as a PDF, and a completed one for another system or amended (a new
 // draft that replaces it).
@@ -35,6 +36,7 @@ import {
   ROLE_LABELS,
 } from "./format";
 import { unitText } from "./GrowthChart";
+import { useUnsaved } from "./unsaved";
 
 type Entry =
   | { type: "contact"; id: string; at: string; contact: Contact }
@@ -81,6 +83,16 @@ function StatusTag({ status }: { status: "draft" | "signed" | "completed" | "err
 
 type Action = { id: string; kind: "addendum" | "error" };
 
+/** The contact an action is on, in words: "the New birth visit of 21 November 2025, 10:30". */
+function contactInWords(contact: Contact): string {
+  return `the ${CONTACT_KIND_LABELS[contact.kind] ?? "contact"} of ${formatDateTime(contact.at)}`;
+}
+
+/** The label of an action's form. */
+function actionLabel(action: Action, what: string): string {
+  return action.kind === "addendum" ? `Add an addendum to ${what}` : `Mark ${what} entered in error`;
+}
+
 export function Timeline({
   familyId,
   family,
@@ -108,6 +120,8 @@ export function Timeline({
   const [amending, setAmending] = useState<string | null>(null);
   const exports = useSaveExport(familyId, onError);
   const entries = timelineEntries(family);
+  const acting = action ? family.contacts[action.id] : undefined;
+  const unsaved = useUnsaved(action && acting ? actionLabel(action, contactInWords(acting)) : "", action !== null && text !== "");
 
   useEffect(() => {
     if (action) document.getElementById(action.kind === "addendum" ? "field-text" : "field-reason")?.focus();
@@ -181,8 +195,9 @@ export function Timeline({
     const isAddendum = action.kind === "addendum";
     return (
       <form
+        ref={unsaved.ref}
         className="doorstep-timeline__action"
-        aria-label={isAddendum ? `Add an addendum to ${what}` : `Mark ${what} entered in error`}
+        aria-label={actionLabel(action, what)}
         onChange={clearProblemOnChange(throughParent(error, onError), (field) => (field === "reason" ? ["record"] : []))}
         onSubmit={(e) => {
           e.preventDefault();
@@ -253,7 +268,7 @@ export function Timeline({
               actionOpen={action?.id === e.id ? action.kind : null}
               onAction={(kind) => open({ id: e.id, kind })}
               onSign={() => void sign(e.id)}
-              form={actionForm(e.id, `the ${CONTACT_KIND_LABELS[e.contact.kind] ?? "contact"} of ${formatDateTime(e.contact.at)}`)}
+              form={actionForm(e.id, contactInWords(e.contact))}
             />
           ) : (
             <ResponseItem

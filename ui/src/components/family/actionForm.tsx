@@ -4,13 +4,15 @@
 // ids the error summary links to: two open forms would share them), the
 // form itself with its error summary, Save and Cancel, focus moved into it
 // and back, a refused field's problem taken away once that field is changed,
-// the household's members as choices, and a saved message.
+// leaving the record with something typed and not saved asking first
+// (unsaved.tsx), the household's members as choices, and a saved message.
 import { useCallback, useEffect, useRef, useState, type Dispatch, type ReactNode, type SetStateAction } from "react";
 import type { Family, IpcError, Person, Stamp } from "../../ipc";
 import { ErrorSummary } from "../ErrorSummary";
 import { clearProblemOnChange } from "../fieldProblems";
 import type { Option } from "../fields";
 import { failure } from "./failure";
+import { firstField, type Unsaved } from "./unsaved";
 import { formatDate, londonDate, MEMBER_ROLE_LABELS, personName } from "./format";
 
 /** Sent when one of the record's action forms opens, so the others close. */
@@ -84,7 +86,9 @@ export function useSave(): {
  * An inline action form: the error summary, the fields, then Save and
  * Cancel. Focus moves to its chosen radio or first field when it opens.
  * Changing a field takes its problem out of `error` (through `setError`):
- * the message beside it, and its line in the summary.
+ * the message beside it, and its line in the summary. `unsaved` (from the
+ * owner's useUnsaved) is where focus goes back when the user stays to
+ * finish what they typed.
  */
 export function ActionForm({
   label,
@@ -96,6 +100,7 @@ export function ActionForm({
   onCancel,
   children,
   testId,
+  unsaved,
 }: {
   label: string;
   error: IpcError | null;
@@ -107,14 +112,13 @@ export function ActionForm({
   onCancel: () => void;
   children: ReactNode;
   testId?: string;
+  unsaved?: Unsaved;
 }) {
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
-    const form = ref.current;
-    const first =
-      form?.querySelector<HTMLElement>("input[type=radio]:checked") ?? form?.querySelector<HTMLElement>("input, select, textarea");
-    first?.focus();
+    firstField(ref.current)?.focus();
   }, []);
+  useEffect(() => unsaved?.ref(ref.current), [unsaved]);
   return (
     <form
       ref={ref}
