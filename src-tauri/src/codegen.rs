@@ -183,7 +183,7 @@ fn labels(names: &[(String, String)]) -> String {
     use doorstep_core::domain::values::codes::{
         Attendance, ConsultationMechanism, ContactKind, CpCategory, DepartureReason,
         EthnicCategory, FeedingStatus, FlagKind, LevelOfService, LocationType, MemberRole,
-        PractitionerRole, SafetyAlertKind, Sex,
+        NhsNumberStatus, PractitionerRole, SafetyAlertKind, Sex,
     };
     let mut imports = String::new();
     let mut body = String::new();
@@ -214,6 +214,7 @@ fn labels(names: &[(String, String)]) -> String {
     map!("SEX_LABELS", Sex);
     map!("MEMBER_ROLE_LABELS", MemberRole);
     map!("ETHNIC_CATEGORY_LABELS", EthnicCategory);
+    map!("NHS_NUMBER_STATUS_LABELS", NhsNumberStatus);
     map!("LOCATION_LABELS", LocationType);
     map!("MECHANISM_LABELS", ConsultationMechanism);
     map!("FEEDING_LABELS", FeedingStatus);

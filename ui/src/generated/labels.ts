@@ -10,6 +10,7 @@ import type { SafetyAlertKind } from "./SafetyAlertKind";
 import type { Sex } from "./Sex";
 import type { MemberRole } from "./MemberRole";
 import type { EthnicCategory } from "./EthnicCategory";
+import type { NhsNumberStatus } from "./NhsNumberStatus";
 import type { LocationType } from "./LocationType";
 import type { ConsultationMechanism } from "./ConsultationMechanism";
 import type { FeedingStatus } from "./FeedingStatus";
@@ -115,6 +116,17 @@ export const ETHNIC_CATEGORY_LABELS: Record<EthnicCategory, string> = {
   "S": "Other Ethnic Groups – Any other ethnic group",
   "Z": "Not stated",
   "99": "Not known",
+};
+
+export const NHS_NUMBER_STATUS_LABELS: Record<NhsNumberStatus, string> = {
+  "01": "Present and verified",
+  "02": "Present but not traced",
+  "03": "Trace required",
+  "04": "Trace attempted: no or multiple match",
+  "05": "Trace needs resolving (NHS number or detail conflict)",
+  "06": "Trace in progress",
+  "07": "Not present and trace not required",
+  "08": "Trace postponed (baby under six weeks old)",
 };
 
 export const LOCATION_LABELS: Record<LocationType, string> = {

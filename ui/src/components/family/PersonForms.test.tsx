@@ -99,6 +99,7 @@ describe("AddPerson", () => {
     await user.type(screen.getByLabelText("Birth weight (grams)"), "3400");
     await user.selectOptions(screen.getByLabelText("Sex (optional)"), "2");
     await user.type(screen.getByLabelText("NHS number (optional)"), "999 000 0042");
+    await user.selectOptions(screen.getByLabelText("NHS number status (optional)"), "02");
     await user.selectOptions(screen.getByLabelText("Ethnic category (optional)"), "N");
     await user.type(screen.getByLabelText("GP practice code (optional)"), "a81001");
     await user.click(screen.getByRole("button", { name: "Add person" }));
@@ -112,7 +113,7 @@ describe("AddPerson", () => {
       expected_delivery_date: null,
       sex: "2",
       nhs_number: "999 000 0042",
-      nhs_number_status: null,
+      nhs_number_status: "02",
       ethnic_category: "N",
       gp_practice: "a81001",
       gestation: "39+2",

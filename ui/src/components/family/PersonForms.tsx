@@ -24,7 +24,7 @@ import {
   type Person,
   type PersonUpdate,
 } from "../../ipc";
-import { ETHNIC_CATEGORY_LABELS, MEMBER_ROLE_LABELS, SEX_LABELS } from "../../generated/labels";
+import { ETHNIC_CATEGORY_LABELS, MEMBER_ROLE_LABELS, NHS_NUMBER_STATUS_LABELS, SEX_LABELS } from "../../generated/labels";
 import { href } from "../../route";
 import { Checkboxes, DateInput, Radios, Select, TextInput, type Option } from "../fields";
 import { ActionForm, blankToNull, RevealButton, Saved, useActionForm, useSave } from "./actionForm";
@@ -43,6 +43,7 @@ export type PersonValues = {
   antenatal_requested: boolean;
   sex: string;
   nhs_number: string;
+  nhs_number_status: string;
   ethnic_category: string;
   gp_practice: string;
   gestation: string;
@@ -70,6 +71,7 @@ export function emptyPerson(familyName: string): PersonValues {
     antenatal_requested: false,
     sex: "",
     nhs_number: "",
+    nhs_number_status: "",
     ethnic_category: "",
     gp_practice: "",
     gestation: "",
@@ -89,7 +91,7 @@ export function newPerson(v: PersonValues): NewPerson {
     expected_delivery_date: unborn ? blankToNull(v.expected_delivery_date) : null,
     sex: blankToNull(v.sex),
     nhs_number: blankToNull(v.nhs_number),
-    nhs_number_status: null,
+    nhs_number_status: blankToNull(v.nhs_number_status),
     ethnic_category: blankToNull(v.ethnic_category),
     gp_practice: blankToNull(v.gp_practice),
     gestation: child ? blankToNull(v.gestation) : null,
@@ -109,6 +111,7 @@ export function personValues(p: Person): PersonValues {
     antenatal_requested: Boolean(p.antenatal_requested),
     sex: p.sex ?? "",
     nhs_number: formatNhsNumber(p.nhs_number),
+    nhs_number_status: p.nhs_number_status ?? "",
     ethnic_category: p.ethnic_category ?? "",
     gp_practice: p.gp_practice ?? "",
     gestation: p.gestation_weeks != null ? `${p.gestation_weeks}+${p.gestation_days ?? 0}` : "",
@@ -123,6 +126,7 @@ const UPDATE_FIELDS = [
   "expected_delivery_date",
   "sex",
   "nhs_number",
+  "nhs_number_status",
   "ethnic_category",
   "gp_practice",
 ] as const;
@@ -173,7 +177,7 @@ export function newBirth(person: Person, v: PersonValues): NewBirth {
     family_name: familyName && familyName !== person.family_name ? v.family_name : null,
     sex: blankToNull(v.sex),
     nhs_number: blankToNull(v.nhs_number),
-    nhs_number_status: null,
+    nhs_number_status: blankToNull(v.nhs_number_status),
     gestation: blankToNull(v.gestation),
     birth_weight_grams: blankToNull(v.birth_weight_grams),
   };
@@ -234,10 +238,18 @@ function SexField({ values, set, error, recorded }: Fields & { recorded?: boolea
   );
 }
 
+const NHS_STATUS_OPTIONS: Option[] = Object.entries(NHS_NUMBER_STATUS_LABELS).map(([value, label]) => ({ value, label }));
+
 function NhsNumberField({ values, set, error }: Fields) {
   return (
-    <TextInput name="nhs_number" label="NHS number (optional)" hint="10 digits" value={values.nhs_number}
-      onChange={set("nhs_number")} width={10} inputMode="numeric" error={problemFor(error, "nhs_number")} />
+    <>
+      <TextInput name="nhs_number" label="NHS number (optional)" hint="10 digits" value={values.nhs_number}
+        onChange={set("nhs_number")} width={10} inputMode="numeric" error={problemFor(error, "nhs_number")} />
+      <Select name="nhs_number_status" label="NHS number status (optional)"
+        hint="For a new baby whose number is not traced yet: Trace postponed" value={values.nhs_number_status}
+        onChange={set("nhs_number_status")} options={NHS_STATUS_OPTIONS} placeholder="Not recorded"
+        error={problemFor(error, "nhs_number_status")} />
+    </>
   );
 }
 
