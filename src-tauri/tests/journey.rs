@@ -51,6 +51,27 @@ impl Cli {
         }
         Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
     }
+
+    /// The id of the first family a caseload search for `name` finds.
+    fn family_id(&self, name: &str) -> Result<String> {
+        let found = self.run(&["family", "list", "--search", name])?;
+        Ok(found["families"][0]["id"]
+            .as_str()
+            .with_context(|| format!("the {name} family"))?
+            .to_string())
+    }
+
+    /// The id of a parent in family `family`.
+    fn parent_of(&self, family: &str) -> Result<String> {
+        let shown = self.run(&["family", "show", family])?;
+        shown["family"]["members"]
+            .as_object()
+            .context("members")?
+            .iter()
+            .find(|(_, p)| p["role"] == "parent")
+            .map(|(id, _)| id.clone())
+            .context("a parent in the family")
+    }
 }
 
 /// The trust's server with one health visitor and new-birth notifications.
@@ -156,25 +177,14 @@ fn a_health_visitor_records_a_new_birth_visit_syncs_and_resolves_a_conflict() ->
 
     // The same field edited on both laptops: the desktop's laptop offline,
     // the other one synced.
-    let families = other.run(&["family", "list", "--search", "Okafor"])?;
-    let family = families["families"][0]["id"]
-        .as_str()
-        .context("Okafor family on the other laptop")?
-        .to_string();
+    let family = other.family_id("Okafor")?;
     laptop.run(&["family", "update", &family, "--phone", "07700900111"])?;
     other.run(&["family", "update", &family, "--phone", "07700900222"])?;
     other.run(&["sync"])?;
 
     // An EPDS with item 10 answered "sometimes" (thoughts of self-harm),
     // completed on this laptop: an urgent result for Today.
-    let shown = laptop.run(&["family", "show", &family])?;
-    let mother = shown["family"]["members"]
-        .as_object()
-        .context("members")?
-        .iter()
-        .find(|(_, p)| p["role"] == "parent")
-        .map(|(id, _)| id.clone())
-        .context("a parent in the Okafor family")?;
+    let mother = laptop.parent_of(&family)?;
     let response = laptop.run(&[
         "form", "start", "--family", &family, "--form", "epds", "--child", &mother,
     ])?;
@@ -440,11 +450,7 @@ fn nothing_typed_is_lost_to_an_idle_lock_or_a_crash() -> Result<()> {
     let trust = Trust::start()?;
     let laptop_dir = tempfile::tempdir()?;
     let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
-    let families = laptop.run(&["family", "list", "--search", "Carter"])?;
-    let family = families["families"][0]["id"]
-        .as_str()
-        .context("the Carter family")?
-        .to_string();
+    let family = laptop.family_id("Carter")?;
     // The shortest idle lock the trust can set: one minute.
     std::fs::write(
         laptop_dir.path().join("config.json"),
@@ -569,19 +575,8 @@ fn a_health_visitor_keeps_the_whole_record_in_the_app() -> Result<()> {
     let laptop_dir = tempfile::tempdir()?;
     let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
     // The Okafor family's Family Health Assessment, completed on this laptop.
-    let families = laptop.run(&["family", "list", "--search", "Okafor"])?;
-    let okafor = families["families"][0]["id"]
-        .as_str()
-        .context("the Okafor family")?
-        .to_string();
-    let shown = laptop.run(&["family", "show", &okafor])?;
-    let mother = shown["family"]["members"]
-        .as_object()
-        .context("members")?
-        .iter()
-        .find(|(_, p)| p["role"] == "parent")
-        .map(|(id, _)| id.clone())
-        .context("a parent in the Okafor family")?;
+    let okafor = laptop.family_id("Okafor")?;
+    let mother = laptop.parent_of(&okafor)?;
     let fhat = laptop.run(&[
         "form", "start", "--family", &okafor, "--form", "fhat", "--child", &mother,
     ])?["record_id"]
@@ -637,11 +632,8 @@ fn a_health_visitor_keeps_the_whole_record_in_the_app() -> Result<()> {
     assert!(text.contains("Safer-sleep advice given: Yes"), "{text}");
 
     // Everything recorded in the window is in the record, as the CLI reads it.
-    let nowak = laptop.run(&["family", "list", "--search", "Nowak"])?;
-    let id = nowak["families"][0]["id"]
-        .as_str()
-        .context("the Nowak family")?;
-    let record = laptop.run(&["family", "show", id])?["family"].clone();
+    let nowak = laptop.family_id("Nowak")?;
+    let record = laptop.run(&["family", "show", &nowak])?["family"].clone();
     assert_eq!(record["household"]["phone"], "07700900999", "{record}");
     let members: Vec<&Value> = record["members"]
         .as_object()
@@ -825,19 +817,8 @@ fn every_screen_passes_axe_in_the_real_window() -> Result<()> {
     let trust = Trust::start()?;
     let laptop_dir = tempfile::tempdir()?;
     let laptop = trust.device(laptop_dir.path(), "Laptop 1")?;
-    let families = laptop.run(&["family", "list", "--search", "Okafor"])?;
-    let okafor = families["families"][0]["id"]
-        .as_str()
-        .context("the Okafor family")?
-        .to_string();
-    let shown = laptop.run(&["family", "show", &okafor])?;
-    let mother = shown["family"]["members"]
-        .as_object()
-        .context("members")?
-        .iter()
-        .find(|(_, p)| p["role"] == "parent")
-        .map(|(id, _)| id.clone())
-        .context("a parent")?;
+    let okafor = laptop.family_id("Okafor")?;
+    let mother = laptop.parent_of(&okafor)?;
     let epds = laptop.run(&[
         "form", "start", "--family", &okafor, "--form", "epds", "--child", &mother,
     ])?["record_id"]
